@@ -1,0 +1,281 @@
+/**
+ * patrol's data model. This file is the documentation of what patrol remembers, and why.
+ *
+ * A push arrives as a **delivery** (one row per webhook call, deduplicated on the platform's delivery id) and becomes a
+ * **push** to scan. The scan finds tokens; each distinct token is one **incident** (keyed on a keyed fingerprint of the
+ * token, never the token itself), and every place it was seen is an **occurrence**. Responding to an incident leaves
+ * **revocations** (each attempt at the issuer) and **notifications** (each email). Everything a person or patrol does to an
+ * incident is an **audit event**. **Suppressions** tell patrol to record and not act. Work between these steps waits in
+ * **jobs**, a durable queue in the same database.
+ *
+ * Conventions: times are integers in milliseconds since the epoch (UTC); JSON columns are text; no SQL FOREIGN KEYs
+ * (relations are declared below for drizzle and checked by the code) so that migrations stay additive on SQLite and D1
+ * (stack.md P6, P7): add columns and tables, never rebuild one.
+ *
+ * @example
+ * import { incidents } from './schema.js'
+ * const open = await db.select().from(incidents).where(eq(incidents.status, 'new'))
+ */
+import { relations } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/** One webhook call as received. Written (with its job) before the 2xx answer: invariant 2. */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** `github` | `azure-devops`. */
+    provider: text('provider').notNull(),
+    /** `X-GitHub-Delivery`, or the Azure service hook event `id`. The same on a redelivery. */
+    deliveryId: text('delivery_id').notNull(),
+    /** `push`, `git.push`, … */
+    event: text('event').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    /** `queued` (a scan job exists) or `ignored` (an event patrol does not act on, kept for the record). */
+    status: text('status').notNull(),
+    /** Size of the raw body in bytes. The body itself is not kept: it may hold the very token being reported. */
+    bodyBytes: integer('body_bytes').notNull(),
+  },
+  (t) => [uniqueIndex('deliveries_provider_delivery').on(t.provider, t.deliveryId)],
+)
+
+/** A push to scan: the normalized event (`PushEvent` in providers/types.ts) and how its scan went. */
+export const pushes = sqliteTable(
+  'pushes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: integer('delivery_id').notNull(),
+    provider: text('provider').notNull(),
+    /** `owner/name` (GitHub) or `project/name` (Azure Repos). */
+    repository: text('repository').notNull(),
+    /** The first ref the push updated (Azure pushes may update several; all are in `event`). */
+    ref: text('ref').notNull(),
+    /** The normalized `PushEvent`, as JSON. Commit messages in it are scanned content, never shown raw. */
+    event: text('event').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    /** `pending` → `scanned` | `partial` (some content was not read: see `partialReasons`) | `failed`. */
+    scanStatus: text('scan_status').notNull().default('pending'),
+    scannedAt: integer('scanned_at'),
+    bytesScanned: integer('bytes_scanned'),
+    filesScanned: integer('files_scanned'),
+    findings: integer('findings'),
+    /** JSON array of human-readable reasons why the scan did not read everything. */
+    partialReasons: text('partial_reasons'),
+  },
+  (t) => [index('pushes_delivery').on(t.deliveryId)],
+)
+
+/**
+ * The durable job queue. A job is claimed by one worker at a time (one UPDATE … RETURNING statement, so it is atomic on
+ * better-sqlite3 and D1 alike); a worker that dies leaves a stale lock that another worker recovers after a while.
+ */
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** `scan-push`, `respond`, `revoke-github-batch`, `confirm-revocation`, `notify`, … */
+    kind: text('kind').notNull(),
+    /** JSON. Never a raw token: jobs reference incidents, whose sealed token stays in `incidents`. */
+    payload: text('payload').notNull(),
+    /** A second enqueue with the same key is a no-op. Null: no deduplication. */
+    idempotencyKey: text('idempotency_key'),
+    /** `queued` → `running` → `done` | back to `queued` (retry) | `dead` (gave up; visible). */
+    state: text('state').notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    /** Not before this time: backoff, Retry-After, or a scheduled check. */
+    runAt: integer('run_at').notNull(),
+    lockedBy: text('locked_by'),
+    lockedAt: integer('locked_at'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [
+    uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),
+    index('jobs_state_run_at').on(t.state, t.runAt, t.id),
+  ],
+)
+
+/**
+ * One leaked token, however many times and places it was seen (invariant 3).
+ * Status is a small state machine (incidents/states.ts):
+ * `new → responding → revoked | revocation_requested | inactive | not_revocable | revoke_unconfirmed | revoke_failed |
+ * notify_only`, `suppressed`, and the admin states `resolved`, `false_positive`.
+ */
+export const incidents = sqliteTable(
+  'incidents',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** base64url HMAC-SHA-256 of the token under the fingerprint key: dedupe without holding the token. */
+    fingerprint: text('fingerprint').notNull(),
+    /** Scanner kind id, e.g. `github-classic-pat`, `azure-devops-pat`. */
+    kind: text('kind').notNull(),
+    /** `github` | `azure-devops`: who can revoke it. */
+    issuer: text('issuer').notNull(),
+    /** Redacted preview (first 4 … last 4), safe to show. */
+    preview: text('preview').notNull(),
+    status: text('status').notNull(),
+    statusChangedAt: integer('status_changed_at').notNull(),
+    /**
+     * The token sealed with AES-GCM under the sealing key (`v1.<iv>.<ciphertext>`, base64url), needed to revoke it.
+     * Erased (set to null) as soon as the response reaches a terminal state.
+     */
+    sealedToken: text('sealed_token'),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    /** When the push that first carried the token was received: the start of push-to-revoke latency. */
+    firstPushedAt: integer('first_pushed_at').notNull(),
+    /** When the issuer accepted the revocation (revoked or requested). */
+    revokedAt: integer('revoked_at'),
+    ownerName: text('owner_name'),
+    ownerEmail: text('owner_email'),
+    /** Issuer-side owner id (Azure user id / subject descriptor). */
+    ownerId: text('owner_id'),
+    /** Set when a suppression matched when the incident was recorded. */
+    suppressionId: integer('suppression_id'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('incidents_fingerprint').on(t.fingerprint),
+    index('incidents_status').on(t.status),
+    index('incidents_first_seen').on(t.firstSeenAt, t.id),
+  ],
+)
+
+/** Where a token was seen. Unique per place, so a re-scanned push adds nothing. */
+export const occurrences = sqliteTable(
+  'occurrences',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id').notNull(),
+    pushId: integer('push_id'),
+    provider: text('provider').notNull(),
+    repository: text('repository').notNull(),
+    /** Web URL of the repository, for links. */
+    repositoryUrl: text('repository_url'),
+    ref: text('ref'),
+    commitSha: text('commit_sha'),
+    /** File path, or `(commit message)`. */
+    path: text('path').notNull(),
+    line: integer('line').notNull(),
+    column: integer('column'),
+    /** `plain` or the decoder chain that revealed it, e.g. `base64>utf16le`. */
+    encoding: text('encoding').notNull(),
+    authorName: text('author_name'),
+    authorEmail: text('author_email'),
+    pusherName: text('pusher_name'),
+    pusherEmail: text('pusher_email'),
+    committedAt: integer('committed_at'),
+    seenAt: integer('seen_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('occurrences_place').on(t.incidentId, t.provider, t.repository, t.commitSha, t.path, t.line),
+    index('occurrences_incident').on(t.incidentId),
+    index('occurrences_repository').on(t.repository),
+  ],
+)
+
+/** Each revocation attempt at an issuer, and its outcome (`RevocationOutcome` in providers/types.ts). */
+export const revocations = sqliteTable(
+  'revocations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id').notNull(),
+    issuer: text('issuer').notNull(),
+    /** `revoked` | `requested` | `inactive` | `not_revocable` | `skipped` | `failed` | `error` (a retried failure). */
+    outcome: text('outcome').notNull(),
+    detail: text('detail').notNull(),
+    /** Azure Token Admin authorization ids revoked, JSON array. */
+    authorizationIds: text('authorization_ids'),
+    /** GitHub batches: the call this attempt was part of, for the hourly budget. */
+    batchId: text('batch_id'),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('revocations_incident').on(t.incidentId), index('revocations_batch').on(t.issuer, t.at)],
+)
+
+/** Each email patrol owes or sent: exactly one per incident and recipient (invariant 3). */
+export const notifications = sqliteTable(
+  'notifications',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id').notNull(),
+    recipient: text('recipient').notNull(),
+    /** Why this address: `owner (issuer)`, `commit author`, `pusher`, `security team`. */
+    reason: text('reason').notNull(),
+    /** `pending` → `sent` | `failed` (after retries). */
+    status: text('status').notNull(),
+    messageId: text('message_id'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [uniqueIndex('notifications_incident_recipient').on(t.incidentId, t.recipient)],
+)
+
+/** Who did what to which subject, when. Actor is `patrol` or `admin:<token name>`. */
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    /** `incident`, `suppression`, … */
+    subjectType: text('subject_type').notNull(),
+    subjectId: integer('subject_id').notNull(),
+    /** JSON detail: from/to states, notes. */
+    detail: text('detail'),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('audit_subject').on(t.subjectType, t.subjectId)],
+)
+
+/**
+ * "Do not act on this": a token (by fingerprint: the admin pastes the token once, patrol stores only the fingerprint),
+ * or a repository and a path glob. A suppressed finding is recorded but never revoked or emailed.
+ */
+export const suppressions = sqliteTable('suppressions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  fingerprint: text('fingerprint'),
+  repository: text('repository'),
+  pathGlob: text('path_glob'),
+  reason: text('reason').notNull(),
+  author: text('author').notNull(),
+  expiresAt: integer('expires_at'),
+  createdAt: integer('created_at').notNull(),
+  /** Soft delete keeps the audit trail meaningful. */
+  deletedAt: integer('deleted_at'),
+})
+
+export const deliveriesRelations = relations(deliveries, ({ many }) => ({ pushes: many(pushes) }))
+export const pushesRelations = relations(pushes, ({ one }) => ({
+  delivery: one(deliveries, { fields: [pushes.deliveryId], references: [deliveries.id] }),
+}))
+export const incidentsRelations = relations(incidents, ({ many }) => ({
+  occurrences: many(occurrences),
+  revocations: many(revocations),
+  notifications: many(notifications),
+}))
+export const occurrencesRelations = relations(occurrences, ({ one }) => ({
+  incident: one(incidents, { fields: [occurrences.incidentId], references: [incidents.id] }),
+}))
+export const revocationsRelations = relations(revocations, ({ one }) => ({
+  incident: one(incidents, { fields: [revocations.incidentId], references: [incidents.id] }),
+}))
+export const notificationsRelations = relations(notifications, ({ one }) => ({
+  incident: one(incidents, { fields: [notifications.incidentId], references: [incidents.id] }),
+}))
+
+export type Delivery = typeof deliveries.$inferSelect
+export type Push = typeof pushes.$inferSelect
+export type Job = typeof jobs.$inferSelect
+export type Incident = typeof incidents.$inferSelect
+export type Occurrence = typeof occurrences.$inferSelect
+export type Revocation = typeof revocations.$inferSelect
+export type Notification = typeof notifications.$inferSelect
+export type AuditEvent = typeof auditEvents.$inferSelect
+export type Suppression = typeof suppressions.$inferSelect

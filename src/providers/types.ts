@@ -1,0 +1,138 @@
+/**
+ * The two seams that keep platforms apart from the core (DESIGN.md):
+ * a `PushSource` hosts repositories and tells what a push added; a `TokenIssuer` issues tokens and can revoke them.
+ * A GitHub repository can leak an Azure DevOps PAT, so source and issuer are chosen independently.
+ *
+ * @example
+ * for await (const file of source.added(push, { maxBytes: 100 << 20 }, report)) {
+ *   findings.push(...scanAddedLines(file.lines.map((l) => ({ ...l, path: file.path, commit: file.commit }))))
+ * }
+ */
+import type { TokenKind } from '../scan/types.js'
+
+export type Provider = 'github' | 'azure-devops'
+
+export const ZERO_SHA = '0000000000000000000000000000000000000000'
+
+export interface Person {
+  name?: string
+  email?: string
+  /** Platform login or unique name, when the payload carries one. */
+  login?: string
+}
+
+export interface PushCommit {
+  id: string
+  message: string
+  /** Azure truncates long comments in the hook payload (`commentTruncated`); the source fetches them whole. */
+  messageTruncated?: boolean
+  author: Person
+  timestamp?: string
+  /** GitHub: false when the commit was already in the repository (pushed on another branch). Azure: always true. */
+  distinct: boolean
+  url?: string
+}
+
+export interface RefUpdate {
+  ref: string
+  /** 40 zeros for a new ref. */
+  before: string
+  /** 40 zeros for a deleted ref. */
+  after: string
+}
+
+/** A push delivery normalized across platforms; stored as JSON in `pushes.payload`. */
+export interface PushEvent {
+  provider: Provider
+  repository: {
+    /** GitHub numeric id as a string, or the Azure repository GUID. */
+    id: string
+    /** `owner/name` on GitHub, `project/name` on Azure Repos. */
+    fullName: string
+    /** Web URL of the repository, for links in emails and the admin page. */
+    url?: string
+    defaultBranch?: string
+    /** Azure: the project id, needed by the REST paths. */
+    projectId?: string
+  }
+  /** GitHub has exactly one; an Azure push may update several refs. */
+  refUpdates: RefUpdate[]
+  /** GitHub: the `forced` flag. */
+  forced?: boolean
+  pusher: Person
+  commits: PushCommit[]
+  /** GitHub App deliveries: used to mint an installation token. */
+  installationId?: number
+  /** Azure: the push id, re-read through the REST API rather than trusting the payload. */
+  pushId?: number
+  /** GitHub Enterprise Server / Azure DevOps Server: the API base the delivery came from, when known. */
+  apiBase?: string
+}
+
+/** One file's (or one commit message's) added lines. Commit messages use path `(commit message)`. */
+export interface AddedFile {
+  path: string
+  commit?: string
+  /** Author of `commit`, for the occurrence row and the owner fallback. */
+  author?: Person
+  lines: { line: number; text: string }[]
+}
+
+/** Filled in by a source while it yields: what was read and why a push was only partly scanned. */
+export interface ScanReport {
+  bytes: number
+  files: number
+  /** Empty when the whole push was scanned; otherwise one human-readable reason per gap. */
+  partial: string[]
+}
+
+export interface PushSource {
+  readonly provider: Provider
+  /**
+   * Yields what the push added, file by file. Throws `RemoteError` (remote-error.ts) on rate limits, 5xx and
+   * timeouts so that the job is rescheduled; the scan is idempotent, so a re-run from the start is safe.
+   */
+  added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncIterable<AddedFile>
+}
+
+/** What the issuer knows of a token's owner. */
+export interface TokenOwner {
+  id?: string
+  /** Azure: the subject descriptor used by Token Admin. */
+  descriptor?: string
+  name?: string
+  email?: string
+}
+
+export interface RevocationContext {
+  kind: TokenKind
+  /** When the commit that leaked the token was made: candidates created after it cannot be the token. */
+  committedAt?: Date
+  owner?: TokenOwner
+}
+
+/**
+ * The outcome of one revocation attempt, as recorded in `revocations.outcome`.
+ * - `revoked`: the issuer confirmed (Azure 204 on Token Admin revocations).
+ * - `requested`: accepted without a per-token answer (GitHub 202).
+ * - `inactive`: the token does not work (any more); nothing to revoke.
+ * - `not_revocable`: no API can revoke it (e.g. `ghs_` installation tokens, which expire within an hour).
+ * - `skipped`: patrol chose not to act (not configured, `PATROL_REVOKE=off`, policy `none`).
+ * - `failed`: a permanent failure (after retries).
+ */
+export type RevocationOutcome =
+  | { outcome: 'revoked'; detail: string; authorizationIds?: string[] }
+  | { outcome: 'requested'; detail: string }
+  | { outcome: 'inactive'; detail: string }
+  | { outcome: 'not_revocable'; detail: string }
+  | { outcome: 'skipped'; detail: string }
+  | { outcome: 'failed'; detail: string }
+
+export interface TokenIssuer {
+  readonly issuer: 'github' | 'azure-devops'
+  /** Who owns the token, when the issuer can tell. `undefined` when unknown; throws RemoteError on transient failure. */
+  owner(token: string, kind: TokenKind): Promise<TokenOwner | undefined>
+  revoke(token: string, context: RevocationContext): Promise<RevocationOutcome>
+  /** `undefined` when the issuer cannot tell (GitHub has no offline check patrol may use). */
+  isActive(token: string, kind: TokenKind): Promise<boolean | undefined>
+}
