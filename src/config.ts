@@ -1,0 +1,240 @@
+/**
+ * The environment becomes one typed, validated `Config`. A bad value stops the boot with a message that names the
+ * variable and says what it expects. Pure: it reads the object it is given (process.env on Node, `env` on Workers).
+ *
+ * Secrets (admin tokens, webhook secrets, sealing and fingerprint keys) may come from the environment; on Node the
+ * ones that don't are read from, or generated into, `<data dir>/secrets.json` (secrets-file.ts) and passed back in here.
+ *
+ * @example
+ * const config = parseConfig(process.env, secretsFromFile)
+ * config.port // 8787
+ */
+import { z } from 'zod'
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export interface AdminToken {
+  /** Shown in the audit trail as `admin:<name>`. */
+  name: string
+  token: string
+}
+
+export interface Secrets {
+  adminTokens: AdminToken[]
+  githubWebhookSecret: string
+  azureWebhookPassword: string
+  /** 32 bytes, AES-256-GCM key that seals raw tokens until their response ends. */
+  sealingKey: Uint8Array
+  /** 32 bytes, HMAC-SHA-256 key of token fingerprints. */
+  fingerprintKey: Uint8Array
+}
+
+/** The secrets as written in the environment or secrets.json (keys as base64). */
+export type SecretValues = {
+  -readonly [K in keyof typeof SECRET_VARIABLES]?: string
+}
+
+/** Environment variable of each secret. */
+export const SECRET_VARIABLES = {
+  PATROL_ADMIN_TOKENS: 'comma-separated admin API tokens, each `token` or `name:token`',
+  GITHUB_WEBHOOK_SECRET: 'the secret of the GitHub webhook (HMAC-SHA-256 key)',
+  AZURE_DEVOPS_WEBHOOK_PASSWORD: 'the basic-auth password of the Azure DevOps service hook',
+  PATROL_SEALING_KEY: '32 bytes as base64',
+  PATROL_FINGERPRINT_KEY: '32 bytes as base64',
+} as const
+
+const url = (what: string) =>
+  z.string().refine((v) => {
+    try {
+      const u = new URL(v)
+      return u.protocol === 'http:' || u.protocol === 'https:'
+    } catch {
+      return false
+    }
+  }, `expects ${what} (an http:// or https:// URL)`)
+
+const positiveInt = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expects ${what} (a whole number)`)
+    .transform(Number)
+    .refine((n) => n > 0, `expects ${what} (greater than 0)`)
+
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+)
+
+const emailList = list.refine((xs) => xs.every((x) => /^[^\s@]+@[^\s@]+$/.test(x)), 'expects comma-separated email addresses')
+
+/** Every non-secret variable, its default and its rule. README's configuration table mirrors this. */
+const settingsSchema = z.object({
+  PATROL_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_PATH: z.string().min(1).optional(),
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'expects a port number (0-65535)')
+    .transform(Number)
+    .refine((n) => n <= 65535, 'expects a port number (0-65535)')
+    .default(8787),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'expects one of debug, info, warn, error' }).default('info'),
+  PATROL_PUBLIC_URL: url('the URL where admins reach patrol').optional(),
+
+  GITHUB_WEBHOOK_SECRETS_PREVIOUS: list.default([]),
+  GITHUB_API_URL: url('the GitHub REST API base, e.g. https://api.github.com or https://HOST/api/v3').default('https://api.github.com'),
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  GITHUB_APP_ID: z.string().regex(/^\d+$/, 'expects the numeric GitHub App id').optional(),
+  GITHUB_APP_PRIVATE_KEY: z
+    .string()
+    .refine((v) => v.includes('PRIVATE KEY-----'), 'expects the GitHub App private key in PEM form')
+    .optional(),
+
+  AZURE_DEVOPS_WEBHOOK_USER: z.string().min(1).default('patrol'),
+  AZURE_DEVOPS_WEBHOOK_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+:.+$/, 'expects `Header-Name:value`')
+    .optional(),
+  AZURE_DEVOPS_ORG_URL: url('the organization URL, e.g. https://dev.azure.com/contoso, or a collection URL').optional(),
+  AZURE_DEVOPS_TOKEN: z.string().min(1).optional(),
+  AZURE_DEVOPS_ADMIN_TOKEN: z.string().min(1).optional(),
+  AZURE_DEVOPS_VSSPS_URL: url('the Token Admin host, e.g. https://vssps.dev.azure.com/contoso').optional(),
+  AZURE_DEVOPS_REVOKE_POLICY: z.enum(['candidates', 'none'], { error: 'expects `candidates` or `none`' }).default('candidates'),
+
+  PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
+  PATROL_MAX_PUSH_BYTES: positiveInt('a byte count').default(100 * 1024 * 1024),
+
+  SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\/[^/]+/.test(v), 'expects smtp://[user:pass@]host[:port] or smtps://…')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('patrol <patrol@localhost>'),
+  PATROL_SECURITY_EMAILS: emailList.default([]),
+
+  PATROL_JOB_CONCURRENCY: positiveInt('the number of jobs run at once').default(4),
+  PATROL_JOB_POLL_MS: positiveInt('milliseconds between queue polls').default(1000),
+  PATROL_SHUTDOWN_GRACE_MS: positiveInt('milliseconds to let running jobs finish on shutdown').default(10_000),
+})
+
+export type Settings = ReturnType<typeof toSettings>
+export type Config = Settings & { secrets: Secrets }
+
+function toSettings(e: z.infer<typeof settingsSchema>) {
+  const [headerName, ...headerValue] = e.AZURE_DEVOPS_WEBHOOK_HEADER?.split(':') ?? []
+  return {
+    dataDir: e.PATROL_DATA_DIR,
+    databasePath: e.DATABASE_PATH ?? `${e.PATROL_DATA_DIR.replace(/\/+$/, '')}/patrol.db`,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    publicUrl: (e.PATROL_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    github: {
+      previousWebhookSecrets: e.GITHUB_WEBHOOK_SECRETS_PREVIOUS,
+      apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+      token: e.GITHUB_TOKEN,
+      app: e.GITHUB_APP_ID && e.GITHUB_APP_PRIVATE_KEY ? { appId: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY } : undefined,
+    },
+    azureDevOps: {
+      webhookUser: e.AZURE_DEVOPS_WEBHOOK_USER,
+      webhookHeader: headerName ? { name: headerName, value: headerValue.join(':') } : undefined,
+      orgUrl: e.AZURE_DEVOPS_ORG_URL?.replace(/\/+$/, ''),
+      token: e.AZURE_DEVOPS_TOKEN,
+      adminToken: e.AZURE_DEVOPS_ADMIN_TOKEN,
+      vsspsUrl: e.AZURE_DEVOPS_VSSPS_URL?.replace(/\/+$/, ''),
+      revokePolicy: e.AZURE_DEVOPS_REVOKE_POLICY,
+    },
+    revoke: e.PATROL_REVOKE,
+    maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, securityEmails: e.PATROL_SECURITY_EMAILS },
+    jobs: { concurrency: e.PATROL_JOB_CONCURRENCY, pollMs: e.PATROL_JOB_POLL_MS, shutdownGraceMs: e.PATROL_SHUTDOWN_GRACE_MS },
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+/** Validates everything but the secrets. Empty strings count as unset. */
+export function parseSettings(env: Env): Settings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const result = settingsSchema.safeParse(present)
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`))
+  if (present.GITHUB_APP_ID && !present.GITHUB_APP_PRIVATE_KEY)
+    throw new ConfigError(['GITHUB_APP_PRIVATE_KEY: expects the PEM private key of the app named by GITHUB_APP_ID'])
+  if (present.GITHUB_APP_PRIVATE_KEY && !present.GITHUB_APP_ID)
+    throw new ConfigError(['GITHUB_APP_ID: expects the numeric GitHub App id that goes with GITHUB_APP_PRIVATE_KEY'])
+  return toSettings(result.data)
+}
+
+/** The secret values the environment sets (non-empty ones). */
+export function secretsFromEnv(env: Env): SecretValues {
+  const out: SecretValues = {}
+  for (const name of Object.keys(SECRET_VARIABLES) as (keyof typeof SECRET_VARIABLES)[]) {
+    const v = env[name]
+    if (v) out[name] = v
+  }
+  return out
+}
+
+/** Decodes and checks a full set of secret values; every problem is named by its variable. */
+export function parseSecrets(values: SecretValues): Secrets {
+  const problems: string[] = []
+  const need = (name: keyof typeof SECRET_VARIABLES): string => {
+    const v = values[name]
+    if (!v) problems.push(`${name}: missing; expects ${SECRET_VARIABLES[name]}`)
+    return v ?? ''
+  }
+  const key = (name: 'PATROL_SEALING_KEY' | 'PATROL_FINGERPRINT_KEY'): Uint8Array => {
+    const v = need(name)
+    const bytes = v ? decodeBase64(v) : undefined
+    if (v && bytes?.length !== 32) problems.push(`${name}: expects ${SECRET_VARIABLES[name]}`)
+    return bytes ?? new Uint8Array(32)
+  }
+  const adminTokens = parseAdminTokens(need('PATROL_ADMIN_TOKENS'), problems)
+  const secrets: Secrets = {
+    adminTokens,
+    githubWebhookSecret: need('GITHUB_WEBHOOK_SECRET'),
+    azureWebhookPassword: need('AZURE_DEVOPS_WEBHOOK_PASSWORD'),
+    sealingKey: key('PATROL_SEALING_KEY'),
+    fingerprintKey: key('PATROL_FINGERPRINT_KEY'),
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return secrets
+}
+
+function parseAdminTokens(value: string, problems: string[]): AdminToken[] {
+  if (!value) return []
+  const tokens = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry, i) => {
+      const at = entry.indexOf(':')
+      return at > 0 ? { name: entry.slice(0, at), token: entry.slice(at + 1) } : { name: `admin-${i + 1}`, token: entry }
+    })
+  // A short admin token can be guessed; the generated ones are 43 characters.
+  if (tokens.some((t) => t.token.length < 16)) problems.push('PATROL_ADMIN_TOKENS: expects each token to be at least 16 characters')
+  return tokens
+}
+
+function decodeBase64(v: string): Uint8Array | undefined {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(v)) return undefined
+  try {
+    const bin = atob(v.replace(/-/g, '+').replace(/_/g, '/'))
+    return Uint8Array.from(bin, (c) => c.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}
+
+/** The whole config: settings plus secrets from the environment, completed by `fallback` (secrets.json on Node). */
+export function parseConfig(env: Env, fallback: SecretValues = {}): Config {
+  const settings = parseSettings(env)
+  const secrets = parseSecrets({ ...fallback, ...secretsFromEnv(env) })
+  return { ...settings, secrets }
+}

@@ -1,0 +1,27 @@
+/**
+ * The one database type that repository code is written against: drizzle over SQLite, sync (better-sqlite3) or
+ * async (D1). Code always `await`s, so the same query runs on both. Atomic work is one statement (upsert,
+ * UPDATE … RETURNING, compare-and-set on a status column) or `atomically()`.
+ *
+ * @example
+ * export async function countIncidents(db: DB) { return (await db.select({ n: count() }).from(incidents))[0]?.n ?? 0 }
+ */
+import type { BatchItem } from 'drizzle-orm/batch'
+import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import type * as schema from './schema.js'
+
+export type DB = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>
+
+type Statement = BatchItem<'sqlite'>
+
+/**
+ * Runs statements all-or-nothing: D1's `batch`, or a synchronous better-sqlite3 transaction (D1 has no interactive
+ * transactions, and better-sqlite3 rejects async callbacks: stack.md P5). Statements must be built on `db`, and reads
+ * cannot feed later writes.
+ */
+export async function atomically(db: DB, statements: [Statement, ...Statement[]]): Promise<unknown[]> {
+  const batchable = db as unknown as { batch?: (s: Statement[]) => Promise<unknown[]> }
+  if (typeof batchable.batch === 'function') return batchable.batch(statements)
+  const sync = db as unknown as { transaction: (fn: () => unknown[]) => unknown[] }
+  return sync.transaction(() => statements.map((s) => (s as unknown as { run: () => unknown }).run()))
+}

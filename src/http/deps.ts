@@ -1,0 +1,26 @@
+/**
+ * What the HTTP app needs from its runtime, resolved per request: a singleton on Node, built from `env` on Workers.
+ *
+ * @example
+ * const app = createApp(() => ({ config, db, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
+ */
+import type { Config } from '../config.js'
+import type { DB } from '../db/types.js'
+import type { Logger } from '../log.js'
+
+export interface AppDeps {
+  config: Config
+  db: DB
+  log: Logger
+  now(): number
+  /** Jobs were enqueued: run them soon (Node: wake the runner; Workers: `ctx.waitUntil` a drain). */
+  jobsEnqueued(): void
+}
+
+export type AppEnv = {
+  Variables: {
+    deps: AppDeps
+    log: Logger
+    requestId: string
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The durable job queue, in the same database as everything else. Each function is one statement, so it is atomic
+ * on better-sqlite3 and on D1 alike, and several processes on one database never run the same job at the same time.
+ *
+ * Lifecycle: `queued` → (claim) `running` → `done`; a failure goes back to `queued` with a later `run_at`
+ * (backoff, or Retry-After) until `max_attempts`, then `dead`. A worker that dies leaves its job `running` with an old
+ * `locked_at`; the next claim after `staleMs` takes it over.
+ *
+ * @example
+ * await enqueue(db, { kind: 'scan-push', payload: { pushId }, key: `scan-push:${pushId}` }, Date.now())
+ * const job = await claim(db, { worker: 'w1', now: Date.now(), staleMs: 300_000 })
+ * if (job) await complete(db, job, Date.now())
+ */
+import { and, asc, count, eq, inArray, lt, lte, min, or, sql } from 'drizzle-orm'
+import { jobs, type Job } from '../db/schema.js'
+import type { DB } from '../db/types.js'
+import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js'
+
+export const DEFAULT_MAX_ATTEMPTS = 8
+
+export interface NewJob {
+  kind: string
+  payload: unknown
+  /** A second enqueue with the same key is a no-op (even after the first job finished). */
+  key?: string
+  /** Not before this time (ms). Default: now. */
+  runAt?: number
+  maxAttempts?: number
+}
+
+/** Adds a job; returns its id, or `undefined` when a job with the same key already exists. */
+export async function enqueue(db: DB, job: NewJob, now: number): Promise<number | undefined> {
+  const rows = await db
+    .insert(jobs)
+    .values({
+      kind: job.kind,
+      payload: JSON.stringify(job.payload ?? null),
+      idempotencyKey: job.key ?? null,
+      state: 'queued',
+      maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      runAt: job.runAt ?? now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing({ target: jobs.idempotencyKey })
+    .returning({ id: jobs.id })
+  return rows[0]?.id
+}
+
+export interface ClaimOptions {
+  worker: string
+  now: number
+  /** A `running` job locked longer ago than this is presumed orphaned by a dead worker. */
+  staleMs: number
+  /** Only these kinds (default: any). */
+  kinds?: string[]
+}
+
+/** Takes the oldest due job (or an orphaned one) for `worker`, counting the attempt. One UPDATE … RETURNING. */
+export async function claim(db: DB, o: ClaimOptions): Promise<Job | undefined> {
+  const due = or(
+    and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now)),
+    and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs)),
+  )
+  const next = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(o.kinds ? and(due, inArray(jobs.kind, o.kinds)) : due)
+    .orderBy(asc(jobs.runAt), asc(jobs.id))
+    .limit(1)
+  const [job] = await db
+    .update(jobs)
+    .set({ state: 'running', lockedBy: o.worker, lockedAt: o.now, attempts: sql`${jobs.attempts} + 1`, updatedAt: o.now })
+    // The state test is repeated outside the subquery so that a row taken by another worker in between is not re-taken.
+    .where(and(inArray(jobs.id, next), or(eq(jobs.state, 'queued'), lt(jobs.lockedAt, o.now - o.staleMs))))
+    .returning()
+  return job
+}
+
+/** Marks a job done, if `job.lockedBy` still holds it (a stale job taken over by another worker is theirs now). */
+export async function complete(db: DB, job: Job, now: number): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ state: 'done', finishedAt: now, updatedAt: now, lockedBy: null, lockedAt: null, lastError: null })
+    .where(held(job))
+    .returning({ id: jobs.id })
+  return rows.length === 1
+}
+
+export interface FailOptions {
+  now: number
+  /** The remote asked for this much quiet (Retry-After). */
+  retryAfterMs?: number
+  /** No retry can succeed (bad input, 4xx): dead at once. */
+  permanent?: boolean
+  backoff?: BackoffPolicy
+  random?: () => number
+}
+
+/** Records a failure: back to `queued` after a backoff, or `dead` when attempts are used up. Returns the new state. */
+export async function fail(db: DB, job: Job, error: string, o: FailOptions): Promise<'queued' | 'dead' | 'lost'> {
+  const dead = o.permanent || job.attempts >= job.maxAttempts
+  const runAt = o.now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
+  const rows = await db
+    .update(jobs)
+    .set(
+      dead
+        ? { state: 'dead', lastError: error, finishedAt: o.now, updatedAt: o.now, lockedBy: null, lockedAt: null }
+        : { state: 'queued', lastError: error, runAt, updatedAt: o.now, lockedBy: null, lockedAt: null },
+    )
+    .where(held(job))
+    .returning({ id: jobs.id })
+  if (rows.length === 0) return 'lost'
+  return dead ? 'dead' : 'queued'
+}
+
+/** Puts a job back without counting the attempt: a planned wait (hourly budget, a later confirmation), not a failure. */
+export async function reschedule(db: DB, job: Job, runAt: number, now: number, reason?: string): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ state: 'queued', runAt, attempts: sql`max(${jobs.attempts} - 1, 0)`, lastError: reason ?? null, updatedAt: now, lockedBy: null, lockedAt: null })
+    .where(held(job))
+    .returning({ id: jobs.id })
+  return rows.length === 1
+}
+
+/** On shutdown: hands this worker's running jobs back, attempt not counted, for another process to take at once. */
+export async function releaseAll(db: DB, worker: string, now: number): Promise<number> {
+  const rows = await db
+    .update(jobs)
+    .set({ state: 'queued', attempts: sql`max(${jobs.attempts} - 1, 0)`, lockedBy: null, lockedAt: null, runAt: now, updatedAt: now })
+    .where(and(eq(jobs.state, 'running'), eq(jobs.lockedBy, worker)))
+    .returning({ id: jobs.id })
+  return rows.length
+}
+
+export interface QueueStats {
+  /** Jobs queued or running. */
+  depth: number
+  /** Age in ms of the oldest queued job that is already due; 0 when none. */
+  oldestDueAgeMs: number
+  dead: number
+}
+
+export async function queueStats(db: DB, now: number): Promise<QueueStats> {
+  const [pending] = await db
+    .select({ n: count() })
+    .from(jobs)
+    .where(inArray(jobs.state, ['queued', 'running']))
+  const [oldest] = await db
+    .select({ at: min(jobs.runAt) })
+    .from(jobs)
+    .where(and(eq(jobs.state, 'queued'), lte(jobs.runAt, now)))
+  const [dead] = await db.select({ n: count() }).from(jobs).where(eq(jobs.state, 'dead'))
+  return { depth: pending?.n ?? 0, oldestDueAgeMs: oldest?.at ? now - oldest.at : 0, dead: dead?.n ?? 0 }
+}
+
+function held(job: Job) {
+  return and(eq(jobs.id, job.id), eq(jobs.state, 'running'), eq(jobs.lockedBy, job.lockedBy ?? ''), eq(jobs.attempts, job.attempts))
+}

@@ -1,0 +1,100 @@
+/**
+ * The Node entry: configuration (with first-boot secrets), the SQLite file (WAL, migrated at boot), the HTTP server,
+ * and the in-process job runner. SIGTERM/SIGINT stop accepting, let running jobs finish within the grace period, and
+ * hand the rest back to the queue for the next process.
+ *
+ * @example
+ * // npm start          (PORT=8787, data in ./data)
+ * const service = await startNode({ PORT: '0', PATROL_DATA_DIR: '/tmp/p' })
+ * await fetch(`${service.url}/healthz`); await service.stop()
+ */
+import { serve, type ServerType } from '@hono/node-server'
+import { hostname } from 'node:os'
+import { pathToFileURL } from 'node:url'
+import type { AddressInfo } from 'node:net'
+import { parseConfig, parseSettings, secretsFromEnv, ConfigError, type Config } from './config.js'
+import { openNodeDatabase } from './db/node.js'
+import { createApp } from './http/app.js'
+import { createRunner } from './jobs/runner.js'
+import { createLogger, type Logger } from './log.js'
+import { ensureSecretsFile } from './secrets-file.js'
+import { createJobHandlers } from './service.js'
+
+export interface NodeService {
+  url: string
+  config: Config
+  stop(): Promise<void>
+}
+
+export async function startNode(env: Record<string, string | undefined>, o: { log?: Logger } = {}): Promise<NodeService> {
+  const settings = parseSettings(env)
+  const log = o.log ?? createLogger({ level: settings.logLevel })
+  const file = ensureSecretsFile(settings.dataDir, secretsFromEnv(env))
+  const config = parseConfig(env, file.values)
+  if (file.created) log.info('secrets.created', { path: file.created, note: 'generated secrets for what the environment does not set; read them there' })
+
+  const database = openNodeDatabase(config.databasePath)
+  const worker = `${hostname()}:${process.pid}`
+  const handlers = createJobHandlers({ config, db: database.db, log, now: Date.now })
+  const runner = createRunner({
+    db: database.db,
+    worker,
+    handlers,
+    log,
+    concurrency: config.jobs.concurrency,
+    pollMs: config.jobs.pollMs,
+  })
+  const app = createApp(() => ({ config, db: database.db, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
+
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
+  })
+  const address = server.address() as AddressInfo
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+  runner.start()
+  log.info('service.started', { url, database: config.databasePath, worker })
+
+  let stopped: Promise<void> | undefined
+  return {
+    url,
+    config,
+    stop: () =>
+      (stopped ??= (async () => {
+        log.info('service.stopping', { graceMs: config.jobs.shutdownGraceMs })
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+        // Idle keep-alive sockets would hold close() open; in-flight requests still finish.
+        ;(server as { closeIdleConnections?: () => void }).closeIdleConnections?.()
+        await runner.stop(config.jobs.shutdownGraceMs)
+        await closed
+        database.close()
+        log.info('service.stopped')
+      })()),
+  }
+}
+
+async function main() {
+  let service: NodeService
+  try {
+    service = await startNode(process.env)
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`patrol: ${error.message}`)
+      process.exit(78) // EX_CONFIG
+    }
+    throw error
+  }
+  const shutdown = (signal: string) => {
+    console.error(`patrol: ${signal} received, shutting down`)
+    service.stop().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGTERM', () => shutdown('SIGTERM'))
+  process.once('SIGINT', () => shutdown('SIGINT'))
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main()

@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { parseConfig } from '../../src/config.js'
+import { createApp, MAX_BODY_BYTES } from '../../src/http/app.js'
+import { enqueue } from '../../src/jobs/queue.js'
+import { memoryLogger } from '../../src/log.js'
+import { tempDatabase } from '../support/db.js'
+import { testEnv } from '../support/env.js'
+
+let t: ReturnType<typeof tempDatabase>
+let log: ReturnType<typeof memoryLogger>
+let app: ReturnType<typeof createApp>
+let now = 1_800_000_000_000
+beforeEach(() => {
+  t = tempDatabase()
+  log = memoryLogger()
+  const config = parseConfig(testEnv(t.dir))
+  app = createApp(() => ({ config, db: t.db, log, now: () => now, jobsEnqueued: () => {} }))
+})
+afterEach(() => t.cleanup())
+
+describe('GET /healthz', () => {
+  it('reports the database and the queue', async () => {
+    await enqueue(t.db, { kind: 'x', payload: {} }, now - 4000)
+    const res = await app.request('/healthz')
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', queue: { depth: 1, oldestDueAgeMs: 4000, dead: 0 } })
+  })
+
+  it('answers 503 when the database is gone, without internals', async () => {
+    t.close()
+    const res = await app.request('/healthz')
+    expect(res.status).toBe(503)
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body.database).toBe('unreachable')
+    expect(JSON.stringify(body)).not.toMatch(/sqlite|stack|at /i)
+  })
+})
+
+describe('every response', () => {
+  it('carries a request id, also in the log line', async () => {
+    const res = await app.request('/healthz')
+    const id = res.headers.get('x-request-id')
+    expect(id).toBeTruthy()
+    expect(log.lines.find((l) => l.event === 'http.request')).toMatchObject({ requestId: id, status: 200, path: '/healthz' })
+  })
+
+  it('keeps a caller’s request id', async () => {
+    const res = await app.request('/healthz', { headers: { 'x-request-id': 'abc-123' } })
+    expect(res.headers.get('x-request-id')).toBe('abc-123')
+  })
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await app.request('/nowhere', { method: 'POST' })
+    expect(res.status).toBe(404)
+    expect(await res.json()).toMatchObject({ error: 'no route for POST /nowhere' })
+  })
+})
+
+describe('body limit', () => {
+  it('refuses a body over 25 MB with 413 and a JSON error', async () => {
+    const res = await app.request('/webhooks/github', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(MAX_BODY_BYTES + 1) },
+      body: 'x'.repeat(MAX_BODY_BYTES + 1),
+    })
+    expect(res.status).toBe(413)
+    expect(await res.json()).toMatchObject({ error: `body: expects at most ${MAX_BODY_BYTES} bytes` })
+  })
+})

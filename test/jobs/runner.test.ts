@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { jobs } from '../../src/db/schema.js'
+import { enqueue } from '../../src/jobs/queue.js'
+import { createRunner, type JobHandler } from '../../src/jobs/runner.js'
+import { memoryLogger } from '../../src/log.js'
+import { RemoteError } from '../../src/providers/remote-error.js'
+import { tempDatabase } from '../support/db.js'
+
+let t: ReturnType<typeof tempDatabase>
+beforeEach(() => {
+  t = tempDatabase()
+})
+afterEach(() => t.cleanup())
+
+const until = async (check: () => Promise<boolean> | boolean, ms = 5000) => {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+describe('runner', () => {
+  it('wakes at once after an enqueue instead of waiting for the next poll', async () => {
+    const seen: unknown[] = []
+    const runner = createRunner({ db: t.db, worker: 'w', log: memoryLogger(), pollMs: 60_000, handlers: { echo: async (_j, p) => void seen.push(p) } })
+    runner.start()
+    await enqueue(t.db, { kind: 'echo', payload: { n: 1 } }, Date.now())
+    runner.wake()
+    await until(() => seen.length === 1)
+    expect(seen).toEqual([{ n: 1 }])
+    await runner.stop(100)
+  })
+
+  it('turns a RemoteError into a retry at Retry-After, and a non-retryable one into a dead job', async () => {
+    const handlers: Record<string, JobHandler> = {
+      limited: async () => {
+        throw new RemoteError('rate_limited', 'HTTP 429', { status: 429, retryAfterMs: 120_000 })
+      },
+      refused: async () => {
+        throw new RemoteError('permanent', 'HTTP 422', { status: 422 })
+      },
+    }
+    const now = Date.now()
+    await enqueue(t.db, { kind: 'limited', payload: {} }, now)
+    await enqueue(t.db, { kind: 'refused', payload: {} }, now)
+    const log = memoryLogger()
+    await createRunner({ db: t.db, worker: 'w', log, handlers }).drain()
+    const rows = await t.db.select().from(jobs).orderBy(jobs.id)
+    expect(rows[0]).toMatchObject({ state: 'queued', lastError: 'HTTP 429' })
+    expect(rows[0]!.runAt).toBeGreaterThanOrEqual(now + 120_000)
+    expect(rows[1]).toMatchObject({ state: 'dead', lastError: 'HTTP 422' })
+    expect(log.lines.some((l) => l.event === 'job.failed' && l.state === 'dead')).toBe(true)
+  })
+
+  it('lets a running job finish within the grace period on stop', async () => {
+    let finished = false
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      handlers: { slow: () => new Promise((r) => setTimeout(() => r((finished = true) && undefined), 200)) },
+    })
+    await enqueue(t.db, { kind: 'slow', payload: {} }, Date.now())
+    runner.start()
+    await until(async () => (await t.db.select().from(jobs))[0]?.state === 'running')
+    await runner.stop(5_000)
+    expect(finished).toBe(true)
+    expect((await t.db.select().from(jobs))[0]?.state).toBe('done')
+  })
+
+  it('releases a job still running after the grace period, for another process to take at once', async () => {
+    const runner = createRunner({ db: t.db, worker: 'w', log: memoryLogger(), handlers: { stuck: () => new Promise(() => {}) } })
+    await enqueue(t.db, { kind: 'stuck', payload: {} }, Date.now())
+    runner.start()
+    await until(async () => (await t.db.select().from(jobs))[0]?.state === 'running')
+    await runner.stop(50)
+    expect((await t.db.select().from(jobs))[0]).toMatchObject({ state: 'queued', attempts: 0, lockedBy: null })
+  })
+
+  it('runs no more than `concurrency` jobs at once', async () => {
+    let active = 0
+    let peak = 0
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      concurrency: 2,
+      handlers: {
+        work: async () => {
+          peak = Math.max(peak, ++active)
+          await new Promise((r) => setTimeout(r, 20))
+          active--
+        },
+      },
+    })
+    for (let i = 0; i < 8; i++) await enqueue(t.db, { kind: 'work', payload: i }, Date.now())
+    await runner.drain()
+    expect(peak).toBe(2)
+    expect((await t.db.select().from(jobs)).every((j) => j.state === 'done')).toBe(true)
+  })
+})
