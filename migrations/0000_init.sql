@@ -36,6 +36,7 @@ CREATE TABLE `incidents` (
 	`owner_name` text,
 	`owner_email` text,
 	`owner_id` text,
+	`revocation_batch` text,
 	`suppression_id` integer,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL

@@ -18,7 +18,12 @@ import { createApp } from './http/app.js'
 import { createRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './log.js'
 import { ensureSecretsFile } from './secrets-file.js'
-import { createJobHandlers } from './service.js'
+import { importKeys } from './incidents/sealing.js'
+import type { Mailer } from './notify/mailer.js'
+import { OutboxMailer } from './notify/outbox.js'
+import { SmtpMailer } from './notify/smtp.js'
+import { join } from 'node:path'
+import { createJobHandlers, type ResponseTiming } from './service.js'
 
 export interface NodeService {
   url: string
@@ -26,7 +31,13 @@ export interface NodeService {
   stop(): Promise<void>
 }
 
-export async function startNode(env: Record<string, string | undefined>, o: { log?: Logger } = {}): Promise<NodeService> {
+export interface StartOptions {
+  log?: Logger
+  /** Shorter response timings, for tests and the demo. */
+  timing?: Partial<ResponseTiming>
+}
+
+export async function startNode(env: Record<string, string | undefined>, o: StartOptions = {}): Promise<NodeService> {
   const settings = parseSettings(env)
   const log = o.log ?? createLogger({ level: settings.logLevel })
   const file = ensureSecretsFile(settings.dataDir, secretsFromEnv(env))
@@ -34,8 +45,9 @@ export async function startNode(env: Record<string, string | undefined>, o: { lo
   if (file.created) log.info('secrets.created', { path: file.created, note: 'generated secrets for what the environment does not set; read them there' })
 
   const database = openNodeDatabase(config.databasePath)
+  const keys = await importKeys(config.secrets)
   const worker = `${hostname()}:${process.pid}`
-  const handlers = createJobHandlers({ config, db: database.db, log, now: Date.now })
+  const handlers = createJobHandlers({ config, db: database.db, keys, log, now: Date.now, mailer: nodeMailer(config), timing: o.timing })
   const runner = createRunner({
     db: database.db,
     worker,
@@ -44,7 +56,7 @@ export async function startNode(env: Record<string, string | undefined>, o: { lo
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
   })
-  const app = createApp(() => ({ config, db: database.db, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
+  const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))
@@ -70,6 +82,11 @@ export async function startNode(env: Record<string, string | undefined>, o: { lo
         log.info('service.stopped')
       })()),
   }
+}
+
+/** SMTP when configured; otherwise `.eml` files in the data folder, so that no message is silently dropped. */
+function nodeMailer(config: Config): Mailer {
+  return config.mail.smtpUrl ? new SmtpMailer({ url: config.mail.smtpUrl }) : new OutboxMailer({ dir: join(config.dataDir, 'outbox') })
 }
 
 async function main() {

@@ -50,7 +50,7 @@ export const pushes = sqliteTable(
     repository: text('repository').notNull(),
     /** The first ref the push updated (Azure pushes may update several; all are in `event`). */
     ref: text('ref').notNull(),
-    /** The normalized `PushEvent`, as JSON. Commit messages in it are scanned content, never shown raw. */
+    /** The normalized `PushEvent` as JSON, sealed like a token (its commit messages may hold one). */
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
     /** `pending` → `scanned` | `partial` (some content was not read: see `partialReasons`) | `failed`. */
@@ -133,6 +133,8 @@ export const incidents = sqliteTable(
     ownerEmail: text('owner_email'),
     /** Issuer-side owner id (Azure user id / subject descriptor). */
     ownerId: text('owner_id'),
+    /** GitHub revocations go out in batches; the batch that took this incident, so no two batches send one token. */
+    revocationBatch: text('revocation_batch'),
     /** Set when a suppression matched when the incident was recorded. */
     suppressionId: integer('suppression_id'),
     createdAt: integer('created_at').notNull(),

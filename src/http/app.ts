@@ -14,6 +14,7 @@ import type { Context } from 'hono'
 import type { AppDeps, AppEnv } from './deps.js'
 import { jsonError } from './errors.js'
 import { health } from './routes/health.js'
+import { webhooks } from './routes/webhooks.js'
 
 export const MAX_BODY_BYTES = 25 * 1024 * 1024
 
@@ -44,6 +45,7 @@ export function createApp(resolveDeps: (c: Context<AppEnv>) => AppDeps) {
   )
 
   app.route('/', health)
+  app.route('/', webhooks)
 
   app.notFound((c) => jsonError(c, 404, `no route for ${c.req.method} ${c.req.path}`))
   app.onError((error, c) => {

@@ -2,15 +2,18 @@
  * What the HTTP app needs from its runtime, resolved per request: a singleton on Node, built from `env` on Workers.
  *
  * @example
- * const app = createApp(() => ({ config, db, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
+ * const app = createApp(() => ({ config, db, keys, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
  */
 import type { Config } from '../config.js'
 import type { DB } from '../db/types.js'
+import type { TokenKeys } from '../incidents/sealing.js'
 import type { Logger } from '../log.js'
 
 export interface AppDeps {
   config: Config
   db: DB
+  /** Fingerprint and sealing keys, imported once from the config's secrets. */
+  keys: TokenKeys
   log: Logger
   now(): number
   /** Jobs were enqueued: run them soon (Node: wake the runner; Workers: `ctx.waitUntil` a drain). */

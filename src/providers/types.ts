@@ -14,6 +14,9 @@ export type Provider = 'github' | 'azure-devops'
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000'
 
+/** The path under which a commit's message is reported: commit messages are content too. */
+export const COMMIT_MESSAGE_PATH = '(commit message)'
+
 export interface Person {
   name?: string
   email?: string

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config.js'
 import { createApp, MAX_BODY_BYTES } from '../../src/http/app.js'
+import { importKeys } from '../../src/incidents/sealing.js'
 import { enqueue } from '../../src/jobs/queue.js'
 import { memoryLogger } from '../../src/log.js'
 import { tempDatabase } from '../support/db.js'
@@ -10,11 +11,12 @@ let t: ReturnType<typeof tempDatabase>
 let log: ReturnType<typeof memoryLogger>
 let app: ReturnType<typeof createApp>
 let now = 1_800_000_000_000
-beforeEach(() => {
+beforeEach(async () => {
   t = tempDatabase()
   log = memoryLogger()
   const config = parseConfig(testEnv(t.dir))
-  app = createApp(() => ({ config, db: t.db, log, now: () => now, jobsEnqueued: () => {} }))
+  const keys = await importKeys(config.secrets)
+  app = createApp(() => ({ config, db: t.db, keys, log, now: () => now, jobsEnqueued: () => {} }))
 })
 afterEach(() => t.cleanup())
 

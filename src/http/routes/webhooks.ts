@@ -1,0 +1,99 @@
+/**
+ * The two webhook endpoints. Each authenticates, parses, stores the delivery with its scan job, and answers 202 in
+ * milliseconds: no network call happens on the request path. A repeated delivery answers 200 `{ "duplicate": true }`.
+ * Every refusal is a JSON 4xx that names the problem and stores nothing. The Azure endpoint never answers 410
+ * (Azure disables a subscription that gets one) and answers 503 when patrol cannot store the delivery right now.
+ *
+ * @example
+ * // POST /webhooks/github  X-GitHub-Event: push  X-GitHub-Delivery: <guid>  X-Hub-Signature-256: sha256=…
+ * // → 202 {"queued":true,"deliveryId":"<guid>"}
+ */
+import { Hono, type Context } from 'hono'
+import { storeDelivery } from '../../incidents/deliveries.js'
+import { authenticateAzureHook } from '../../providers/azure-devops/webhook.js'
+import { parseAzurePush } from '../../providers/azure-devops/webhook.js'
+import { parseGithubPush, verifyGithubSignature } from '../../providers/github/webhook.js'
+import type { Provider, PushEvent } from '../../providers/types.js'
+import type { AppEnv } from '../deps.js'
+import { jsonError } from '../errors.js'
+
+export const webhooks = new Hono<AppEnv>()
+
+webhooks.post('/webhooks/github', async (c) => {
+  const { config } = c.get('deps')
+  const raw = await c.req.text()
+  const secrets = [config.secrets.githubWebhookSecret, ...config.github.previousWebhookSecrets]
+  const signature = c.req.header('x-hub-signature-256')
+  if (!signature) return jsonError(c, 401, 'X-Hub-Signature-256: missing; configure the webhook with patrol’s secret')
+  if (!(await verifyGithubSignature(raw, signature, secrets))) return jsonError(c, 401, 'X-Hub-Signature-256: does not match the body')
+
+  const event = c.req.header('x-github-event')
+  const deliveryId = c.req.header('x-github-delivery')
+  if (!event) return jsonError(c, 400, 'X-GitHub-Event: missing')
+  if (!deliveryId || deliveryId.length > 200) return jsonError(c, 400, 'X-GitHub-Delivery: expects the delivery GUID')
+
+  const payload = parseBody(raw, c.req.header('content-type'))
+  if (payload === undefined) return jsonError(c, 400, 'body: expects a JSON object (or a form with a `payload` field)')
+  if (event === 'ping') return c.json({ ok: true, event: 'ping' }, 200)
+  if (event !== 'push') return c.json({ ignored: true, event }, 202)
+
+  const parsed = parseGithubPush(payload)
+  if (!parsed.ok) return jsonError(c, 400, `push payload: ${parsed.error}`)
+  return store(c, 'github', deliveryId, event, raw.length, parsed.push)
+})
+
+webhooks.post('/webhooks/azure-devops', async (c) => {
+  const { config } = c.get('deps')
+  const authentic = authenticateAzureHook(c.req.raw.headers, {
+    user: config.azureDevOps.webhookUser,
+    password: config.secrets.azureWebhookPassword,
+    header: config.azureDevOps.webhookHeader,
+  })
+  if (!authentic) {
+    c.header('WWW-Authenticate', 'Basic realm="patrol"')
+    return jsonError(c, 401, 'authorization: expects the service hook’s basic auth (and secret header, when configured)')
+  }
+  const raw = await c.req.text()
+  const payload = parseBody(raw, 'application/json')
+  if (payload === undefined) return jsonError(c, 400, 'body: expects a JSON object')
+  const eventType = (payload as { eventType?: unknown }).eventType
+  if (typeof eventType !== 'string') return jsonError(c, 400, 'eventType: missing')
+  if (eventType !== 'git.push') return c.json({ ignored: true, event: eventType }, 202)
+
+  const parsed = parseAzurePush(payload)
+  if (!parsed.ok) return jsonError(c, 400, `git.push payload: ${parsed.error}`)
+  if (parsed.deliveryId.length > 200) return jsonError(c, 400, 'id: expects the event id')
+  return store(c, 'azure-devops', parsed.deliveryId, eventType, raw.length, parsed.push)
+})
+
+async function store(c: Context<AppEnv>, provider: Provider, deliveryId: string, event: string, bodyBytes: number, push: PushEvent) {
+  const { db, keys, now, jobsEnqueued } = c.get('deps')
+  let stored: 'stored' | 'duplicate'
+  try {
+    stored = await storeDelivery(db, keys, { provider, deliveryId, event, bodyBytes, push }, now())
+  } catch (error) {
+    // Busy or unavailable database: ask the sender to come back (Azure retries 503; it must never see 410).
+    c.get('log').error('webhook.store_failed', { provider, deliveryId, error: error instanceof Error ? error.message : String(error) })
+    c.header('Retry-After', '30')
+    return jsonError(c, 503, 'patrol cannot store deliveries right now; retry later')
+  }
+  if (stored === 'duplicate') {
+    c.get('log').info('webhook.duplicate', { provider, deliveryId })
+    return c.json({ duplicate: true, deliveryId }, 200)
+  }
+  c.get('log').info('webhook.queued', { provider, deliveryId, repository: push.repository.fullName, commits: push.commits.length })
+  jobsEnqueued()
+  return c.json({ queued: true, deliveryId }, 202)
+}
+
+/** JSON body, or GitHub's form encoding (`payload=<json>`). Undefined unless it is a JSON object. */
+function parseBody(raw: string, contentType: string | undefined): object | undefined {
+  let text = raw
+  if (contentType?.startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(raw).get('payload') ?? ''
+  try {
+    const value: unknown = JSON.parse(text)
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Confirming an Azure DevOps revocation. Token Admin answers 204 at once, but Azure can take up to an hour to stop
+ * a PAT, so patrol tries the leaked token again on a schedule (`confirmDelaysMs` after the revocation). It stops
+ * working → `revoked`; still works (or cannot be told) after the last check → `revoke_unconfirmed`, for an admin.
+ * Either way the sealed token is erased then.
+ *
+ * @example
+ * handlers[CONFIRM_JOB] = confirmJob(deps)
+ */
+import { eq } from 'drizzle-orm'
+import { incidents } from '../db/schema.js'
+import { enqueue } from '../jobs/queue.js'
+import type { JobHandler } from '../jobs/runner.js'
+import type { TokenKind } from '../scan/types.js'
+import { CONFIRM_JOB, recordAttempt, type ResponseDeps } from './respond.js'
+import { unseal } from './sealing.js'
+import { transition } from './transitions.js'
+
+export function confirmJob(deps: ResponseDeps): JobHandler {
+  return async (_job, payload) => {
+    const { incidentId, check } = payload as { incidentId: number; check: number }
+    const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+    if (!incident || incident.status !== 'responding' || !incident.sealedToken || !deps.azureDevOps) return
+    const token = await unseal(deps.keys, incident.sealedToken)
+    const active = await deps.azureDevOps.isActive(token, incident.kind as TokenKind)
+    const now = deps.now()
+    if (active === false) {
+      await recordAttempt(deps, incidentId, 'azure-devops', { outcome: 'revoked', detail: `confirmed: the token no longer authenticates (check ${check + 1})` })
+      await transition(deps.db, { incidentId, from: 'responding', to: 'revoked', actor: 'patrol', now, detail: { confirmedAfterChecks: check + 1 } })
+      deps.log.info('respond.confirmed', { incident: incidentId, checks: check + 1 })
+      return
+    }
+    const next = check + 1
+    if (next < deps.confirmDelaysMs.length) {
+      const runAt = (incident.revokedAt ?? now) + deps.confirmDelaysMs[next]!
+      await enqueue(deps.db, { kind: CONFIRM_JOB, payload: { incidentId, check: next }, key: `${CONFIRM_JOB}:${incidentId}:${next}`, runAt }, now)
+      return
+    }
+    const detail = active === undefined ? 'could not tell whether the token still works' : 'the token still authenticates'
+    await recordAttempt(deps, incidentId, 'azure-devops', { outcome: 'failed', detail: `unconfirmed after ${next} checks: ${detail}` })
+    await transition(deps.db, { incidentId, from: 'responding', to: 'revoke_unconfirmed', actor: 'patrol', now, detail: { checks: next, reason: detail } })
+    deps.log.warn('respond.unconfirmed', { incident: incidentId, checks: next })
+  }
+}

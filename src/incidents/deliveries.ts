@@ -1,0 +1,86 @@
+/**
+ * Storing a webhook delivery before answering it (invariant 2): the delivery row, its push, and the `scan-push`
+ * job are written all-or-nothing, so a crash after the 2xx loses nothing and a crash before it leaves nothing half-done.
+ * A repeated delivery id hits the unique index and changes nothing. The push event is stored sealed: its commit
+ * messages are content that may hold the very token being reported (invariant 1).
+ *
+ * @example
+ * const stored = await storeDelivery(db, keys, { provider: 'github', deliveryId, event: 'push', bodyBytes, push }, now)
+ * if (stored === 'duplicate') return c.json({ duplicate: true }, 200)
+ */
+import { and, eq, sql } from 'drizzle-orm'
+import { deliveries, jobs, pushes } from '../db/schema.js'
+import { atomically, type DB } from '../db/types.js'
+import { DEFAULT_MAX_ATTEMPTS } from '../jobs/queue.js'
+import type { Provider, PushEvent } from '../providers/types.js'
+import { seal, unseal, type TokenKeys } from './sealing.js'
+
+export const SCAN_PUSH_JOB = 'scan-push'
+
+export interface IncomingDelivery {
+  provider: Provider
+  deliveryId: string
+  event: string
+  bodyBytes: number
+  push: PushEvent
+}
+
+export interface ScanPushPayload {
+  provider: Provider
+  deliveryId: string
+}
+
+export async function storeDelivery(db: DB, keys: TokenKeys, d: IncomingDelivery, now: number): Promise<'stored' | 'duplicate'> {
+  const deliveryRow = sql`(select ${deliveries.id} from ${deliveries} where ${deliveries.provider} = ${d.provider} and ${deliveries.deliveryId} = ${d.deliveryId})`
+  const payload: ScanPushPayload = { provider: d.provider, deliveryId: d.deliveryId }
+  try {
+    await atomically(db, [
+      db.insert(deliveries).values({ provider: d.provider, deliveryId: d.deliveryId, event: d.event, receivedAt: now, status: 'queued', bodyBytes: d.bodyBytes }),
+      db.insert(pushes).values({
+        deliveryId: deliveryRow,
+        provider: d.provider,
+        repository: d.push.repository.fullName,
+        ref: d.push.refUpdates[0]?.ref ?? '',
+        event: await seal(keys, JSON.stringify(d.push)),
+        receivedAt: now,
+      }),
+      db.insert(jobs).values({
+        kind: SCAN_PUSH_JOB,
+        payload: JSON.stringify(payload),
+        idempotencyKey: `${SCAN_PUSH_JOB}:${d.provider}:${d.deliveryId}`,
+        state: 'queued',
+        maxAttempts: DEFAULT_MAX_ATTEMPTS,
+        runAt: now,
+        createdAt: now,
+        updatedAt: now,
+      }),
+    ])
+    return 'stored'
+  } catch (error) {
+    if (isUniqueViolation(error)) return 'duplicate'
+    throw error
+  }
+}
+
+/** The push event stored for a delivery, unsealed. */
+export async function openPushEvent(keys: TokenKeys, sealedEvent: string): Promise<PushEvent> {
+  return JSON.parse(await unseal(keys, sealedEvent)) as PushEvent
+}
+
+/** The push stored for a delivery. */
+export async function pushForDelivery(db: DB, p: ScanPushPayload) {
+  const [row] = await db
+    .select({ push: pushes })
+    .from(pushes)
+    .innerJoin(deliveries, eq(pushes.deliveryId, deliveries.id))
+    .where(and(eq(deliveries.provider, p.provider), eq(deliveries.deliveryId, p.deliveryId)))
+    .limit(1)
+  return row?.push
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (/UNIQUE constraint failed/i.test(String((e as Error).message ?? e))) return true
+  }
+  return false
+}

@@ -1,0 +1,153 @@
+/**
+ * Turns high-confidence findings into incidents and occurrences. One incident per token, keyed on its fingerprint,
+ * whatever the repository, push or delivery (invariant 3): the first sighting creates the incident (sealed token,
+ * status `new`) and enqueues its `respond` job; every sighting adds an occurrence unless that place is already
+ * recorded. A finding matched by a suppression is recorded as `suppressed`, holds no sealed token, and gets no response.
+ *
+ * @example
+ * const result = await recordFinding(db, keys, { kind, issuer, secret }, place, { now, pushedAt })
+ * result // { incidentId: 7, isNew: true, suppressed: false }
+ */
+import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
+import picomatch from 'picomatch/posix'
+import { auditEvents, incidents, occurrences, suppressions, type Suppression } from '../db/schema.js'
+import type { DB } from '../db/types.js'
+import { enqueue } from '../jobs/queue.js'
+import { redact } from '../scan/redact.js'
+import type { Issuer, TokenKind } from '../scan/types.js'
+import { fingerprint, seal, type TokenKeys } from './sealing.js'
+
+/** Where a token was seen; mirrors the `occurrences` columns. */
+export interface Place {
+  provider: string
+  repository: string
+  repositoryUrl?: string
+  ref?: string
+  commitSha?: string
+  path: string
+  line: number
+  column?: number
+  encoding: string
+  authorName?: string
+  authorEmail?: string
+  pusherName?: string
+  pusherEmail?: string
+  committedAt?: number
+  pushId?: number
+}
+
+export interface TokenSighting {
+  kind: TokenKind
+  issuer: Issuer
+  /** The raw token: sealed and fingerprinted here, never stored in clear. */
+  secret: string
+}
+
+export interface Recorded {
+  incidentId: number
+  isNew: boolean
+  suppressed: boolean
+  /** False when this exact place was already recorded (a re-scan, a redelivery). */
+  newOccurrence: boolean
+}
+
+export const RESPOND_JOB = 'respond'
+
+export async function recordFinding(
+  db: DB,
+  keys: TokenKeys,
+  token: TokenSighting,
+  place: Place,
+  at: { now: number; pushedAt: number },
+): Promise<Recorded> {
+  const fp = await fingerprint(keys, token.secret)
+  const suppression = await matchingSuppression(db, fp, place, at.now)
+  const inserted = await db
+    .insert(incidents)
+    .values({
+      fingerprint: fp,
+      kind: token.kind,
+      issuer: token.issuer,
+      preview: redact(token.secret),
+      status: suppression ? 'suppressed' : 'new',
+      statusChangedAt: at.now,
+      sealedToken: suppression ? null : await seal(keys, token.secret),
+      firstSeenAt: at.now,
+      lastSeenAt: at.now,
+      firstPushedAt: at.pushedAt,
+      suppressionId: suppression?.id ?? null,
+      createdAt: at.now,
+      updatedAt: at.now,
+    })
+    .onConflictDoNothing({ target: incidents.fingerprint })
+    .returning({ id: incidents.id })
+
+  let incidentId: number
+  let suppressed = suppression !== undefined
+  const isNew = inserted.length === 1
+  if (isNew) {
+    incidentId = inserted[0]!.id
+    await db.insert(auditEvents).values({
+      actor: 'patrol',
+      action: suppression ? 'incident.suppressed' : 'incident.created',
+      subjectType: 'incident',
+      subjectId: incidentId,
+      detail: JSON.stringify(suppression ? { suppressionId: suppression.id, reason: suppression.reason } : { kind: token.kind }),
+      at: at.now,
+    })
+    if (!suppression) await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, at.now)
+  } else {
+    const [existing] = await db
+      .update(incidents)
+      .set({ lastSeenAt: sql`max(${incidents.lastSeenAt}, ${at.now})`, updatedAt: at.now })
+      .where(eq(incidents.fingerprint, fp))
+      .returning({ id: incidents.id, status: incidents.status })
+    incidentId = existing!.id
+    suppressed = existing!.status === 'suppressed'
+  }
+
+  const occurrence = await db
+    .insert(occurrences)
+    .values({
+      incidentId,
+      pushId: place.pushId ?? null,
+      provider: place.provider,
+      repository: place.repository,
+      repositoryUrl: place.repositoryUrl ?? null,
+      ref: place.ref ?? null,
+      // '' rather than null: SQLite treats nulls as distinct in unique indexes, and the place must stay unique.
+      commitSha: place.commitSha ?? '',
+      path: place.path,
+      line: place.line,
+      column: place.column ?? null,
+      encoding: place.encoding,
+      authorName: place.authorName ?? null,
+      authorEmail: place.authorEmail ?? null,
+      pusherName: place.pusherName ?? null,
+      pusherEmail: place.pusherEmail ?? null,
+      committedAt: place.committedAt ?? null,
+      seenAt: at.now,
+    })
+    .onConflictDoNothing()
+    .returning({ id: occurrences.id })
+
+  return { incidentId, isNew, suppressed, newOccurrence: occurrence.length === 1 }
+}
+
+/** The first live suppression that covers this token or this place. */
+export async function matchingSuppression(db: DB, fp: string, place: Pick<Place, 'repository' | 'path'>, now: number): Promise<Suppression | undefined> {
+  const live = await db
+    .select()
+    .from(suppressions)
+    .where(
+      and(
+        isNull(suppressions.deletedAt),
+        or(isNull(suppressions.expiresAt), gt(suppressions.expiresAt, now)),
+        or(eq(suppressions.fingerprint, fp), eq(suppressions.repository, place.repository)),
+      ),
+    )
+  return live.find((s) => {
+    if (s.fingerprint) return s.fingerprint === fp
+    return s.repository === place.repository && (!s.pathGlob || picomatch(s.pathGlob, { dot: true })(place.path))
+  })
+}

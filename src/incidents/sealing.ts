@@ -1,0 +1,61 @@
+/**
+ * How patrol holds a token without holding it in clear (DESIGN.md invariant 1):
+ * - the **fingerprint**, HMAC-SHA-256 under the fingerprint key, identifies a token for dedupe and suppressions
+ *   without revealing it (a plain hash of a 40-character token with a 6-character checksum could be brute-forced
+ *   offline only with the key);
+ * - the **sealed token**, AES-256-GCM under the sealing key, is what the response needs to revoke it, erased after.
+ * Web Crypto only, so it runs on Node and Workers.
+ *
+ * @example
+ * const keys = await importKeys(config.secrets)
+ * const fp = await fingerprint(keys, token)            // 'q1w2…' (base64url, 43 chars)
+ * const sealed = await seal(keys, token)               // 'v1.<iv>.<ciphertext>'
+ * (await unseal(keys, sealed)) === token               // true
+ */
+export interface TokenKeys {
+  fingerprint: CryptoKey
+  sealing: CryptoKey
+}
+
+export async function importKeys(secrets: { sealingKey: Uint8Array; fingerprintKey: Uint8Array }): Promise<TokenKeys> {
+  const [fingerprint, sealing] = await Promise.all([
+    crypto.subtle.importKey('raw', secrets.fingerprintKey as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+    crypto.subtle.importKey('raw', secrets.sealingKey as BufferSource, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']),
+  ])
+  return { fingerprint, sealing }
+}
+
+const encoder = new TextEncoder()
+
+export async function fingerprint(keys: TokenKeys, token: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.sign('HMAC', keys.fingerprint, encoder.encode(token))))
+}
+
+export async function seal(keys: TokenKeys, token: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, keys.sealing, encoder.encode(token)))
+  return `v1.${toBase64Url(iv)}.${toBase64Url(ciphertext)}`
+}
+
+/** The token, or an Error whose message never includes the sealed text. */
+export async function unseal(keys: TokenKeys, sealed: string): Promise<string> {
+  const [version, iv, ciphertext] = sealed.split('.')
+  if (version !== 'v1' || !iv || !ciphertext) throw new Error('sealed token: unknown format')
+  try {
+    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(iv) as BufferSource }, keys.sealing, fromBase64Url(ciphertext) as BufferSource)
+    return new TextDecoder().decode(plain)
+  } catch {
+    throw new Error('sealed token: cannot be opened with the configured PATROL_SEALING_KEY')
+  }
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let bin = ''
+  for (const b of bytes) bin += String.fromCharCode(b)
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0))
+}

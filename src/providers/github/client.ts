@@ -1,0 +1,332 @@
+/**
+ * GitHub as a push source: what a push added, read through the REST API (github.com or GitHub Enterprise Server).
+ *
+ * By push type (research/apis.md 2.4):
+ * - deleted ref: nothing.
+ * - branch update, forced or not: `compare/{before}...{after}` (what `after` added since the merge base). A
+ *   truncated compare (300 files or more commits than listed) falls back to each commit's own diff, paged over
+ *   `Link`; a file without `patch` (binary, or too large for GitHub to diff) is diffed locally from its blobs.
+ * - new branch or tag: each `distinct` commit of the payload (others were already in the repository), so a tag
+ *   on an existing commit adds nothing.
+ * Commit messages are yielded too, with path `(commit message)`. Binary, minified, generated and vendored files
+ * are skipped by content; the bytes read are bounded by `limits.maxBytes`; every gap is written to `report.partial`.
+ * Rate limits, 5xx and timeouts throw `RemoteError` (the job is rescheduled; nothing sleeps here).
+ *
+ * @example
+ * const source = new GithubSource({ apiUrl: 'https://api.github.com', token: process.env.GITHUB_TOKEN })
+ * const report = { bytes: 0, files: 0, partial: [] }
+ * for await (const file of source.added(push, { maxBytes: 100 << 20 }, report)) scan(file)
+ */
+import { parsePatch } from '../../scan/diff.js'
+import { addedLinesBetween, allLines, type NumberedLine } from '../blob-diff.js'
+import { isBinary, skippableKind } from '../content-kind.js'
+import { PushBudget } from '../push-budget.js'
+import { RemoteError, remoteFetch } from '../remote-error.js'
+import { readBytes, readJson, utf8 } from '../response-body.js'
+import { COMMIT_MESSAGE_PATH, ZERO_SHA, type AddedFile, type Person, type PushEvent, type PushSource, type ScanReport } from '../types.js'
+import { GithubAppAuth } from './app-auth.js'
+
+export interface GithubSourceOptions {
+  /** `https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise Server. */
+  apiUrl: string
+  token?: string
+  /** A GitHub App; used for deliveries that carry `installation.id`. */
+  app?: { appId: string; privateKey: string }
+  fetch?: typeof fetch
+  timeoutMs?: number
+}
+
+export { COMMIT_MESSAGE_PATH }
+
+/** GitHub's documented caps: compare lists at most 300 files; a commit's files page up to 3000; a payload 2048 commits. */
+const COMPARE_FILE_CAP = 300
+const COMMIT_FILE_CAP = 3000
+const PAYLOAD_COMMIT_CAP = 2048
+
+interface ApiFile {
+  sha?: string | null
+  filename: string
+  status: string
+  patch?: string
+  previous_filename?: string
+}
+
+interface ApiCommit {
+  sha: string
+  commit: { message: string; author?: { name?: string; email?: string; date?: string } | null }
+  author?: { login?: string } | null
+  parents?: { sha: string }[]
+  files?: ApiFile[]
+}
+
+interface ApiCompare {
+  status?: string
+  total_commits?: number
+  commits?: ApiCommit[]
+  files?: ApiFile[]
+  merge_base_commit?: { sha: string }
+}
+
+/** One push being read: repository, credentials and budget. */
+interface Reading {
+  repoPath: string
+  authorization?: string
+  budget: PushBudget
+  report: ScanReport
+  /** Commits whose message was already yielded (a commit can be reached twice). */
+  messagesSeen: Set<string>
+}
+
+export class GithubSource implements PushSource {
+  readonly provider = 'github' as const
+  private readonly options: GithubSourceOptions
+  private readonly apiUrl: string
+  private readonly appAuth?: GithubAppAuth
+
+  constructor(options: GithubSourceOptions) {
+    this.options = options
+    this.apiUrl = options.apiUrl.replace(/\/+$/, '')
+    if (options.app)
+      this.appAuth = new GithubAppAuth({ apiUrl: this.apiUrl, ...options.app, fetch: options.fetch, timeoutMs: options.timeoutMs })
+  }
+
+  async *added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncGenerator<AddedFile> {
+    const update = push.refUpdates[0]
+    if (!update || update.after === ZERO_SHA) return
+    const budget = new PushBudget(limits.maxBytes, report)
+    const [owner, name] = push.repository.fullName.split('/')
+    const r: Reading = {
+      repoPath: `/repos/${encodeURIComponent(owner ?? '')}/${encodeURIComponent(name ?? '')}`,
+      authorization: await this.authorization(push),
+      budget,
+      report,
+      messagesSeen: new Set(),
+    }
+    try {
+      const isTag = update.ref.startsWith('refs/tags/')
+      if (update.before === ZERO_SHA || isTag) {
+        yield* this.distinctCommits(r, push)
+      } else {
+        yield* this.compared(r, push, update.before, update.after)
+      }
+    } catch (err) {
+      if (err instanceof RemoteError && err.failure === 'auth' && push.installationId !== undefined)
+        this.appAuth?.forget(push.installationId)
+      throw err
+    } finally {
+      budget.flush()
+    }
+  }
+
+  private async authorization(push: PushEvent): Promise<string | undefined> {
+    if (this.appAuth && push.installationId !== undefined)
+      return `Bearer ${await this.appAuth.installationToken(push.installationId)}`
+    if (this.options.token) return `Bearer ${this.options.token}`
+    return undefined
+  }
+
+  /** New refs and tags: only commits the payload marks distinct are new to the repository. */
+  private async *distinctCommits(r: Reading, push: PushEvent): AsyncGenerator<AddedFile> {
+    if (push.commits.length >= PAYLOAD_COMMIT_CAP)
+      r.budget.note(`the payload lists GitHub's maximum of ${PAYLOAD_COMMIT_CAP} commits; older commits of this push were not scanned`)
+    for (const c of push.commits) {
+      if (!c.distinct) continue
+      if (r.budget.exhausted) return
+      yield* this.oneCommit(r, c.id)
+    }
+  }
+
+  private async *compared(r: Reading, push: PushEvent, before: string, after: string): AsyncGenerator<AddedFile> {
+    const basehead = `${before}...${after}`
+    let compare: ApiCompare
+    try {
+      compare = await this.getJson<ApiCompare>(r, `${r.repoPath}/compare/${basehead}`, 'compare')
+    } catch (err) {
+      // After a force push `before` may be gone (garbage-collected, or never fetched by a mirror); the payload's
+      // distinct commits are then the best remaining account of what the push added.
+      if (!(err instanceof RemoteError) || err.failure !== 'not_found') throw err
+      r.budget.note('compare of before...after was not found; scanned the commits listed in the payload instead')
+      yield* this.distinctCommits(r, push)
+      return
+    }
+    const commits = compare.commits ?? []
+    const files = compare.files ?? []
+    const total = compare.total_commits ?? commits.length
+    if (files.length >= COMPARE_FILE_CAP || total > commits.length) {
+      // The compare cannot show everything: read each commit's own diff instead.
+      const all = total > commits.length ? await this.allComparedCommits(r, basehead) : commits
+      for (const c of all) {
+        if (r.budget.exhausted) return
+        yield* this.oneCommit(r, c.sha)
+      }
+      return
+    }
+    for (const c of commits) yield* this.message(r, c)
+    // The compare is one net diff; with several commits the line's own commit is unknown, so lines are
+    // attributed to the head commit (one commit: exactly right).
+    const head = commits[commits.length - 1]
+    const commit = head?.sha ?? after
+    const author = head ? authorOf(head) : undefined
+    const base = compare.merge_base_commit?.sha ?? before
+    for (const f of files) {
+      if (r.budget.exhausted) return
+      const added = await this.fileAdded(r, f, base, commit, author)
+      if (added) yield added
+    }
+  }
+
+  /** All commits of a compare with more than the 250 listed without paging, page by page. */
+  private async allComparedCommits(r: Reading, basehead: string): Promise<ApiCommit[]> {
+    const commits: ApiCommit[] = []
+    let url: string | undefined = `${this.apiUrl}${r.repoPath}/compare/${basehead}?per_page=100&page=1`
+    while (url) {
+      const res = await this.get(r, url)
+      const page = await readJson<ApiCompare>(res, 'compare')
+      commits.push(...(page.commits ?? []))
+      url = this.nextLink(res)
+    }
+    return commits
+  }
+
+  /** One commit: its message, then the lines each of its files added relative to its first parent. */
+  private async *oneCommit(r: Reading, sha: string): AsyncGenerator<AddedFile> {
+    let url: string | undefined = `${this.apiUrl}${r.repoPath}/commits/${encodeURIComponent(sha)}`
+    let first = true
+    let fileCount = 0
+    while (url) {
+      const res = await this.get(r, url)
+      const page = await readJson<ApiCommit>(res, 'commit')
+      url = this.nextLink(res)
+      if (first) {
+        yield* this.message(r, page)
+        first = false
+      }
+      const parent = page.parents?.[0]?.sha
+      const author = authorOf(page)
+      for (const f of page.files ?? []) {
+        if (r.budget.exhausted) return
+        fileCount++
+        const added = await this.fileAdded(r, f, parent, page.sha ?? sha, author)
+        if (added) yield added
+      }
+    }
+    if (fileCount >= COMMIT_FILE_CAP)
+      r.budget.note(`commit ${sha.slice(0, 12)} changes more than GitHub's ${COMMIT_FILE_CAP}-file limit; later files were not scanned`)
+  }
+
+  private async *message(r: Reading, c: ApiCommit): AsyncGenerator<AddedFile> {
+    if (r.messagesSeen.has(c.sha)) return
+    r.messagesSeen.add(c.sha)
+    const text = c.commit.message
+    if (!text || !r.budget.take(byteLength(text), `the message of ${c.sha.slice(0, 12)}`)) return
+    yield { path: COMMIT_MESSAGE_PATH, commit: c.sha, author: authorOf(c), lines: allLines(text) }
+  }
+
+  /** What one changed file added: from its patch, or from its blobs diffed locally when GitHub gave no patch. */
+  private async fileAdded(r: Reading, f: ApiFile, oldRef: string | undefined, commit: string, author: Person | undefined): Promise<AddedFile | undefined> {
+    if (f.status === 'removed' || f.status === 'unchanged') return undefined
+    let lines: NumberedLine[]
+    if (typeof f.patch === 'string') {
+      if (!r.budget.take(byteLength(f.patch), f.filename)) return undefined
+      lines = parsePatch(f.patch, f.filename, commit).map((l) => ({ line: l.line, text: l.text }))
+      const kind = skippableKind(f.filename, lines.map((l) => l.text).join('\n'), lines[0]?.line === 1)
+      if (kind) {
+        r.budget.skip(kind, f.filename)
+        return undefined
+      }
+    } else {
+      if (!f.sha) return undefined
+      const fresh = await this.blob(r, `${r.repoPath}/git/blobs/${encodeURIComponent(f.sha)}`, f.filename)
+      if (fresh === undefined) return undefined
+      if (isBinary(fresh)) {
+        r.budget.skip('binary', f.filename)
+        return undefined
+      }
+      const newText = utf8(fresh)
+      const kind = skippableKind(f.filename, newText)
+      if (kind) {
+        r.budget.skip(kind, f.filename)
+        return undefined
+      }
+      let oldText = ''
+      if (f.status !== 'added' && oldRef) {
+        const oldPath = f.previous_filename ?? f.filename
+        const old = await this.oldContent(r, oldPath, oldRef)
+        if (old === undefined) return undefined
+        oldText = utf8(old)
+      }
+      lines = addedLinesBetween(oldText, newText)
+    }
+    if (lines.length === 0) return undefined
+    r.report.files++
+    return { path: f.filename, commit, ...(author ? { author } : {}), lines }
+  }
+
+  /** A file as it was at `ref`; empty when it did not exist there. `undefined` when the byte budget ran out. */
+  private async oldContent(r: Reading, path: string, ref: string): Promise<Uint8Array | undefined> {
+    const encodedPath = path.split('/').map(encodeURIComponent).join('/')
+    try {
+      return await this.blob(r, `${r.repoPath}/contents/${encodedPath}?ref=${encodeURIComponent(ref)}`, path)
+    } catch (err) {
+      if (err instanceof RemoteError && err.failure === 'not_found') return new Uint8Array(0)
+      throw err
+    }
+  }
+
+  /** Raw bytes of a blob or file, counted against the budget; `undefined` (and the scan stopped) past the limit. */
+  private async blob(r: Reading, pathAndQuery: string, what: string): Promise<Uint8Array | undefined> {
+    if (r.budget.exhausted) return undefined
+    const res = await this.get(r, `${this.apiUrl}${pathAndQuery}`, 'application/vnd.github.raw+json')
+    const { bytes, complete } = await readBytes(res, r.budget.remaining, what)
+    if (!complete) {
+      r.budget.stop(`stopped at ${what}: the push exceeds the ${r.budget.maxBytes}-byte scan limit; the rest was not scanned`)
+      return undefined
+    }
+    if (!r.budget.take(bytes.length, what)) return undefined
+    return bytes
+  }
+
+  private async getJson<T>(r: Reading, path: string, what: string): Promise<T> {
+    return readJson<T>(await this.get(r, `${this.apiUrl}${path}`), what)
+  }
+
+  private get(r: Reading, url: string, accept = 'application/vnd.github+json'): Promise<Response> {
+    const headers: Record<string, string> = {
+      accept,
+      'x-github-api-version': '2022-11-28',
+      'user-agent': 'patrol',
+    }
+    if (r.authorization) headers.authorization = r.authorization
+    return remoteFetch(url, { headers }, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs })
+  }
+
+  /** The `rel="next"` URL of a paged answer, followed only on the configured API host so the token stays there. */
+  private nextLink(res: Response): string | undefined {
+    const link = res.headers.get('link')
+    if (!link) return undefined
+    for (const part of link.split(',')) {
+      const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)
+      if (!m) continue
+      try {
+        const next = new URL(m[1]!)
+        if (next.origin === new URL(this.apiUrl).origin) return next.toString()
+      } catch {
+        return undefined
+      }
+    }
+    return undefined
+  }
+}
+
+function authorOf(c: ApiCommit): Person {
+  const a = c.commit.author
+  return {
+    ...(a?.name ? { name: a.name } : {}),
+    ...(a?.email ? { email: a.email } : {}),
+    ...(c.author?.login ? { login: c.author.login } : {}),
+  }
+}
+
+function byteLength(s: string): number {
+  return new TextEncoder().encode(s).length
+}

@@ -1,0 +1,73 @@
+/**
+ * The byte budget of one push scan, and the bookkeeping of what was left out and why.
+ * Sources call `take` before yielding content they read; once the budget is spent the scan stops and the
+ * report says so, so that a partly scanned push is never mistaken for a clean one.
+ *
+ * @example
+ * const budget = new PushBudget(limits.maxBytes, report)
+ * if (!budget.take(blob.length, 'src/app.ts')) return   // report.partial now says why
+ * budget.skip('binary', 'logo.png')                      // summarised into report.partial by flush()
+ * budget.flush()
+ */
+import type { ScanReport } from './types.js'
+import type { SkippedKind } from './content-kind.js'
+
+export class PushBudget {
+  readonly maxBytes: number
+  readonly report: ScanReport
+  private spent = false
+  private readonly skipped = new Map<SkippedKind, string[]>()
+
+  constructor(maxBytes: number, report: ScanReport) {
+    this.maxBytes = maxBytes
+    this.report = report
+  }
+
+  /** Bytes that may still be read. */
+  get remaining(): number {
+    return Math.max(0, this.maxBytes - this.report.bytes)
+  }
+
+  get exhausted(): boolean {
+    return this.spent
+  }
+
+  /** Counts `bytes` read for `what`; false, with the reason recorded, when they pass the limit. */
+  take(bytes: number, what: string): boolean {
+    if (this.spent) return false
+    if (this.report.bytes + bytes > this.maxBytes) {
+      this.stop(`stopped at ${what}: the push exceeds the ${this.maxBytes}-byte scan limit; the rest was not scanned`)
+      return false
+    }
+    this.report.bytes += bytes
+    return true
+  }
+
+  /** Ends the scan early for `reason`. */
+  stop(reason: string): void {
+    if (this.spent) return
+    this.spent = true
+    this.note(reason)
+  }
+
+  /** Records a gap that does not end the scan (once per distinct reason). */
+  note(reason: string): void {
+    if (!this.report.partial.includes(reason)) this.report.partial.push(reason)
+  }
+
+  skip(kind: SkippedKind, path: string): void {
+    const paths = this.skipped.get(kind) ?? []
+    if (!paths.includes(path)) paths.push(path)
+    this.skipped.set(kind, paths)
+  }
+
+  /** Writes one summary line per kind of skipped file into the report. */
+  flush(): void {
+    for (const [kind, paths] of this.skipped) {
+      const shown = paths.slice(0, 5).join(', ')
+      const more = paths.length > 5 ? ` and ${paths.length - 5} more` : ''
+      this.note(`skipped ${paths.length} ${kind} file${paths.length === 1 ? '' : 's'}: ${shown}${more}`)
+    }
+    this.skipped.clear()
+  }
+}
