@@ -1,0 +1,264 @@
+/**
+ * The email about one incident, as plain text and HTML: what leaked, where, what patrol did, what the owner must do
+ * now, and a link back to the incident page. Pure and runtime-neutral (Node and Workers).
+ *
+ * The input has no raw-token field: only the caller's redacted preview, which is clamped again here in case a
+ * caller passes something longer. Everything from a push (paths, branch names, repository names) is untrusted:
+ * HTML escapes every value, links are only built from http(s) repository URLs, the subject has no line breaks.
+ *
+ * @example
+ * const { subject, text, html } = composeIncidentEmail({
+ *   incidentId: 42, kind: 'github-classic-pat', preview: 'ghp_…9xQz', publicUrl: 'https://patrol.example.com',
+ *   locations: [{ provider: 'github', repository: 'acme/api', repositoryUrl: 'https://github.com/acme/api',
+ *     branch: 'refs/heads/main', commit: 'a1b2c3…', path: 'config/.env', line: 3 }],
+ *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
+ * })
+ */
+import type { Provider, RevocationOutcome } from '../providers/types.js'
+import type { TokenKind } from '../scan/types.js'
+import { describeReason, type RecipientReason } from './recipients.js'
+
+/** One place the token was found. */
+export interface IncidentLocation {
+  /** The platform hosting the repository (decides the link format). */
+  provider: Provider
+  /** `owner/name` or `project/name`. */
+  repository: string
+  /** Web URL of the repository; links are built only when it is http(s). */
+  repositoryUrl?: string
+  /** `refs/heads/main` or `main`. */
+  branch?: string
+  commit?: string
+  /** File path, or `(commit message)`. */
+  path: string
+  line?: number
+}
+
+export interface IncidentEmailInput {
+  incidentId: string | number
+  kind: TokenKind
+  /** Redacted preview such as `ghp_…9xQz`. Never the token. */
+  preview: string
+  /** First occurrence first; at least one. */
+  locations: IncidentLocation[]
+  revocation: RevocationOutcome
+  /** PATROL_PUBLIC_URL; without it the message names the incident id only. */
+  publicUrl?: string
+  detectedAt?: Date
+  /** Why this recipient gets the message (recipients.ts), when composing one message per recipient. */
+  recipientReason?: RecipientReason
+}
+
+export interface IncidentEmail {
+  subject: string
+  text: string
+  html: string
+}
+
+const KIND_LABEL: Record<TokenKind, string> = {
+  'azure-devops-pat': 'Azure DevOps personal access token',
+  'azure-devops-pat-legacy': 'Azure DevOps personal access token (legacy format)',
+  'github-classic-pat': 'GitHub personal access token (classic)',
+  'github-fine-grained-pat': 'GitHub fine-grained personal access token',
+  'github-oauth': 'GitHub OAuth access token',
+  'github-app-user': 'GitHub App user access token',
+  'github-app-installation': 'GitHub App installation token',
+  'github-refresh': 'GitHub App refresh token',
+}
+
+const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
+  revoked: 'revoked',
+  requested: 'revocation requested',
+  inactive: 'already inactive',
+  not_revocable: 'action needed',
+  failed: 'action needed, revocation failed',
+  skipped: 'action needed, not revoked',
+}
+
+/** Shown at most this many places; the incident page has them all. */
+const MAX_LOCATIONS = 5
+
+export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
+  const label = KIND_LABEL[input.kind]
+  const azure = input.kind.startsWith('azure-devops')
+  const preview = clampPreview(input.preview)
+  const first = input.locations[0]
+  const incidentUrl = input.publicUrl && safeUrl(input.publicUrl)
+    ? `${input.publicUrl.replace(/\/+$/, '')}/admin/incidents/${encodeURIComponent(String(input.incidentId))}`
+    : undefined
+
+  const subject = oneLine(`[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`).slice(0, 200)
+
+  const did = whatPatrolDid(input.revocation, azure)
+  const steps = whatToDoNow(input.revocation, azure)
+  const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
+  const more = input.locations.length - shown.length
+
+  // Plain text.
+  const text: string[] = [
+    `A ${label} was pushed to a repository. Treat it as compromised.`,
+    '',
+    'What leaked',
+    `  ${label}: ${preview}`,
+    ...(input.detectedAt ? [`  detected ${input.detectedAt.toISOString()}`] : []),
+    '',
+    'Where',
+    ...shown.flatMap((place) => [
+      ...place.facts.map(([name, value, link]) => `  ${name}: ${value}${link ? ` <${link}>` : ''}`),
+      '',
+    ]),
+    ...(more > 0 ? [`  … and ${more} more place${more === 1 ? '' : 's'} (see the incident page)`, ''] : []),
+    'What patrol did',
+    `  ${did}`,
+    `  Details: ${oneLine(input.revocation.detail)}`,
+    '',
+    'What you must do now',
+    ...steps.map((step, i) => `  ${i + 1}. ${step}`),
+    '',
+    incidentUrl ? `Incident ${input.incidentId}: ${incidentUrl}` : `Incident ${input.incidentId}`,
+    ...(input.recipientReason ? [`You receive this message because ${describeReason(input.recipientReason)}.`] : []),
+    '',
+    '-- patrol, leak response for personal access tokens',
+  ]
+
+  // HTML: every value escaped, every link checked.
+  const row = (name: string, value: string, link?: string) =>
+    `<tr><th align="left" style="padding:2px 12px 2px 0;font-weight:normal;color:#555">${escapeHtml(name)}</th><td>${
+      link ? `<a href="${escapeHtml(link)}">${escapeHtml(value)}</a>` : escapeHtml(value)
+    }</td></tr>`
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">',
+    `<p><strong>A ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
+    '<h3>What leaked</h3><table>',
+    row('token', `${label}: ${preview}`),
+    input.detectedAt ? row('detected', input.detectedAt.toISOString()) : '',
+    '</table>',
+    '<h3>Where</h3>',
+    ...shown.map((place) => `<table style="margin-bottom:8px">${place.facts.map(([name, value, link]) => row(name, value, link)).join('')}</table>`),
+    more > 0 ? `<p>… and ${more} more place${more === 1 ? '' : 's'} (see the incident page)</p>` : '',
+    '<h3>What patrol did</h3>',
+    `<p>${escapeHtml(did)}<br><small>Details: ${escapeHtml(oneLine(input.revocation.detail))}</small></p>`,
+    '<h3>What you must do now</h3><ol>',
+    ...steps.map((step) => `<li>${escapeHtml(step)}</li>`),
+    '</ol>',
+    incidentUrl
+      ? `<p>Incident <a href="${escapeHtml(incidentUrl)}">${escapeHtml(String(input.incidentId))}</a></p>`
+      : `<p>Incident ${escapeHtml(String(input.incidentId))}</p>`,
+    input.recipientReason ? `<p><small>You receive this message because ${escapeHtml(describeReason(input.recipientReason))}.</small></p>` : '',
+    '<p style="color:#777">— patrol, leak response for personal access tokens</p>',
+    '</body></html>',
+  ].join('\n')
+
+  return { subject, text: text.join('\n'), html }
+}
+
+function whatPatrolDid(revocation: RevocationOutcome, azure: boolean): string {
+  switch (revocation.outcome) {
+    case 'revoked':
+      return azure
+        ? `patrol revoked it through Azure DevOps Token Admin${revocation.authorizationIds ? `, together with the owner's other PATs that could have been this one (${revocation.authorizationIds.length} in all)` : ''}. Azure DevOps can take up to an hour to enforce it.`
+        : 'patrol revoked it.'
+    case 'requested':
+      return 'patrol asked GitHub to revoke it and GitHub accepted the request. GitHub revokes a valid token at once and emails its owner; it does not tell patrol whether the token was valid.'
+    case 'inactive':
+      return 'patrol checked the token: it no longer works (expired or already revoked), so there was nothing to revoke.'
+    case 'not_revocable':
+      return 'No API can revoke this token.'
+    case 'failed':
+      return 'patrol tried to revoke it and failed. Revoke it yourself now.'
+    case 'skipped':
+      return 'patrol did not revoke it. Revoke it yourself now.'
+  }
+}
+
+function whatToDoNow(revocation: RevocationOutcome, azure: boolean): string[] {
+  const tokenSettings = azure
+    ? 'Azure DevOps: User settings → Personal access tokens, in each organization'
+    : 'GitHub: Settings → Developer settings → Personal access tokens'
+  const steps: string[] = []
+  if (revocation.outcome === 'failed' || revocation.outcome === 'skipped' || revocation.outcome === 'not_revocable')
+    steps.push(`Revoke the token now if it is still valid (${tokenSettings}).`)
+  steps.push(
+    azure && revocation.outcome === 'revoked' && (revocation.authorizationIds?.length ?? 0) > 1
+      ? `Create new tokens for the ones you still need (patrol revoked every PAT that could have been this one), with the least scope and shortest lifetime that work (${tokenSettings}). Keep them in a secret store, not in the repository.`
+      : `Create a new token with the least scope and shortest lifetime that work (${tokenSettings}), and replace the old one wherever it was used. Keep it in a secret store, not in the repository.`,
+  )
+  steps.push(
+    'Remove the secret from the repository history (git filter-repo or BFG, then force-push) and from open pull requests. Clones and forks keep it, which is why the token itself must be dead.',
+  )
+  steps.push(
+    azure
+      ? 'Check the audit log for what the token did since the commit: Organization settings → Auditing (token use itself is not logged; look for unexpected changes by your account).'
+      : 'Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization\'s audit log.',
+  )
+  return steps
+}
+
+/** Facts about one location as [name, value, link?]; links only from an http(s) repository URL. */
+function describeLocation(place: IncidentLocation): { facts: [string, string, string?][] } {
+  const base = place.repositoryUrl && safeUrl(place.repositoryUrl) ? place.repositoryUrl.replace(/\/+$/, '') : undefined
+  const branch = place.branch?.replace(/^refs\/heads\//, '')
+  const isCommitMessage = place.path === '(commit message)'
+  const links: PlatformLinks = base ? platformLinks(place.provider, base, branch, place.commit, isCommitMessage ? undefined : place.path, place.line) : {}
+  const facts: [string, string, string?][] = [['repository', place.repository, base]]
+  if (branch) facts.push(['branch', branch, links.branch])
+  if (place.commit) facts.push(['commit', place.commit, links.commit])
+  facts.push([isCommitMessage ? 'found in' : 'file', place.path, links.file])
+  if (place.line !== undefined && !isCommitMessage) facts.push(['line', String(place.line), links.file])
+  return { facts }
+}
+
+interface PlatformLinks {
+  branch?: string
+  commit?: string
+  file?: string
+}
+
+function platformLinks(provider: Provider, base: string, branch: string | undefined, commit: string | undefined, path: string | undefined, line: number | undefined): PlatformLinks {
+  const sha = commit && /^[0-9a-f]{7,64}$/i.test(commit) ? commit : undefined
+  if (provider === 'github') {
+    const segments = (value: string) => value.split('/').map(encodeURIComponent).join('/')
+    return {
+      branch: branch ? `${base}/tree/${segments(branch)}` : undefined,
+      commit: sha ? `${base}/commit/${sha}` : undefined,
+      file: sha && path ? `${base}/blob/${sha}/${segments(path.replace(/^\/+/, ''))}${line ? `#L${line}` : ''}` : undefined,
+    }
+  }
+  const file = sha && path
+    ? `${base}?path=${encodeURIComponent(`/${path.replace(/^\/+/, '')}`)}&version=GC${sha}${line ? `&line=${line}&lineEnd=${line + 1}&lineStartColumn=1&lineEndColumn=1&lineStyle=plain` : ''}&_a=contents`
+    : undefined
+  return {
+    branch: branch ? `${base}?version=GB${encodeURIComponent(branch)}` : undefined,
+    commit: sha ? `${base}/commit/${sha}` : undefined,
+    file,
+  }
+}
+
+/**
+ * A second line of defence for invariant 1: a preview longer than a redacted one is cut to its known prefix (or
+ * first four characters) and last four, so a caller's mistake cannot put a whole token in a message.
+ */
+export function clampPreview(preview: string): string {
+  const clean = oneLine(preview)
+  if (clean.length <= 20) return clean
+  const prefix = /^(github_pat_|gh[pousr]_)/.exec(clean)?.[0] ?? clean.slice(0, 4)
+  return `${prefix}…${clean.slice(-4)}`
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+}
+
+function oneLine(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim()
+}
+
+function safeUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password
+  } catch {
+    return false
+  }
+}

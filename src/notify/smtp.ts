@@ -1,0 +1,110 @@
+/**
+ * Mail over SMTP with nodemailer, configured by one `SMTP_URL` (`smtp://user:pass@host:587` or
+ * `smtps://user:pass@host:465`). Node-only.
+ *
+ * nodemailer's errors are mapped to RemoteError so that the job queue retries what can succeed later
+ * (connection refused or dropped, timeouts, 4xx replies) and gives up on what cannot (5xx replies, bad credentials).
+ * Error messages carry the SMTP code and the server's reply, never the URL or its password.
+ *
+ * @example
+ * const mailer = new SmtpMailer({ url: process.env.SMTP_URL! })
+ * await mailer.send({ from, to: ['owner@example.com'], subject, text, html })
+ */
+import nodemailer from 'nodemailer'
+import type { Transporter } from 'nodemailer'
+import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport'
+import { RemoteError } from '../providers/remote-error.js'
+import type { MailMessage, MailSent, Mailer } from './mailer.js'
+
+export interface SmtpMailerOptions {
+  /** SMTP_URL: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start), auth in the userinfo. */
+  url: string
+  /** Connection, greeting and socket inactivity timeout. Default 30 s. */
+  timeoutMs?: number
+}
+
+/** nodemailer codes that say the network or the server's session failed, not the message: worth a retry. */
+const TRANSIENT_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS', 'EPROTOCOL', 'ESTREAM', 'EMAXLIMIT'])
+
+/** Validates SMTP_URL; throws an error naming the variable, without echoing the password. */
+export function parseSmtpUrl(value: string): URL {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error('SMTP_URL is not a URL (expected smtp://user:pass@host:port or smtps://…)')
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new Error(`SMTP_URL must start with smtp:// or smtps:// (got ${url.protocol}//)`)
+  if (!url.hostname) throw new Error('SMTP_URL has no host')
+  return url
+}
+
+export class SmtpMailer implements Mailer {
+  readonly #transport: Transporter<SMTPSentMessageInfo, SMTPTransportOptions>
+  readonly #where: string
+
+  constructor(options: SmtpMailerOptions) {
+    const url = parseSmtpUrl(options.url)
+    const timeout = options.timeoutMs ?? 30_000
+    this.#where = `${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}`
+    this.#transport = nodemailer.createTransport({
+      host: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      secure: url.protocol === 'smtps:',
+      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+      // TLS options such as `?tls.rejectUnauthorized=false` stay possible through the URL's query.
+      ...tlsFromQuery(url),
+    })
+  }
+
+  async send(message: MailMessage): Promise<MailSent> {
+    try {
+      const info = await this.#transport.sendMail({
+        from: message.from,
+        to: message.to,
+        cc: message.cc,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        headers: message.headers,
+        messageId: message.messageId,
+      })
+      const rejected = (info.rejected ?? []).map((address: unknown) => (typeof address === 'string' ? address : String((address as { address?: string }).address)))
+      return { messageId: info.messageId, ...(rejected.length ? { rejected } : {}) }
+    } catch (error) {
+      throw smtpError(error, this.#where)
+    }
+  }
+
+  /** Releases the transport (idle connections, if any). */
+  close(): void {
+    this.#transport.close()
+  }
+}
+
+/** nodemailer error → RemoteError: 5xx replies permanent (503 excepted), 4xx and network trouble transient. */
+export function smtpError(error: unknown, where: string): RemoteError {
+  const err = (error ?? {}) as { code?: string; responseCode?: number; response?: string; message?: string }
+  const reply = typeof err.response === 'string' ? ` "${err.response.split(/\r?\n/)[0]!.slice(0, 200)}"` : ''
+  const text = `SMTP ${where}: ${err.code ?? 'error'}${err.responseCode ? ` ${err.responseCode}` : ''}${reply}`
+  const code = err.responseCode
+  if (code && code >= 500 && code !== 503) {
+    return new RemoteError(err.code === 'EAUTH' ? 'auth' : 'permanent', text, { status: code, cause: error })
+  }
+  if (code && code >= 400) return new RemoteError('transient', text, { status: code, cause: error })
+  if (err.code === 'EAUTH' || err.code === 'ENOAUTH') return new RemoteError('auth', text, { cause: error })
+  if (err.code && TRANSIENT_CODES.has(err.code)) return new RemoteError('transient', text, { cause: error })
+  // Unknown failures (configuration, message building) would fail again the same way.
+  return new RemoteError('permanent', `${text}${err.message ? `: ${err.message.split(/\r?\n/)[0]!.slice(0, 200)}` : ''}`, { cause: error })
+}
+
+function tlsFromQuery(url: URL): { tls?: { rejectUnauthorized?: boolean; servername?: string } } {
+  const reject = url.searchParams.get('tls.rejectUnauthorized')
+  const servername = url.searchParams.get('tls.servername')
+  if (reject === null && servername === null) return {}
+  return { tls: { ...(reject !== null ? { rejectUnauthorized: reject !== 'false' } : {}), ...(servername ? { servername } : {}) } }
+}

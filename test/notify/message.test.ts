@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest'
+import { clampPreview, composeIncidentEmail, escapeHtml } from '../../src/notify/message.js'
+import type { RevocationOutcome } from '../../src/providers/types.js'
+import { incidentInput } from './incident-input.js'
+
+/** Every href in an HTML string. */
+const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replaceAll('&amp;', '&'))
+
+describe('composeIncidentEmail', () => {
+  it('says what leaked, where (with GitHub links), what patrol did and what to do, linking the incident', () => {
+    const { token, input } = incidentInput()
+    const email = composeIncidentEmail(input)
+    expect(email.subject).toBe('[patrol] GitHub personal access token (classic) leaked in contoso/api: revocation requested')
+    for (const part of [email.text, email.html]) {
+      expect(part).toContain(`ghp_…${token.slice(-4)}`)
+      expect(part).toContain('main')
+      expect(part).toContain('a'.repeat(40))
+      expect(part).toContain('config/prod settings.env')
+      expect(part).toContain('GitHub accepted the request')
+      expect(part).toContain('Create a new token')
+      expect(part).toContain('history')
+      expect(part).toContain('audit log')
+      expect(part).not.toContain(token)
+    }
+    const links = hrefs(email.html)
+    expect(links).toContain('https://patrol.contoso.example/admin/incidents/42')
+    expect(links).toContain('https://github.com/contoso/api/tree/main')
+    expect(links).toContain(`https://github.com/contoso/api/commit/${'a'.repeat(40)}`)
+    expect(links).toContain(`https://github.com/contoso/api/blob/${'a'.repeat(40)}/config/prod%20settings.env#L7`)
+    expect(email.text).toContain('Incident 42: https://patrol.contoso.example/admin/incidents/42')
+    expect(email.text).toContain(`https://github.com/contoso/api/blob/${'a'.repeat(40)}/config/prod%20settings.env#L7`)
+  })
+
+  it('builds Azure Repos links and explains a candidate revocation', () => {
+    const { input } = incidentInput({
+      kind: 'azure-devops-pat',
+      preview: '…AZDO1x2y',
+      locations: [
+        {
+          provider: 'azure-devops',
+          repository: 'Platform/api',
+          repositoryUrl: 'https://dev.azure.com/contoso/Platform/_git/api',
+          branch: 'refs/heads/release/1.0',
+          commit: 'b'.repeat(40),
+          path: '/src/app.config',
+          line: 12,
+        },
+      ],
+      revocation: { outcome: 'revoked', detail: 'revoked 3 PATs of dev@contoso.example', authorizationIds: ['a', 'b', 'c'] },
+    })
+    const email = composeIncidentEmail(input)
+    expect(email.subject).toContain('Azure DevOps personal access token leaked in Platform/api: revoked')
+    const links = hrefs(email.html)
+    expect(links).toContain('https://dev.azure.com/contoso/Platform/_git/api?version=GBrelease%2F1.0')
+    expect(links).toContain(`https://dev.azure.com/contoso/Platform/_git/api/commit/${'b'.repeat(40)}`)
+    expect(links.some((l) => l.startsWith(`https://dev.azure.com/contoso/Platform/_git/api?path=%2Fsrc%2Fapp.config&version=GC${'b'.repeat(40)}&line=12`))).toBe(true)
+    expect(email.text).toContain('3 in all')
+    expect(email.text).toContain('Create new tokens for the ones you still need')
+  })
+
+  it.each<[RevocationOutcome, string, RegExp]>([
+    [{ outcome: 'revoked', detail: 'ok' }, 'revoked', /patrol revoked it/],
+    [{ outcome: 'requested', detail: 'ok' }, 'revocation requested', /asked GitHub to revoke it/],
+    [{ outcome: 'inactive', detail: 'HTTP 401' }, 'already inactive', /nothing to revoke/],
+    [{ outcome: 'not_revocable', detail: 'installation token: expires within an hour, not revocable' }, 'action needed', /No API can revoke/],
+    [{ outcome: 'failed', detail: 'HTTP 422' }, 'action needed, revocation failed', /tried to revoke it and failed/],
+    [{ outcome: 'skipped', detail: 'not configured' }, 'action needed, not revoked', /did not revoke it/],
+  ])('describes outcome %#', (revocation, status, did) => {
+    const email = composeIncidentEmail(incidentInput({ revocation }).input)
+    expect(email.subject.endsWith(`: ${status}`)).toBe(true)
+    expect(email.text).toMatch(did)
+    expect(email.text).toContain(`Details: ${revocation.detail}`)
+    // Only where patrol could not kill the token does the owner get "revoke it now" as the first step.
+    const mustRevoke = ['failed', 'skipped', 'not_revocable'].includes(revocation.outcome)
+    expect(email.text.includes('1. Revoke the token now')).toBe(mustRevoke)
+  })
+
+  it('escapes everything from the push in HTML and links only http(s) URLs', () => {
+    const { input } = incidentInput({
+      incidentId: 'x"><img src=x>',
+      locations: [
+        {
+          provider: 'github',
+          repository: '<script>alert(1)</script>/repo',
+          repositoryUrl: 'javascript:alert(1)',
+          branch: 'refs/heads/"quoted"&<b>',
+          commit: 'c'.repeat(40),
+          path: `it's <evil>.env`,
+          line: 1,
+        },
+      ],
+      revocation: { outcome: 'failed', detail: '<b>bold</b> & "quoted"' },
+    })
+    const email = composeIncidentEmail(input)
+    expect(email.html).not.toMatch(/<script|<img|<evil>|<b>bold/)
+    expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;/repo')
+    expect(email.html).toContain('it&#39;s &lt;evil&gt;.env')
+    expect(email.html).toContain('&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot;')
+    expect(email.html).not.toContain('javascript:')
+    expect(hrefs(email.html)).toEqual(['https://patrol.contoso.example/admin/incidents/x%22%3E%3Cimg%20src%3Dx%3E'])
+  })
+
+  it('keeps the subject on one line and names the incident without a public URL', () => {
+    const { input } = incidentInput({ publicUrl: undefined })
+    input.locations[0]!.repository = 'contoso/api\r\nBcc: evil@x.example'
+    const email = composeIncidentEmail(input)
+    expect(email.subject).not.toMatch(/[\r\n]/)
+    expect(email.text).toContain('Incident 42')
+    expect(email.html).not.toContain('/admin/incidents/')
+  })
+
+  it('lists at most five places and says how many more', () => {
+    const { input } = incidentInput()
+    input.locations = Array.from({ length: 8 }, (_, i) => ({ ...input.locations[0]!, path: `file-${i}.env` }))
+    const email = composeIncidentEmail(input)
+    expect(email.text).toContain('file-4.env')
+    expect(email.text).not.toContain('file-5.env')
+    expect(email.text).toContain('… and 3 more places')
+  })
+
+  it('never prints a whole token even when a caller passes one as the preview', () => {
+    const { token, input } = incidentInput()
+    const email = composeIncidentEmail({ ...input, preview: token })
+    for (const part of [email.subject, email.text, email.html]) expect(part).not.toContain(token)
+    expect(clampPreview(token)).toBe(`ghp_…${token.slice(-4)}`)
+    expect(clampPreview(`github_pat_${'x'.repeat(82)}`)).toBe('github_pat_…xxxx')
+    expect(clampPreview('…AZDO1x2y')).toBe('…AZDO1x2y')
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;')
+  })
+
+  it('says why the recipient gets the message when told', () => {
+    const email = composeIncidentEmail(incidentInput({ recipientReason: 'commit-author' }).input)
+    expect(email.text).toContain('because you authored the commit that contains the token')
+  })
+})
