@@ -15,6 +15,8 @@ import type { AppDeps, AppEnv } from './deps.js'
 import { jsonError } from './errors.js'
 import { health } from './routes/health.js'
 import { webhooks } from './routes/webhooks.js'
+import { api } from './routes/api.js'
+import { metrics } from './routes/metrics.js'
 
 export const MAX_BODY_BYTES = 25 * 1024 * 1024
 
@@ -46,6 +48,8 @@ export function createApp(resolveDeps: (c: Context<AppEnv>) => AppDeps) {
 
   app.route('/', health)
   app.route('/', webhooks)
+  app.route('/', api)
+  app.route('/', metrics)
 
   app.notFound((c) => jsonError(c, 404, `no route for ${c.req.method} ${c.req.path}`))
   app.onError((error, c) => {

@@ -25,5 +25,7 @@ export type AppEnv = {
     deps: AppDeps
     log: Logger
     requestId: string
+    /** The name of the admin token that authenticated this request (admin routes only). */
+    admin: string
   }
 }

@@ -1,18 +1,23 @@
 /**
- * The incident state machine, in one place. patrol moves an incident through its response; admins move it between
- * the open, resolved and false-positive states. Every transition becomes an audit event (incidents/audit.ts).
+ * The incident state machine, in one place. patrol moves an incident through its response; admins resolve,
+ * dismiss, reopen or retry it. Every transition becomes an audit event (transitions.ts).
  *
  * ```
- * new ─► responding ─► revoked | revocation_requested | inactive | not_revocable | revoke_unconfirmed | revoke_failed | notify_only
- *  └──► suppressed                  (revoked / revocation_requested may still become revoke_unconfirmed at the confirmation check)
+ * new ─► responding ─► revoked | revocation_requested | inactive | not_revocable | notify_only      (response over)
+ *  │                └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
+ *  └──► suppressed
+ * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the state before
  * ```
- * The admin states `resolved` and `false_positive` are entered only through the admin API.
+ *
+ * The sealed token is kept only while patrol may still need it: during the response, and in the two states an admin
+ * can retry from (`revoke_failed`, `revoke_unconfirmed`). Every other state erases it (invariant 1).
  *
  * @example
- * canTransition('new', 'responding')          // true
- * canTransition('revoked', 'responding')      // false: a response runs once (invariant 3)
+ * canTransition('new', 'responding')                 // true
+ * adminAction('resolve', 'revoked')                  // { to: 'resolved' }
+ * adminAction('retry_response', 'revoked')           // { error: 'incident is revoked; retry_response applies to revoke_failed or revoke_unconfirmed' }
  */
-export const RESPONSE_TERMINAL = [
+export const RESPONSE_OUTCOMES = [
   'revoked',
   'revocation_requested',
   'inactive',
@@ -22,25 +27,26 @@ export const RESPONSE_TERMINAL = [
   'notify_only',
 ] as const
 
-export const STATUSES = ['new', 'responding', ...RESPONSE_TERMINAL, 'suppressed', 'resolved', 'false_positive'] as const
+export const STATUSES = ['new', 'responding', ...RESPONSE_OUTCOMES, 'suppressed', 'resolved', 'false_positive'] as const
 
 export type IncidentStatus = (typeof STATUSES)[number]
-export type ResponseOutcomeStatus = (typeof RESPONSE_TERMINAL)[number]
 
-/** States in which patrol's response is over: the sealed token must be gone. */
-export function isResponseOver(status: IncidentStatus): boolean {
-  return status !== 'new' && status !== 'responding'
+/** States an admin can ask patrol to respond again from: the token may still be live. */
+const RETRYABLE: readonly IncidentStatus[] = ['revoke_failed', 'revoke_unconfirmed']
+
+/** Whether the sealed token must still be held in this state. */
+export function holdsToken(status: IncidentStatus): boolean {
+  return status === 'new' || status === 'responding' || RETRYABLE.includes(status)
 }
 
 const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
   new: ['responding', 'suppressed'],
-  responding: RESPONSE_TERMINAL,
-  // A revocation that GitHub accepted or Azure confirmed can still turn out not to hold at the confirmation check.
-  revoked: ['revoke_unconfirmed'],
-  revocation_requested: ['revoke_unconfirmed'],
+  responding: RESPONSE_OUTCOMES,
+  revoked: [],
+  revocation_requested: [],
   inactive: [],
   not_revocable: [],
-  revoke_unconfirmed: ['revoked'],
+  revoke_unconfirmed: [],
   revoke_failed: [],
   notify_only: [],
   suppressed: [],
@@ -50,4 +56,25 @@ const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
 
 export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean {
   return PATROL_MOVES[from].includes(to)
+}
+
+export const ADMIN_ACTIONS = ['resolve', 'false_positive', 'reopen', 'retry_response'] as const
+export type AdminAction = (typeof ADMIN_ACTIONS)[number]
+
+/**
+ * Where an admin action leads from `from`, or why it is refused. `reopen` returns to `previous` (the state the
+ * incident was resolved or dismissed from, from the audit trail).
+ */
+export function adminAction(action: AdminAction, from: IncidentStatus, previous?: IncidentStatus): { to: IncidentStatus } | { error: string } {
+  switch (action) {
+    case 'resolve':
+      return from === 'resolved' || from === 'responding' ? { error: `incident is ${from}; resolve applies once patrol's response is over` } : { to: 'resolved' }
+    case 'false_positive':
+      return from === 'false_positive' || from === 'responding' ? { error: `incident is ${from}; false_positive applies once patrol's response is over` } : { to: 'false_positive' }
+    case 'reopen':
+      if (from !== 'resolved' && from !== 'false_positive') return { error: `incident is ${from}; reopen applies to resolved or false_positive` }
+      return { to: previous && previous !== 'resolved' && previous !== 'false_positive' && previous !== 'responding' ? previous : 'notify_only' }
+    case 'retry_response':
+      return RETRYABLE.includes(from) ? { to: 'responding' } : { error: `incident is ${from}; retry_response applies to revoke_failed or revoke_unconfirmed` }
+  }
 }

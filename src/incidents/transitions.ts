@@ -1,8 +1,8 @@
 /**
  * Moving an incident between states: a compare-and-set on the status column (one statement, so it is atomic on
  * better-sqlite3 and D1), checked against the state machine, followed by its audit event. A transition that lost a
- * race (the status was no longer `from`) changes nothing and returns false. Entering a state where the response is
- * over erases the sealed token in the same statement (invariant 1).
+ * race (the status was no longer `from`) changes nothing and returns false. Entering a state that no longer needs the
+ * token (states.ts `holdsToken`) erases the sealed token in the same statement (invariant 1).
  *
  * @example
  * await transition(db, { incidentId: 7, from: 'new', to: 'responding', actor: 'patrol', now })
@@ -10,7 +10,7 @@
 import { and, eq } from 'drizzle-orm'
 import { auditEvents, incidents } from '../db/schema.js'
 import type { DB } from '../db/types.js'
-import { canTransition, isResponseOver, type IncidentStatus } from './states.js'
+import { canTransition, holdsToken, type IncidentStatus } from './states.js'
 
 export interface Transition {
   incidentId: number
@@ -35,7 +35,7 @@ export async function transition(db: DB, t: Transition): Promise<boolean> {
       status: t.to,
       statusChangedAt: t.now,
       updatedAt: t.now,
-      ...(isResponseOver(t.to) ? { sealedToken: null } : {}),
+      ...(holdsToken(t.to) ? {} : { sealedToken: null }),
     })
     .where(and(eq(incidents.id, t.incidentId), eq(incidents.status, t.from)))
     .returning({ id: incidents.id })

@@ -1,0 +1,295 @@
+/**
+ * The admin API under `/api`, JSON, behind `Authorization: Bearer <admin token>`. Every route is declared with the
+ * zod schemas that validate its input, and `/api/openapi.json` is generated from the same declarations, so the
+ * document cannot drift from what the API accepts. Bad input is a 400 naming the field; without a valid token every
+ * route answers the same 401, whether or not the id exists.
+ *
+ * @example
+ * // GET /api/incidents?status=revoke_failed&limit=50   Authorization: Bearer …
+ * // → { "items": [ { "id": 7, "status": "revoke_failed", "kind": "azure-devops-pat", … } ], "nextCursor": "eyJ0Ijo…" }
+ */
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
+import { applyAdminAction, createSuppression, deleteSuppression, listSuppressions } from '../../incidents/admin.js'
+import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
+import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
+import { TOKEN_KINDS } from '../../scan/issuer.js'
+import { requireAdmin } from '../admin-auth.js'
+import type { AppEnv } from '../deps.js'
+
+const Error = z.object({ error: z.string(), requestId: z.string().optional() }).openapi('Error')
+const errors = {
+  400: { description: 'Bad input; `error` names the field', content: { 'application/json': { schema: Error } } },
+  401: { description: 'No valid admin token', content: { 'application/json': { schema: Error } } },
+}
+
+const isoTime = z
+  .string()
+  .refine((v) => Number.isFinite(Date.parse(v)), 'expects an ISO 8601 date-time')
+  .transform((v) => Date.parse(v))
+  .openapi({ type: 'string', format: 'date-time' })
+
+const Owner = z.object({ name: z.string().nullable(), email: z.string().nullable() })
+
+const IncidentSummary = z
+  .object({
+    id: z.number().int(),
+    status: z.enum(STATUSES),
+    kind: z.enum(TOKEN_KINDS),
+    issuer: z.enum(['github', 'azure-devops']),
+    preview: z.string().openapi({ example: 'ghp_…x9Qz' }),
+    firstSeenAt: z.string().openapi({ format: 'date-time' }),
+    lastSeenAt: z.string().openapi({ format: 'date-time' }),
+    occurrences: z.number().int(),
+    repositories: z.array(z.string()),
+    owner: Owner,
+    timeToRevokeMs: z.number().nullable().openapi({ description: 'From the push that first carried the token to the issuer accepting its revocation' }),
+  })
+  .openapi('IncidentSummary')
+
+const TimelineEntry = z
+  .object({
+    at: z.string().openapi({ format: 'date-time' }),
+    type: z.enum(['occurrence', 'revocation', 'notification', 'audit']),
+    summary: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .openapi('TimelineEntry')
+
+const IncidentDetail = IncidentSummary.extend({
+  revokedAt: z.string().nullable(),
+  occurrencesList: z.array(z.record(z.string(), z.unknown())),
+  revocations: z.array(z.record(z.string(), z.unknown())),
+  notifications: z.array(z.record(z.string(), z.unknown())),
+  auditEvents: z.array(z.record(z.string(), z.unknown())),
+  timeline: z.array(TimelineEntry),
+}).openapi('IncidentDetail')
+
+const IdParam = z.object({ id: z.coerce.number().int().positive().openapi({ param: { name: 'id', in: 'path' }, example: 7 }) })
+
+const Suppression = z
+  .object({
+    id: z.number().int(),
+    kind: z.enum(['token', 'path']),
+    fingerprintPrefix: z.string().nullable().openapi({ description: 'First 8 characters of the keyed fingerprint; never the token' }),
+    repository: z.string().nullable(),
+    pathGlob: z.string().nullable(),
+    reason: z.string(),
+    author: z.string(),
+    expiresAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('Suppression')
+
+type SuppressionRow = Awaited<ReturnType<typeof listSuppressions>>[number]
+const showSuppression = (s: SuppressionRow): z.infer<typeof Suppression> => ({
+  id: s.id,
+  kind: s.fingerprint ? 'token' : 'path',
+  fingerprintPrefix: s.fingerprint ? s.fingerprint.slice(0, 8) : null,
+  repository: s.repository,
+  pathGlob: s.pathGlob,
+  reason: s.reason,
+  author: s.author,
+  expiresAt: s.expiresAt ? new Date(s.expiresAt).toISOString() : null,
+  createdAt: new Date(s.createdAt).toISOString(),
+})
+
+export const api = new OpenAPIHono<AppEnv>({
+  defaultHook: (result, c) => {
+    if (!result.success) {
+      const issue = result.error.issues[0]
+      const field = issue?.path.length ? issue.path.join('.') : result.target
+      return c.json({ error: `${field}: ${issue?.message ?? 'invalid'}`, requestId: c.get('requestId') }, 400)
+    }
+  },
+})
+
+api.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'One of PATROL_ADMIN_TOKENS' })
+api.use('/api/*', async (c, next) => (c.req.path === '/api/openapi.json' ? next() : requireAdmin(c, next)))
+
+const security = [{ adminToken: [] }]
+
+api.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/incidents',
+    summary: 'List incidents, newest first',
+    security,
+    request: {
+      query: z.object({
+        status: z.enum(STATUSES).optional(),
+        kind: z.enum(TOKEN_KINDS).optional(),
+        issuer: z.enum(['github', 'azure-devops']).optional(),
+        repository: z.string().min(1).optional(),
+        since: isoTime.optional(),
+        until: isoTime.optional(),
+        q: z.string().min(1).max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z
+          .string()
+          .refine((v) => decodeCursor(v) !== undefined, 'expects the nextCursor of a previous page')
+          .optional(),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'A page of incidents; pass `nextCursor` back as `cursor` for the next one',
+        content: { 'application/json': { schema: z.object({ items: z.array(IncidentSummary), nextCursor: z.string().nullable() }) } },
+      },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const q = c.req.valid('query')
+    const page = await listIncidents(c.get('deps').db, q)
+    return c.json(page as never, 200)
+  },
+)
+
+api.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/incidents/{id}',
+    summary: 'One incident with its occurrences, revocation attempts, emails and audit events, as one timeline',
+    security,
+    request: { params: IdParam },
+    responses: {
+      200: { description: 'The incident', content: { 'application/json': { schema: IncidentDetail } } },
+      404: { description: 'No such incident', content: { 'application/json': { schema: Error } } },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const incident = await getIncident(c.get('deps').db, id)
+    if (!incident) return c.json({ error: `incident ${id} not found`, requestId: c.get('requestId') }, 404)
+    return c.json(incident as never, 200)
+  },
+)
+
+api.openapi(
+  createRoute({
+    method: 'post',
+    path: '/api/incidents/{id}/actions',
+    summary: 'Resolve, dismiss as false positive, reopen, or retry the response',
+    security,
+    request: {
+      params: IdParam,
+      body: {
+        required: true,
+        content: { 'application/json': { schema: z.object({ action: z.enum(ADMIN_ACTIONS), note: z.string().max(2000).optional() }).openapi('IncidentAction') } },
+      },
+    },
+    responses: {
+      200: { description: 'Done', content: { 'application/json': { schema: z.object({ id: z.number(), from: z.enum(STATUSES), to: z.enum(STATUSES) }) } } },
+      404: { description: 'No such incident', content: { 'application/json': { schema: Error } } },
+      409: { description: 'Not allowed from the current state; `error` names it', content: { 'application/json': { schema: Error } } },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const { action, note } = c.req.valid('json')
+    const { db, now, jobsEnqueued } = c.get('deps')
+    const result = await applyAdminAction(db, { incidentId: id, action, note, actor: `admin:${c.get('admin')}`, now: now() })
+    if ('error' in result) return c.json({ error: result.error, requestId: c.get('requestId') }, result.status)
+    if (action === 'retry_response') jobsEnqueued()
+    return c.json({ id, ...result }, 200)
+  },
+)
+
+api.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/suppressions',
+    summary: 'Live suppressions',
+    security,
+    responses: { 200: { description: 'Suppressions', content: { 'application/json': { schema: z.object({ items: z.array(Suppression) }) } } }, ...errors },
+  }),
+  async (c) => c.json({ items: (await listSuppressions(c.get('deps').db)).map(showSuppression) }, 200),
+)
+
+const NewSuppression = z
+  .object({
+    token: z.string().min(20).max(2000).optional().openapi({ description: 'The token to suppress, pasted once: patrol stores only its fingerprint' }),
+    repository: z.string().min(1).max(400).optional(),
+    pathGlob: z.string().min(1).max(400).optional().openapi({ example: 'test/fixtures/**' }),
+    reason: z.string().min(1).max(2000),
+    expiresAt: isoTime.optional(),
+  })
+  .refine((s) => Boolean(s.token) !== Boolean(s.repository), { message: 'expects either `token` or `repository` (with an optional `pathGlob`)', path: ['token'] })
+  .refine((s) => !(s.token && s.pathGlob), { message: 'a token suppression applies everywhere; leave pathGlob out', path: ['pathGlob'] })
+  .openapi('NewSuppression')
+
+api.openapi(
+  createRoute({
+    method: 'post',
+    path: '/api/suppressions',
+    summary: 'Suppress one token (by fingerprint) or a repository path glob',
+    security,
+    request: { body: { required: true, content: { 'application/json': { schema: NewSuppression } } } },
+    responses: { 201: { description: 'Created', content: { 'application/json': { schema: Suppression } } }, ...errors },
+  }),
+  async (c) => {
+    const body = c.req.valid('json')
+    const { db, keys, now } = c.get('deps')
+    if (body.expiresAt !== undefined && body.expiresAt <= now()) return c.json({ error: 'expiresAt: expects a time in the future', requestId: c.get('requestId') }, 400)
+    const row = await createSuppression(db, keys, { ...body, author: c.get('admin') }, now())
+    return c.json(showSuppression(row), 201)
+  },
+)
+
+api.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/api/suppressions/{id}',
+    summary: 'Remove a suppression (kept in the audit trail)',
+    security,
+    request: { params: IdParam },
+    responses: {
+      204: { description: 'Removed' },
+      404: { description: 'No such live suppression', content: { 'application/json': { schema: Error } } },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param')
+    const { db, now } = c.get('deps')
+    if (!(await deleteSuppression(db, id, `admin:${c.get('admin')}`, now()))) return c.json({ error: `suppression ${id} not found`, requestId: c.get('requestId') }, 404)
+    return c.body(null, 204)
+  },
+)
+
+api.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/stats',
+    summary: 'Counts by status, kind and repository, and time from push to revocation',
+    security,
+    request: { query: z.object({ since: isoTime.optional() }) },
+    responses: {
+      200: {
+        description: 'Stats',
+        content: {
+          'application/json': {
+            schema: z
+              .object({
+                since: z.string().nullable(),
+                byStatus: z.record(z.string(), z.number()),
+                byKind: z.record(z.string(), z.number()),
+                byRepository: z.record(z.string(), z.number()),
+                pushToRevoke: z.object({ count: z.number(), medianMs: z.number().nullable(), p90Ms: z.number().nullable(), maxMs: z.number().nullable() }),
+              })
+              .openapi('Stats'),
+          },
+        },
+      },
+      ...errors,
+    },
+  }),
+  async (c) => c.json(await incidentStats(c.get('deps').db, c.req.valid('query').since), 200),
+)
+
+api.doc31('/api/openapi.json', {
+  openapi: '3.1.0',
+  info: { title: 'patrol admin API', version: '1', description: 'Incidents, suppressions and stats of patrol, the leak-response service for personal access tokens.' },
+})

@@ -1,0 +1,99 @@
+/**
+ * Admin actions on an incident and on suppressions, each recorded in the audit trail with the admin's token name.
+ * Refusals say why, naming the current state, and change nothing.
+ *
+ * @example
+ * const r = await applyAdminAction(db, { incidentId: 7, action: 'resolve', note: 'rotated', actor: 'admin:alice', now })
+ * if ('error' in r) return c.json({ error: r.error }, r.status)
+ */
+import { and, eq, isNull } from 'drizzle-orm'
+import { auditEvents, incidents, suppressions, type Suppression } from '../db/schema.js'
+import type { DB } from '../db/types.js'
+import { enqueue } from '../jobs/queue.js'
+import { statusBefore } from './queries.js'
+import { RESPOND_JOB } from './record.js'
+import { fingerprint, type TokenKeys } from './sealing.js'
+import { adminAction, type AdminAction, type IncidentStatus } from './states.js'
+import { transition } from './transitions.js'
+
+export interface ActionRequest {
+  incidentId: number
+  action: AdminAction
+  note?: string
+  actor: string
+  now: number
+}
+
+export type ActionResult = { from: IncidentStatus; to: IncidentStatus } | { status: 404 | 409; error: string }
+
+export async function applyAdminAction(db: DB, r: ActionRequest): Promise<ActionResult> {
+  const [incident] = await db.select().from(incidents).where(eq(incidents.id, r.incidentId))
+  if (!incident) return { status: 404, error: `incident ${r.incidentId} not found` }
+  const from = incident.status as IncidentStatus
+  const previous = r.action === 'reopen' ? ((await statusBefore(db, r.incidentId)) as IncidentStatus | undefined) : undefined
+  const decision = adminAction(r.action, from, previous)
+  if ('error' in decision) return { status: 409, error: decision.error }
+  if (r.action === 'retry_response' && !incident.sealedToken)
+    return { status: 409, error: `incident is ${from} and its sealed token is gone; nothing to retry with` }
+  const moved = await transition(db, {
+    incidentId: r.incidentId,
+    from,
+    to: decision.to,
+    actor: r.actor,
+    now: r.now,
+    unchecked: true,
+    detail: { action: r.action, ...(r.note ? { note: r.note } : {}) },
+    // A retried GitHub revocation must be free to join a new batch.
+    set: r.action === 'retry_response' ? { revocationBatch: null } : {},
+  })
+  if (!moved) return { status: 409, error: `incident changed while you acted; it is no longer ${from}` }
+  if (r.action === 'retry_response')
+    await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId: r.incidentId }, key: `${RESPOND_JOB}:${r.incidentId}:retry:${r.now}` }, r.now)
+  return { from, to: decision.to }
+}
+
+export interface NewSuppression {
+  /** The token, pasted once: only its fingerprint is stored. */
+  token?: string
+  repository?: string
+  pathGlob?: string
+  reason: string
+  expiresAt?: number
+  author: string
+}
+
+export async function createSuppression(db: DB, keys: TokenKeys, s: NewSuppression, now: number): Promise<Suppression> {
+  const [row] = await db
+    .insert(suppressions)
+    .values({
+      fingerprint: s.token ? await fingerprint(keys, s.token) : null,
+      repository: s.token ? null : (s.repository ?? null),
+      pathGlob: s.token ? null : (s.pathGlob ?? null),
+      reason: s.reason,
+      author: s.author,
+      expiresAt: s.expiresAt ?? null,
+      createdAt: now,
+    })
+    .returning()
+  await audit(db, s.author, 'suppression.created', row!.id, { reason: s.reason, byToken: Boolean(s.token), repository: row!.repository, pathGlob: row!.pathGlob }, now)
+  return row!
+}
+
+export async function deleteSuppression(db: DB, id: number, actor: string, now: number): Promise<boolean> {
+  const rows = await db
+    .update(suppressions)
+    .set({ deletedAt: now })
+    .where(and(eq(suppressions.id, id), isNull(suppressions.deletedAt)))
+    .returning({ id: suppressions.id })
+  if (rows.length === 0) return false
+  await audit(db, actor, 'suppression.deleted', id, {}, now)
+  return true
+}
+
+export async function listSuppressions(db: DB): Promise<Suppression[]> {
+  return db.select().from(suppressions).where(isNull(suppressions.deletedAt)).orderBy(suppressions.id)
+}
+
+async function audit(db: DB, actor: string, action: string, subjectId: number, detail: Record<string, unknown>, at: number) {
+  await db.insert(auditEvents).values({ actor, action, subjectType: 'suppression', subjectId, detail: JSON.stringify(detail), at })
+}

@@ -1,0 +1,291 @@
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { eq } from 'drizzle-orm'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { auditEvents, incidents, jobs, suppressions } from '../../src/db/schema.js'
+import { recordFinding, type Place } from '../../src/incidents/record.js'
+import { transition } from '../../src/incidents/transitions.js'
+import type { TokenKind } from '../../src/scan/types.js'
+import { TEST_ADMIN_TOKEN } from '../support/env.js'
+import { testApp, type TestApp } from '../support/service-app.js'
+import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+
+let t: TestApp
+beforeEach(async () => {
+  t = await testApp()
+})
+afterEach(() => t.cleanup())
+
+const place = (over: Partial<Place> = {}): Place => ({ provider: 'github', repository: 'acme/app', path: 'config.env', line: 1, encoding: 'plain', commitSha: 'a'.repeat(40), ...over })
+
+async function incident(o: { token?: string; kind?: TokenKind; at?: number; where?: Partial<Place> } = {}) {
+  const kind = o.kind ?? 'github-classic-pat'
+  const token = o.token ?? (kind === 'azure-devops-pat' ? generateAdoPat() : generateGithubToken('ghp'))
+  const at = o.at ?? t.clock.now
+  const r = await recordFinding(t.db.db, t.keys, { kind, issuer: kind.startsWith('azure') ? 'azure-devops' : 'github', secret: token }, place(o.where), { now: at, pushedAt: at - 1000 })
+  return { id: r.incidentId, token }
+}
+
+const json = async (res: Response) => (await res.json()) as Record<string, any>
+
+describe('authentication', () => {
+  const routes: [string, string, unknown?][] = [
+    ['GET', '/api/incidents'],
+    ['GET', '/api/incidents/1'],
+    ['GET', '/api/incidents/999999'],
+    ['POST', '/api/incidents/1/actions', { action: 'resolve' }],
+    ['GET', '/api/suppressions'],
+    ['POST', '/api/suppressions', { repository: 'a/b', reason: 'x' }],
+    ['DELETE', '/api/suppressions/1'],
+    ['GET', '/api/stats'],
+    ['GET', '/metrics'],
+  ]
+  it.each(routes)('%s %s: 401 without a token and with a wrong one, the same answer whether the id exists or not', async (method, path, body) => {
+    await incident()
+    const init = (auth?: string): RequestInit => ({
+      method,
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    })
+    for (const auth of [undefined, 'Bearer wrong-token-wrong-token', `Basic ${btoa(`x:${TEST_ADMIN_TOKEN}`)}`, `Bearer ${TEST_ADMIN_TOKEN}x`]) {
+      const res = await t.app.request(path, init(auth))
+      expect(res.status, `${auth}`).toBe(401)
+      expect((await json(res)).error).toBe('authorization: expects `Bearer <admin token>`')
+    }
+    const ok = await t.app.request(path, init(`Bearer ${TEST_ADMIN_TOKEN}`))
+    expect(ok.status).not.toBe(401)
+  })
+
+  it('changes nothing on an unauthenticated write', async () => {
+    const { id } = await incident()
+    await t.app.request(`/api/incidents/${id}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"action":"false_positive"}' })
+    const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
+    expect(row?.status).toBe('new')
+  })
+})
+
+describe('GET /api/incidents', () => {
+  it('lists newest first with the summary fields', async () => {
+    const a = await incident({ at: t.clock.now - 2000 })
+    await recordFinding(t.db.db, t.keys, { kind: 'github-classic-pat', issuer: 'github', secret: a.token }, place({ repository: 'acme/other', path: 'x', line: 3 }), { now: t.clock.now, pushedAt: t.clock.now })
+    const b = await incident({ kind: 'azure-devops-pat', at: t.clock.now - 1000 })
+    const body = await json(await t.admin('/api/incidents'))
+    expect(body.items.map((i: { id: number }) => i.id)).toEqual([b.id, a.id])
+    expect(body.items[1]).toMatchObject({ status: 'new', kind: 'github-classic-pat', issuer: 'github', occurrences: 2, repositories: ['acme/app', 'acme/other'], timeToRevokeMs: null })
+    expect(body.items[1].preview).toBe(`${a.token.slice(0, 4)}…${a.token.slice(-4)}`)
+    expect(JSON.stringify(body)).not.toContain(a.token)
+  })
+
+  it('filters by status, kind, issuer, repository, time and text', async () => {
+    const gh = await incident({ at: t.clock.now - 10_000, where: { repository: 'acme/web', path: 'src/secrets.ts' } })
+    const ado = await incident({ kind: 'azure-devops-pat', at: t.clock.now - 5_000 })
+    await transition(t.db.db, { incidentId: ado.id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
+    const ids = async (query: string) => (await json(await t.admin(`/api/incidents?${query}`))).items.map((i: { id: number }) => i.id)
+    expect(await ids('status=responding')).toEqual([ado.id])
+    expect(await ids('kind=github-classic-pat')).toEqual([gh.id])
+    expect(await ids('issuer=azure-devops')).toEqual([ado.id])
+    expect(await ids('repository=acme/web')).toEqual([gh.id])
+    expect(await ids(`since=${new Date(t.clock.now - 7000).toISOString()}`)).toEqual([ado.id])
+    expect(await ids(`until=${new Date(t.clock.now - 7000).toISOString()}`)).toEqual([gh.id])
+    expect(await ids('q=secrets.ts')).toEqual([gh.id])
+    expect(await ids('q=100%25')).toEqual([])
+  })
+
+  it.each([
+    ['status=lost', 'status'],
+    ['limit=0', 'limit'],
+    ['limit=201', 'limit'],
+    ['since=yesterday', 'since: expects an ISO 8601 date-time'],
+    ['cursor=garbage', 'cursor: expects the nextCursor of a previous page'],
+    ['kind=aws', 'kind'],
+  ])('refuses %s with a 400 naming the field', async (query, message) => {
+    const res = await t.admin(`/api/incidents?${query}`)
+    expect(res.status).toBe(400)
+    expect((await json(res)).error).toContain(message)
+  })
+
+  it('pages with a cursor that stays stable while new incidents arrive: nothing skipped or repeated', async () => {
+    const created: number[] = []
+    for (let i = 0; i < 25; i++) created.push((await incident({ at: t.clock.now - 100_000 + i * 100 })).id)
+    const seen: number[] = []
+    let cursor: string | null = null
+    let round = 0
+    do {
+      const body: Record<string, any> = await json(await t.admin(`/api/incidents?limit=7${cursor ? `&cursor=${cursor}` : ''}`))
+      seen.push(...body.items.map((i: { id: number }) => i.id))
+      cursor = body.nextCursor
+      // New incidents keep arriving between pages, some with the same first-seen time as the page boundary.
+      await incident({ at: t.clock.now + round++ })
+    } while (cursor)
+    expect(seen).toEqual([...created].reverse())
+  })
+})
+
+describe('GET /api/incidents/:id', () => {
+  it('returns the incident with one timeline of occurrences, attempts, emails and audit events', async () => {
+    const { id } = await incident()
+    const body = await json(await t.admin(`/api/incidents/${id}`))
+    expect(body.id).toBe(id)
+    expect(body.timeline.map((e: { type: string }) => e.type).sort()).toEqual(['audit', 'occurrence'])
+    expect(body.occurrencesList[0]).toMatchObject({ repository: 'acme/app', path: 'config.env' })
+  })
+
+  it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+    expect((await t.admin('/api/incidents/424242')).status).toBe(404)
+    const bad = await t.admin('/api/incidents/abc')
+    expect(bad.status).toBe(400)
+    expect((await json(bad)).error).toMatch(/^id:/)
+  })
+})
+
+describe('POST /api/incidents/:id/actions', () => {
+  async function act(id: number, action: string, note?: string) {
+    return t.admin(`/api/incidents/${id}/actions`, { method: 'POST', body: JSON.stringify({ action, note }) })
+  }
+
+  async function at(status: 'revoked' | 'revoke_failed' | 'responding') {
+    const { id } = await incident()
+    await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
+    if (status !== 'responding') await transition(t.db.db, { incidentId: id, from: 'responding', to: status, actor: 'patrol', now: t.clock.now })
+    return id
+  }
+
+  it('resolves, records the admin and the note, and reopens to the previous state', async () => {
+    const id = await at('revoked')
+    const res = await act(id, 'resolve', 'owner rotated the token')
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ id, from: 'revoked', to: 'resolved' })
+    const trail = await t.db.db.select().from(auditEvents).where(eq(auditEvents.subjectId, id))
+    expect(trail.at(-1)).toMatchObject({ actor: 'admin:tester', action: 'status.resolved' })
+    expect(JSON.parse(trail.at(-1)!.detail!)).toMatchObject({ from: 'revoked', note: 'owner rotated the token' })
+    expect(await json(await act(id, 'reopen'))).toEqual({ id, from: 'resolved', to: 'revoked' })
+  })
+
+  it('retries a failed response: back to responding, a new respond job, the runner woken', async () => {
+    const id = await at('revoke_failed')
+    expect(await json(await act(id, 'retry_response'))).toMatchObject({ from: 'revoke_failed', to: 'responding' })
+    const respondJobs = (await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond' && JSON.parse(j.payload).incidentId === id)
+    expect(respondJobs).toHaveLength(2)
+    expect(t.enqueued.count).toBe(1)
+  })
+
+  it.each([
+    ['responding', 'resolve', 'incident is responding; resolve applies once'],
+    ['revoked', 'retry_response', 'incident is revoked; retry_response applies to revoke_failed or revoke_unconfirmed'],
+    ['revoked', 'reopen', 'incident is revoked; reopen applies to resolved or false_positive'],
+    ['responding', 'false_positive', 'incident is responding'],
+  ] as const)('refuses from %s: %s with 409 naming the state, changing nothing', async (status, action, message) => {
+    const id = await at(status)
+    const res = await act(id, action)
+    expect(res.status).toBe(409)
+    expect((await json(res)).error).toContain(message)
+    const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
+    expect(row?.status).toBe(status)
+  })
+
+  it('erases the sealed token when an admin closes a failed incident', async () => {
+    const id = await at('revoke_failed')
+    expect((await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken).toBeTruthy()
+    await act(id, 'false_positive')
+    expect((await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken).toBeNull()
+  })
+
+  it('validates the body', async () => {
+    const { id } = await incident()
+    const res = await act(id, 'delete')
+    expect(res.status).toBe(400)
+    expect((await json(res)).error).toMatch(/^action:/)
+    expect((await t.admin(`/api/incidents/${id}/actions`, { method: 'POST', body: '{oops' })).status).toBe(400)
+  })
+})
+
+describe('suppressions', () => {
+  it('suppresses a token by fingerprint: later sightings are recorded as suppressed and get no response', async () => {
+    const token = generateGithubToken('ghp')
+    const res = await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token, reason: 'published test fixture' }) })
+    expect(res.status).toBe(201)
+    const created = await json(res)
+    expect(created).toMatchObject({ kind: 'token', author: 'tester', reason: 'published test fixture', repository: null })
+    expect(JSON.stringify(created)).not.toContain(token)
+    const stored = await t.db.db.select().from(suppressions)
+    expect(JSON.stringify(stored)).not.toContain(token)
+
+    const { id } = await incident({ token, where: { repository: 'any/where' } })
+    const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
+    expect(row).toMatchObject({ status: 'suppressed', sealedToken: null, suppressionId: created.id })
+    expect((await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond')).toHaveLength(0)
+  })
+
+  it('suppresses by repository and path glob, and not elsewhere', async () => {
+    await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ repository: 'acme/app', pathGlob: 'test/fixtures/**', reason: 'fixtures' }) })
+    const inside = await incident({ where: { path: 'test/fixtures/deep/a.env' } })
+    const outside = await incident({ where: { path: 'src/a.env' } })
+    const otherRepo = await incident({ where: { repository: 'acme/web', path: 'test/fixtures/a.env' } })
+    const status = async (id: number) => (await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.status
+    expect([await status(inside.id), await status(outside.id), await status(otherRepo.id)]).toEqual(['suppressed', 'new', 'new'])
+  })
+
+  it('ignores an expired suppression, and a deleted one', async () => {
+    const token = generateGithubToken('ghp')
+    const res = await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token, reason: 'x', expiresAt: new Date(t.clock.now + 60_000).toISOString() }) })
+    expect(res.status).toBe(201)
+    t.clock.now += 120_000
+    expect((await incident({ token })).id).toBeGreaterThan(0)
+    expect((await t.db.db.select().from(incidents))[0]?.status).toBe('new')
+
+    const other = generateGithubToken('gho')
+    const { id } = await json(await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token: other, reason: 'y' }) }))
+    expect((await t.admin(`/api/suppressions/${id}`, { method: 'DELETE' })).status).toBe(204)
+    expect((await t.admin(`/api/suppressions/${id}`, { method: 'DELETE' })).status).toBe(404)
+    expect((await json(await t.admin('/api/suppressions'))).items.map((s: { id: number }) => s.id)).not.toContain(id)
+    await incident({ token: other, kind: 'github-oauth' })
+    expect((await t.db.db.select().from(incidents)).map((i) => i.status)).toEqual(['new', 'new'])
+  })
+
+  it.each([
+    [{ reason: 'x' }, 'token: expects either `token` or `repository`'],
+    [{ token: generateGithubToken('ghp'), repository: 'a/b', reason: 'x' }, 'token: expects either'],
+    [{ token: generateGithubToken('ghp'), pathGlob: '**', reason: 'x' }, 'pathGlob:'],
+    [{ repository: 'a/b' }, 'reason:'],
+    [{ repository: 'a/b', reason: 'x', expiresAt: '2020-01-01T00:00:00Z' }, 'expiresAt: expects a time in the future'],
+  ])('refuses %o', async (body, message) => {
+    const res = await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify(body) })
+    expect(res.status).toBe(400)
+    expect((await json(res)).error).toContain(message)
+    expect(await t.db.db.select().from(suppressions)).toHaveLength(0)
+  })
+})
+
+describe('GET /api/stats', () => {
+  it('counts by status, kind and repository, and measures push-to-revoke', async () => {
+    for (const [delay, repo] of [[1000, 'a/x'], [2000, 'a/x'], [9000, 'a/y']] as const) {
+      const { id } = await incident({ where: { repository: repo } })
+      await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
+      await transition(t.db.db, { incidentId: id, from: 'responding', to: 'revocation_requested', actor: 'patrol', now: t.clock.now, set: { revokedAt: t.clock.now - 1000 + delay } })
+    }
+    await incident({ kind: 'azure-devops-pat' })
+    const stats = await json(await t.admin('/api/stats'))
+    expect(stats.byStatus).toEqual({ revocation_requested: 3, new: 1 })
+    expect(stats.byKind).toEqual({ 'github-classic-pat': 3, 'azure-devops-pat': 1 })
+    expect(stats.byRepository).toEqual({ 'a/x': 2, 'a/y': 1, 'acme/app': 1 })
+    expect(stats.pushToRevoke).toEqual({ count: 3, medianMs: 2000, p90Ms: 9000, maxMs: 9000 })
+    const later = await json(await t.admin(`/api/stats?since=${new Date(t.clock.now + 1).toISOString()}`))
+    expect(later.byStatus).toEqual({})
+  })
+})
+
+describe('GET /api/openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document describing every API route', async () => {
+    const res = await t.app.request('/api/openapi.json')
+    expect(res.status).toBe(200)
+    const doc = await json(res)
+    const validator = new Validator()
+    const result = await validator.validate(doc)
+    expect(result.errors ?? []).toEqual([])
+    expect(result.valid).toBe(true)
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths).sort()).toEqual(['/api/incidents', '/api/incidents/{id}', '/api/incidents/{id}/actions', '/api/stats', '/api/suppressions', '/api/suppressions/{id}'])
+    expect(doc.paths['/api/incidents'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['status', 'kind', 'issuer', 'repository', 'since', 'until', 'q', 'limit', 'cursor']),
+    )
+  })
+})
