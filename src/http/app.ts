@@ -17,6 +17,7 @@ import { health } from './routes/health.js'
 import { webhooks } from './routes/webhooks.js'
 import { api } from './routes/api.js'
 import { metrics } from './routes/metrics.js'
+import { createAdminPage } from './routes/admin-page.js'
 
 export const MAX_BODY_BYTES = 25 * 1024 * 1024
 
@@ -50,6 +51,7 @@ export function createApp(resolveDeps: (c: Context<AppEnv>) => AppDeps) {
   app.route('/', webhooks)
   app.route('/', api)
   app.route('/', metrics)
+  app.route('/', createAdminPage())
 
   app.notFound((c) => jsonError(c, 404, `no route for ${c.req.method} ${c.req.path}`))
   app.onError((error, c) => {

@@ -96,7 +96,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
 
   // Plain text.
   const text: string[] = [
-    `A ${label} was pushed to a repository. Treat it as compromised.`,
+    `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
     '',
     'What leaked',
     `  ${label}: ${preview}`,
@@ -128,7 +128,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     }</td></tr>`
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">',
-    `<p><strong>A ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
+    `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
     '<h3>What leaked</h3><table>',
     row('token', `${label}: ${preview}`),
     input.detectedAt ? row('detected', input.detectedAt.toISOString()) : '',
@@ -243,6 +243,11 @@ export function clampPreview(preview: string): string {
   if (clean.length <= 20) return clean
   const prefix = /^(github_pat_|gh[pousr]_)/.exec(clean)?.[0] ?? clean.slice(0, 4)
   return `${prefix}…${clean.slice(-4)}`
+}
+
+/** `An Azure DevOps …`, `A GitHub …`. */
+function article(label: string): string {
+  return /^[AEIOU]/.test(label) ? 'An' : 'A'
 }
 
 export function escapeHtml(value: string): string {

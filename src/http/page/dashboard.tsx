@@ -1,0 +1,85 @@
+/**
+ * The dashboard: the numbers of `/api/stats` for a chosen window (counts by status, kind and repository, and the time
+ * from push to revocation), each count linking to the incident list filtered to it.
+ *
+ * @example
+ * c.html(page(<Dashboard admin="alice" stats={await incidentStats(db, since)} window="7d" />))
+ */
+import type { Stats } from '../../incidents/queries.js'
+import { Layout, StatusBadge, duration } from './layout.js'
+
+export const WINDOWS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, all: undefined } as const
+export type Window = keyof typeof WINDOWS
+
+function Counts(p: { title: string; counts: Record<string, number>; filter: 'status' | 'kind' | 'repository'; badge?: boolean }) {
+  const rows = Object.entries(p.counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  return (
+    <section class="card">
+      <h2>{p.title}</h2>
+      {rows.length === 0 ? (
+        <p class="muted">None yet.</p>
+      ) : (
+        <table>
+          <tbody>
+            {rows.slice(0, 10).map(([key, n]) => (
+              <tr>
+                <td>
+                  <a href={`/admin/incidents?${new URLSearchParams({ [p.filter]: key })}`}>{p.badge ? <StatusBadge status={key} /> : key}</a>
+                </td>
+                <td class="nowrap">{n}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+export function Dashboard(p: { admin: string; stats: Stats; window: Window }) {
+  const total = Object.values(p.stats.byStatus).reduce((a, b) => a + b, 0)
+  const t = p.stats.pushToRevoke
+  return (
+    <Layout title="Dashboard" admin={p.admin} current="dashboard">
+      <h1>Dashboard</h1>
+      <form class="filters" method="get" action="/admin">
+        <label>
+          Incidents first seen in
+          <select name="window">
+            {(Object.keys(WINDOWS) as Window[]).map((w) => (
+              <option value={w} selected={w === p.window}>
+                {w === 'all' ? 'all time' : `the last ${w}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" class="secondary">
+          Show
+        </button>
+      </form>
+      <div class="cards">
+        <section class="card">
+          <h2>Incidents</h2>
+          <div class="big">{total}</div>
+          <a href="/admin/incidents">See them all</a>
+        </section>
+        <section class="card">
+          <h2>From push to revocation</h2>
+          <dl class="facts">
+            <dt>median</dt>
+            <dd>{duration(t.medianMs)}</dd>
+            <dt>p90</dt>
+            <dd>{duration(t.p90Ms)}</dd>
+            <dt>max</dt>
+            <dd>{duration(t.maxMs)}</dd>
+            <dt>revoked</dt>
+            <dd>{t.count}</dd>
+          </dl>
+        </section>
+        <Counts title="By status" counts={p.stats.byStatus} filter="status" badge />
+        <Counts title="By kind" counts={p.stats.byKind} filter="kind" />
+        <Counts title="By repository" counts={p.stats.byRepository} filter="repository" />
+      </div>
+    </Layout>
+  )
+}

@@ -1,0 +1,130 @@
+/**
+ * One incident: its facts, where the token was seen, the timeline (occurrences, revocation attempts, emails, audit
+ * events) and the admin actions that apply in its current state, as one form whose buttons share a note. The form
+ * posts to `/admin/incidents/:id/actions`; the action lands in the audit trail as `admin:<name>`.
+ *
+ * @example
+ * c.html(page(<IncidentPage admin="alice" incident={await getIncident(db, 7)} />))
+ */
+import type { getIncident } from '../../incidents/queries.js'
+import { ADMIN_ACTIONS, adminAction, type AdminAction, type IncidentStatus } from '../../incidents/states.js'
+import { Layout, StatusBadge, Time, duration } from './layout.js'
+
+export type IncidentView = NonNullable<Awaited<ReturnType<typeof getIncident>>>
+
+const ACTION_LABELS: Record<AdminAction, string> = {
+  resolve: 'Resolve',
+  false_positive: 'Mark false positive',
+  reopen: 'Reopen',
+  retry_response: 'Retry the response',
+}
+
+/** The actions the state machine allows from this status (retry may still be refused when the sealed token is gone). */
+export function availableActions(status: string): AdminAction[] {
+  return ADMIN_ACTIONS.filter((a) => !('error' in adminAction(a, status as IncidentStatus)))
+}
+
+const webLink = (url: string | null) => (url && /^https?:\/\//.test(url) ? url : undefined)
+
+export function IncidentPage(p: { admin: string; incident: IncidentView; notice?: string; error?: string }) {
+  const i = p.incident
+  const actions = availableActions(i.status)
+  return (
+    <Layout title={`Incident ${i.id}`} admin={p.admin} current="incidents" notice={p.notice} error={p.error}>
+      <p>
+        <a href="/admin/incidents">← Incidents</a>
+      </p>
+      <h1>
+        Incident {i.id}: <span class="mono">{i.preview}</span> <StatusBadge status={i.status} />
+      </h1>
+      <dl class="facts">
+        <dt>Kind</dt>
+        <dd>
+          {i.kind} <span class="muted">issued by {i.issuer}</span>
+        </dd>
+        <dt>Owner</dt>
+        <dd>{[i.owner.name, i.owner.email].filter(Boolean).join(' · ') || <span class="muted">unknown</span>}</dd>
+        <dt>Repositories</dt>
+        <dd>{i.repositories.join(', ')}</dd>
+        <dt>First seen</dt>
+        <dd>
+          <Time at={i.firstSeenAt} />
+        </dd>
+        <dt>Last seen</dt>
+        <dd>
+          <Time at={i.lastSeenAt} />
+        </dd>
+        <dt>Revoked</dt>
+        <dd>
+          <Time at={i.revokedAt} /> {i.timeToRevokeMs !== null ? <span class="muted">({duration(i.timeToRevokeMs)} after the push)</span> : null}
+        </dd>
+      </dl>
+
+      <h2>Act</h2>
+      {actions.length === 0 ? (
+        <p class="muted">No action applies while patrol is responding.</p>
+      ) : (
+        <form method="post" action={`/admin/incidents/${i.id}/actions`}>
+          <label>
+            Note (kept in the audit trail)
+            <textarea name="note" maxlength={2000} placeholder="e.g. owner rotated the token; deploy key replaced" />
+          </label>
+          <div class="actions">
+            {actions.map((a) => (
+              <button type="submit" name="action" value={a} class={a === 'false_positive' ? 'secondary' : undefined}>
+                {ACTION_LABELS[a]}
+              </button>
+            ))}
+          </div>
+        </form>
+      )}
+
+      <h2>Where it was seen ({i.occurrences})</h2>
+      <table>
+        <thead>
+          <tr>
+            <th>Repository</th>
+            <th>File</th>
+            <th>Ref · commit</th>
+            <th>Author</th>
+            <th>Encoding</th>
+            <th>Seen</th>
+          </tr>
+        </thead>
+        <tbody>
+          {i.occurrencesList.map((o) => (
+            <tr>
+              <td>{webLink(o.repositoryUrl) ? <a href={webLink(o.repositoryUrl)}>{o.repository}</a> : o.repository}</td>
+              <td class="mono">
+                {o.path}:{o.line}
+              </td>
+              <td class="mono">
+                {o.ref ?? ''} {o.commitSha ? o.commitSha.slice(0, 10) : ''}
+              </td>
+              <td>{o.authorEmail ?? o.authorName ?? ''}</td>
+              <td>{o.encoding}</td>
+              <td>
+                <Time at={new Date(o.seenAt).toISOString()} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <h2>Timeline</h2>
+      <ol class="timeline">
+        {i.timeline.map((e) => (
+          <li class={`t-${e.type}`}>
+            <Time at={e.at} />
+            <span class="muted">{e.type}</span>
+            <span>
+              {e.summary}
+              {typeof e.detail.note === 'string' ? <em> — “{e.detail.note}”</em> : null}
+              {e.type === 'revocation' && typeof e.detail.detail === 'string' ? <span class="muted"> — {e.detail.detail}</span> : null}
+            </span>
+          </li>
+        ))}
+      </ol>
+    </Layout>
+  )
+}
