@@ -1,0 +1,39 @@
+/**
+ * patrol for the benchmarks, in its own process: `startNode` as `npm start` runs it, plus what only an embedder
+ * can pass (`timing`, from the BENCH_TIMING JSON variable). With BENCH_TRIVIAL_ROUTE=1 it serves the app built by
+ * createApp with one extra route, `GET /bench/trivial`, on the same Hono instance, and runs no job runner: the
+ * ingest benchmark compares the webhook route with a route that does nothing, on the same server.
+ * Prints one line `{"event":"bench.ready","url":…}` when it listens.
+ *
+ * @example
+ * spawn(process.execPath, ['--import', 'tsx', 'bench/support/patrol-child.ts'], { env: { …, BENCH_TIMING: '{"githubBatchDelayMs":100}' } })
+ */
+import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { parseConfig } from '../../src/config.js'
+import { openNodeDatabase } from '../../src/db/node.js'
+import { createApp } from '../../src/http/app.js'
+import { importKeys } from '../../src/incidents/sealing.js'
+import { createLogger } from '../../src/log.js'
+import { startNode } from '../../src/node.js'
+
+async function main() {
+  if (process.env.BENCH_TRIVIAL_ROUTE === '1') {
+    const config = parseConfig(process.env)
+    const database = openNodeDatabase(config.databasePath)
+    const keys = await importKeys(config.secrets)
+    const log = createLogger({ level: config.logLevel })
+    const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, jobsEnqueued: () => {} }))
+    app.get('/bench/trivial', (c) => c.text('ok'))
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
+      console.log(JSON.stringify({ event: 'bench.ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }))
+    })
+    process.once('SIGTERM', () => server.close(() => process.exit(0)))
+    return
+  }
+  const service = await startNode(process.env, { timing: JSON.parse(process.env.BENCH_TIMING ?? '{}') })
+  console.log(JSON.stringify({ event: 'bench.ready', url: service.url }))
+  process.once('SIGTERM', () => void service.stop().then(() => process.exit(0)))
+}
+
+void main()
