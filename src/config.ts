@@ -118,9 +118,13 @@ const settingsSchema = z.object({
   MAIL_FROM: z.string().min(3).default('patrol <patrol@localhost>'),
   PATROL_SECURITY_EMAILS: emailList.default([]),
 
+  PATROL_REMOTE_TIMEOUT_MS: positiveInt('milliseconds before a call to GitHub or Azure DevOps is abandoned').default(15_000),
+  PATROL_GITHUB_BATCH_DELAY_MS: positiveInt('milliseconds to gather GitHub tokens into one revocation call').default(5_000),
+  PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: positiveInt('the number of /credentials/revoke calls allowed an hour').default(60),
   PATROL_JOB_CONCURRENCY: positiveInt('the number of jobs run at once').default(4),
   PATROL_JOB_POLL_MS: positiveInt('milliseconds between queue polls').default(1000),
   PATROL_SHUTDOWN_GRACE_MS: positiveInt('milliseconds to let running jobs finish on shutdown').default(10_000),
+  PATROL_JOB_STALE_MS: positiveInt('milliseconds after which a running job is presumed orphaned').default(5 * 60_000),
 })
 
 export type Settings = ReturnType<typeof toSettings>
@@ -153,7 +157,9 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     revoke: e.PATROL_REVOKE,
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, securityEmails: e.PATROL_SECURITY_EMAILS },
-    jobs: { concurrency: e.PATROL_JOB_CONCURRENCY, pollMs: e.PATROL_JOB_POLL_MS, shutdownGraceMs: e.PATROL_SHUTDOWN_GRACE_MS },
+    remoteTimeoutMs: e.PATROL_REMOTE_TIMEOUT_MS,
+    githubRevocation: { batchDelayMs: e.PATROL_GITHUB_BATCH_DELAY_MS, callsPerHour: e.PATROL_GITHUB_REVOKE_CALLS_PER_HOUR },
+    jobs: { concurrency: e.PATROL_JOB_CONCURRENCY, pollMs: e.PATROL_JOB_POLL_MS, shutdownGraceMs: e.PATROL_SHUTDOWN_GRACE_MS, staleMs: e.PATROL_JOB_STALE_MS },
   }
 }
 

@@ -15,7 +15,9 @@ import type { AddressInfo } from 'node:net'
 import { parseConfig, parseSettings, secretsFromEnv, ConfigError, type Config } from './config.js'
 import { openNodeDatabase } from './db/node.js'
 import { createApp } from './http/app.js'
+import { lockHolders, releaseAll } from './jobs/queue.js'
 import { createRunner } from './jobs/runner.js'
+import type { DB } from './db/types.js'
 import { createLogger, type Logger } from './log.js'
 import { ensureSecretsFile } from './secrets-file.js'
 import { importKeys } from './incidents/sealing.js'
@@ -48,6 +50,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
   const keys = await importKeys(config.secrets)
   const worker = `${hostname()}:${process.pid}`
   const handlers = createJobHandlers({ config, db: database.db, keys, log, now: Date.now, mailer: nodeMailer(config), timing: o.timing })
+  await releaseJobsOfDeadProcesses(database.db, worker, log)
   const runner = createRunner({
     db: database.db,
     worker,
@@ -55,6 +58,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     log,
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
+    staleMs: config.jobs.staleMs,
   })
   const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
 
@@ -81,6 +85,31 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
         database.close()
         log.info('service.stopped')
       })()),
+  }
+}
+
+/**
+ * A process of this host that died (kill -9, OOM, power loss) left its jobs `running`. Those of a pid that no
+ * longer exists, or of our own worker id (a restarted container reuses pid 1), are handed back at once instead of
+ * after the stale-lock timeout. Other hosts' jobs wait for that timeout: their processes cannot be checked from here.
+ */
+async function releaseJobsOfDeadProcesses(db: DB, self: string, log: Logger): Promise<void> {
+  const host = self.slice(0, self.lastIndexOf(':') + 1)
+  for (const worker of await lockHolders(db)) {
+    if (!worker.startsWith(host)) continue
+    const pid = Number(worker.slice(host.length))
+    if (worker !== self && Number.isInteger(pid) && isAlive(pid)) continue
+    const released = await releaseAll(db, worker, Date.now(), { countAttempt: true })
+    if (released) log.warn('jobs.recovered', { worker, count: released, reason: 'its process is gone' })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 

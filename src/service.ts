@@ -22,7 +22,7 @@ import type { Mailer } from './notify/mailer.js'
 import { AzureDevOpsSource } from './providers/azure-devops/client.js'
 import { AzureDevOpsIssuer } from './providers/azure-devops/issuer.js'
 import { GithubSource } from './providers/github/client.js'
-import { GITHUB_REVOKE_CALLS_PER_HOUR, GithubIssuer } from './providers/github/issuer.js'
+import { GithubIssuer } from './providers/github/issuer.js'
 import type { Provider, PushSource } from './providers/types.js'
 
 export interface ServiceParts {
@@ -45,19 +45,15 @@ export interface ResponseTiming {
 }
 
 /** Azure can take up to an hour to apply a revocation: check after 2, 10, 30 and 65 minutes. */
-export const DEFAULT_TIMING: ResponseTiming = {
-  githubBatchDelayMs: 5_000,
-  githubCallsPerHour: GITHUB_REVOKE_CALLS_PER_HOUR,
-  confirmDelaysMs: [2, 10, 30, 65].map((m) => m * 60_000),
-}
+export const DEFAULT_CONFIRM_DELAYS_MS = [2, 10, 30, 65].map((m) => m * 60_000)
 
 /** A source per platform that patrol has credentials for. */
 export function pushSources(config: Config, fetchImpl?: typeof fetch): Partial<Record<Provider, PushSource>> {
   const sources: Partial<Record<Provider, PushSource>> = {}
   if (config.github.token || config.github.app)
-    sources.github = new GithubSource({ apiUrl: config.github.apiUrl, token: config.github.token, app: config.github.app, fetch: fetchImpl })
+    sources.github = new GithubSource({ apiUrl: config.github.apiUrl, token: config.github.token, app: config.github.app, fetch: fetchImpl, timeoutMs: config.remoteTimeoutMs })
   if (config.azureDevOps.orgUrl && config.azureDevOps.token)
-    sources['azure-devops'] = new AzureDevOpsSource({ orgUrl: config.azureDevOps.orgUrl, token: config.azureDevOps.token, fetch: fetchImpl })
+    sources['azure-devops'] = new AzureDevOpsSource({ orgUrl: config.azureDevOps.orgUrl, token: config.azureDevOps.token, fetch: fetchImpl, timeoutMs: config.remoteTimeoutMs })
   return sources
 }
 
@@ -70,13 +66,22 @@ export function responseDeps(parts: ServiceParts): ResponseDeps {
     log: parts.log,
     now: parts.now,
     revoke: config.revoke,
-    github: new GithubIssuer({ apiUrl: config.github.apiUrl, fetch: parts.fetch }),
+    github: new GithubIssuer({ apiUrl: config.github.apiUrl, fetch: parts.fetch, timeoutMs: config.remoteTimeoutMs }),
     azureDevOps: azure.orgUrl
-      ? new AzureDevOpsIssuer({ orgUrl: azure.orgUrl, adminToken: azure.adminToken, vsspsUrl: azure.vsspsUrl, policy: azure.revokePolicy, fetch: parts.fetch })
+      ? new AzureDevOpsIssuer({
+          orgUrl: azure.orgUrl,
+          adminToken: azure.adminToken,
+          vsspsUrl: azure.vsspsUrl,
+          policy: azure.revokePolicy,
+          fetch: parts.fetch,
+          timeoutMs: config.remoteTimeoutMs,
+        })
       : undefined,
     mailer: parts.mailer,
     mail: { from: config.mail.from, securityEmails: config.mail.securityEmails, publicUrl: config.publicUrl },
-    ...DEFAULT_TIMING,
+    githubBatchDelayMs: config.githubRevocation.batchDelayMs,
+    githubCallsPerHour: config.githubRevocation.callsPerHour,
+    confirmDelaysMs: DEFAULT_CONFIRM_DELAYS_MS,
     ...parts.timing,
   }
 }

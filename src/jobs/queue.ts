@@ -124,14 +124,30 @@ export async function reschedule(db: DB, job: Job, runAt: number, now: number, r
   return rows.length === 1
 }
 
-/** On shutdown: hands this worker's running jobs back, attempt not counted, for another process to take at once. */
-export async function releaseAll(db: DB, worker: string, now: number): Promise<number> {
+/**
+ * Hands a worker's running jobs back for another process to take at once. On a graceful shutdown the attempt is not
+ * counted; for a worker that died it is (a job that kills its process must still end dead, not loop).
+ */
+export async function releaseAll(db: DB, worker: string, now: number, o: { countAttempt?: boolean } = {}): Promise<number> {
   const rows = await db
     .update(jobs)
-    .set({ state: 'queued', attempts: sql`max(${jobs.attempts} - 1, 0)`, lockedBy: null, lockedAt: null, runAt: now, updatedAt: now })
+    .set({
+      state: o.countAttempt ? sql`case when ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end` : 'queued',
+      attempts: o.countAttempt ? jobs.attempts : sql`max(${jobs.attempts} - 1, 0)`,
+      lockedBy: null,
+      lockedAt: null,
+      runAt: now,
+      updatedAt: now,
+    })
     .where(and(eq(jobs.state, 'running'), eq(jobs.lockedBy, worker)))
     .returning({ id: jobs.id })
   return rows.length
+}
+
+/** The workers (`host:pid`) that hold running jobs, so an entry file can tell which of them are dead. */
+export async function lockHolders(db: DB): Promise<string[]> {
+  const rows = await db.selectDistinct({ worker: jobs.lockedBy }).from(jobs).where(eq(jobs.state, 'running'))
+  return rows.map((r) => r.worker).filter((w): w is string => w !== null)
 }
 
 export interface QueueStats {

@@ -9,8 +9,8 @@
  * The issuer refuses connections until the restart, so that no revocation or email can be in flight at the kill:
  * this suite proves durable ingestion and dedupe across a crash. (A kill between a remote call and the row that
  * records its outcome would repeat that one call on takeover: remote calls are at-least-once.)
- * The restarted process runs its clock 6 minutes ahead (test/support/clock-ahead.mjs) so that the runner takes
- * over the dead process's `running` jobs at once instead of after its 5-minute stale-lock limit.
+ * The restarted process finds the dead process's `running` jobs (same host, pid gone) and takes them back at boot,
+ * without waiting for the stale-lock timeout.
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -39,7 +39,6 @@ const KILL_AFTER = 400
 const CONCURRENCY = 16
 const READER = 'reader-token-for-contents'
 const SECURITY = 'security@acme.example'
-const clockAhead = join(import.meta.dirname, '../support/clock-ahead.mjs')
 
 const tokens = Array.from({ length: TOKENS }, () => generateGithubToken('ghp'))
 const dataDir = tempDir()
@@ -150,7 +149,7 @@ describe('kill -9 in the middle of a burst of deliveries', { timeout: 60_000 }, 
 
   it('restarts on the same file and takes redeliveries of what got no 2xx', async () => {
     revokeRoute.base = issuer.apiUrl
-    second = await startChildService({ ...env(), NODE_OPTIONS: `--import ${clockAhead}`, PATROL_TEST_CLOCK_AHEAD_MS: '360000' })
+    second = await startChildService(env())
     collect(second)
     const answeredBefore = new Set(answered())
     const redeliver = Array.from({ length: DELIVERIES }, (_, i) => i).filter((i) => !answeredBefore.has(deliveryId(i)))

@@ -158,3 +158,20 @@ describe('several processes on one WAL file', () => {
     reopened.close()
   })
 })
+
+describe('recovering the jobs of a dead worker', () => {
+  it('counts the attempt, and ends a job dead when the dead worker had used its last one', async () => {
+    await enqueue(t.db, { kind: 'x', payload: 'poison', maxAttempts: 2 }, T0)
+    await enqueue(t.db, { kind: 'x', payload: 'fine', maxAttempts: 2 }, T0 + 1)
+    await claim(t.db, opts(T0 + 2, 'host:1'))
+    await releaseAll(t.db, 'host:1', T0 + 3, { countAttempt: true })
+    await claim(t.db, opts(T0 + 4, 'host:2'))
+    await claim(t.db, opts(T0 + 4, 'host:2'))
+    expect(await releaseAll(t.db, 'host:2', T0 + 5, { countAttempt: true })).toBe(2)
+    const rows = await t.db.select().from(jobs).orderBy(jobs.id)
+    expect(rows.map((r) => [r.payload, r.state, r.attempts])).toEqual([
+      ['"poison"', 'dead', 2],
+      ['"fine"', 'queued', 1],
+    ])
+  })
+})
