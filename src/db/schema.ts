@@ -31,7 +31,7 @@ export const deliveries = sqliteTable(
     /** `push`, `git.push`, … */
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
-    /** `queued` (a scan job exists) or `ignored` (an event patrol does not act on, kept for the record). */
+    /** `queued`: its scan job exists. Events patrol does not act on (`ping`, `issues`, …) are answered, not stored. */
     status: text('status').notNull(),
     /** Size of the raw body in bytes. The body itself is not kept: it may hold the very token being reported. */
     bodyBytes: integer('body_bytes').notNull(),

@@ -17,12 +17,20 @@ import { unseal } from './sealing.js'
 import { transition } from './transitions.js'
 
 export function confirmJob(deps: ResponseDeps): JobHandler {
-  return async (_job, payload) => {
+  return async (job, payload) => {
     const { incidentId, check } = payload as { incidentId: number; check: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
     if (!incident || incident.status !== 'responding' || !incident.sealedToken || !deps.azureDevOps) return
     const token = await unseal(deps.keys, incident.sealedToken)
-    const active = await deps.azureDevOps.isActive(token, incident.kind as TokenKind)
+    let active: boolean | undefined
+    try {
+      active = await deps.azureDevOps.isActive(token, incident.kind as TokenKind)
+    } catch (error) {
+      // A check that keeps failing must not leave the incident responding forever: on the last attempt it counts as
+      // "cannot tell", like a 403.
+      if (job.attempts < job.maxAttempts) throw error
+      active = undefined
+    }
     const now = deps.now()
     if (active === false) {
       await recordAttempt(deps, incidentId, 'azure-devops', { outcome: 'revoked', detail: `confirmed: the token no longer authenticates (check ${check + 1})` })

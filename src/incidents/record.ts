@@ -2,7 +2,8 @@
  * Turns high-confidence findings into incidents and occurrences. One incident per token, keyed on its fingerprint,
  * whatever the repository, push or delivery (invariant 3): the first sighting creates the incident (sealed token,
  * status `new`) and enqueues its `respond` job; every sighting adds an occurrence unless that place is already
- * recorded. A finding matched by a suppression is recorded as `suppressed`, holds no sealed token, and gets no response.
+ * recorded. A finding matched by a suppression is recorded as `suppressed`, holds no sealed token, and gets no response;
+ * a later sighting that no suppression covers takes the incident back to `new` and starts its response.
  *
  * @example
  * const result = await recordFinding(db, keys, { kind, issuer, secret }, place, { now, pushedAt })
@@ -16,6 +17,7 @@ import { enqueue } from '../jobs/queue.js'
 import { redact } from '../scan/redact.js'
 import type { Issuer, TokenKind } from '../scan/types.js'
 import { fingerprint, seal, type TokenKeys } from './sealing.js'
+import { transition } from './transitions.js'
 
 /** Where a token was seen; mirrors the `occurrences` columns. */
 export interface Place {
@@ -104,6 +106,8 @@ export async function recordFinding(
       .returning({ id: incidents.id, status: incidents.status })
     incidentId = existing!.id
     suppressed = existing!.status === 'suppressed'
+    // Suppressed because of another place (a fixtures folder, say), but no suppression covers this one: respond.
+    if (suppressed && !suppression && (await resumeSuppressed(db, keys, incidentId, token.secret, place, at.now))) suppressed = false
   }
 
   const occurrence = await db
@@ -132,6 +136,24 @@ export async function recordFinding(
     .returning({ id: occurrences.id })
 
   return { incidentId, isNew, suppressed, newOccurrence: occurrence.length === 1 }
+}
+
+/**
+ * Takes a suppressed incident back into the response (`suppressed → new`, sealing the token it did not hold, and
+ * enqueueing its `respond` job). One compare-and-set: of two scans seeing it at once, one resumes it.
+ */
+async function resumeSuppressed(db: DB, keys: TokenKeys, incidentId: number, secret: string, place: Place, now: number): Promise<boolean> {
+  const resumed = await transition(db, {
+    incidentId,
+    from: 'suppressed',
+    to: 'new',
+    actor: 'patrol',
+    now,
+    detail: { reason: 'seen where no suppression applies', repository: place.repository, path: place.path },
+    set: { sealedToken: await seal(keys, secret), suppressionId: null },
+  })
+  if (resumed) await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, now)
+  return resumed
 }
 
 /** The first live suppression that covers this token or this place. */

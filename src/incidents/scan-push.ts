@@ -3,12 +3,14 @@
  * high-confidence finding as an occurrence of its incident. Remote failures propagate as `RemoteError` so the
  * queue retries the job (honouring Retry-After); the whole scan is idempotent, so a retry from the start is safe.
  * Low-confidence (checksum-failing) matches are never recorded (invariant 4).
+ * When the queue gives up on a scan (a permanent failure, or the last attempt), the push is marked `failed` with the
+ * reason, so that an unscanned push is visible rather than pending forever (invariant 5).
  *
  * @example
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
  */
 import { eq } from 'drizzle-orm'
-import { pushes } from '../db/schema.js'
+import { pushes, type Push } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import type { JobHandler } from '../jobs/runner.js'
 import type { Logger } from '../log.js'
@@ -30,90 +32,110 @@ export interface ScanPushDeps {
 }
 
 export function scanPushJob(deps: ScanPushDeps): JobHandler {
-  return async (_job, payload) => {
+  return async (job, payload) => {
     const p = payload as ScanPushPayload
     const push = await pushForDelivery(deps.db, p)
     if (!push) throw new RemoteError('permanent', `scan-push: no push stored for ${p.provider} delivery ${p.deliveryId}`)
-    const event = await openPushEvent(deps.keys, push.event)
-    const report: ScanReport = { bytes: 0, files: 0, partial: [] }
-    const source = deps.sources[event.provider]
-    const files = source ? source.added(event, { maxBytes: deps.maxPushBytes }, report) : messagesOnly(event, report)
+    try {
+      await scan(deps, push)
+    } catch (error) {
+      // The queue gives up after this attempt: say so on the push, or it would look pending (not scanned) forever.
+      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+      if (last) {
+        const reason = error instanceof Error ? error.message : String(error)
+        await deps.db
+          .update(pushes)
+          .set({ scanStatus: 'failed', scannedAt: deps.now(), partialReasons: JSON.stringify([`scan failed: ${reason}`]) })
+          .where(eq(pushes.id, push.id))
+      }
+      throw error
+    }
+  }
+}
 
-    const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
-    let findings = 0
-    let newIncidents = 0
-    for await (const file of files) {
-      const lines = file.lines.map((l) => ({ path: file.path, line: l.line, text: l.text, commit: file.commit }))
-      for (const finding of scanAddedLines(lines)) {
-        if (finding.confidence !== 'high') continue
-        findings++
-        const author = file.author ?? event.commits.find((c) => c.id === file.commit)?.author
-        const at = committedAt.get(finding.commit ?? '')
-        const recorded = await recordFinding(
-          deps.db,
-          deps.keys,
-          finding,
-          {
-            provider: event.provider,
-            repository: event.repository.fullName,
-            repositoryUrl: event.repository.url,
-            ref: event.refUpdates[0]?.ref,
-            commitSha: finding.commit,
-            path: finding.path,
-            line: finding.line,
-            column: finding.column,
-            encoding: finding.encoding,
-            authorName: author?.name,
-            authorEmail: author?.email,
-            pusherName: event.pusher.name,
-            pusherEmail: event.pusher.email,
-            committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
-            pushId: push.id,
-          },
-          { now: deps.now(), pushedAt: push.receivedAt },
-        )
-        if (recorded.isNew && !recorded.suppressed) newIncidents++
-        deps.log.info('finding.recorded', {
-          incident: recorded.incidentId,
-          new: recorded.isNew,
-          suppressed: recorded.suppressed,
-          kind: finding.kind,
+async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
+  const event = await openPushEvent(deps.keys, push.event)
+  const report: ScanReport = { bytes: 0, files: 0, partial: [] }
+  const source = deps.sources[event.provider]
+  const files = source ? source.added(event, { maxBytes: deps.maxPushBytes }, report) : messagesOnly(event, report)
+
+  const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
+  let findings = 0
+  let newIncidents = 0
+  for await (const file of files) {
+    const lines = file.lines.map((l) => ({ path: file.path, line: l.line, text: l.text, commit: file.commit }))
+    for (const finding of scanAddedLines(lines)) {
+      if (finding.confidence !== 'high') continue
+      findings++
+      const author = file.author ?? event.commits.find((c) => c.id === file.commit)?.author
+      const at = committedAt.get(finding.commit ?? '')
+      const recorded = await recordFinding(
+        deps.db,
+        deps.keys,
+        finding,
+        {
+          provider: event.provider,
           repository: event.repository.fullName,
+          repositoryUrl: event.repository.url,
+          ref: event.refUpdates[0]?.ref,
+          commitSha: finding.commit,
           path: finding.path,
           line: finding.line,
+          column: finding.column,
           encoding: finding.encoding,
-        })
-      }
-    }
-
-    await deps.db
-      .update(pushes)
-      .set({
-        scanStatus: report.partial.length ? 'partial' : 'scanned',
-        scannedAt: deps.now(),
-        bytesScanned: report.bytes,
-        filesScanned: report.files,
-        findings,
-        partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
+          authorName: author?.name,
+          authorEmail: author?.email,
+          pusherName: event.pusher.name,
+          pusherEmail: event.pusher.email,
+          committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
+          pushId: push.id,
+        },
+        { now: deps.now(), pushedAt: push.receivedAt },
+      )
+      if (recorded.isNew && !recorded.suppressed) newIncidents++
+      deps.log.info('finding.recorded', {
+        incident: recorded.incidentId,
+        new: recorded.isNew,
+        suppressed: recorded.suppressed,
+        kind: finding.kind,
+        repository: event.repository.fullName,
+        path: finding.path,
+        line: finding.line,
+        encoding: finding.encoding,
       })
-      .where(eq(pushes.id, push.id))
-    deps.log.info('scan.finished', {
-      push: push.id,
-      provider: event.provider,
-      repository: event.repository.fullName,
-      bytes: report.bytes,
-      files: report.files,
-      findings,
-      newIncidents,
-      partial: report.partial,
-    })
+    }
   }
+
+  await deps.db
+    .update(pushes)
+    .set({
+      scanStatus: report.partial.length ? 'partial' : 'scanned',
+      scannedAt: deps.now(),
+      bytesScanned: report.bytes,
+      filesScanned: report.files,
+      findings,
+      partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
+    })
+    .where(eq(pushes.id, push.id))
+  deps.log.info('scan.finished', {
+    push: push.id,
+    provider: event.provider,
+    repository: event.repository.fullName,
+    bytes: report.bytes,
+    files: report.files,
+    findings,
+    newIncidents,
+    partial: report.partial,
+  })
 }
 
 /** Without a configured source, the payload's commit messages are all patrol can read; say so. */
 async function* messagesOnly(event: PushEvent, report: ScanReport): AsyncIterable<AddedFile> {
   const variable = event.provider === 'github' ? 'GITHUB_TOKEN or GITHUB_APP_ID' : 'AZURE_DEVOPS_ORG_URL and AZURE_DEVOPS_TOKEN'
   report.partial.push(`file contents not read: set ${variable} so patrol can read pushes`)
+  // Azure cuts long comments in the hook payload; without a source they cannot be fetched whole.
+  const truncated = event.commits.filter((c) => c.messageTruncated).map((c) => c.id.slice(0, 12))
+  if (truncated.length) report.partial.push(`commit messages truncated in the payload, read only in part: ${truncated.join(', ')}`)
   for (const commit of event.commits) {
     report.files++
     report.bytes += commit.message.length

@@ -5,7 +5,7 @@
  * ```
  * new ─► responding ─► revoked | revocation_requested | inactive | not_revocable | notify_only      (response over)
  *  │                └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
- *  └──► suppressed
+ *  └──► suppressed ─► new   (the token seen again where no suppression applies)
  * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the state before
  * ```
  *
@@ -49,7 +49,8 @@ const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
   revoke_unconfirmed: [],
   revoke_failed: [],
   notify_only: [],
-  suppressed: [],
+  // A suppression covers a token or some places: the token seen again outside them is a leak to respond to.
+  suppressed: ['new'],
   resolved: [],
   false_positive: [],
 }

@@ -21,7 +21,7 @@ export const webhooks = new Hono<AppEnv>()
 
 webhooks.post('/webhooks/github', async (c) => {
   const { config } = c.get('deps')
-  const raw = await c.req.text()
+  const { raw, bytes } = await readBody(c)
   const secrets = [config.secrets.githubWebhookSecret, ...config.github.previousWebhookSecrets]
   const signature = c.req.header('x-hub-signature-256')
   if (!signature) return jsonError(c, 401, 'X-Hub-Signature-256: missing; configure the webhook with patrol’s secret')
@@ -39,7 +39,7 @@ webhooks.post('/webhooks/github', async (c) => {
 
   const parsed = parseGithubPush(payload)
   if (!parsed.ok) return jsonError(c, 400, `push payload: ${parsed.error}`)
-  return store(c, 'github', deliveryId, event, raw.length, parsed.push)
+  return store(c, 'github', deliveryId, event, bytes, parsed.push)
 })
 
 webhooks.post('/webhooks/azure-devops', async (c) => {
@@ -53,7 +53,7 @@ webhooks.post('/webhooks/azure-devops', async (c) => {
     c.header('WWW-Authenticate', 'Basic realm="patrol"')
     return jsonError(c, 401, 'authorization: expects the service hook’s basic auth (and secret header, when configured)')
   }
-  const raw = await c.req.text()
+  const { raw, bytes } = await readBody(c)
   const payload = parseBody(raw, 'application/json')
   if (payload === undefined) return jsonError(c, 400, 'body: expects a JSON object')
   const eventType = (payload as { eventType?: unknown }).eventType
@@ -63,7 +63,7 @@ webhooks.post('/webhooks/azure-devops', async (c) => {
   const parsed = parseAzurePush(payload)
   if (!parsed.ok) return jsonError(c, 400, `git.push payload: ${parsed.error}`)
   if (parsed.deliveryId.length > 200) return jsonError(c, 400, 'id: expects the event id')
-  return store(c, 'azure-devops', parsed.deliveryId, eventType, raw.length, parsed.push)
+  return store(c, 'azure-devops', parsed.deliveryId, eventType, bytes, parsed.push)
 })
 
 async function store(c: Context<AppEnv>, provider: Provider, deliveryId: string, event: string, bodyBytes: number, push: PushEvent) {
@@ -84,6 +84,12 @@ async function store(c: Context<AppEnv>, provider: Provider, deliveryId: string,
   c.get('log').info('webhook.queued', { provider, deliveryId, repository: push.repository.fullName, commits: push.commits.length })
   jobsEnqueued()
   return c.json({ queued: true, deliveryId }, 202)
+}
+
+/** The body as text, and its size in bytes (`deliveries.body_bytes`; the text's length counts UTF-16 units). */
+async function readBody(c: Context<AppEnv>): Promise<{ raw: string; bytes: number }> {
+  const buffer = await c.req.arrayBuffer()
+  return { raw: new TextDecoder().decode(buffer), bytes: buffer.byteLength }
 }
 
 /** JSON body, or GitHub's form encoding (`payload=<json>`). Undefined unless it is a JSON object. */

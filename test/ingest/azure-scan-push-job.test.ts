@@ -1,0 +1,101 @@
+/**
+ * The `scan-push` job for Azure Repos pushes, through the authenticated webhook, the real runner and the loopback
+ * Azure DevOps Git API: a 429 reschedules the job no sooner than Retry-After, a 5xx is retried, and a reader PAT that
+ * Azure answers with its 203 sign-in page fails the scan for good, visibly on the push row.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { incidents, occurrences, pushes } from '../../src/db/schema.js'
+import { startAzureDevOpsApi, type AzureDevOpsApiStandIn } from '../support/azure-devops-api.js'
+import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
+import { generateAdoPat } from '../support/tokens.js'
+
+const READER = 'azure-reader-pat'
+let az: AzureDevOpsApiStandIn
+let p: Pipeline | undefined
+let repoCounter = 0
+
+beforeAll(async () => {
+  az = await startAzureDevOpsApi()
+  az.requireToken(READER)
+})
+afterAll(() => az.close())
+afterEach(async () => {
+  await p?.close()
+  p = undefined
+})
+
+/** Revocation is off: these tests are about reading the push. */
+const pipeline = (token = READER) => startPipeline({ AZURE_DEVOPS_ORG_URL: az.url, AZURE_DEVOPS_TOKEN: token, PATROL_REVOKE: 'off' })
+
+async function deliver(pl: Pipeline, files: Record<string, string>) {
+  const repoId = `repo-${++repoCounter}`
+  const repo = az.repo('proj-1', repoId)
+  const base = repo.commit({ files: { 'README.md': 'hi\n' } })
+  const head = repo.commit({ parents: [base], message: 'ci', author: { name: 'Dev Two', email: 'dev2@contoso.example' }, files })
+  const pushId = az.addPush('proj-1', repoId, { refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: head }] })
+  const res = await pl.postAzure(az.hookPayload(pushId))
+  expect(res.status).toBe(202)
+  return pushId
+}
+
+describe('Azure Repos push scan', () => {
+  it('reschedules no sooner than Retry-After on a 429, then finds the token', async () => {
+    p = await pipeline()
+    const token = generateAdoPat()
+    const pushId = await deliver(p, { 'build.yml': `pat: ${token}\n` })
+    az.fail({ match: new RegExp(`/pushes/${pushId}\\b`), status: 429, headers: { 'retry-after': '45', 'x-ratelimit-resource': 'Core' } })
+    const failedAt = p.clock.now
+    await p.drain()
+    const [job] = await p.jobsOf('scan-push')
+    expect(job).toMatchObject({ state: 'queued', attempts: 1 })
+    expect(job!.runAt).toBeGreaterThanOrEqual(failedAt + 45_000)
+    await p.settle()
+    expect((await p.jobsOf('scan-push'))[0]!.state).toBe('done')
+    expect(await p.db.select().from(occurrences)).toEqual([expect.objectContaining({ provider: 'azure-devops', path: 'build.yml', line: 1 })])
+    expect((await p.db.select().from(incidents))[0]!.status).toBe('notify_only')
+    expect(tokensAtRest(p.dir, [token])).toEqual([])
+  })
+
+  it('retries a 5xx, then finds the token', async () => {
+    p = await pipeline()
+    const pushId = await deliver(p, { 'build.yml': `pat: ${generateAdoPat()}\n` })
+    az.fail({ match: new RegExp(`/pushes/${pushId}\\b`), status: 503, times: 2 })
+    await p.settle()
+    expect((await p.jobsOf('scan-push'))[0]).toMatchObject({ state: 'done', attempts: 3 })
+    expect(await p.db.select().from(incidents)).toHaveLength(1)
+  })
+
+  it('fails the scan for good, visibly, when Azure answers the reader PAT with its 203 sign-in page', async () => {
+    p = await pipeline('a-pat-azure-does-not-know')
+    await deliver(p, { 'build.yml': `pat: ${generateAdoPat()}\n` })
+    await p.settle()
+    expect((await p.jobsOf('scan-push'))[0]).toMatchObject({ state: 'dead', attempts: 1 })
+    const [row] = await p.db.select().from(pushes)
+    expect(row!.scanStatus).toBe('failed')
+    expect(JSON.parse(row!.partialReasons!)).toEqual([expect.stringMatching(/203 sign-in page/)])
+    expect(row!.partialReasons).not.toContain('a-pat-azure-does-not-know')
+  })
+})
+
+describe('Azure Repos push without a reader token', () => {
+  it('scans the payload commit messages only, and says which ones Azure truncated', async () => {
+    p = await startPipeline({ PATROL_REVOKE: 'off' })
+    const early = generateAdoPat()
+    const late = generateAdoPat()
+    const repoId = `repo-${++repoCounter}`
+    const repo = az.repo('proj-1', repoId)
+    const base = repo.commit({ files: { 'README.md': 'hi\n' } })
+    const short = repo.commit({ parents: [base], message: `pat ${early}` })
+    const long = repo.commit({ parents: [short], message: `${'x'.repeat(120)}\n${late}` })
+    const pushId = az.addPush('proj-1', repoId, { refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: long }] })
+    expect((await p.postAzure(az.hookPayload(pushId))).status).toBe(202)
+    await p.drain()
+    const [row] = await p.db.select().from(pushes)
+    expect(row!.scanStatus).toBe('partial')
+    expect(JSON.parse(row!.partialReasons!)).toEqual([
+      expect.stringContaining('AZURE_DEVOPS_TOKEN'),
+      `commit messages truncated in the payload, read only in part: ${long.slice(0, 12)}`,
+    ])
+    expect(await p.db.select().from(occurrences)).toEqual([expect.objectContaining({ path: '(commit message)', commitSha: short })])
+  })
+})

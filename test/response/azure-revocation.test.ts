@@ -1,0 +1,275 @@
+/**
+ * Responding to Azure DevOps PATs leaked in a GitHub push: owner from `connectionData` (as the leaked PAT), Token
+ * Admin revocation, confirmation on a schedule, all against the loopback Azure DevOps stand-in; mail to a real SMTP
+ * server. Covers inactive tokens (401, 203 + sign-in page), 429 with Retry-After and 5xx retried, a revocation that
+ * takes effect late or never, and the notify-only settings (PATROL_REVOKE=off, no admin token, policy none).
+ */
+import { asc, eq } from 'drizzle-orm'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { auditEvents, incidents, notifications, revocations } from '../../src/db/schema.js'
+import { startAzureDevOpsAdminApi, type AzureDevOpsAdminApi, type AzureDevOpsAdminApiOptions } from '../support/azure-devops-admin-api.js'
+import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
+import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
+import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+
+const READER = 'reader-token-for-contents'
+const ADMIN = 'azure-admin-pat-for-token-admin'
+let gh: GithubApiStandIn
+let az: AzureDevOpsAdminApi | undefined
+let smtp: SmtpStandIn | undefined
+let p: Pipeline | undefined
+let repoCounter = 0
+const leaked: string[] = []
+
+beforeAll(async () => {
+  gh = await startGithubApi()
+  gh.requireToken(READER)
+})
+afterAll(() => gh.close())
+
+afterEach(async () => {
+  if (p) {
+    expect(tokensAtRest(p.dir, leaked)).toEqual([])
+    for (const m of smtp?.messages ?? []) for (const t of leaked) expect(m.raw).not.toContain(t)
+    const logged = JSON.stringify(p.log.lines)
+    for (const t of leaked) expect(logged).not.toContain(t)
+  }
+  await p?.close()
+  await Promise.all([az?.close(), smtp?.close()])
+  p = az = smtp = undefined
+  leaked.length = 0
+})
+
+/** Stand-ins and a pipeline wired to them; `env` overrides the Azure settings. */
+async function setup(o: { azure?: Partial<AzureDevOpsAdminApiOptions>; env?: Record<string, string> } = {}) {
+  az = await startAzureDevOpsAdminApi({ adminToken: ADMIN, ...o.azure })
+  smtp = await startSmtpServer()
+  p = await startPipeline(
+    {
+      GITHUB_API_URL: gh.url,
+      GITHUB_TOKEN: READER,
+      AZURE_DEVOPS_ORG_URL: az.orgUrl,
+      AZURE_DEVOPS_VSSPS_URL: az.vsspsUrl,
+      AZURE_DEVOPS_ADMIN_TOKEN: ADMIN,
+      PATROL_SECURITY_EMAILS: 'security@acme.example',
+      ...o.env,
+    },
+    { smtpUrl: smtp.url },
+  )
+  return { az, smtp, p }
+}
+
+/** An Azure PAT owned by a user of the stand-in organization (pass `known: false` for one Azure does not know). */
+function adoPat(known = true) {
+  const token = generateAdoPat()
+  leaked.push(token)
+  if (known) {
+    const user = az!.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
+    az!.addPat({ token, user, validFrom: '2026-01-01T00:00:00Z' })
+    // Another PAT of the same owner, created after the push: not a candidate.
+    az!.addPat({ token: generateAdoPat(), user, validFrom: new Date(Date.now() + 86_400_000).toISOString() })
+  }
+  return token
+}
+
+async function deliver(content: string) {
+  const name = `acme/ops-${++repoCounter}`
+  const repo = gh.repo(name)
+  const base = repo.commit({ files: { 'README.md': 'hi\n' } })
+  const head = repo.commit({ parents: [base], message: 'ci', author: { name: 'Dev Two', email: 'dev2@acme.example' }, files: { 'pipeline.yml': content } })
+  const res = await p!.postGithub(gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: head }), `d-${name}`)
+  expect(res.status).toBe(202)
+}
+
+async function incident() {
+  const [row] = await p!.db.select().from(incidents).where(eq(incidents.kind, 'azure-devops-pat'))
+  return row!
+}
+const attempts = async (id: number) => p!.db.select().from(revocations).where(eq(revocations.incidentId, id)).orderBy(asc(revocations.id))
+const recipients = async () => (await p!.db.select().from(notifications)).map((n) => `${n.reason}:${n.recipient}:${n.status}`).sort()
+
+describe('an inactive token', () => {
+  it('answered 401 by connectionData ends `inactive`, nothing revoked, the commit author still emailed', async () => {
+    await setup()
+    const token = adoPat(false)
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('inactive')
+    expect((await attempts(row.id)).map((a) => [a.outcome, a.detail])).toEqual([['inactive', expect.stringContaining('HTTP 401')]])
+    expect(az!.requests.filter((r) => r.route !== 'connectionData')).toEqual([])
+    expect(await recipients()).toEqual(['commit-author:dev2@acme.example:sent', 'security:security@acme.example:sent'])
+    expect(smtp!.messages.find((m) => m.envelope.to.includes('dev2@acme.example'))!.parsed.subject).toMatch(/inactive/)
+  })
+
+  it('answered 203 with a sign-in page ends `inactive` too', async () => {
+    await setup({ azure: { invalidAnswer: 203 } })
+    const token = adoPat(false)
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('inactive')
+    expect((await attempts(row.id))[0]!.detail).toMatch(/HTTP 203, sign-in page/)
+    expect(smtp!.messages).toHaveLength(2)
+  })
+})
+
+describe('revocation', () => {
+  it('revokes the candidate PAT through Token Admin, emails the owner found by connectionData, and confirms', async () => {
+    await setup()
+    const token = adoPat()
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row).toMatchObject({ status: 'revoked', ownerEmail: 'owner@contoso.example', sealedToken: null })
+    const pat = az!.pats.find((x) => x.token === token)!
+    expect(az!.revocationCalls).toEqual([[pat.authorizationId]])
+    expect((await attempts(row.id)).map((a) => a.outcome)).toEqual(['revoked', 'revoked'])
+    expect(await recipients()).toEqual(['owner:owner@contoso.example:sent', 'security:security@acme.example:sent'])
+  })
+
+  it('retries a 429 from connectionData no sooner than Retry-After, then revokes', async () => {
+    await setup()
+    const token = adoPat()
+    az!.answerNext('connectionData', { status: 429, headers: { 'retry-after': '300' }, body: { message: 'TF400733: rate limited' } })
+    await deliver(`PAT: ${token}\n`)
+    const failedAt = p!.clock.now
+    await p!.drain()
+    const [respond] = await p!.jobsOf('respond')
+    expect(respond).toMatchObject({ state: 'queued', attempts: 1 })
+    expect(respond!.runAt).toBeGreaterThanOrEqual(failedAt + 300_000)
+    expect((await incident()).status).toBe('responding')
+
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('revoked')
+    expect((await attempts(row.id)).map((a) => a.outcome)).toEqual(['error', 'revoked', 'revoked'])
+    expect(az!.revocationCalls).toHaveLength(1)
+    expect(smtp!.messages).toHaveLength(2)
+  })
+
+  it('retries a 5xx from Token Admin, then revokes once', async () => {
+    await setup()
+    const token = adoPat()
+    az!.answerNext('revoke', { status: 503, headers: { 'retry-after': '10' } })
+    az!.answerNext('list', { status: 500 })
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('revoked')
+    expect(az!.requests.filter((r) => r.route === 'revoke')).toHaveLength(2)
+    expect(az!.revocationCalls).toHaveLength(1)
+    expect((await p!.jobsOf('respond'))[0]).toMatchObject({ state: 'done', attempts: 3 })
+    expect(smtp!.messages).toHaveLength(2)
+  })
+
+  it('marks `revoked` only at the check after the revocation takes effect (late)', async () => {
+    await setup({ azure: { revocationEffect: { afterChecks: 1 } } })
+    const token = adoPat()
+    await deliver(`PAT: ${token}\n`)
+    await p!.drain()
+    // Revoked at Token Admin, emailed at once, still responding until a check sees the token dead.
+    expect((await incident()).status).toBe('responding')
+    expect(smtp!.messages).toHaveLength(2)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('revoked')
+    const trail = await attempts(row.id)
+    expect(trail.map((a) => a.outcome)).toEqual(['revoked', 'revoked'])
+    expect(trail[1]!.detail).toMatch(/confirmed: .*\(check 2\)/)
+    const checks = await p!.jobsOf('confirm-revocation')
+    expect(checks.map((j) => j.runAt - row.revokedAt!)).toEqual([60_000, 600_000])
+    expect(smtp!.messages).toHaveLength(2)
+  })
+
+  it('ends `revoke_unconfirmed` when the token still works after the last check', async () => {
+    await setup({ azure: { revocationEffect: 'never' } })
+    const token = adoPat()
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('revoke_unconfirmed')
+    const trail = await attempts(row.id)
+    expect(trail.at(-1)).toMatchObject({ outcome: 'failed', detail: 'unconfirmed after 3 checks: the token still authenticates' })
+    expect(await p!.jobsOf('confirm-revocation')).toHaveLength(3)
+    const audit = await p!.db.select().from(auditEvents).where(eq(auditEvents.subjectId, row.id)).orderBy(asc(auditEvents.id))
+    expect(audit.map((e) => e.action)).toEqual(['incident.created', 'status.responding', 'status.revoke_unconfirmed'])
+  })
+})
+
+describe('confirmation that cannot be made', () => {
+  it('ends `revoke_unconfirmed` (could not tell) when every check meets a 5xx, instead of responding forever', async () => {
+    await setup()
+    const token = adoPat()
+    await deliver(`PAT: ${token}\n`)
+    await p!.drain()
+    expect((await incident()).status).toBe('responding')
+    // Every attempt of every check: 3 checks × 8 attempts.
+    az!.answerNext('connectionData', ...Array.from({ length: 24 }, () => ({ status: 500 })))
+    await p!.settle(24 * 3_600_000)
+    const row = await incident()
+    expect(row.status).toBe('revoke_unconfirmed')
+    expect((await attempts(row.id)).at(-1)).toMatchObject({ outcome: 'failed', detail: 'unconfirmed after 3 checks: could not tell whether the token still works' })
+    expect((await p!.jobsOf('confirm-revocation')).map((j) => [j.state, j.attempts])).toEqual([
+      ['done', 8],
+      ['done', 8],
+      ['done', 8],
+    ])
+  })
+})
+
+describe('notify only', () => {
+  it('PATROL_REVOKE=off: records a skipped revocation, calls no issuer, ends notify_only, and emails', async () => {
+    await setup({ env: { PATROL_REVOKE: 'off' } })
+    const token = adoPat()
+    const github = generateGithubToken('ghp')
+    leaked.push(github)
+    await deliver(`PAT: ${token}\nGH: ${github}\n`)
+    await p!.settle()
+    const rows = await p!.db.select().from(incidents)
+    expect(rows.map((r) => r.status)).toEqual(['notify_only', 'notify_only'])
+    for (const r of rows) expect((await attempts(r.id)).map((a) => [a.outcome, a.detail])).toEqual([['skipped', expect.stringContaining('PATROL_REVOKE=off')]])
+    expect(az!.requests).toEqual([])
+    expect(gh.requests.filter((r) => r.path === '/credentials/revoke')).toEqual([])
+    expect(await p!.jobsOf('revoke-github-batch')).toEqual([])
+    expect(smtp!.messages).toHaveLength(4)
+    expect(smtp!.messages.every((m) => /not revoked/.test(m.parsed.subject ?? ''))).toBe(true)
+  })
+
+  it('without AZURE_DEVOPS_ADMIN_TOKEN: notify_only, "not configured", visibly, with the owner still found and emailed', async () => {
+    await setup({ env: { AZURE_DEVOPS_ADMIN_TOKEN: '' } })
+    const token = adoPat()
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row).toMatchObject({ status: 'notify_only', ownerEmail: 'owner@contoso.example' })
+    expect((await attempts(row.id)).map((a) => [a.outcome, a.detail])).toEqual([['skipped', expect.stringMatching(/^not configured: AZURE_DEVOPS_ADMIN_TOKEN/)]])
+    expect(az!.revocationCalls).toEqual([])
+    expect(await recipients()).toEqual(['owner:owner@contoso.example:sent', 'security:security@acme.example:sent'])
+  })
+
+  it('without AZURE_DEVOPS_ORG_URL: notify_only, "not configured"', async () => {
+    await setup({ env: { AZURE_DEVOPS_ORG_URL: '', AZURE_DEVOPS_VSSPS_URL: '' } })
+    const token = adoPat()
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('notify_only')
+    expect((await attempts(row.id))[0]!.detail).toMatch(/^not configured: AZURE_DEVOPS_ORG_URL/)
+    expect(az!.requests).toEqual([])
+  })
+
+  it('AZURE_DEVOPS_REVOKE_POLICY=none: notify_only, nothing revoked', async () => {
+    await setup({ env: { AZURE_DEVOPS_REVOKE_POLICY: 'none' } })
+    const token = adoPat()
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('notify_only')
+    expect((await attempts(row.id)).map((a) => a.detail)).toEqual([expect.stringContaining('policy none')])
+    expect(az!.revocationCalls).toEqual([])
+    expect(az!.requests.filter((r) => r.route !== 'connectionData')).toEqual([])
+    expect(await p!.jobsOf('confirm-revocation')).toEqual([])
+  })
+})

@@ -1,0 +1,152 @@
+/**
+ * The emails of a response, through the real `notify` job and nodemailer to a real SMTP server (smtp-server), read
+ * back with mailparser: a temporary refusal (451) is retried and ends in exactly one message; a permanent one (554)
+ * leaves the notification `failed` with the server's answer, visibly; what the owner reads says what leaked and where,
+ * with links, and never holds the raw token in any part or header (nor its base64).
+ */
+import { asc, eq } from 'drizzle-orm'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { incidents, notifications } from '../../src/db/schema.js'
+import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
+import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
+import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+
+const READER = 'reader-token-for-contents'
+let gh: GithubApiStandIn
+let smtp: SmtpStandIn | undefined
+let p: Pipeline | undefined
+let repoCounter = 0
+const leaked: string[] = []
+
+beforeAll(async () => {
+  gh = await startGithubApi()
+  gh.requireToken(READER)
+})
+afterAll(() => gh.close())
+afterEach(async () => {
+  if (p) expect(tokensAtRest(p.dir, leaked)).toEqual([])
+  await p?.close()
+  await smtp?.close()
+  p = smtp = undefined
+  leaked.length = 0
+})
+
+/** PATROL_REVOKE=off keeps the issuers out: these tests are about the mail. */
+async function setup(env: Record<string, string> = {}) {
+  smtp = await startSmtpServer()
+  p = await startPipeline({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: READER, PATROL_REVOKE: 'off', MAIL_FROM: 'patrol <patrol@acme.example>', ...env }, { smtpUrl: smtp.url })
+}
+
+async function deliver(files: Record<string, string>, author = { name: 'Dev One', email: 'dev@acme.example' }) {
+  const name = `acme/web-${++repoCounter}`
+  const repo = gh.repo(name)
+  const base = repo.commit({ files: { 'README.md': 'hi\n' } })
+  const head = repo.commit({ parents: [base], message: 'wip', author, files })
+  const res = await p!.postGithub(gh.pushPayload(name, { ref: 'refs/heads/feature/x', before: base, after: head }), `d-${name}`)
+  expect(res.status).toBe(202)
+  return { name, head }
+}
+
+const rows = () => p!.db.select().from(notifications).orderBy(asc(notifications.id))
+
+describe('SMTP answers', () => {
+  it('retries a temporary refusal (451) and sends exactly one message', async () => {
+    await setup()
+    const token = generateGithubToken('ghp')
+    leaked.push(token)
+    await deliver({ 'app.env': `T=${token}\n` })
+    smtp!.replyNext('mail', 451, 'Greylisted, try again later')
+    await p!.drain()
+    const [pending] = await rows()
+    expect(pending).toMatchObject({ status: 'pending', attempts: 1, error: expect.stringContaining('451') })
+    const [job] = await p!.jobsOf('notify')
+    expect(job).toMatchObject({ state: 'queued', attempts: 1 })
+
+    await p!.settle()
+    const [sent] = await rows()
+    expect(sent).toMatchObject({ status: 'sent', attempts: 2, error: null, recipient: 'dev@acme.example', sentAt: expect.any(Number) })
+    expect(smtp!.messages).toHaveLength(1)
+    expect(smtp!.messages[0]!.envelope).toEqual({ from: 'patrol@acme.example', to: ['dev@acme.example'] })
+  })
+
+  it('ends a permanent refusal (554) as a failed notification carrying the answer, after one try', async () => {
+    await setup()
+    const token = generateGithubToken('ghp')
+    leaked.push(token)
+    await deliver({ 'app.env': `T=${token}\n` })
+    smtp!.replyNext('data', 554, 'Message rejected as spam')
+    await p!.settle()
+    const [failed] = await rows()
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, sentAt: null })
+    expect(failed!.error).toMatch(/554/)
+    expect(failed!.error).not.toMatch(/smtp-pass/)
+    const [job] = await p!.jobsOf('notify')
+    expect(job).toMatchObject({ state: 'dead', attempts: 1 })
+    expect(p!.log.lines.find((l) => l.event === 'job.failed' && l.kind === 'notify')).toMatchObject({ level: 'error', state: 'dead' })
+    expect(smtp!.messages).toEqual([])
+    // The incident's response is not undone by a mail failure.
+    expect((await p!.db.select().from(incidents))[0]!.status).toBe('notify_only')
+  })
+
+  it('fails only the refused recipient; the others are sent', async () => {
+    await setup({ PATROL_SECURITY_EMAILS: 'security@acme.example,soc@acme.example' })
+    leaked.push(generateGithubToken('ghp'))
+    await deliver({ 'app.env': `T=${leaked[0]}\n` })
+    smtp!.refuseRecipient('soc@acme.example')
+    await p!.settle()
+    expect((await rows()).map((n) => [n.recipient, n.status])).toEqual([
+      ['dev@acme.example', 'sent'],
+      ['security@acme.example', 'sent'],
+      ['soc@acme.example', 'failed'],
+    ])
+    expect(smtp!.messages).toHaveLength(2)
+  })
+})
+
+describe('the message', () => {
+  it('tells what leaked, where, and what to do, with links, and never holds the raw token', async () => {
+    await setup({ PATROL_SECURITY_EMAILS: 'security@acme.example', PATROL_PUBLIC_URL: 'https://patrol.acme.example' })
+    const github = generateGithubToken('ghp')
+    const ado = generateAdoPat()
+    leaked.push(github, ado)
+    const basic = Buffer.from(`:${ado}`).toString('base64')
+    const { name, head } = await deliver({
+      'deploy/.env': `GH=${github}\n`,
+      'ci/clone.sh': `git clone https://user:${ado}@dev.azure.com/fabrikam/p/_git/r\ncurl -H "Authorization: Basic ${basic}" x\n`,
+    })
+    await p!.settle()
+    const all = await p!.db.select().from(incidents)
+    expect(all).toHaveLength(2)
+    expect(smtp!.messages).toHaveLength(4)
+    for (const m of smtp!.messages) {
+      const parts = [m.raw, m.parsed.text ?? '', String(m.parsed.html), m.parsed.subject ?? '', JSON.stringify([...m.parsed.headers])]
+      for (const part of parts)
+        for (const token of leaked) {
+          expect(part).not.toContain(token)
+          expect(part).not.toContain(Buffer.from(token).toString('base64'))
+          expect(part).not.toContain(token.slice(4, -4))
+        }
+    }
+    const gh0 = all.find((i) => i.kind === 'github-classic-pat')!
+    const toDev = smtp!.messages.find((m) => m.envelope.to.includes('dev@acme.example') && m.parsed.text!.includes(gh0.preview))!
+    expect(toDev.parsed.subject).not.toMatch(/[\r\n]/)
+    expect(toDev.parsed.headers.get('x-patrol-incident')).toBe(String(gh0.id))
+    expect(toDev.parsed.text).toContain(name)
+    expect(toDev.parsed.text).toContain('deploy/.env')
+    expect(toDev.parsed.text).toContain(`https://patrol.acme.example/admin/incidents/${gh0.id}`)
+    expect(String(toDev.parsed.html)).toContain(`https://github.com/${name}/blob/${head}/deploy/.env#L1`)
+    expect(toDev.parsed.text).toMatch(/new token/i)
+    const [n] = await p!.db.select().from(notifications).where(eq(notifications.recipient, 'dev@acme.example')).limit(1)
+    expect(n!.messageId).toMatch(/^<incident-\d+\.notification-\d+@patrol>$/)
+  })
+
+  it('sends nothing to a GitHub noreply author: the pusher is told instead', async () => {
+    await setup()
+    leaked.push(generateGithubToken('ghp'))
+    await deliver({ 'a.env': `T=${leaked[0]}\n` }, { name: 'Hidden', email: '1234+hidden@users.noreply.github.com' })
+    await p!.settle()
+    expect((await rows()).map((n) => [n.reason, n.recipient])).toEqual([['pusher', 'mona@example.com']])
+    expect(smtp!.messages.map((m) => m.envelope.to)).toEqual([['mona@example.com']])
+  })
+})
