@@ -1,0 +1,127 @@
+/**
+ * Runs in Node before the Workers suite: starts the loopback stand-ins of GitHub and Azure DevOps (the same ones the
+ * Node end-to-end test uses, speaking their documented wire format), builds one GitHub push and one Azure push that
+ * carry freshly generated tokens, and hands URLs, payloads and tokens to the tests inside workerd via `provide`.
+ * workerd reaches 127.0.0.1 because miniflare's outbound network allows private addresses.
+ *
+ * The tests read what the stand-ins saw (revocation calls) from a small inspector endpoint, since the stand-ins'
+ * objects live here, in Node.
+ *
+ * @example
+ * // in a test inside workerd
+ * const { githubApiUrl, githubPush } = inject('patrol')
+ * const seen = await (await fetch(`${inject('patrol').inspectorUrl}/calls`)).json()
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { TestProject } from 'vitest/node'
+import { startAzureDevOpsAdminApi } from '../support/azure-devops-admin-api.js'
+import { startAzureDevOpsApi } from '../support/azure-devops-api.js'
+import { startGithubApi } from '../support/github-api.js'
+import { startGithubCredentialsApi } from '../support/github-credentials-api.js'
+import { startPathRouter } from '../support/path-router.js'
+import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+
+export interface PatrolScenario {
+  githubApiUrl: string
+  azureOrgUrl: string
+  azureVsspsUrl: string
+  inspectorUrl: string
+  githubReaderToken: string
+  azureReaderToken: string
+  azureAdminToken: string
+  tokens: { github: string; installation: string; azure: string }
+  githubPush: { deliveryId: string; body: string }
+  azurePush: { body: string }
+  azurePatAuthorizationId: string
+}
+
+/** What the inspector answers: every call the issuers' stand-ins received. */
+export interface IssuerCalls {
+  githubRevocations: { credentials: string[]; authorization: string | null; status: number }[]
+  azureRevocations: string[][]
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    patrol: PatrolScenario
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const READER = 'reader-token-for-contents'
+  const AZURE_READER = 'azure-reader-pat'
+  const AZURE_ADMIN = 'azure-admin-pat'
+  const ghToken = generateGithubToken('ghp')
+  const installationToken = generateGithubToken('ghs')
+  const adoPat = generateAdoPat()
+
+  const gh = await startGithubApi()
+  gh.requireToken(READER)
+  const ghCredentials = await startGithubCredentialsApi()
+  const az = await startAzureDevOpsApi()
+  az.requireToken(AZURE_READER)
+  const azAdmin = await startAzureDevOpsAdminApi({ adminToken: AZURE_ADMIN })
+  const ghRouter = await startPathRouter('', [
+    { test: (p) => p === '/credentials/revoke', base: ghCredentials.apiUrl },
+    { test: () => true, base: gh.url },
+  ])
+  const azRouter = await startPathRouter('/fabrikam', [
+    { test: (p) => p === '/_apis/connectionData', base: azAdmin.orgUrl },
+    { test: () => true, base: az.url },
+  ])
+
+  const owner = azAdmin.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
+  azAdmin.addPat({ token: adoPat, user: owner })
+  const pat = azAdmin.pats.find((p) => p.token === adoPat)!
+
+  const repo = gh.repo('acme/app')
+  const base = repo.commit({ files: { 'README.md': 'hello\n' } })
+  const head = repo.commit({
+    parents: [base],
+    message: 'add deploy config',
+    author: { name: 'Dev One', email: 'dev@acme.example' },
+    files: { 'deploy/config.env': `REGION=eu\nGITHUB_TOKEN=${ghToken}\nINSTALL=${installationToken}\n`, 'README.md': 'hello\nsee deploy/\n' },
+  })
+  const githubPayload = gh.pushPayload('acme/app', { ref: 'refs/heads/main', before: base, after: head })
+
+  const azRepo = az.repo('proj-1', 'repo-1')
+  const azBase = azRepo.commit({ files: { 'app.yml': 'name: app\n' } })
+  const azHead = azRepo.commit({
+    parents: [azBase],
+    message: 'pipeline auth',
+    author: { name: 'Dev Two', email: 'dev2@contoso.example' },
+    files: { 'pipelines/build.yml': `steps:\n  - script: git clone https://${adoPat}@dev.azure.com/fabrikam/p/_git/r\nenv:\n  GH: ${ghToken}\n` },
+  })
+  const pushId = az.addPush('proj-1', 'repo-1', { refUpdates: [{ name: 'refs/heads/main', oldObjectId: azBase, newObjectId: azHead }] })
+
+  const inspector = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/calls') return void res.writeHead(404).end()
+    const calls: IssuerCalls = {
+      githubRevocations: ghCredentials.calls.map((c) => ({ credentials: c.credentials, authorization: c.headers.authorization ?? null, status: c.status })),
+      azureRevocations: azAdmin.revocationCalls,
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(calls))
+  })
+  await new Promise<void>((resolve) => inspector.listen(0, '127.0.0.1', resolve))
+
+  project.provide('patrol', {
+    githubApiUrl: ghRouter.url,
+    azureOrgUrl: `${azRouter.url}/fabrikam`,
+    azureVsspsUrl: azAdmin.vsspsUrl,
+    inspectorUrl: `http://127.0.0.1:${(inspector.address() as AddressInfo).port}`,
+    githubReaderToken: READER,
+    azureReaderToken: AZURE_READER,
+    azureAdminToken: AZURE_ADMIN,
+    tokens: { github: ghToken, installation: installationToken, azure: adoPat },
+    githubPush: { deliveryId: 'delivery-workers-1', body: JSON.stringify(githubPayload) },
+    azurePush: { body: JSON.stringify(az.hookPayload(pushId)) },
+    azurePatAuthorizationId: pat.authorizationId,
+  })
+
+  return async () => {
+    inspector.closeAllConnections()
+    await new Promise<void>((resolve) => inspector.close(() => resolve()))
+    await Promise.all([gh, ghCredentials, az, azAdmin, ghRouter, azRouter].map((s) => s.close()))
+  }
+}
