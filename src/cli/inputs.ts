@@ -1,0 +1,146 @@
+/**
+ * Where `patrol scan` reads from: files and folders (skipping `.git`, `node_modules` and binary
+ * files), standard input, or the output of `git log -p` as it streams. Every source is read in
+ * line-aligned pieces, so memory stays bounded whatever the size of the input.
+ *
+ * @example
+ * for await (const file of walk(['src'], onError)) await scanFile(file, sink)
+ */
+import { spawn } from 'node:child_process'
+import { createReadStream, read } from 'node:fs'
+import { lstat, open, readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { DiffScanner, scanText, type LocatedFinding, type ScanOptions } from '../scan/index.js'
+import { countLines, lineChunks } from './line-chunks.js'
+
+/** Folders never descended into: repository internals and installed dependencies. */
+const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules'])
+/** Git's heuristic: a NUL in the first 8000 bytes means binary. */
+const SNIFF_BYTES = 8000
+
+export interface Sink {
+  options: ScanOptions
+  /** Receives findings as they are made. */
+  found(findings: LocatedFinding[]): void
+  bytes(n: number): void
+  file(): void
+}
+
+/** An input error: reported with its message, makes the exit code 2 unless something was found. */
+export class InputError extends Error {}
+
+/** Every file under the given paths, in a stable order; missing paths are input errors. */
+export async function* walk(paths: string[], onError: (message: string) => void): AsyncGenerator<string> {
+  for (const path of paths) {
+    const info = await lstat(path).catch(() => undefined)
+    if (!info) throw new InputError(`no such file or folder: ${path}`)
+    if (info.isDirectory()) yield* walkFolder(path, onError)
+    else if (info.isFile()) yield path
+  }
+}
+
+async function* walkFolder(folder: string, onError: (message: string) => void): AsyncGenerator<string> {
+  let entries
+  try {
+    entries = await readdir(folder, { withFileTypes: true })
+  } catch (e) {
+    onError(`cannot read folder ${folder}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`)
+    return
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const entry of entries) {
+    const path = join(folder, entry.name)
+    // Symbolic links are not followed: they can loop, or lead out of the tree being scanned.
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) yield* walkFolder(path, onError)
+    } else if (entry.isFile()) {
+      yield path
+    }
+  }
+}
+
+type Kind = 'text' | 'utf16le' | 'binary'
+
+async function sniff(path: string): Promise<Kind> {
+  const handle = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES)
+    const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0)
+    const bytes = head.subarray(0, bytesRead)
+    // UTF-16LE with a byte-order mark (Windows editors, PowerShell output) is text, not binary.
+    if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'utf16le'
+    return bytes.includes(0) ? 'binary' : 'text'
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Scans one file as text (or, with `diff`, as a unified diff); binary files are skipped. */
+export async function scanFile(path: string, diff: boolean, sink: Sink): Promise<void> {
+  const kind = await sniff(path)
+  if (kind === 'binary') return
+  sink.file()
+  const stream = createReadStream(path, kind === 'utf16le' ? { encoding: 'utf16le' } : {})
+  const display = path.split('\\').join('/')
+  await scanStream(stream, display, diff, sink)
+}
+
+/** Scans a stream of text or diff, reporting findings under `path` (diffs carry their own paths). */
+export async function scanStream(source: AsyncIterable<Uint8Array | string>, path: string, diff: boolean, sink: Sink): Promise<void> {
+  const diffScanner = diff ? new DiffScanner(sink.options) : undefined
+  let lineOffset = 0
+  for await (const piece of lineChunks(source, (n) => sink.bytes(n))) {
+    if (diffScanner) {
+      sink.found(diffScanner.scan(piece.text))
+      continue
+    }
+    const findings = scanText(piece.text, sink.options).map((f) => ({ ...f, path, line: f.line + lineOffset }))
+    sink.found(findings)
+    // After a cut line, the next piece begins on the same line.
+    lineOffset += countLines(piece.text)
+  }
+}
+
+/** Runs `git log -p` over `range` (default `--all`) and scans its output as it streams. */
+export async function scanGit(range: string[], sink: Sink): Promise<void> {
+  const args = ['-c', 'core.quotePath=false', 'log', '-p', '--no-color', '--no-ext-diff', '--no-textconv', ...(range.length > 0 ? range : ['--all'])]
+  const git = spawn('git', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const stderr: Buffer[] = []
+  git.stderr.on('data', (d: Buffer) => stderr.push(d))
+  const exited = new Promise<number>((resolve, reject) => {
+    git.on('error', (e: NodeJS.ErrnoException) => reject(new InputError(e.code === 'ENOENT' ? 'git is not installed or not on PATH' : `cannot run git: ${e.message}`)))
+    git.on('close', (code) => resolve(code ?? 1))
+  })
+  sink.file()
+  const scanned = scanStream(git.stdout, 'git', true, sink)
+  const [code] = await Promise.all([exited, scanned])
+  if (code !== 0) {
+    const message = Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] ?? ''
+    throw new InputError(`git log failed (exit ${code})${message ? `: ${message}` : ''}`)
+  }
+}
+
+const READ_SIZE = 256 * 1024
+
+/**
+ * Standard input, read straight into one reused buffer (`fs.read` on descriptor 0) rather than
+ * through a stream that allocates a buffer per read: 300 MB of input then cost no memory beyond
+ * the scanner's own. Falls back to the stream when the descriptor cannot be read that way.
+ */
+export async function* standardInput(): AsyncGenerator<Uint8Array> {
+  const buffer = new Uint8Array(READ_SIZE)
+  for (;;) {
+    let n: number
+    try {
+      n = await new Promise<number>((resolve, reject) => read(0, buffer, 0, READ_SIZE, null, (e, bytes) => (e ? reject(e) : resolve(bytes))))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
+      yield* process.stdin as Readable
+      return
+    }
+    if (n === 0) return
+    // The consumer copies the bytes before asking for more (lineChunks does).
+    yield buffer.subarray(0, n)
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * `patrol scan`: find Azure DevOps and GitHub tokens in files, folders, standard input, a diff or a
+ * repository's history, validated offline. Arguments are parsed with node:util's parseArgs
+ * (built in, strict: an unknown option is a usage error, exit code 2).
+ *
+ * @example
+ * // $ git diff | patrol scan --diff
+ * // $ patrol scan --git origin/main..HEAD --format sarif > patrol.sarif
+ * await runScan(['--format', 'json', 'src'])
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import type { LocatedFinding, ScanOptions } from '../scan/index.js'
+import { InputError, scanFile, scanGit, scanStream, standardInput, walk, type Sink } from './inputs.js'
+import { startProgress } from './progress.js'
+import { renderJson, renderSarif, renderText } from './report.js'
+
+export const USAGE = `Usage: patrol scan [options] [PATH...]
+
+Find Azure DevOps and GitHub tokens, validated offline by their checksums.
+
+  PATH...              files and folders to scan (.git, node_modules and binary files are
+                       skipped); '-' or no PATH reads standard input
+  --diff               treat the input as a unified diff (git diff, git log -p) and scan only
+                       added lines, reported by path and new-file line number
+  --git [RANGE...]     scan 'git log -p RANGE' (default --all) of the current repository
+  --format FORMAT      text (default), json, or sarif (SARIF 2.1.0 for code scanning)
+  --include-low        also report shape matches whose checksum fails (low confidence)
+  --show-secrets       print raw tokens instead of redacted previews (text and json only)
+  -h, --help           show this help
+
+Exit codes: 0 nothing of high confidence found, 1 found, 2 usage or input error.
+`
+
+const FORMATS = ['text', 'json', 'sarif'] as const
+type Format = (typeof FORMATS)[number]
+
+function usageError(message: string): number {
+  process.stderr.write(`patrol scan: ${message}\n\n${USAGE}`)
+  return 2
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+export async function runScan(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        diff: { type: 'boolean', default: false },
+        git: { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        'include-low': { type: 'boolean', default: false },
+        'show-secrets': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    })
+  } catch (e) {
+    return usageError((e as Error).message)
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+  const format = values.format as Format
+  if (!FORMATS.includes(format)) return usageError(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`)
+  if (values.git && values.diff) return usageError('--git already reads a diff; do not combine it with --diff')
+
+  const options: ScanOptions = { includeLow: values['include-low'] }
+  const findings: LocatedFinding[] = []
+  const stats = { bytes: 0, files: 0, findings: 0 }
+  const errors: string[] = []
+  const sink: Sink = {
+    options,
+    found(batch) {
+      for (const f of batch) findings.push(f)
+      stats.findings += batch.length
+    },
+    bytes(n) {
+      stats.bytes += n
+    },
+    file() {
+      stats.files++
+    },
+  }
+  const onError = (message: string): void => {
+    errors.push(message)
+    process.stderr.write(`patrol scan: ${message}\n`)
+  }
+
+  const started = performance.now()
+  const progress = startProgress(stats)
+  try {
+    if (values.git) {
+      await scanGit(positionals, sink)
+    } else if (positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')) {
+      sink.file()
+      await scanStream(standardInput(), '-', values.diff, sink)
+    } else {
+      if (positionals.includes('-')) return usageError("'-' (standard input) cannot be mixed with paths")
+      for await (const path of walk(positionals, onError)) {
+        try {
+          await scanFile(path, values.diff, sink)
+        } catch (e) {
+          onError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+        }
+      }
+    }
+  } catch (e) {
+    progress.stop()
+    if (e instanceof InputError) {
+      process.stderr.write(`patrol scan: ${e.message}\n`)
+      return 2
+    }
+    throw e
+  }
+  progress.stop()
+
+  const seconds = (performance.now() - started) / 1000
+  const result = { bytes: stats.bytes, files: stats.files, seconds }
+  const render = { showSecrets: values['show-secrets'] }
+  const output =
+    format === 'json' ? renderJson(findings, result, render) : format === 'sarif' ? renderSarif(findings, packageVersion()) : renderText(findings, result, render)
+  await new Promise<void>((resolve) => process.stdout.write(output, () => resolve()))
+  if (findings.some((f) => f.confidence === 'high')) return 1
+  return errors.length > 0 ? 2 : 0
+}

@@ -1,0 +1,127 @@
+/**
+ * Azure DevOps personal access tokens, validated offline.
+ *
+ * - 84-character format (since July 2024): 52 random base62 characters, `JQQJ99`, year, month,
+ *   reserved fields, `AZDO` at 76, then a Marvin32 checksum (seeded from "Default0") in 4
+ *   characters, or 8 in the 88-character long form. Both checksum encodings that Microsoft's
+ *   validator accepts (base62, and the older raw-bytes base64) are accepted here.
+ * - legacy 52-character format: lower-case base32 of 32 bytes carrying a CRC32 of the other 28,
+ *   XORed with the user-PAT or the application-secret seed.
+ *
+ * Layouts and sources: shared/research/token-formats.md §1.
+ *
+ * @example
+ * validateAdoPat(token) // true when the Marvin32 checksum holds
+ * validateAdoLegacyPat('h5lx…') // true for a checksum-valid legacy PAT
+ */
+import { base32Decode } from '../checksums/base32.js'
+import { base62Bytes } from '../checksums/base62.js'
+import { base64Decode, base64Encode } from '../checksums/base64.js'
+import { crc32 } from '../checksums/crc32.js'
+import { marvin32 } from '../checksums/marvin32.js'
+import { ADO_TAIL, ALNUM, isIn } from '../chars.js'
+import { escapeEndingAt } from '../escapes.js'
+import type { Detection } from '../hit.js'
+
+/** The CASK signature plus the "org" bits and the PAT key kind; found with indexOf. */
+export const ADO_PAT_SIGNATURE = 'JQQJ99'
+/** Where the signature sits in the token. */
+const SIGNATURE_AT = 52
+/** `ComputeHisV1ChecksumSeed("Default0")` = 0x44656661756c7430, as low and high halves. */
+const SEED_LOW = 0x756c7430
+const SEED_HIGH = 0x44656661
+
+/** Seeds XORed into the legacy PAT's CRC32 (`IdentifiableMetadata.cs`). */
+const LEGACY_USER_PAT_SEED = 0xe0b9692d
+const LEGACY_APPLICATION_SEED = 0x1019f92e
+
+/** Length of a legacy PAT: 52 base32 characters. */
+export const ADO_LEGACY_LENGTH = 52
+
+/** Marvin32 over the 60 bytes that the first 80 characters decode to, as little-endian bytes. */
+function checksumBytes(token: string): number[] {
+  const h = marvin32(base64Decode(token, 0, 80), SEED_LOW, SEED_HIGH)
+  return [h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff, h >>> 24]
+}
+
+/** True when an 84- or 88-character Azure DevOps PAT's checksum holds (shape is not checked here). */
+export function validateAdoPat(token: string): boolean {
+  if (token.length !== 84 && token.length !== 88) return false
+  const le = checksumBytes(token)
+  const b62 = base62Bytes(le).padEnd(6, '0')
+  const stored = token.slice(80)
+  if (token.length === 84) return stored === b62.slice(0, 4) || stored === base64Encode(le.slice(0, 3))
+  // Long form: the 6 base62 characters re-encoded through base64 (the last loses its low 4 bits), then `==`.
+  return stored === base64Encode(base64Decode(b62)) || stored === base64Encode(le)
+}
+
+/**
+ * The 84/88-character PAT whose `JQQJ99` signature is at `at`, if the text there has the shape.
+ * The boundaries follow Microsoft's pattern: no base62 character before, no base64 character after.
+ */
+export function adoPatAt(text: string, at: number, includeLow: boolean): Detection | undefined {
+  const start = at - SIGNATURE_AT
+  if (start < 0 || at + 32 > text.length) return undefined
+  if (start > 0 && isIn(ALNUM, text.charCodeAt(start - 1)) && !escapeEndingAt(text, start - 1)) return undefined
+  for (let i = start; i < at; i++) if (!isIn(ALNUM, text.charCodeAt(i))) return undefined
+  // JQQJ99 · key-kind'd year [A-Za-z0-9] · month [A-L] · 16 reserved · AZDO · 4 checksum
+  if (!isIn(ALNUM, text.charCodeAt(at + 6))) return undefined
+  const month = text.charCodeAt(at + 7)
+  if (month < 0x41 || month > 0x4c) return undefined
+  for (let i = at + 8; i < at + 24; i++) if (!isIn(ALNUM, text.charCodeAt(i))) return undefined
+  if (!text.startsWith('AZDO', at + 24)) return undefined
+  for (let i = at + 28; i < at + 32; i++) if (!isIn(ALNUM, text.charCodeAt(i))) return undefined
+  let end = at + 32
+  if (
+    isIn(ALNUM, text.charCodeAt(end)) &&
+    isIn(ALNUM, text.charCodeAt(end + 1)) &&
+    text.startsWith('==', end + 2)
+  ) {
+    end += 4
+  }
+  if (end < text.length && isIn(ADO_TAIL, text.charCodeAt(end))) return undefined
+  const secret = text.slice(start, end)
+  const valid = validateAdoPat(secret)
+  if (!valid && !includeLow) return undefined
+  return { kind: 'azure-devops-pat', confidence: valid ? 'high' : 'low', secret }
+}
+
+/** True when a 52-character legacy PAT (either case) carries a valid user-PAT or application CRC32. */
+export function validateAdoLegacyPat(token: string): boolean {
+  if (token.length !== ADO_LEGACY_LENGTH) return false
+  // 52 characters carry 260 bits for 256: a real PAT's last character has its 4 spare bits clear
+  // (it is one of a, q, A, Q). Requiring that keeps one token from having 16 spellings.
+  const last = token.charCodeAt(ADO_LEGACY_LENGTH - 1) | 0x20
+  if (last !== 0x61 && last !== 0x71) return false
+  const b = base32Decode(token)
+  if (!b || b.length !== 32) return false
+  const data = new Uint8Array(28)
+  data.set(b.subarray(0, 2), 0)
+  data.set(b.subarray(3, 7), 2)
+  data.set(b.subarray(9, 22), 6)
+  data.set(b.subarray(23, 32), 19)
+  const embedded = ((b[22] ?? 0) | ((b[8] ?? 0) << 8) | ((b[7] ?? 0) << 16) | ((b[2] ?? 0) << 24)) >>> 0
+  const crc = crc32(data)
+  return embedded === (crc ^ LEGACY_USER_PAT_SEED) >>> 0 || embedded === (crc ^ LEGACY_APPLICATION_SEED) >>> 0
+}
+
+/** Words that make a checksum-invalid 52-character run worth reporting as low confidence. */
+const LEGACY_CONTEXT = /ado|azure|devops|vsts|visualstudio|pat|token/i
+/** How far before the run the context word may be. */
+const CONTEXT_WINDOW = 64
+
+/**
+ * The legacy PAT at `text[start, start + 52)`, a maximal run of lower-case base32 that the caller found.
+ * A checksum-valid run needs no context; an invalid one is reported (low) only with a keyword nearby,
+ * because 52 lower-case letters alone are too common to mean anything.
+ */
+export function adoLegacyPatAt(text: string, start: number, includeLow: boolean): Detection | undefined {
+  const secret = text.slice(start, start + ADO_LEGACY_LENGTH)
+  if (validateAdoLegacyPat(secret)) return { kind: 'azure-devops-pat-legacy', confidence: 'high', secret }
+  if (!includeLow) return undefined
+  let from = Math.max(0, start - CONTEXT_WINDOW)
+  const newline = text.lastIndexOf('\n', start)
+  if (newline >= from) from = newline + 1
+  if (!LEGACY_CONTEXT.test(text.slice(from, start))) return undefined
+  return { kind: 'azure-devops-pat-legacy', confidence: 'low', secret }
+}

@@ -1,0 +1,15 @@
+/**
+ * The scanner's public face: pure detection of Azure DevOps and GitHub tokens in text and diffs.
+ * No I/O, no clock, no Node-only imports: the webhook jobs, the Workers runtime and the CLI share it.
+ *
+ * @example
+ * import { scanText, scanAddedLines, parsePatch, redact } from './scan/index.js'
+ * for (const f of scanAddedLines(parsePatch(file.patch, file.filename, sha))) console.log(f.kind, f.path, f.line, redact(f.secret))
+ */
+export type { AddedLine, Confidence, Finding, Issuer, LocatedFinding, ScanOptions, TokenKind } from './types.js'
+export { scanText, scanAddedLines, scanUnifiedDiff, DiffScanner } from './scanner.js'
+export { parseUnifiedDiff, parsePatch, parseUnifiedDiffStream, DiffReader } from './diff.js'
+export { redact } from './redact.js'
+export { issuerOf, TOKEN_KINDS } from './issuer.js'
+export { validateAdoPat, validateAdoLegacyPat } from './detectors/azure-devops.js'
+export { validateGithubClassic, validateFineGrainedPat, validateGhsJwt } from './detectors/github.js'

@@ -1,0 +1,179 @@
+/**
+ * Findings on lines: runs the engine over text, a diff or a push's added lines and places each
+ * hit on its line and column. The same token on one line is one finding, however many times and
+ * in however many encodings it appears there: the plainest form wins, then the leftmost.
+ *
+ * @example
+ * scanText('a\nTOKEN=ghp_…')            // [{ kind: 'github-classic-pat', line: 2, column: 7, encoding: 'plain', … }]
+ * scanAddedLines(parsePatch(patch, 'x'))  // findings with path, line and commit
+ */
+import { DiffReader, commitAt } from './diff.js'
+import { findHits } from './engine.js'
+import type { Hit } from './hit.js'
+import { issuerOf } from './issuer.js'
+import type { AddedLine, Finding, LocatedFinding, ScanOptions } from './types.js'
+
+function toFinding(hit: Hit, line: number, column: number): Finding {
+  return {
+    kind: hit.kind,
+    issuer: issuerOf(hit.kind),
+    confidence: hit.confidence,
+    secret: hit.secret,
+    line,
+    column,
+    encoding: hit.encoding,
+  }
+}
+
+/** One hit per secret: the least-decoded, then the leftmost. Hits must all be on one line. */
+function onePerSecret(hits: Hit[]): Hit[] {
+  const best = new Map<string, Hit>()
+  for (const h of hits) {
+    const seen = best.get(h.secret)
+    if (!seen || h.depth < seen.depth || (h.depth === seen.depth && h.offset < seen.offset)) best.set(h.secret, h)
+  }
+  return [...best.values()].sort((a, b) => a.offset - b.offset)
+}
+
+/** Groups offset-sorted hits by the line they fall on; calls `onLine(hits, lineStart, lineNumber)`. */
+function byLine(text: string, hits: Hit[], onLine: (lineHits: Hit[], lineStart: number, line: number) => void): void {
+  hits.sort((a, b) => a.offset - b.offset)
+  let line = 1
+  let lineStart = 0
+  let i = 0
+  while (i < hits.length) {
+    const first = hits[i]!
+    // Advance to the line holding this hit.
+    for (let nl = text.indexOf('\n', lineStart); nl !== -1 && nl < first.offset; nl = text.indexOf('\n', lineStart)) {
+      line++
+      lineStart = nl + 1
+    }
+    const nextLine = text.indexOf('\n', lineStart)
+    const lineEnd = nextLine === -1 ? text.length : nextLine
+    let j = i
+    while (j < hits.length && hits[j]!.offset < lineEnd) j++
+    onLine(hits.slice(i, j), lineStart, line)
+    i = j
+  }
+}
+
+/** Every token in `text`; line and column are 1-based in `text`. */
+export function scanText(text: string, options: ScanOptions = {}): Finding[] {
+  const hits = findHits(text, { includeLow: options.includeLow ?? false, diff: false })
+  const findings: Finding[] = []
+  byLine(text, hits, (lineHits, lineStart, line) => {
+    for (const h of onePerSecret(lineHits)) findings.push(toFinding(h, line, h.offset - lineStart + 1))
+  })
+  return findings
+}
+
+/** Every token in the added lines of a diff or a push, each located by path, line and commit. */
+export function scanAddedLines(lines: Iterable<AddedLine>, options: ScanOptions = {}): LocatedFinding[] {
+  const engine = { includeLow: options.includeLow ?? false, diff: false }
+  const findings: LocatedFinding[] = []
+  for (const added of lines) {
+    const hits = findHits(added.text, engine)
+    if (hits.length === 0) continue
+    for (const h of onePerSecret(hits)) {
+      const f: LocatedFinding = { ...toFinding(h, added.line, h.offset + 1), path: added.path }
+      if (added.commit !== undefined) f.commit = added.commit
+      findings.push(f)
+    }
+  }
+  return findings
+}
+
+/** Above this many hits in one piece, following every line is cheaper than resynchronising per hit. */
+const MAX_RESYNCS = 8
+/** Gaps shorter than this are walked line by line; longer ones first look for a `diff` header to resume at. */
+const RESYNC_GAP = 16 * 1024
+
+/**
+ * Scans a unified diff a piece at a time, for inputs too large to hold (the CLI's `--diff` and
+ * `--git`). Feed it text that ends on line boundaries; the diff's state carries across pieces.
+ *
+ * The engine runs over the whole piece at once (far faster than line by line). Following the diff
+ * line by line to number lines would cost as much again, so it is done only near hits: a line
+ * that starts with `diff ` resets a diff's state (every reading of the diff treats it as a file
+ * header), so the reader resumes at the last such line before each hit and at the end of a piece.
+ */
+export class DiffScanner {
+  private readonly reader = new DiffReader()
+  private readonly includeLow: boolean
+
+  constructor(options: ScanOptions = {}) {
+    this.includeLow = options.includeLow ?? false
+  }
+
+  /** Findings in `text`, which must consist of whole lines (a final line without `\n` is allowed at the very end). */
+  scan(text: string): LocatedFinding[] {
+    const hits = findHits(text, { includeLow: this.includeLow, diff: true }).sort((a, b) => a.offset - b.offset)
+    const findings: LocatedFinding[] = []
+    const resync = hits.length <= MAX_RESYNCS
+    let cursor = 0
+    let h = 0
+    while (h < hits.length) {
+      const lineStart = text.lastIndexOf('\n', hits[h]!.offset - 1) + 1
+      let lineEnd = text.indexOf('\n', lineStart)
+      if (lineEnd === -1) lineEnd = text.length
+      this.advance(text, cursor, lineStart, resync)
+      const line = this.reader.next(text, lineStart, lineEnd)
+      const lineHits: Hit[] = []
+      while (h < hits.length && hits[h]!.offset < lineEnd) lineHits.push(hits[h++]!)
+      if (line > 0 && this.reader.path !== undefined) {
+        const contentStart = lineStart + Math.min(this.reader.prefixWidth, lineEnd - lineStart)
+        for (const hit of onePerSecret(lineHits)) {
+          const f: LocatedFinding = { ...toFinding(hit, line, Math.max(1, hit.offset - contentStart + 1)), path: this.reader.path }
+          if (this.reader.commit !== undefined) f.commit = this.reader.commit
+          findings.push(f)
+        }
+      }
+      cursor = lineEnd + 1
+    }
+    this.advance(text, cursor, text.length, true)
+    return findings
+  }
+
+  /** Brings the reader from line start `from` to line start `to` (or the end of the text). */
+  private advance(text: string, from: number, to: number, resync: boolean): void {
+    if (resync && to - from > RESYNC_GAP) {
+      // Searched in a slice (no copy) so that a gap without headers costs the gap, not the whole piece.
+      const found = text.slice(from, to).lastIndexOf('\ndiff ')
+      const header = found === -1 ? -1 : from + found + 1
+      if (header > from) {
+        this.reader.restart(this.commitBefore(text, from, header))
+        from = header
+      }
+    }
+    for (let start = from; start < to; ) {
+      start = this.reader.skipAdded(text, start, to)
+      if (start >= to) break
+      let end = text.indexOf('\n', start)
+      if (end === -1 || end > to) end = to
+      this.reader.next(text, start, end)
+      start = end + 1
+    }
+  }
+
+  /** The commit in force at `at`: the last `commit <sha>` line in `[from, at)`, else the reader's. */
+  private commitBefore(text: string, from: number, at: number): string | undefined {
+    const base = Math.max(0, from - 1)
+    const gap = text.slice(base, at)
+    for (let nl = gap.lastIndexOf('\ncommit '); nl !== -1; nl = nl === 0 ? -1 : gap.lastIndexOf('\ncommit ', nl - 1)) {
+      const end = text.indexOf('\n', base + nl + 1)
+      const sha = commitAt(text, base + nl + 1, end === -1 ? text.length : end)
+      if (sha !== undefined) return sha
+    }
+    if (from === 0) {
+      const end = text.indexOf('\n')
+      const sha = commitAt(text, 0, end === -1 ? text.length : end)
+      if (sha !== undefined) return sha
+    }
+    return this.reader.commit
+  }
+}
+
+/** Scans a whole diff held in memory; equivalent to `scanAddedLines(parseUnifiedDiff(text))`, faster. */
+export function scanUnifiedDiff(text: string, options: ScanOptions = {}): LocatedFinding[] {
+  return new DiffScanner(options).scan(text)
+}
