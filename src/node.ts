@@ -15,11 +15,13 @@ import type { AddressInfo } from 'node:net'
 import { parseConfig, parseSettings, secretsFromEnv, ConfigError, type Config } from './config.js'
 import { openNodeDatabase } from './db/node.js'
 import { createApp } from './http/app.js'
+import type { AppDeps } from './http/deps.js'
 import { lockHolders, releaseAll } from './jobs/queue.js'
 import { createRunner } from './jobs/runner.js'
 import type { DB } from './db/types.js'
 import { createLogger, type Logger } from './log.js'
 import { ensureSecretsFile } from './secrets-file.js'
+import { groupCommitDeliveries } from './incidents/deliveries-group-commit.js'
 import { importKeys } from './incidents/sealing.js'
 import type { Mailer } from './notify/mailer.js'
 import { OutboxMailer } from './notify/outbox.js'
@@ -60,7 +62,16 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
   })
-  const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, jobsEnqueued: () => runner.wake() }))
+  const deps: AppDeps = {
+    config,
+    db: database.db,
+    keys,
+    log,
+    now: Date.now,
+    storeDelivery: groupCommitDeliveries(database.drizzle, keys),
+    jobsEnqueued: () => runner.wake(),
+  }
+  const app = createApp(() => deps)
 
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s))

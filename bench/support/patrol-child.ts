@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { parseConfig } from '../../src/config.js'
 import { openNodeDatabase } from '../../src/db/node.js'
 import { createApp } from '../../src/http/app.js'
+import { groupCommitDeliveries } from '../../src/incidents/deliveries-group-commit.js'
 import { importKeys } from '../../src/incidents/sealing.js'
 import { createLogger } from '../../src/log.js'
 import { startNode } from '../../src/node.js'
@@ -23,7 +24,9 @@ async function main() {
     const database = openNodeDatabase(config.databasePath)
     const keys = await importKeys(config.secrets)
     const log = createLogger({ level: config.logLevel })
-    const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, jobsEnqueued: () => {} }))
+    // The same deps as startNode's (group-committed delivery storage), without a job runner.
+    const storeDelivery = groupCommitDeliveries(database.drizzle, keys)
+    const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, storeDelivery, jobsEnqueued: () => {} }))
     app.get('/bench/trivial', (c) => c.text('ok'))
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
       console.log(JSON.stringify({ event: 'bench.ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }))

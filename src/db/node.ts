@@ -10,7 +10,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import * as schema from './schema.js'
 import type { DB } from './types.js'
@@ -19,6 +19,8 @@ export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), '
 
 export interface NodeDatabase {
   db: DB
+  /** The same database with its driver's type, for what only better-sqlite3 can do (synchronous transactions). */
+  drizzle: BetterSQLite3Database<typeof schema>
   sqlite: Database.Database
   close(): void
 }
@@ -32,5 +34,5 @@ export function openNodeDatabase(path: string, options: { migrate?: boolean } = 
   sqlite.pragma('synchronous = NORMAL')
   const db = drizzle(sqlite, { schema })
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })
-  return { db: db as unknown as DB, sqlite, close: () => sqlite.close() }
+  return { db: db as unknown as DB, drizzle: db, sqlite, close: () => sqlite.close() }
 }

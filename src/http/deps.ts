@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.js'
 import type { DB } from '../db/types.js'
+import type { DeliveryStore } from '../incidents/deliveries.js'
 import type { TokenKeys } from '../incidents/sealing.js'
 import type { Logger } from '../log.js'
 
@@ -16,6 +17,8 @@ export interface AppDeps {
   keys: TokenKeys
   log: Logger
   now(): number
+  /** How deliveries are stored; default: one all-or-nothing batch each (`storeDelivery`). Node groups commits. */
+  storeDelivery?: DeliveryStore
   /** Jobs were enqueued: run them soon (Node: wake the runner; Workers: `ctx.waitUntil` a drain). */
   jobsEnqueued(): void
 }

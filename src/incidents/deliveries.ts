@@ -30,30 +30,37 @@ export interface ScanPushPayload {
   deliveryId: string
 }
 
-export async function storeDelivery(db: DB, keys: TokenKeys, d: IncomingDelivery, now: number): Promise<'stored' | 'duplicate'> {
-  const deliveryRow = sql`(select ${deliveries.id} from ${deliveries} where ${deliveries.provider} = ${d.provider} and ${deliveries.deliveryId} = ${d.deliveryId})`
+/** Stores a delivery: `stored`, or `duplicate` when its id was seen before. Runtimes choose how (group commit on Node). */
+export type DeliveryStore = (d: IncomingDelivery, now: number) => Promise<'stored' | 'duplicate'>
+
+/** The three rows of a delivery; the push row's `deliveryId` is filled in by the writer. */
+export function deliveryRows(d: IncomingDelivery, sealedEvent: string, now: number) {
   const payload: ScanPushPayload = { provider: d.provider, deliveryId: d.deliveryId }
+  return {
+    delivery: { provider: d.provider, deliveryId: d.deliveryId, event: d.event, receivedAt: now, status: 'queued', bodyBytes: d.bodyBytes },
+    push: { provider: d.provider, repository: d.push.repository.fullName, ref: d.push.refUpdates[0]?.ref ?? '', event: sealedEvent, receivedAt: now },
+    job: {
+      kind: SCAN_PUSH_JOB,
+      payload: JSON.stringify(payload),
+      idempotencyKey: `${SCAN_PUSH_JOB}:${d.provider}:${d.deliveryId}`,
+      state: 'queued',
+      maxAttempts: DEFAULT_MAX_ATTEMPTS,
+      runAt: now,
+      createdAt: now,
+      updatedAt: now,
+    },
+  }
+}
+
+/** One delivery, one all-or-nothing batch: works on D1 and better-sqlite3 alike. */
+export async function storeDelivery(db: DB, keys: TokenKeys, d: IncomingDelivery, now: number): Promise<'stored' | 'duplicate'> {
+  const rows = deliveryRows(d, await seal(keys, JSON.stringify(d.push)), now)
+  const deliveryRow = sql`(select ${deliveries.id} from ${deliveries} where ${deliveries.provider} = ${d.provider} and ${deliveries.deliveryId} = ${d.deliveryId})`
   try {
     await atomically(db, [
-      db.insert(deliveries).values({ provider: d.provider, deliveryId: d.deliveryId, event: d.event, receivedAt: now, status: 'queued', bodyBytes: d.bodyBytes }),
-      db.insert(pushes).values({
-        deliveryId: deliveryRow,
-        provider: d.provider,
-        repository: d.push.repository.fullName,
-        ref: d.push.refUpdates[0]?.ref ?? '',
-        event: await seal(keys, JSON.stringify(d.push)),
-        receivedAt: now,
-      }),
-      db.insert(jobs).values({
-        kind: SCAN_PUSH_JOB,
-        payload: JSON.stringify(payload),
-        idempotencyKey: `${SCAN_PUSH_JOB}:${d.provider}:${d.deliveryId}`,
-        state: 'queued',
-        maxAttempts: DEFAULT_MAX_ATTEMPTS,
-        runAt: now,
-        createdAt: now,
-        updatedAt: now,
-      }),
+      db.insert(deliveries).values(rows.delivery),
+      db.insert(pushes).values({ ...rows.push, deliveryId: deliveryRow }),
+      db.insert(jobs).values(rows.job),
     ])
     return 'stored'
   } catch (error) {

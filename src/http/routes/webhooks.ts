@@ -9,7 +9,7 @@
  * // → 202 {"queued":true,"deliveryId":"<guid>"}
  */
 import { Hono, type Context } from 'hono'
-import { storeDelivery } from '../../incidents/deliveries.js'
+import { storeDelivery, type DeliveryStore } from '../../incidents/deliveries.js'
 import { authenticateAzureHook } from '../../providers/azure-devops/webhook.js'
 import { parseAzurePush } from '../../providers/azure-devops/webhook.js'
 import { parseGithubPush, verifyGithubSignature } from '../../providers/github/webhook.js'
@@ -68,9 +68,10 @@ webhooks.post('/webhooks/azure-devops', async (c) => {
 
 async function store(c: Context<AppEnv>, provider: Provider, deliveryId: string, event: string, bodyBytes: number, push: PushEvent) {
   const { db, keys, now, jobsEnqueued } = c.get('deps')
+  const store: DeliveryStore = c.get('deps').storeDelivery ?? ((d, at) => storeDelivery(db, keys, d, at))
   let stored: 'stored' | 'duplicate'
   try {
-    stored = await storeDelivery(db, keys, { provider, deliveryId, event, bodyBytes, push }, now())
+    stored = await store({ provider, deliveryId, event, bodyBytes, push }, now())
   } catch (error) {
     // Busy or unavailable database: ask the sender to come back (Azure retries 503; it must never see 410).
     c.get('log').error('webhook.store_failed', { provider, deliveryId, error: error instanceof Error ? error.message : String(error) })
