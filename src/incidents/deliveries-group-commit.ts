@@ -63,14 +63,20 @@ export function groupCommitDeliveries(db: BetterSQLite3Database<typeof schema>, 
   const flush = () => {
     const batch = queue
     queue = []
-    let results: ('stored' | 'duplicate')[]
     try {
-      results = db.transaction(() => batch.map((item) => writeOne(item.rows)))
+      const results = db.transaction(() => batch.map((item) => writeOne(item.rows)))
+      batch.forEach((item, i) => item.resolve(results[i]!))
     } catch (error) {
-      for (const item of batch) item.reject(error)
-      return
+      if (batch.length === 1) return batch[0]!.reject(error)
+      // One bad delivery must not fail its neighbours: write each alone, so only it is refused.
+      for (const item of batch) {
+        try {
+          item.resolve(db.transaction(() => writeOne(item.rows)))
+        } catch (single) {
+          item.reject(single)
+        }
+      }
     }
-    batch.forEach((item, i) => item.resolve(results[i]!))
   }
 
   return async (d: IncomingDelivery, now: number) => {
