@@ -90,6 +90,33 @@ export async function deleteSuppression(db: DB, id: number, actor: string, now: 
   return true
 }
 
+/** A suppression as admins see it: the fingerprint's first characters, never more; times as ISO text. */
+export interface SuppressionView {
+  id: number
+  kind: 'token' | 'path'
+  fingerprintPrefix: string | null
+  repository: string | null
+  pathGlob: string | null
+  reason: string
+  author: string
+  expiresAt: string | null
+  createdAt: string
+}
+
+export function showSuppression(s: Suppression): SuppressionView {
+  return {
+    id: s.id,
+    kind: s.fingerprint ? 'token' : 'path',
+    fingerprintPrefix: s.fingerprint ? s.fingerprint.slice(0, 8) : null,
+    repository: s.repository,
+    pathGlob: s.pathGlob,
+    reason: s.reason,
+    author: s.author,
+    expiresAt: s.expiresAt ? new Date(s.expiresAt).toISOString() : null,
+    createdAt: new Date(s.createdAt).toISOString(),
+  }
+}
+
 export async function listSuppressions(db: DB): Promise<Suppression[]> {
   return db.select().from(suppressions).where(isNull(suppressions.deletedAt)).orderBy(suppressions.id)
 }

@@ -20,7 +20,7 @@ export interface TokenKeys {
 }
 
 interface NodeCrypto {
-  createCipheriv(algorithm: 'aes-256-gcm', key: Uint8Array, iv: Uint8Array): { update(b: Uint8Array): Uint8Array; final(): Uint8Array; getAuthTag(): Uint8Array }
+  createCipheriv(algorithm: 'aes-256-gcm', key: Uint8Array, iv: Uint8Array): { update(b: Uint8Array): Buffer; final(): Buffer; getAuthTag(): Buffer }
 }
 
 export async function importKeys(secrets: { sealingKey: Uint8Array; fingerprintKey: Uint8Array }): Promise<TokenKeys> {
@@ -34,14 +34,7 @@ export async function importKeys(secrets: { sealingKey: Uint8Array; fingerprintK
   const nodeCipher = nodeCrypto && {
     encrypt(iv: Uint8Array, plain: Uint8Array): Uint8Array {
       const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key, iv)
-      const parts = [cipher.update(plain), cipher.final(), cipher.getAuthTag()]
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-      let at = 0
-      for (const p of parts) {
-        out.set(p, at)
-        at += p.length
-      }
-      return out
+      return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()])
     },
   }
   return { fingerprint, sealing, ...(nodeCipher ? { nodeCipher } : {}) }

@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
 import type { StreamSentMessageInfo, StreamTransportOptions } from 'nodemailer/lib/stream-transport'
-import type { MailMessage, MailSent, Mailer } from './mailer.js'
+import { nodemailerFields, type MailMessage, type MailSent, type Mailer } from './mailer.js'
 
 export interface OutboxMailerOptions {
   /** The folder, usually `<dataDir>/outbox`; created when missing. */
@@ -37,16 +37,7 @@ export class OutboxMailer implements Mailer {
   }
 
   async send(message: MailMessage): Promise<MailSent & { file: string }> {
-    const info = await this.#transport.sendMail({
-      from: message.from,
-      to: message.to,
-      cc: message.cc,
-      subject: message.subject,
-      text: message.text,
-      html: message.html,
-      headers: message.headers,
-      messageId: message.messageId,
-    })
+    const info = await this.#transport.sendMail(nodemailerFields(message))
     const raw = info.message
     if (!Buffer.isBuffer(raw)) throw new Error('outbox: the stream transport did not buffer the message')
     await mkdir(this.dir, { recursive: true })

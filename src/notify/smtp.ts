@@ -14,7 +14,7 @@ import nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport'
 import { RemoteError } from '../providers/remote-error.js'
-import type { MailMessage, MailSent, Mailer } from './mailer.js'
+import { nodemailerFields, type MailMessage, type MailSent, type Mailer } from './mailer.js'
 
 export interface SmtpMailerOptions {
   /** SMTP_URL: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start), auth in the userinfo. */
@@ -63,16 +63,7 @@ export class SmtpMailer implements Mailer {
 
   async send(message: MailMessage): Promise<MailSent> {
     try {
-      const info = await this.#transport.sendMail({
-        from: message.from,
-        to: message.to,
-        cc: message.cc,
-        subject: message.subject,
-        text: message.text,
-        html: message.html,
-        headers: message.headers,
-        messageId: message.messageId,
-      })
+      const info = await this.#transport.sendMail(nodemailerFields(message))
       const rejected = (info.rejected ?? []).map((address: unknown) => (typeof address === 'string' ? address : String((address as { address?: string }).address)))
       return { messageId: info.messageId, ...(rejected.length ? { rejected } : {}) }
     } catch (error) {

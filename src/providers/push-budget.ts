@@ -11,6 +11,7 @@
  */
 import type { ScanReport } from './types.js'
 import type { SkippedKind } from './content-kind.js'
+import { readBytes } from './response-body.js'
 
 export class PushBudget {
   readonly maxBytes: number
@@ -36,11 +37,21 @@ export class PushBudget {
   take(bytes: number, what: string): boolean {
     if (this.spent) return false
     if (this.report.bytes + bytes > this.maxBytes) {
-      this.stop(`stopped at ${what}: the push exceeds the ${this.maxBytes}-byte scan limit; the rest was not scanned`)
+      this.stop(overLimit(what, this.maxBytes))
       return false
     }
     this.report.bytes += bytes
     return true
+  }
+
+  /** A response body of `what`, read and counted; `undefined` (and the scan stopped) when it passes the limit. */
+  async read(res: Response, what: string): Promise<Uint8Array | undefined> {
+    const { bytes, complete } = await readBytes(res, this.remaining, what)
+    if (!complete) {
+      this.stop(overLimit(what, this.maxBytes))
+      return undefined
+    }
+    return this.take(bytes.length, what) ? bytes : undefined
   }
 
   /** Ends the scan early for `reason`. */
@@ -70,4 +81,8 @@ export class PushBudget {
     }
     this.skipped.clear()
   }
+}
+
+function overLimit(what: string, maxBytes: number): string {
+  return `stopped at ${what}: the push exceeds the ${maxBytes}-byte scan limit; the rest was not scanned`
 }

@@ -6,34 +6,8 @@
  * @example
  * c.html(page(<SuppressionsPage admin="alice" items={(await listSuppressions(db)).map(showSuppression)} />))
  */
-import type { Suppression } from '../../db/schema.js'
+import type { SuppressionView } from '../../incidents/admin.js'
 import { Layout, Time } from './layout.js'
-
-export interface SuppressionView {
-  id: number
-  kind: 'token' | 'path'
-  fingerprintPrefix: string | null
-  repository: string | null
-  pathGlob: string | null
-  reason: string
-  author: string
-  expiresAt: string | null
-  createdAt: string
-}
-
-export function showSuppression(s: Suppression): SuppressionView {
-  return {
-    id: s.id,
-    kind: s.fingerprint ? 'token' : 'path',
-    fingerprintPrefix: s.fingerprint ? s.fingerprint.slice(0, 8) : null,
-    repository: s.repository,
-    pathGlob: s.pathGlob,
-    reason: s.reason,
-    author: s.author,
-    expiresAt: s.expiresAt ? new Date(s.expiresAt).toISOString() : null,
-    createdAt: new Date(s.createdAt).toISOString(),
-  }
-}
 
 /** What the form sends back after a refusal: everything but the token, which is never echoed. */
 export interface SuppressionDraft {

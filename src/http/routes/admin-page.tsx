@@ -15,7 +15,7 @@
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import { csrf } from 'hono/csrf'
-import { applyAdminAction, createSuppression, deleteSuppression, listSuppressions } from '../../incidents/admin.js'
+import { applyAdminAction, createSuppression, deleteSuppression, listSuppressions, showSuppression } from '../../incidents/admin.js'
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
 import { ADMIN_ACTIONS, STATUSES, type AdminAction } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
@@ -29,7 +29,7 @@ import { Layout, page } from '../page/layout.js'
 import { endSession, sessionAdmin, startSession } from '../page/session.js'
 import { SignInPage } from '../page/sign-in.js'
 import { createSignInLimiter, type SignInLimiter } from '../page/sign-in-limiter.js'
-import { SuppressionsPage, showSuppression, type SuppressionDraft } from '../page/suppressions.js'
+import { SuppressionsPage, type SuppressionDraft } from '../page/suppressions.js'
 
 const PAGE_SIZE = 50
 

@@ -9,7 +9,7 @@
  * // → { "items": [ { "id": 7, "status": "revoke_failed", "kind": "azure-devops-pat", … } ], "nextCursor": "eyJ0Ijo…" }
  */
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
-import { applyAdminAction, createSuppression, deleteSuppression, listSuppressions } from '../../incidents/admin.js'
+import { applyAdminAction, createSuppression, deleteSuppression, listSuppressions, showSuppression } from '../../incidents/admin.js'
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
@@ -79,19 +79,6 @@ const Suppression = z
     createdAt: z.string(),
   })
   .openapi('Suppression')
-
-type SuppressionRow = Awaited<ReturnType<typeof listSuppressions>>[number]
-const showSuppression = (s: SuppressionRow): z.infer<typeof Suppression> => ({
-  id: s.id,
-  kind: s.fingerprint ? 'token' : 'path',
-  fingerprintPrefix: s.fingerprint ? s.fingerprint.slice(0, 8) : null,
-  repository: s.repository,
-  pathGlob: s.pathGlob,
-  reason: s.reason,
-  author: s.author,
-  expiresAt: s.expiresAt ? new Date(s.expiresAt).toISOString() : null,
-  createdAt: new Date(s.createdAt).toISOString(),
-})
 
 export const api = new OpenAPIHono<AppEnv>({
   defaultHook: (result, c) => {

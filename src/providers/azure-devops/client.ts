@@ -17,7 +17,7 @@ import { addedLinesBetween, allLines } from '../blob-diff.js'
 import { isBinary, skippableKind } from '../content-kind.js'
 import { PushBudget } from '../push-budget.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
-import { readBytes, readJson, utf8 } from '../response-body.js'
+import { readJson, utf8 } from '../response-body.js'
 import { COMMIT_MESSAGE_PATH, ZERO_SHA, type AddedFile, type Person, type PushEvent, type PushSource, type RefUpdate, type ScanReport } from '../types.js'
 
 export interface AzureDevOpsSourceOptions {
@@ -230,13 +230,7 @@ export class AzureDevOpsSource implements PushSource {
   private async blob(r: Reading, objectId: string, what: string): Promise<Uint8Array | undefined> {
     if (r.budget.exhausted) return undefined
     const res = await this.get(r, `/blobs/${encodeURIComponent(objectId)}`, { $format: 'octetstream' }, 'application/octet-stream')
-    const { bytes, complete } = await readBytes(res, r.budget.remaining, what)
-    if (!complete) {
-      r.budget.stop(`stopped at ${what}: the push exceeds the ${r.budget.maxBytes}-byte scan limit; the rest was not scanned`)
-      return undefined
-    }
-    if (!r.budget.take(bytes.length, what)) return undefined
-    return bytes
+    return r.budget.read(res, what)
   }
 
   private async json<T>(r: Reading, path: string, query: Record<string, string>, what: string): Promise<T> {
