@@ -28,6 +28,8 @@ async function main() {
     const storeDelivery = groupCommitDeliveries(database.drizzle, keys)
     const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, storeDelivery, jobsEnqueued: () => {} }))
     app.get('/bench/trivial', (c) => c.text('ok'))
+    // The same request shape as a webhook (8 KB body read), doing nothing with it: the transport's share.
+    app.post('/bench/trivial', async (c) => c.text(String((await c.req.text()).length)))
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
       console.log(JSON.stringify({ event: 'bench.ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }))
     })

@@ -66,13 +66,18 @@ export async function unseal(keys: TokenKeys, sealed: string): Promise<string> {
   }
 }
 
+/** Node's Buffer when there is one (much faster on a sealed push event of several kB), else btoa. */
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer
+
 function toBase64Url(bytes: Uint8Array): string {
+  if (NodeBuffer) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url')
   let bin = ''
   for (const b of bytes) bin += String.fromCharCode(b)
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
 function fromBase64Url(text: string): Uint8Array {
+  if (NodeBuffer) return new Uint8Array(NodeBuffer.from(text, 'base64url'))
   const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'))
   return Uint8Array.from(bin, (c) => c.charCodeAt(0))
 }
