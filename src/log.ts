@@ -42,7 +42,9 @@ export function createLogger(o: { level?: Level; write?: (line: string) => void;
 
 type Schedule = (flush: () => void) => void
 const nodeProcess = (globalThis as { process?: { on?: (event: 'exit', f: () => void) => void } }).process
-const setImmediateIfAny = (globalThis as { setImmediate?: Schedule }).setImmediate
+// Not on Workers (even with nodejs_compat): an invocation may end before a deferred write, and its console is no system call.
+const onWorkers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers'
+const setImmediateIfAny = onWorkers ? undefined : (globalThis as { setImmediate?: Schedule }).setImmediate
 
 const pending: string[] = []
 function flushLines(): void {
@@ -55,7 +57,7 @@ function flushLines(): void {
 /**
  * Lines written in one turn of the event loop go out in one write: on Node, a write to a pipe is a synchronous
  * system call, and one per line was a visible part of each webhook's cost. Flushed at exit, so nothing is lost on a
- * clean stop. Where there is no setImmediate (Workers) each line is written at once.
+ * clean stop. Elsewhere (Workers) each line is written at once.
  */
 const writeLine: (line: string) => void = setImmediateIfAny
   ? (line) => {
