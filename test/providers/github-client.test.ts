@@ -57,6 +57,19 @@ async function rejection(p: Promise<unknown>): Promise<RemoteError> {
 }
 
 describe('GithubSource: push types', () => {
+  it('a push of a few commits is read commit by commit: what one commit added and the next removed is still found, credited to its author', async () => {
+    const { fullName, repo } = newRepo()
+    const c0 = repo.commit({ files: { 'app.env': 'A=1\n' } })
+    const c1 = repo.commit({ parents: [c0], message: 'add key', author: { name: 'Adder', email: 'adder@example.com' }, files: { 'app.env': 'A=1\nKEY=leaked-value\n' } })
+    const c2 = repo.commit({ parents: [c1], message: 'oops, remove key', author: { name: 'Remover', email: 'remover@example.com' }, files: { 'app.env': 'A=1\n' } })
+    const { files } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c0, after: c2 }))
+    const added = contentFiles(files)
+    expect(added.map((f) => [f.path, f.commit, f.author?.email, f.lines.map((l) => [l.line, l.text])])).toEqual([
+      ['app.env', c1, 'adder@example.com', [[2, 'KEY=leaked-value']]],
+    ])
+    expect(paths().filter((p) => p.includes('/commits/'))).toHaveLength(2)
+  })
+
   it('normal push: one compare, added lines with new-file numbers, removed lines never yielded, the message too', async () => {
     const { fullName, repo } = newRepo()
     const c1 = repo.commit({ files: { 'config.env': 'A=1\nREMOVED_VALUE=old-secret\nB=2\n', 'README.md': 'hi\n' } })

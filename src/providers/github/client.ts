@@ -42,6 +42,12 @@ export { COMMIT_MESSAGE_PATH }
 const COMPARE_FILE_CAP = 300
 const COMMIT_FILE_CAP = 3000
 const PAYLOAD_COMMIT_CAP = 2048
+/**
+ * Pushes of up to this many commits are read commit by commit (one request each): a token added in one commit and
+ * removed in the next is still leaked, and each line is credited to the commit, and author, that added it. Larger
+ * pushes use the one compare, to spare the rate limit.
+ */
+const PER_COMMIT_MAX = 20
 
 interface ApiFile {
   sha?: string | null
@@ -152,8 +158,10 @@ export class GithubSource implements PushSource {
     const commits = compare.commits ?? []
     const files = compare.files ?? []
     const total = compare.total_commits ?? commits.length
-    if (files.length >= COMPARE_FILE_CAP || total > commits.length) {
-      // The compare cannot show everything: read each commit's own diff instead.
+    const fewCommits = commits.length > 1 && total <= PER_COMMIT_MAX
+    if (files.length >= COMPARE_FILE_CAP || total > commits.length || fewCommits) {
+      // The compare cannot show everything (truncated), or it hides what a push added then removed again and
+      // whose commit a line came from (several commits): read each commit's own diff instead.
       const all = total > commits.length ? await this.allComparedCommits(r, basehead) : commits
       for (const c of all) {
         if (r.budget.exhausted) return
