@@ -74,6 +74,21 @@ function utf16Text(bytes: Uint8Array, align: number): string {
 /** Groups of 4 base64 characters (3 bytes) needed to hold a token: 40 bytes need 12 whole groups. */
 const MIN_ASCII_GROUPS = 12
 
+/** True when the base64 group at `text[g]` (whole before `last`) decodes to 3 bytes below 0x80. */
+function asciiGroupAt(text: string, g: number, last: number): boolean {
+  if (g >= last) return false
+  const values = BASE64_VALUES
+  const c0 = text.charCodeAt(g)
+  const v0 = c0 < 128 ? values[c0]! : -1
+  if (v0 < 0 || v0 >= 32) return false
+  const c1 = text.charCodeAt(g + 1)
+  const c2 = text.charCodeAt(g + 2)
+  return ((c1 < 128 ? values[c1]! : -1) & 8) === 0 && ((c2 < 128 ? values[c2]! : -1) & 2) === 0
+}
+
+/** Distance between the windows the skip search in {@link base64Views} looks at. */
+const WINDOW_STRIDE = MIN_ASCII_GROUPS * 4 - 8
+
 /**
  * Views of the base64 run `text[from, to)`.
  *
@@ -83,48 +98,36 @@ const MIN_ASCII_GROUPS = 12
  * character's value is below 32 and two bits of the next two are clear. Only stretches of at least
  * 12 such groups in a row are decoded, at each of the 4 possible alignments (the value may start
  * after a few stray characters glued to it). Paths, identifiers and hashes fail within a group or two.
+ *
+ * Even checking every group is too slow for megabytes of identifiers, so this is a skip search: a
+ * stretch of 12 groups (48 characters) holds two whole groups in a row in any 8 characters of it,
+ * so windows of 8 characters every 40 are looked at, and only a window with two such groups in one
+ * alignment is followed out to its stretch.
  */
 export function base64Views(text: string, from: number, to: number): DecodedView[] {
   const views: DecodedView[] = []
   if (to - from < MIN_ASCII_GROUPS * 4) return views
-  const values = BASE64_VALUES
-  // Streaks of qualifying groups per alignment (lane); a plain loop over locals, as this is hot.
-  let s0 = 0
-  let s1 = 0
-  let s2 = 0
-  let s3 = 0
-  let c0 = text.charCodeAt(from)
-  let c1 = text.charCodeAt(from + 1)
-  let v0 = c0 < 128 ? values[c0]! : -1
-  let v1 = c1 < 128 ? values[c1]! : -1
   const last = to - 3
-  for (let g = from; g < last + 4; g++) {
-    let ok = false
-    if (g < last) {
-      const c2 = text.charCodeAt(g + 2)
-      const v2 = c2 < 128 ? values[c2]! : -1
-      ok = v0 >= 0 && v0 < 32 && (v1 & 8) === 0 && (v2 & 2) === 0
-      v0 = v1
-      v1 = v2
+  // Per alignment (lane): groups before this position have been followed already.
+  const done = [from, from, from, from]
+  const stretches: number[] = []
+  for (let q = from; q + 4 < last; q += WINDOW_STRIDE) {
+    for (let g = q; g < q + 4; g++) {
+      const lane = (g - from) & 3
+      if (g < done[lane]! || !asciiGroupAt(text, g, last) || !asciiGroupAt(text, g + 4, last)) continue
+      let start = g
+      while (start - 4 >= done[lane]! && asciiGroupAt(text, start - 4, last)) start -= 4
+      let end = g + 8
+      while (asciiGroupAt(text, end, last)) end += 4
+      done[lane] = end + 4
+      if (end - start >= MIN_ASCII_GROUPS * 4) stretches.push(start, end)
     }
-    const lane = (g - from) & 3
-    let groups: number
-    if (lane === 0) {
-      groups = s0
-      s0 = ok ? s0 + 1 : 0
-    } else if (lane === 1) {
-      groups = s1
-      s1 = ok ? s1 + 1 : 0
-    } else if (lane === 2) {
-      groups = s2
-      s2 = ok ? s2 + 1 : 0
-    } else {
-      groups = s3
-      s3 = ok ? s3 + 1 : 0
-    }
-    // One more group on the right: an unpadded value ends in a partial group.
-    if (!ok && groups >= MIN_ASCII_GROUPS) addViews(text, g - 4 * groups, Math.min(g + 4, to), views)
   }
+  // In the order the stretches end, with one more group on the right: an unpadded value ends in a partial group.
+  const order: number[] = []
+  for (let i = 0; i < stretches.length; i += 2) order.push(i)
+  if (order.length > 1) order.sort((a, b) => stretches[a + 1]! - stretches[b + 1]!)
+  for (const i of order) addViews(text, stretches[i]!, Math.min(stretches[i + 1]! + 4, to), views)
   return views
 }
 

@@ -2,14 +2,15 @@
  * The detection engine: finds every token in a piece of text and returns hits at offsets.
  * Built for speed on hundreds of megabytes, without regular expressions on the hot path:
  *
- * 1. literal prefilters: `indexOf('JQQJ99')` (Azure DevOps) and `indexOf('gh')` (GitHub classic
- *    and JWT tokens) run at memory speed, and only their hits are checked for shape and checksum;
- * 2. a skip search for runs of token characters (base64 of either alphabet, `%XX`, `\uXXXX`, JWT
- *    dots): it probes every 52nd character, since legacy PATs, fine-grained PATs and any encoded
- *    token are at least 52 such characters in a row, and examines only runs that long: legacy PATs,
- *    fine-grained PATs, and base64, percent and escape decoding, whose output is scanned again (up
- *    to two decoders deep). Decoding itself is gated by cheap checks (decode.ts), because most long
- *    runs are paths, identifiers and hashes.
+ * 1. a literal prefilter: `indexOf('gh')` (GitHub classic and JWT tokens) runs at memory speed,
+ *    and only its hits are checked for shape and checksum;
+ * 2. a skip search for runs of token characters (base64 of either alphabet, `%XX`, `\uXXXX`): it
+ *    probes every 52nd character, since legacy PATs, Azure DevOps PATs, fine-grained PATs and any
+ *    encoded token are at least 52 such characters in a row, and examines only runs that long.
+ *    Inside a run, literal searches find `JQQJ99` (Azure DevOps), `github_pat_` and escapes, a
+ *    second skip search finds 52-character base32 runs (legacy PATs), and base64, percent and
+ *    escape decoding is scanned again (up to two decoders deep). Decoding itself is gated by cheap
+ *    checks (decode.ts), because most long runs are paths, identifiers and hashes.
  *
  * Every loop is linear; a 1 MB line of `a` costs a few passes over it and nothing more.
  *
@@ -17,9 +18,9 @@
  * findHits('Authorization: Basic OmdocF8…', { includeLow: false, diff: false })
  * // [{ kind: 'github-classic-pat', offset: 21, encoding: 'base64', depth: 1, … }]
  */
-import { BASE32_LOWER, BASE64, RUN } from './chars.js'
+import { BASE32_LOWER, RUN } from './chars.js'
 import { MIN_BASE64_RUN, base64Views, inUrlUserinfo, unescapedView, type DecodedView } from './decode.js'
-import { ADO_LEGACY_LENGTH, ADO_PAT_SIGNATURE, adoLegacyPatAt, adoPatAt } from './detectors/azure-devops.js'
+import { ADO_LEGACY_LENGTH, ADO_PAT_LENGTH, ADO_PAT_SIGNATURE, SIGNATURE_AT, adoLegacyPatAt, adoPatAt } from './detectors/azure-devops.js'
 import { FINE_GRAINED_PREFIX, GITHUB_PREFIX, githubTokenAt } from './detectors/github.js'
 import { escapeEndingAt, escapedUnitAt } from './escapes.js'
 import { detach } from './detach.js'
@@ -57,9 +58,6 @@ function scan(text: string, options: EngineOptions, depth: number, hits: Hit[]):
     hits.push({ ...d, secret: detach(d.secret), offset, encoding: userinfo ? 'url-userinfo' : 'plain', depth: 0 })
   }
 
-  for (let at = text.indexOf(ADO_PAT_SIGNATURE); at !== -1; at = text.indexOf(ADO_PAT_SIGNATURE, at + 1)) {
-    add(adoPatAt(text, at, options.includeLow), at - 52)
-  }
   for (let at = text.indexOf(GITHUB_PREFIX); at !== -1; at = text.indexOf(GITHUB_PREFIX, at + 2)) {
     add(githubTokenAt(text, at, options.includeLow), at)
   }
@@ -111,38 +109,52 @@ function hidesTokenCharacter(text: string, at: number): boolean {
   return e !== undefined && (e.unit === 0x3d /* = */ || (e.unit < 128 && RUN[e.unit] === 1 && e.unit !== 0x25 && e.unit !== 0x5c))
 }
 
-/** A long run of token characters: legacy and fine-grained PATs in it, and whatever its encoded parts decode to. */
+/**
+ * A long run of token characters: the PATs in it, and whatever its encoded parts decode to.
+ * Runs are long but many (identifiers, paths, hashes), so nothing here walks a run character by
+ * character: literal searches find signatures and escapes, and skip searches find base32 runs
+ * and decodable base64 (decode.ts).
+ */
 function examineRun(text: string, from: number, to: number, options: EngineOptions, depth: number, hits: Hit[], add: Add): void {
-  const base32 = BASE32_LOWER
-  const base64 = BASE64
-  const mayDecode = depth < MAX_DEPTH
-  let base32From = -1
-  let base64From = -1
+  const length = to - from
+  // A slice is a view of the text, not a copy: it bounds the literal searches to the run.
+  const run = text.slice(from, to)
+  if (length >= ADO_PAT_LENGTH) {
+    // A PAT is 84 alphanumerics, so it lies inside a run: its signature is looked for only there.
+    const last = length - (ADO_PAT_LENGTH - SIGNATURE_AT)
+    for (let at = run.indexOf(ADO_PAT_SIGNATURE, SIGNATURE_AT); at !== -1 && at <= last; at = run.indexOf(ADO_PAT_SIGNATURE, at + 1)) {
+      add(adoPatAt(text, from + at, options.includeLow), from + at - SIGNATURE_AT)
+    }
+  }
+  legacyRuns(text, from, to, options, add)
+  if (length >= FINE_GRAINED_LENGTH) {
+    const last = length - FINE_GRAINED_LENGTH
+    for (let at = run.indexOf(FINE_GRAINED_PREFIX); at !== -1 && at <= last; at = run.indexOf(FINE_GRAINED_PREFIX, at + 1)) {
+      add(githubTokenAt(text, from + at, options.includeLow), from + at)
+    }
+  }
+  if (depth >= MAX_DEPTH) return
+  // `%` and `\` are the run characters outside base64: they split the run into base64 parts.
   let percent = false
   let escaped = false
-  for (let i = from; i <= to; i++) {
-    const c = i < to ? text.charCodeAt(i) : 128
-    if (c < 128 && base32[c] === 1) {
-      if (base32From < 0) base32From = i
-    } else if (base32From >= 0) {
-      legacyRun(text, base32From, i, options, add)
-      base32From = -1
+  let part = from
+  let nextPercent = run.indexOf('%')
+  let nextBackslash = run.indexOf('\\')
+  for (;;) {
+    const at = nextPercent === -1 ? nextBackslash : nextBackslash === -1 ? nextPercent : Math.min(nextPercent, nextBackslash)
+    const end = at === -1 ? to : from + at
+    if (end - part >= MIN_BASE64_RUN) {
+      for (const view of base64Views(text, part, end)) rescan(view, options, depth, hits)
     }
-    if (c < 128 && base64[c] === 1) {
-      if (base64From < 0) base64From = i
-      if (c === 0x5f /* _ */ && text.charCodeAt(i - 1) === 0x62 /* b */ && to - i >= FINE_GRAINED_LENGTH - 6) {
-        if (text.startsWith(FINE_GRAINED_PREFIX, i - 6)) add(githubTokenAt(text, i - 6, options.includeLow), i - 6)
-      }
-      continue
+    if (at === -1) break
+    if (at === nextPercent) {
+      if (!percent && hidesTokenCharacter(text, end)) percent = true
+      nextPercent = run.indexOf('%', at + 1)
+    } else {
+      if (!escaped && hidesTokenCharacter(text, end)) escaped = true
+      nextBackslash = run.indexOf('\\', at + 1)
     }
-    if (base64From >= 0 && i - base64From >= MIN_BASE64_RUN && mayDecode) {
-      for (const view of base64Views(text, base64From, i)) rescan(view, options, depth, hits)
-    }
-    base64From = -1
-    if (mayDecode && (c === 0x25 || c === 0x5c) && hidesTokenCharacter(text, i)) {
-      if (c === 0x25) percent = true
-      else escaped = true
-    }
+    part = end + 1
   }
   if (percent) {
     const view = unescapedView(text, from, to, 'percent')
@@ -151,6 +163,36 @@ function examineRun(text: string, from: number, to: number, options: EngineOptio
   if (escaped) {
     const view = unescapedView(text, from, to, 'unicode-escape')
     if (view) rescan(view, options, depth, hits)
+  }
+}
+
+/**
+ * Legacy PATs among the maximal runs of lower-case base32 in `text[from, to)`. A skip search:
+ * a run of 52 or more holds one of the probes, every 52nd character.
+ */
+function legacyRuns(text: string, from: number, to: number, options: EngineOptions, add: Add): void {
+  const base32 = BASE32_LOWER
+  let probe = from + ADO_LEGACY_LENGTH - 1
+  while (probe < to) {
+    let c = text.charCodeAt(probe)
+    if (c >= 128 || base32[c] !== 1) {
+      probe += ADO_LEGACY_LENGTH
+      continue
+    }
+    let start = probe
+    while (start > from) {
+      c = text.charCodeAt(start - 1)
+      if (c >= 128 || base32[c] !== 1) break
+      start--
+    }
+    let end = probe + 1
+    while (end < to) {
+      c = text.charCodeAt(end)
+      if (c >= 128 || base32[c] !== 1) break
+      end++
+    }
+    if (end - start >= ADO_LEGACY_LENGTH) legacyRun(text, start, end, options, add)
+    probe = end + ADO_LEGACY_LENGTH
   }
 }
 

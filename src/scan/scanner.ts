@@ -87,19 +87,37 @@ export function scanAddedLines(lines: Iterable<AddedLine>, options: ScanOptions 
 const MAX_RESYNCS = 8
 /** Gaps shorter than this are walked line by line; longer ones first look for a `diff` header to resume at. */
 const RESYNC_GAP = 16 * 1024
+/**
+ * Most characters of diff the scanner leaves unread before it follows them anyway: unread text
+ * keeps its pieces alive, so this bounds the memory it holds (a few pieces of the CLI's size).
+ */
+const MAX_UNREAD = 1 << 20
+
+/** Lines `text[from, to)` that the reader has not followed yet (they start and end on line boundaries). */
+interface Unread {
+  text: string
+  from: number
+  to: number
+  /** Searched already, and no `diff` header after its first line. */
+  headerless: boolean
+}
 
 /**
  * Scans a unified diff a piece at a time, for inputs too large to hold (the CLI's `--diff` and
  * `--git`). Feed it text that ends on line boundaries; the diff's state carries across pieces.
  *
  * The engine runs over the whole piece at once (far faster than line by line). Following the diff
- * line by line to number lines would cost as much again, so it is done only near hits: a line
- * that starts with `diff ` resets a diff's state (every reading of the diff treats it as a file
- * header), so the reader resumes at the last such line before each hit and at the end of a piece.
+ * line by line to number lines would cost as much again, so it is done only where a hit needs a
+ * line number: text without hits is left unread, and a line that starts with `diff ` resets a
+ * diff's state (every reading of the diff treats it as a file header), so before a hit the reader
+ * resumes at the last such line. Unread text is followed anyway once it passes MAX_UNREAD.
  */
 export class DiffScanner {
   private readonly reader = new DiffReader()
   private readonly includeLow: boolean
+  /** Text behind the current position that the reader has not followed, oldest first. */
+  private unread: Unread[] = []
+  private unreadChars = 0
 
   constructor(options: ScanOptions = {}) {
     this.includeLow = options.includeLow ?? false
@@ -116,7 +134,8 @@ export class DiffScanner {
       const lineStart = text.lastIndexOf('\n', hits[h]!.offset - 1) + 1
       let lineEnd = text.indexOf('\n', lineStart)
       if (lineEnd === -1) lineEnd = text.length
-      this.advance(text, cursor, lineStart, resync)
+      this.leave(text, cursor, lineStart)
+      this.catchUp(resync)
       const line = this.reader.next(text, lineStart, lineEnd)
       const lineHits: Hit[] = []
       while (h < hits.length && hits[h]!.offset < lineEnd) lineHits.push(hits[h++]!)
@@ -130,21 +149,62 @@ export class DiffScanner {
       }
       cursor = lineEnd + 1
     }
-    this.advance(text, cursor, text.length, true)
+    this.leave(text, cursor, text.length)
+    if (this.unreadChars > MAX_UNREAD) this.trim()
     return findings
   }
 
-  /** Brings the reader from line start `from` to line start `to` (or the end of the text). */
-  private advance(text: string, from: number, to: number, resync: boolean): void {
-    if (resync && to - from > RESYNC_GAP) {
-      // Searched in a slice (no copy) so that a gap without headers costs the gap, not the whole piece.
-      const found = text.slice(from, to).lastIndexOf('\ndiff ')
-      const header = found === -1 ? -1 : from + found + 1
-      if (header > from) {
-        this.reader.restart(this.commitBefore(text, from, header))
-        from = header
-      }
+  /** Leaves the lines `text[from, to)` unread until a hit after them needs the reader's state. */
+  private leave(text: string, from: number, to: number): void {
+    if (to <= from) return
+    this.unread.push({ text, from, to, headerless: false })
+    this.unreadChars += to - from
+  }
+
+  /** Brings the reader through all unread text, from the last `diff` header in it when `resync` and it is long. */
+  private catchUp(resync: boolean): void {
+    if (resync && this.unreadChars > RESYNC_GAP) this.resumeAtLastHeader()
+    for (const { text, from, to } of this.unread) this.follow(text, from, to)
+    this.unread = []
+    this.unreadChars = 0
+  }
+
+  /** Keeps unread text under MAX_UNREAD: drops what a `diff` header in it makes unnecessary, then follows the oldest. */
+  private trim(): void {
+    this.resumeAtLastHeader()
+    while (this.unreadChars > MAX_UNREAD) {
+      const { text, from, to } = this.unread.shift()!
+      this.follow(text, from, to)
+      this.unreadChars -= to - from
     }
+  }
+
+  /** Restarts the reader at the last `diff` header in unread text, if any, and forgets the text before it. */
+  private resumeAtLastHeader(): void {
+    const unread = this.unread
+    for (let i = unread.length - 1; i >= 0; i--) {
+      const segment = unread[i]!
+      if (segment.headerless) continue
+      const { text, from, to } = segment
+      // Searched in a slice (no copy) so that unread text without headers costs its length, not whole pieces.
+      const found = text.slice(from, to).lastIndexOf('\ndiff ')
+      const header = found !== -1 ? from + found + 1 : i > 0 && text.startsWith('diff ', from) ? from : -1
+      if (header === -1) {
+        // Each piece is searched once, however long the file it belongs to stays unread.
+        segment.headerless = true
+        continue
+      }
+      this.reader.restart(this.commitBefore(i, header))
+      let dropped = header - from
+      for (let j = 0; j < i; j++) dropped += unread[j]!.to - unread[j]!.from
+      this.unread = [{ text, from: header, to, headerless: false }, ...unread.slice(i + 1)]
+      this.unreadChars -= dropped
+      return
+    }
+  }
+
+  /** Follows the lines `text[from, to)` one by one (runs of added lines without a call per line). */
+  private follow(text: string, from: number, to: number): void {
     for (let start = from; start < to; ) {
       start = this.reader.skipAdded(text, start, to)
       if (start >= to) break
@@ -155,22 +215,31 @@ export class DiffScanner {
     }
   }
 
-  /** The commit in force at `at`: the last `commit <sha>` line in `[from, at)`, else the reader's. */
-  private commitBefore(text: string, from: number, at: number): string | undefined {
-    const base = Math.max(0, from - 1)
-    const gap = text.slice(base, at)
-    for (let nl = gap.lastIndexOf('\ncommit '); nl !== -1; nl = nl === 0 ? -1 : gap.lastIndexOf('\ncommit ', nl - 1)) {
-      const end = text.indexOf('\n', base + nl + 1)
-      const sha = commitAt(text, base + nl + 1, end === -1 ? text.length : end)
-      if (sha !== undefined) return sha
-    }
-    if (from === 0) {
-      const end = text.indexOf('\n')
-      const sha = commitAt(text, 0, end === -1 ? text.length : end)
+  /** The commit in force at `at` in unread segment `segment`: the last `commit <sha>` line before it in unread text, else the reader's. */
+  private commitBefore(segment: number, at: number): string | undefined {
+    for (let i = segment; i >= 0; i--) {
+      const { text, from, to } = this.unread[i]!
+      const sha = lastCommit(text, from, i === segment ? at : to)
       if (sha !== undefined) return sha
     }
     return this.reader.commit
   }
+}
+
+/** The sha of the last `commit <sha>` line that starts in `text[from, to)` (`from` is a line start). */
+function lastCommit(text: string, from: number, to: number): string | undefined {
+  const base = Math.max(0, from - 1)
+  const gap = text.slice(base, to)
+  for (let nl = gap.lastIndexOf('\ncommit '); nl !== -1; nl = nl === 0 ? -1 : gap.lastIndexOf('\ncommit ', nl - 1)) {
+    const end = text.indexOf('\n', base + nl + 1)
+    const sha = commitAt(text, base + nl + 1, end === -1 ? text.length : end)
+    if (sha !== undefined) return sha
+  }
+  if (from === 0) {
+    const end = text.indexOf('\n')
+    return commitAt(text, 0, end === -1 ? text.length : end)
+  }
+  return undefined
 }
 
 /** Scans a whole diff held in memory; equivalent to `scanAddedLines(parseUnifiedDiff(text))`, faster. */

@@ -26,7 +26,9 @@ import type { Detection } from '../hit.js'
 /** The CASK signature plus the "org" bits and the PAT key kind; found with indexOf. */
 export const ADO_PAT_SIGNATURE = 'JQQJ99'
 /** Where the signature sits in the token. */
-const SIGNATURE_AT = 52
+export const SIGNATURE_AT = 52
+/** Length of a PAT in its short form (the long form adds `AA==`). */
+export const ADO_PAT_LENGTH = 84
 /** `ComputeHisV1ChecksumSeed("Default0")` = 0x44656661756c7430, as low and high halves. */
 const SEED_LOW = 0x756c7430
 const SEED_HIGH = 0x44656661
