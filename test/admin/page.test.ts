@@ -7,6 +7,7 @@
 import { and, eq } from 'drizzle-orm'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { rmSync } from 'node:fs'
+import { eventually as until } from '../support/until.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openNodeDatabase, type NodeDatabase } from '../../src/db/node.js'
 import { auditEvents, incidents } from '../../src/db/schema.js'
@@ -28,15 +29,6 @@ let context: BrowserContext
 let page: Page
 const seeded: { id: number; token: string; repository: string }[] = []
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 beforeAll(async () => {
   dataDir = tempDir()

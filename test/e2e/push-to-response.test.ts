@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
+import { eventually as until } from '../support/until.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openNodeDatabase, type NodeDatabase } from '../../src/db/node.js'
 import { auditEvents, incidents, notifications, occurrences, pushes, revocations } from '../../src/db/schema.js'
@@ -57,15 +58,6 @@ async function postAzure(payload: unknown) {
   })
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 const TERMINAL = ['revoked', 'revocation_requested', 'inactive', 'not_revocable', 'revoke_unconfirmed', 'revoke_failed', 'notify_only']
 
