@@ -16,7 +16,7 @@
  */
 import { asc, eq } from 'drizzle-orm'
 import type { Job } from '../db/schema.js'
-import { incidents, notifications, occurrences, revocations } from '../db/schema.js'
+import { incidents, jobs, notifications, occurrences, revocations } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
@@ -81,7 +81,14 @@ export function respondJob(deps: ResponseDeps): JobHandler {
       if (kind === 'github-app-installation')
         return finish(deps, incidentId, 'github', { outcome: 'not_revocable', detail: 'installation token: expires within an hour, not revocable' })
       const bucket = Math.floor(deps.now() / deps.githubBatchDelayMs) + 1
-      await enqueue(deps.db, { kind: GITHUB_BATCH_JOB, payload: { bucket }, key: `${GITHUB_BATCH_JOB}:${bucket}`, runAt: bucket * deps.githubBatchDelayMs }, deps.now())
+      const key = `${GITHUB_BATCH_JOB}:${bucket}`
+      const runAt = bucket * deps.githubBatchDelayMs
+      if ((await enqueue(deps.db, { kind: GITHUB_BATCH_JOB, payload: { bucket }, key, runAt }, deps.now())) === undefined) {
+        // That batch exists; if another process's clock already ran it, this token needs a batch of its own.
+        const [batch] = await deps.db.select({ state: jobs.state }).from(jobs).where(eq(jobs.idempotencyKey, key))
+        if (batch && batch.state !== 'queued')
+          await enqueue(deps.db, { kind: GITHUB_BATCH_JOB, payload: { bucket, late: incidentId }, key: `${key}:late:${incidentId}`, runAt }, deps.now())
+      }
       return
     }
     if (!deps.azureDevOps)

@@ -115,6 +115,22 @@ describe('idempotency', () => {
   })
 })
 
+describe('batching across processes', () => {
+  it('gives a token its own batch when the batch of its moment already ran (another process, a clock behind)', async () => {
+    const first = leak()
+    await deliver(`GH_TOKEN=${first}\n`)
+    await p.settle()
+    expect(credentials.calls.map((c) => c.credentials)).toEqual([[first]])
+    // This process's clock lags: its respond job lands in the bucket whose batch another process already sent.
+    p.clock.now -= 1
+    const second = leak()
+    await deliver(`GH_TOKEN=${second}\n`)
+    await p.settle()
+    expect(credentials.calls.map((c) => c.credentials)).toEqual([[first], [second]])
+    expect(await statusOf()).toEqual(['revocation_requested', 'revocation_requested'])
+  })
+})
+
 describe('the hourly budget', () => {
   it('waits, without spending an attempt or a call, until the oldest of 60 calls in the last hour leaves the window', async () => {
     const now = p.clock.now
