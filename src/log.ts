@@ -23,7 +23,7 @@ export interface Logger {
 
 export function createLogger(o: { level?: Level; write?: (line: string) => void; base?: Fields } = {}): Logger {
   const min = ORDER[o.level ?? 'info']
-  const write = o.write ?? writeLine
+  const write = o.write ?? ((line: string) => console.log(line))
   const base = o.base ?? {}
   const at =
     (level: Level) =>
@@ -39,32 +39,6 @@ export function createLogger(o: { level?: Level; write?: (line: string) => void;
     child: (fields) => createLogger({ level: o.level, write, base: { ...base, ...fields } }),
   }
 }
-
-type Schedule = (flush: () => void) => void
-const nodeProcess = (globalThis as { process?: { on?: (event: 'exit', f: () => void) => void } }).process
-// Not on Workers (even with nodejs_compat): an invocation may end before a deferred write, and its console is no system call.
-const onWorkers = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent === 'Cloudflare-Workers'
-const setImmediateIfAny = onWorkers ? undefined : (globalThis as { setImmediate?: Schedule }).setImmediate
-
-const pending: string[] = []
-function flushLines(): void {
-  if (pending.length === 0) return
-  const text = pending.join('\n')
-  pending.length = 0
-  console.log(text)
-}
-
-/**
- * Lines written in one turn of the event loop go out in one write: on Node, a write to a pipe is a synchronous
- * system call, and one per line was a visible part of each webhook's cost. Flushed at exit, so nothing is lost on a
- * clean stop. Elsewhere (Workers) each line is written at once.
- */
-const writeLine: (line: string) => void = setImmediateIfAny
-  ? (line) => {
-      if (pending.push(line) === 1) setImmediateIfAny(flushLines)
-    }
-  : (line) => console.log(line)
-nodeProcess?.on?.('exit', flushLines)
 
 /** A logger that keeps lines in memory (tests). */
 export function memoryLogger(): Logger & { lines: Fields[] } {
