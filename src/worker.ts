@@ -13,7 +13,7 @@
  * const res = await worker.fetch(new Request('https://patrol.example/healthz'), env, ctx)
  * const fast = createWorker({ timing: { githubBatchDelayMs: 100 } })   // tests: shorter response timings
  */
-import { ConfigError, parseConfig, type Config } from './config.js'
+import { parseConfig, type Config } from './config.js'
 import { openD1Database, type D1Binding } from './db/d1.js'
 import type { DB } from './db/types.js'
 import type { ExecutionContext } from 'hono'
@@ -100,7 +100,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
   async function drainJobs(runtime: Omit<Runtime, 'app'>, env: WorkerEnv, db: DB = openD1Database(env.DB)): Promise<void> {
     const { config, keys, log } = runtime
     const handlers = createJobHandlers({ config, db, keys, log, now: Date.now, mailer: new SendEmailMailer(env.EMAIL), timing: options.timing })
-    const runner = createRunner({ db, worker: `worker:${crypto.randomUUID()}`, handlers, log, concurrency: config.jobs.concurrency })
+    const runner = createRunner({ db, worker: `worker:${crypto.randomUUID()}`, handlers, log, concurrency: config.jobs.concurrency, staleMs: config.jobs.staleMs })
     try {
       await runner.drain()
     } catch (error) {
@@ -142,7 +142,7 @@ function stringVariables(env: WorkerEnv): Record<string, string> {
 
 /** The problems go to the Worker's log (they name variables, never values); the caller learns only that it failed. */
 function misconfigured(error: unknown): Response {
-  const detail = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error)
+  const detail = error instanceof Error ? error.message : String(error)
   console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', event: 'service.misconfigured', error: detail }))
   return Response.json({ error: 'patrol is not configured; see the Worker logs' }, { status: 500 })
 }

@@ -15,6 +15,14 @@ import type { PushEvent } from '../types.js'
 
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/
 
+/** One verifier per secret: built once, not on every delivery (the set of secrets is small and fixed per config). */
+const verifiers = new Map<string, Webhooks>()
+function verifierFor(secret: string): Webhooks {
+  let verifier = verifiers.get(secret)
+  if (!verifier) verifiers.set(secret, (verifier = new Webhooks({ secret })))
+  return verifier
+}
+
 /**
  * True when `signature` is the HMAC-SHA-256 of `rawBody` under one of `secrets` (the current secret first, then
  * previous ones kept during a rotation). A missing, malformed or non-matching signature is false, never an exception.
@@ -24,7 +32,7 @@ export async function verifyGithubSignature(rawBody: string, signature: string |
   for (const secret of secrets) {
     if (!secret) continue
     try {
-      if (await new Webhooks({ secret }).verify(rawBody, signature)) return true
+      if (await verifierFor(secret).verify(rawBody, signature)) return true
     } catch {
       // The web build throws on input it cannot decode; that is a mismatch, not a server error.
     }
