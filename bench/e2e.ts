@@ -8,7 +8,7 @@
  *
  * GitHub allows 60 revocation calls an hour; patrol plans batches within that budget (github-batch.ts), so at 50
  * tokens a second a real GitHub answer would take minutes. The stand-in has no such limit and the budget is raised
- * here (`githubCallsPerHour`), so that the figure is patrol's own latency.
+ * here (`PATROL_GITHUB_REVOKE_CALLS_PER_HOUR`), so that the figure is patrol's own latency.
  *
  * @example
  * npm run bench:e2e                     # 60 s at 50 pushes/s
@@ -17,6 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { testEnv } from '../test/support/env.js'
 import { githubDeliveryHeaders } from '../test/support/github-signing.js'
 import { generateGithubToken } from '../test/support/tokens.js'
 import { startPatrolChild } from './support/child.js'
@@ -38,20 +39,16 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'patrol-e2e-'))
   const gh = await startGithubBenchApi({ fileBytes: 100 * 1024 })
-  const patrol = await startPatrolChild({
-    PATROL_DATA_DIR: dir,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    PATROL_ADMIN_TOKENS: 'bench:bench-admin-token-0123456789',
-    GITHUB_WEBHOOK_SECRET: SECRET,
-    AZURE_DEVOPS_WEBHOOK_PASSWORD: 'bench-azure-password',
-    PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
-    PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
-    GITHUB_API_URL: gh.url,
-    GITHUB_TOKEN: 'bench-reader',
-    PATROL_JOB_POLL_MS: String(POLL_MS),
-    BENCH_TIMING: JSON.stringify({ githubBatchDelayMs: BATCH_DELAY_MS, githubCallsPerHour: 1_000_000 }),
-  })
+  const patrol = await startPatrolChild(
+    testEnv(dir, {
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      GITHUB_API_URL: gh.url,
+      GITHUB_TOKEN: 'bench-reader',
+      PATROL_JOB_POLL_MS: String(POLL_MS),
+      PATROL_GITHUB_BATCH_DELAY_MS: String(BATCH_DELAY_MS),
+      PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',
+    }),
+  )
   const postedAt = new Map<string, number>()
   const rss: { at: number; mb: number }[] = []
   let refused = 0

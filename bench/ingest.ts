@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { testEnv } from '../test/support/env.js'
 import { githubDeliveryHeaders } from '../test/support/github-signing.js'
 import { startPatrolChild } from './support/child.js'
 import { pushPayload, sha } from './support/push-payload.js'
@@ -36,17 +37,12 @@ async function run(o: autocannon.Options): Promise<autocannon.Result> {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'patrol-bench-'))
-  const patrol = await startPatrolChild({
-    PATROL_DATA_DIR: dir,
-    PORT: '0',
-    LOG_LEVEL: 'warn',
-    PATROL_ADMIN_TOKENS: 'bench:bench-admin-token-0123456789',
-    GITHUB_WEBHOOK_SECRET: SECRET,
-    AZURE_DEVOPS_WEBHOOK_PASSWORD: 'bench-azure-password',
-    PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
-    PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
-    BENCH_TRIVIAL_ROUTE: '1',
-  })
+  const patrol = await startPatrolChild(
+    testEnv(dir, {
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      BENCH_TRIVIAL_ROUTE: '1',
+    }),
+  )
   const body = JSON.stringify(pushPayload({ repo: 'acme/app', head: sha(1), targetBytes: 8 * 1024 }))
   const signed = githubDeliveryHeaders(body, SECRET, 'x')
   try {

@@ -1,12 +1,12 @@
 /**
- * patrol for the benchmarks, in its own process: `startNode` as `npm start` runs it, plus what only an embedder
- * can pass (`timing`, from the BENCH_TIMING JSON variable). With BENCH_TRIVIAL_ROUTE=1 it serves the app built by
- * createApp with one extra route, `GET /bench/trivial`, on the same Hono instance, and runs no job runner: the
- * ingest benchmark compares the webhook route with a route that does nothing, on the same server.
+ * patrol for the benchmarks, in its own process: `startNode` as `npm start` runs it. With BENCH_TRIVIAL_ROUTE=1 it
+ * serves the app built by createApp plus `GET|POST /bench/trivial` (POST reads the body and ignores it) on the same
+ * Hono instance, and runs no job runner: the ingest benchmark compares the webhook route with routes that do
+ * nothing, on the same server.
  * Prints one line `{"event":"bench.ready","url":…}` when it listens.
  *
  * @example
- * spawn(process.execPath, ['--import', 'tsx', 'bench/support/patrol-child.ts'], { env: { …, BENCH_TIMING: '{"githubBatchDelayMs":100}' } })
+ * spawn(process.execPath, ['--import', 'tsx', 'bench/support/patrol-child.ts'], { env: { …, PATROL_GITHUB_BATCH_DELAY_MS: '100' } })
  */
 import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
@@ -36,7 +36,7 @@ async function main() {
     process.once('SIGTERM', () => server.close(() => process.exit(0)))
     return
   }
-  const service = await startNode(process.env, { timing: JSON.parse(process.env.BENCH_TIMING ?? '{}') })
+  const service = await startNode(process.env)
   console.log(JSON.stringify({ event: 'bench.ready', url: service.url }))
   process.once('SIGTERM', () => void service.stop().then(() => process.exit(0)))
 }
