@@ -19,7 +19,7 @@ import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
 import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
 import { tempDir } from '../support/db.js'
 import { TEST_AZURE_PASSWORD, TEST_GITHUB_SECRET, testEnv } from '../support/env.js'
-import { startPathRouter } from '../support/path-router.js'
+import { startPlatformRouters, type PlatformRouters } from '../support/path-router.js'
 import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
@@ -34,7 +34,7 @@ let ghCredentials: GithubCredentialsApi
 let az: AzureDevOpsApiStandIn
 let azAdmin: AzureDevOpsAdminApi
 let smtp: SmtpStandIn
-let routers: { close(): Promise<void> }[] = []
+let platform: PlatformRouters | undefined
 let service: NodeService
 let dataDir: string
 let db: NodeDatabase
@@ -69,15 +69,8 @@ beforeAll(async () => {
   az.requireToken(AZURE_READER)
   azAdmin = await startAzureDevOpsAdminApi({ adminToken: 'azure-admin-pat' })
   smtp = await startSmtpServer()
-  const ghRouter = await startPathRouter('', [
-    { test: (p) => p === '/credentials/revoke', base: ghCredentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
-  const azRouter = await startPathRouter('/fabrikam', [
-    { test: (p) => p === '/_apis/connectionData', base: azAdmin.orgUrl },
-    { test: () => true, base: az.url },
-  ])
-  routers = [ghRouter, azRouter]
+  const routers = await startPlatformRouters({ githubContent: gh.url, githubCredentials: ghCredentials.apiUrl, azureRepos: az.url, azureAdmin: azAdmin.orgUrl })
+  platform = routers
 
   const owner = azAdmin.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
   azAdmin.addPat({ token: adoPat, user: owner })
@@ -85,9 +78,9 @@ beforeAll(async () => {
   dataDir = tempDir()
   service = await startNode(
     testEnv(dataDir, {
-      GITHUB_API_URL: ghRouter.url,
+      GITHUB_API_URL: routers.githubUrl,
       GITHUB_TOKEN: READER_TOKEN,
-      AZURE_DEVOPS_ORG_URL: `${azRouter.url}/fabrikam`,
+      AZURE_DEVOPS_ORG_URL: routers.azureOrgUrl,
       AZURE_DEVOPS_TOKEN: AZURE_READER,
       AZURE_DEVOPS_ADMIN_TOKEN: 'azure-admin-pat',
       AZURE_DEVOPS_VSSPS_URL: azAdmin.vsspsUrl,
@@ -104,7 +97,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.stop()
   db?.close()
-  await Promise.all([gh, ghCredentials, az, azAdmin, smtp, ...routers].map((s) => s?.close()))
+  await Promise.all([gh, ghCredentials, az, azAdmin, smtp, platform].map((s) => s?.close()))
 })
 
 describe('a push carrying tokens, from webhook to response', () => {

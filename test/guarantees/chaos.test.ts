@@ -36,7 +36,7 @@ import { startFaultProxy, startSmtpFaultProxy, type FaultProxy } from '../suppor
 import { githubDeliveryHeaders } from '../support/github-signing.js'
 import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
 import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPathRouter } from '../support/path-router.js'
+import { startPlatformRouters } from '../support/path-router.js'
 import { SecretSweep } from '../support/secret-sweep.js'
 import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
@@ -85,21 +85,14 @@ beforeAll(async () => {
   az.requireToken(AZURE_READER)
   azAdmin = await startAzureDevOpsAdminApi({ adminToken: ADMIN })
   smtp = await startSmtpServer()
-  const ghRouter = await startPathRouter('', [
-    { test: (p) => p === '/credentials/revoke', base: ghCredentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
-  const azRouter = await startPathRouter('/fabrikam', [
-    { test: (p) => p === '/_apis/connectionData', base: azAdmin.orgUrl },
-    { test: () => true, base: az.url },
-  ])
+  const routers = await startPlatformRouters({ githubContent: gh.url, githubCredentials: ghCredentials.apiUrl, azureRepos: az.url, azureAdmin: azAdmin.orgUrl })
   // Seeds offset per proxy (the vssps offset is one whose first few draws include failures: it sees few calls).
-  const ghFaults = await startFaultProxy(ghRouter.url, { seed: SEED })
-  const azFaults = await startFaultProxy(azRouter.url, { seed: SEED + 1 })
+  const ghFaults = await startFaultProxy(routers.githubUrl, { seed: SEED })
+  const azFaults = await startFaultProxy(routers.azureUrl, { seed: SEED + 1 })
   const vsspsFaults = await startFaultProxy(new URL(azAdmin.vsspsUrl).origin, { seed: SEED + 8 })
   const smtpFaults = await startSmtpFaultProxy(smtp.port, { seed: SEED + 3 })
   proxies = [ghFaults, azFaults, vsspsFaults, smtpFaults]
-  closers = [ghRouter, azRouter]
+  closers = [routers]
 
   // One owner per PAT: the `candidates` policy revokes every PAT of an owner that could be the leaked one.
   adoPats.forEach((token, i) => azAdmin.addPat({ token, user: azAdmin.addUser({ email: `owner${i}@contoso.example`, displayName: `Owner ${i}` }) }))

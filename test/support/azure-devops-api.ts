@@ -20,6 +20,7 @@ import { randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { GitRepo, ZERO, sha1, type StoredCommit, type TreeChange } from './git-repo.js'
 import type { Fault, LoggedRequest } from './github-api.js'
+import { StandInFaults } from './stand-in-faults.js'
 
 export type { Fault, LoggedRequest } from './github-api.js'
 
@@ -68,9 +69,8 @@ const JAMAL = { id: '00ca946b-2fe9-4f2a-ae2f-40d5c48001bc', displayName: 'Jamal 
 export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
   const repos = new Map<string, GitRepo>()
   const pushes = new Map<number, StoredPush>()
-  const faults: Fault[] = []
+  const faults = new StandInFaults(JSON.stringify({ message: 'injected failure', typeKey: 'InjectedFailure' }))
   const requests: LoggedRequest[] = []
-  const hanging = new Set<ServerResponse>()
   const settings = { commentLimit: 100 }
   let auth: { pat: string; onFailure: '203' | '401' } | undefined
   let nextPushId = 14
@@ -96,17 +96,7 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
     const entry: LoggedRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: { ...req.headers } as Record<string, string | undefined> }
     requests.push(entry)
     const line = `${entry.method} ${u.pathname}${u.search}`
-    const fault = faults.find((f) => (f.times ?? 1) > 0 && (!f.match || f.match.test(line)))
-    if (fault) {
-      fault.times = (fault.times ?? 1) - 1
-      if (fault.hang) {
-        hanging.add(res)
-        return
-      }
-      res.writeHead(fault.status ?? 500, { 'content-type': 'application/json; charset=utf-8', ...fault.headers })
-      res.end(fault.body ?? JSON.stringify({ message: 'injected failure', typeKey: 'InjectedFailure' }))
-      return
-    }
+    if (faults.answer(line, res)) return
     if (auth) {
       const expected = `Basic ${Buffer.from(`:${auth.pat}`).toString('base64')}`
       if (req.headers.authorization !== expected) {
@@ -256,14 +246,12 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
       r.url = `${base}/fabrikam/_apis/repos/git/repositories/${push.repoId}/pushes/${pushId}`
       return event
     },
-    fail(fault) {
-      faults.push({ ...fault })
-    },
+    fail: (fault) => faults.add(fault),
     requireToken(pat, onFailure = '203') {
       auth = { pat, onFailure }
     },
     async close() {
-      for (const res of hanging) res.destroy()
+      faults.release()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },

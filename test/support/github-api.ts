@@ -20,6 +20,7 @@ import { createPublicKey, verify as verifySignature, type KeyObject } from 'node
 import type { AddressInfo } from 'node:net'
 import { structuredPatch } from 'diff'
 import { GitRepo, ZERO, isBinaryBlob, type StoredCommit, type TreeChange } from './git-repo.js'
+import { StandInFaults, type Fault } from './stand-in-faults.js'
 
 export interface LoggedRequest {
   method: string
@@ -29,18 +30,7 @@ export interface LoggedRequest {
   headers: Record<string, string | undefined>
 }
 
-export interface Fault {
-  /** Tested against `METHOD /path?query`; absent matches every request. */
-  match?: RegExp
-  /** Default 500. */
-  status?: number
-  headers?: Record<string, string>
-  body?: string
-  /** Never answer (until close()). */
-  hang?: boolean
-  /** How many matching requests fail; default 1, `Infinity` for all. */
-  times?: number
-}
+export type { Fault }
 
 export interface PushPayloadOptions {
   ref: string
@@ -79,13 +69,12 @@ export interface GithubApiStandIn {
 
 export async function startGithubApi(): Promise<GithubApiStandIn> {
   const repos = new Map<string, GitRepo>()
-  const faults: Fault[] = []
+  const faults = new StandInFaults(JSON.stringify({ message: 'injected failure' }))
   const requests: LoggedRequest[] = []
   const tokens = new Set<string>()
   const issuedTokens: string[] = []
   let patchless: (path: string) => boolean = () => false
   let app: { appId: string; key: KeyObject; tokenLifetimeMs: number } | undefined
-  const hanging = new Set<ServerResponse>()
   const settings = { commitFilesPerPage: 300, compareFileCap: 300, compareCommitCap: 250 }
   let base = ''
 
@@ -101,17 +90,7 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     requests.push(entry)
     const body = await readBody(req)
     const line = `${entry.method} ${u.pathname}${u.search}`
-    const fault = faults.find((f) => (f.times ?? 1) > 0 && (!f.match || f.match.test(line)))
-    if (fault) {
-      fault.times = (fault.times ?? 1) - 1
-      if (fault.hang) {
-        hanging.add(res)
-        return
-      }
-      res.writeHead(fault.status ?? 500, { 'content-type': 'application/json; charset=utf-8', ...fault.headers })
-      res.end(fault.body ?? JSON.stringify({ message: 'injected failure' }))
-      return
-    }
+    if (faults.answer(line, res)) return
 
     let m: RegExpExecArray | null
     if (entry.method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(u.pathname))) {
@@ -264,9 +243,7 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     omitPatch(predicate) {
       patchless = predicate
     },
-    fail(fault) {
-      faults.push({ ...fault })
-    },
+    fail: (fault) => faults.add(fault),
     requireToken(...t) {
       for (const token of t) tokens.add(token)
     },
@@ -329,7 +306,7 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
       }
     },
     async close() {
-      for (const res of hanging) res.destroy()
+      faults.release()
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },

@@ -44,3 +44,30 @@ export async function startPathRouter(prefix: string, routes: Route[]): Promise<
       }),
   }
 }
+
+export interface PlatformRouters {
+  /** GITHUB_API_URL: content from the GitHub stand-in, `/credentials/revoke` from the credentials stand-in. */
+  githubUrl: string
+  /** The Azure DevOps origin; the organization URL is `${azureUrl}/fabrikam` (AZURE_DEVOPS_ORG_URL). */
+  azureUrl: string
+  azureOrgUrl: string
+  close(): Promise<void>
+}
+
+/** The two routers every whole-pipeline test puts in front of the platform stand-ins. */
+export async function startPlatformRouters(s: { githubContent: string; githubCredentials: string; azureRepos: string; azureAdmin: string }): Promise<PlatformRouters> {
+  const github = await startPathRouter('', [
+    { test: (p) => p === '/credentials/revoke', base: s.githubCredentials },
+    { test: () => true, base: s.githubContent },
+  ])
+  const azure = await startPathRouter('/fabrikam', [
+    { test: (p) => p === '/_apis/connectionData', base: s.azureAdmin },
+    { test: () => true, base: s.azureRepos },
+  ])
+  return {
+    githubUrl: github.url,
+    azureUrl: azure.url,
+    azureOrgUrl: `${azure.url}/fabrikam`,
+    close: async () => void (await Promise.all([github.close(), azure.close()])),
+  }
+}

@@ -19,7 +19,7 @@ import { startAzureDevOpsAdminApi } from '../support/azure-devops-admin-api.js'
 import { startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { startGithubApi } from '../support/github-api.js'
 import { startGithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPathRouter } from '../support/path-router.js'
+import { startPlatformRouters } from '../support/path-router.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 export interface PatrolScenario {
@@ -62,14 +62,7 @@ export default async function setup(project: TestProject) {
   const az = await startAzureDevOpsApi()
   az.requireToken(AZURE_READER)
   const azAdmin = await startAzureDevOpsAdminApi({ adminToken: AZURE_ADMIN })
-  const ghRouter = await startPathRouter('', [
-    { test: (p) => p === '/credentials/revoke', base: ghCredentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
-  const azRouter = await startPathRouter('/fabrikam', [
-    { test: (p) => p === '/_apis/connectionData', base: azAdmin.orgUrl },
-    { test: () => true, base: az.url },
-  ])
+  const routers = await startPlatformRouters({ githubContent: gh.url, githubCredentials: ghCredentials.apiUrl, azureRepos: az.url, azureAdmin: azAdmin.orgUrl })
 
   const owner = azAdmin.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
   azAdmin.addPat({ token: adoPat, user: owner })
@@ -106,8 +99,8 @@ export default async function setup(project: TestProject) {
   await new Promise<void>((resolve) => inspector.listen(0, '127.0.0.1', resolve))
 
   project.provide('patrol', {
-    githubApiUrl: ghRouter.url,
-    azureOrgUrl: `${azRouter.url}/fabrikam`,
+    githubApiUrl: routers.githubUrl,
+    azureOrgUrl: routers.azureOrgUrl,
     azureVsspsUrl: azAdmin.vsspsUrl,
     inspectorUrl: `http://127.0.0.1:${(inspector.address() as AddressInfo).port}`,
     githubReaderToken: READER,
@@ -122,6 +115,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     inspector.closeAllConnections()
     await new Promise<void>((resolve) => inspector.close(() => resolve()))
-    await Promise.all([gh, ghCredentials, az, azAdmin, ghRouter, azRouter].map((s) => s.close()))
+    await Promise.all([gh, ghCredentials, az, azAdmin, routers].map((s) => s.close()))
   }
 }
