@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { AzureDevOpsIssuer, chooseCandidates, vsspsUrlFor } from '../../src/providers/azure-devops/issuer.js'
-import { RemoteError } from '../../src/providers/remote-error.js'
 import { startAzureDevOpsAdminApi, type AzureDevOpsAdminApi, type AzureDevOpsAdminApiOptions } from '../support/azure-devops-admin-api.js'
+import { rejection } from '../support/remote-rejection.js'
 
 /** An Azure-PAT-shaped string made at test time (84 chars, `AZDO` at 76); not checksum-valid, the issuer does not check. */
 function fakePat(): string {
@@ -27,14 +27,6 @@ async function azureApi(options: Partial<AzureDevOpsAdminApiOptions> = {}) {
   return { api, issuer }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RemoteError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(RemoteError)
-  return error as RemoteError
-}
 
 describe('vssps URL', () => {
   it('is derived for Azure DevOps Services URLs, both forms', () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { GITHUB_REVOKE_BATCH_MAX, GithubIssuer, githubNotRevocable } from '../../src/providers/github/issuer.js'
 import { RemoteError } from '../../src/providers/remote-error.js'
 import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
+import { rejection } from '../support/remote-rejection.js'
 
 /** A token-shaped string made at test time (its checksum is not valid: the issuer does not check it). */
 function fakeToken(prefix = 'ghp_'): string {
@@ -10,14 +11,6 @@ function fakeToken(prefix = 'ghp_'): string {
   return prefix + Array.from(randomBytes(36), (b) => alphabet[b % 62]).join('')
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RemoteError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(RemoteError)
-  return error as RemoteError
-}
 
 describe('GithubIssuer against a loopback /credentials/revoke', () => {
   let github: GithubCredentialsApi

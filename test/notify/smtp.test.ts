@@ -4,9 +4,9 @@ import { SmtpMailer, parseSmtpUrl } from '../../src/notify/smtp.js'
 import { composeIncidentEmail } from '../../src/notify/message.js'
 import { chooseRecipients } from '../../src/notify/recipients.js'
 import type { MailMessage } from '../../src/notify/mailer.js'
-import { RemoteError } from '../../src/providers/remote-error.js'
 import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
 import { incidentInput } from './incident-input.js'
+import { rejection } from '../support/remote-rejection.js'
 
 const servers: SmtpStandIn[] = []
 const mailers: SmtpMailer[] = []
@@ -27,14 +27,6 @@ function simpleMessage(over: Partial<MailMessage> = {}): MailMessage {
   return { from: 'patrol@contoso.example', to: ['owner@contoso.example'], subject: 'hello', text: 'text', html: '<p>html</p>', ...over }
 }
 
-async function rejection(promise: Promise<unknown>): Promise<RemoteError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(RemoteError)
-  return error as RemoteError
-}
 
 describe('SmtpMailer against a real SMTP server', () => {
   it('delivers the incident email to the chosen recipients, with links and without the token anywhere', async () => {

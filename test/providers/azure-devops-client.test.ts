@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest'
 import { AzureDevOpsSource } from '../../src/providers/azure-devops/client.js'
 import { parseAzurePush } from '../../src/providers/azure-devops/webhook.js'
-import { RemoteError } from '../../src/providers/remote-error.js'
 import type { AddedFile, PushEvent, ScanReport } from '../../src/providers/types.js'
 import { startAzureDevOpsApi, type AzureDevOpsApiStandIn, type AzureRefUpdate } from '../support/azure-devops-api.js'
 import { ZERO } from '../support/git-repo.js'
+import { rejection } from '../support/remote-rejection.js'
 
 const PAT = 'stand-in-azure-pat'
 const PROJECT = '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c'
@@ -45,15 +45,6 @@ const messages = (files: AddedFile[]) => files.filter((f) => f.path === '(commit
 const allText = (files: AddedFile[]) => files.flatMap((f) => f.lines.map((l) => l.text)).join('\n')
 const routes = () => az.requests.map((r) => r.path.replace(/^.*\/repositories\/[^/]+\//, ''))
 
-async function rejection(p: Promise<unknown>): Promise<RemoteError> {
-  try {
-    await p
-  } catch (err) {
-    if (err instanceof RemoteError) return err
-    throw err
-  }
-  throw new Error('expected a RemoteError')
-}
 
 describe('AzureDevOpsSource: push types', () => {
   it('branch update: re-reads the push, diffs old and new blobs, skips folders and deletions, yields the message', async () => {

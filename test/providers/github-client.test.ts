@@ -4,10 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest'
 import { GithubSource } from '../../src/providers/github/client.js'
 import { GithubAppAuth } from '../../src/providers/github/app-auth.js'
 import { parseGithubPush } from '../../src/providers/github/webhook.js'
-import { RemoteError } from '../../src/providers/remote-error.js'
 import type { AddedFile, PushEvent, ScanReport } from '../../src/providers/types.js'
 import { startGithubApi, type GithubApiStandIn, type PushPayloadOptions } from '../support/github-api.js'
 import { ZERO } from '../support/git-repo.js'
+import { rejection } from '../support/remote-rejection.js'
 
 let gh: GithubApiStandIn
 let repoCounter = 0
@@ -46,15 +46,6 @@ const messages = (files: AddedFile[]) => files.filter((f) => f.path === '(commit
 const allText = (files: AddedFile[]) => files.flatMap((f) => f.lines.map((l) => l.text)).join('\n')
 const paths = () => gh.requests.map((r) => `${r.path}${r.query.size ? `?${r.query}` : ''}`)
 
-async function rejection(p: Promise<unknown>): Promise<RemoteError> {
-  try {
-    await p
-  } catch (err) {
-    if (err instanceof RemoteError) return err
-    throw err
-  }
-  throw new Error('expected a RemoteError')
-}
 
 describe('GithubSource: push types', () => {
   it('a push of a few commits is read commit by commit: what one commit added and the next removed is still found, credited to its author', async () => {
