@@ -32,7 +32,12 @@ export default defineConfig(async () => {
           d1Databases: { MIGRATE_EMPTY: 'migrate-empty', MIGRATE_SEEDED: 'migrate-seeded', NO_SCHEMA: 'no-schema' },
           // wrangler.toml's EMAIL is repeated: this option replaces the config's list instead of adding to it. The
           // second binding is restricted like a production one, to see a refused recipient end as a permanent failure.
-          email: { send_email: [{ name: 'EMAIL' }, { name: 'RESTRICTED_EMAIL', allowed_destination_addresses: ['allowed@acme.example'] }] },
+          email: {
+            send_email: [
+              { name: 'EMAIL' },
+              { name: 'RESTRICTED_EMAIL', allowed_destination_addresses: ['allowed@acme.example'] },
+            ],
+          },
         },
       }),
     ],

@@ -34,7 +34,8 @@ const SECRET = 'bench-webhook-secret'
 const BATCH_DELAY_MS = 100
 const POLL_MS = 50
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'patrol-e2e-'))
@@ -68,7 +69,11 @@ async function main() {
       const body = JSON.stringify(pushPayload({ repo: 'acme/app', head }))
       postedAt.set(token, performance.now())
       inflight.push(
-        fetch(`${patrol.url}/webhooks/github`, { method: 'POST', headers: githubDeliveryHeaders(body, SECRET, `e2e-${n}`), body })
+        fetch(`${patrol.url}/webhooks/github`, {
+          method: 'POST',
+          headers: githubDeliveryHeaders(body, SECRET, `e2e-${n}`),
+          body,
+        })
           .then(async (res) => {
             await res.arrayBuffer()
             if (res.status !== 202) refused++
@@ -79,14 +84,21 @@ async function main() {
     await Promise.all(inflight)
     const sent = performance.now()
     // Let the tail drain (bounded), still sampling memory.
-    while (gh.revokedAt.size < total - refused && performance.now() - sent < 30_000) await new Promise((r) => setTimeout(r, 100))
+    while (gh.revokedAt.size < total - refused && performance.now() - sent < 30_000)
+      await new Promise((r) => setTimeout(r, 100))
     clearInterval(sample)
 
-    const latencies = [...postedAt].flatMap(([token, at]) => (gh.revokedAt.has(token) ? [gh.revokedAt.get(token)! - at] : [])).sort((a, b) => a - b)
+    const latencies = [...postedAt]
+      .flatMap(([token, at]) => (gh.revokedAt.has(token) ? [gh.revokedAt.get(token)! - at] : []))
+      .sort((a, b) => a - b)
     const third = Math.max(1, Math.floor(rss.length / 3))
     const avg = (xs: { mb: number }[]) => xs.reduce((s, x) => s + x.mb, 0) / Math.max(1, xs.length)
-    console.log(`bench:e2e  ${cpus().length} cores, ${rate} pushes/s for ${seconds} s (${total} pushes, 100 KB file + 1 token each), batch delay ${BATCH_DELAY_MS} ms, poll ${POLL_MS} ms`)
-    console.log(`revoked ${latencies.length}/${total} tokens in ${gh.revokeCalls} calls; webhooks refused or failed: ${refused}`)
+    console.log(
+      `bench:e2e  ${cpus().length} cores, ${rate} pushes/s for ${seconds} s (${total} pushes, 100 KB file + 1 token each), batch delay ${BATCH_DELAY_MS} ms, poll ${POLL_MS} ms`,
+    )
+    console.log(
+      `revoked ${latencies.length}/${total} tokens in ${gh.revokeCalls} calls; webhooks refused or failed: ${refused}`,
+    )
     console.log(
       `push → revocation call: p50 ${percentile(latencies, 50).toFixed(0)} ms   p99 ${percentile(latencies, 99).toFixed(0)} ms   max ${(latencies.at(-1) ?? NaN).toFixed(0)} ms` +
         `   (targets p50 ≤ 250 ms, p99 ≤ 1000 ms)`,
@@ -95,7 +107,12 @@ async function main() {
     console.log(
       `patrol RSS: first third avg ${avg(rss.slice(0, third)).toFixed(0)} MB, last third avg ${avg(rss.slice(-third)).toFixed(0)} MB, peak sampled ${peak.toFixed(0)} MB, VmHWM ${patrol.rss().peakMb.toFixed(0)} MB`,
     )
-    console.log(`RSS per 10 s: ${rss.filter((_, i) => i % 10 === 0).map((r) => r.mb.toFixed(0)).join(' ')} MB`)
+    console.log(
+      `RSS per 10 s: ${rss
+        .filter((_, i) => i % 10 === 0)
+        .map((r) => r.mb.toFixed(0))
+        .join(' ')} MB`,
+    )
   } finally {
     clearInterval(sample)
     await patrol.stop()

@@ -52,7 +52,13 @@ async function main() {
       url: `${patrol.url}/webhooks/github`,
       connections,
       duration: 2,
-      requests: [{ method: 'POST', body, setupRequest: (req) => ({ ...req, headers: { ...signed, 'x-github-delivery': randomUUID() } }) }],
+      requests: [
+        {
+          method: 'POST',
+          body,
+          setupRequest: (req) => ({ ...req, headers: { ...signed, 'x-github-delivery': randomUUID() } }),
+        },
+      ],
     })
 
     const trivial = await run({ url: `${patrol.url}/bench/trivial`, connections, duration: seconds })
@@ -60,24 +66,40 @@ async function main() {
       url: `${patrol.url}/bench/trivial`,
       connections,
       duration: seconds,
-      requests: [{ method: 'POST', body, setupRequest: (req) => ({ ...req, headers: { ...signed, 'x-github-delivery': randomUUID() } }) }],
+      requests: [
+        {
+          method: 'POST',
+          body,
+          setupRequest: (req) => ({ ...req, headers: { ...signed, 'x-github-delivery': randomUUID() } }),
+        },
+      ],
     })
     const ingest = await run({
       url: `${patrol.url}/webhooks/github`,
       connections,
       duration: seconds,
-      requests: [{ method: 'POST', body, setupRequest: (req) => ({ ...req, headers: { ...signed, 'x-github-delivery': randomUUID() } }) }],
+      requests: [
+        {
+          method: 'POST',
+          body,
+          setupRequest: (req) => ({ ...req, headers: { ...signed, 'x-github-delivery': randomUUID() } }),
+        },
+      ],
     })
     const line = (name: string, r: autocannon.Result) =>
       `${name.padEnd(26)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   ` +
       `2xx ${r['2xx']}  non-2xx ${r.non2xx}  errors ${r.errors}`
-    console.log(`bench:ingest  ${cpus().length} cores, ${connections} connections, ${seconds} s each, body ${body.length} bytes`)
+    console.log(
+      `bench:ingest  ${cpus().length} cores, ${connections} connections, ${seconds} s each, body ${body.length} bytes`,
+    )
     console.log(line('GET /bench/trivial', trivial))
     console.log(line('POST /bench/trivial (8 KB)', trivialPost))
     console.log(line('POST /webhooks/github', ingest))
     const ratio = ingest.requests.average / trivial.requests.average
     const ratioSameShape = ingest.requests.average / trivialPost.requests.average
-    console.log(`ratio ${(ratio * 100).toFixed(1)}% of the trivial GET, ${(ratioSameShape * 100).toFixed(1)}% of the trivial POST with the same body (target ≥ 50%)`)
+    console.log(
+      `ratio ${(ratio * 100).toFixed(1)}% of the trivial GET, ${(ratioSameShape * 100).toFixed(1)}% of the trivial POST with the same body (target ≥ 50%)`,
+    )
     console.log(`webhook p99 ${ingest.latency.p99} ms (target < 50 ms)`)
     console.log(
       `targets: throughput ${ratio >= 0.5 ? 'met' : 'MISSED'} (vs GET), ${ratioSameShape >= 0.5 ? 'met' : 'MISSED'} (vs same-shape POST), p99 ${ingest.latency.p99 < 50 ? 'met' : 'MISSED'}`,

@@ -14,7 +14,7 @@
  * npm run bench:scan -- --rss   # plus peak memory of the CLI on 300 MB of standard input
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { PIECE_CHARS } from '../src/cli/line-chunks.js'
 import { DiffScanner, type LocatedFinding } from '../src/scan/index.js'
@@ -63,13 +63,19 @@ const tokenMakers: Array<[string, () => string]> = [
 const b64 = (s: string, enc: BufferEncoding = 'utf8'): string => Buffer.from(s, enc).toString('base64')
 const encodings: Array<[string, Plant]> = [
   ['plain', (t) => `const token = "${t}"`],
-  ['base64', (t) => `Authorization: Basic ${b64(':' + t)}`],
-  ['base64', (t) => `  extraheader = AUTHORIZATION: basic ${b64('user:' + t)}`],
-  ['base64', (t) => `B64_PAT=${b64('pat:' + t + '\n')}`],
+  ['base64', (t) => `Authorization: Basic ${b64(`:${t}`)}`],
+  ['base64', (t) => `  extraheader = AUTHORIZATION: basic ${b64(`user:${t}`)}`],
+  ['base64', (t) => `B64_PAT=${b64(`pat:${t}\n`)}`],
   ['base64>utf16le', (t) => `$h = "Basic ${b64(t, 'utf16le')}"`],
-  ['base64url', (t) => `auth=${Buffer.from(':' + t).toString('base64url')};`],
-  ['percent', (t) => `curl "https://example.com/?token=${[...t].map((c) => '%' + c.charCodeAt(0).toString(16)).join('')}"`],
-  ['unicode-escape', (t) => `{"token": "${[...t].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('')}"}`],
+  ['base64url', (t) => `auth=${Buffer.from(`:${t}`).toString('base64url')};`],
+  [
+    'percent',
+    (t) => `curl "https://example.com/?token=${[...t].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('')}"`,
+  ],
+  [
+    'unicode-escape',
+    (t) => `{"token": "${[...t].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"}`,
+  ],
   ['url-userinfo', (t) => `git clone https://user:${t}@dev.azure.com/org/proj/_git/repo`],
 ]
 
@@ -178,7 +184,9 @@ async function peakRssOfCli(bytes: number, pieces: string[]): Promise<{ rssMb: n
 
 async function main(): Promise<void> {
   const [corpus, buildSeconds] = timeIt(buildCorpus)
-  console.log(`corpus: ${mb(corpus.bytes)} MB, ${corpus.files} files as git log -p, ${corpus.planted.length} planted tokens (built in ${buildSeconds.toFixed(1)} s)`)
+  console.log(
+    `corpus: ${mb(corpus.bytes)} MB, ${corpus.files} files as git log -p, ${corpus.planted.length} planted tokens (built in ${buildSeconds.toFixed(1)} s)`,
+  )
 
   // Each side runs ROUNDS times, alternating, and its best time counts: this machine is shared, and
   // the best run is the one least disturbed by other work (the same rule for both sides).
@@ -204,21 +212,29 @@ async function main(): Promise<void> {
     baselineMatches = m
     patrolSeconds = Math.min(patrolSeconds, ps)
     baselineSeconds = Math.min(baselineSeconds, bs)
-    console.log(`  round ${round + 1}: patrol ${(corpus.bytes / 1048576 / ps).toFixed(0)} MB/s, baseline ${(corpus.bytes / 1048576 / bs).toFixed(0)} MB/s`)
+    console.log(
+      `  round ${round + 1}: patrol ${(corpus.bytes / 1048576 / ps).toFixed(0)} MB/s, baseline ${(corpus.bytes / 1048576 / bs).toFixed(0)} MB/s`,
+    )
   }
 
   const key = (path: string, line: number, secret: string): string => `${path}\0${line}\0${secret}`
   const foundKeys = new Set(found.map((f) => key(f.path, f.line, f.secret)))
   const missed = corpus.planted.filter((p) => !foundKeys.has(key(p.path, p.line, p.secret)))
   const baselineSet = new Set(baselineMatches)
-  const baselineFound = corpus.planted.filter((p) => [...baselineSet].some((m) => p.secret.includes(m) || m.includes(p.secret.slice(4, 40)))).length
+  const baselineFound = corpus.planted.filter((p) =>
+    [...baselineSet].some((m) => p.secret.includes(m) || m.includes(p.secret.slice(4, 40))),
+  ).length
   const extra = found.filter((f) => f.confidence === 'high' && !corpus.planted.some((p) => p.secret === f.secret))
 
   const patrolRate = corpus.bytes / 1024 / 1024 / patrolSeconds
   const baselineRate = corpus.bytes / 1024 / 1024 / baselineSeconds
   console.log(`best of ${ROUNDS} rounds:`)
-  console.log(`patrol (diff mode):   ${patrolRate.toFixed(0)} MB/s  (${patrolSeconds.toFixed(2)} s), planted found ${corpus.planted.length - missed.length}/${corpus.planted.length}, other high-confidence findings ${extra.length}`)
-  console.log(`baseline (one RegExp): ${baselineRate.toFixed(0)} MB/s  (${baselineSeconds.toFixed(2)} s), ${baselineMatches.length} matches, planted found ${baselineFound}/${corpus.planted.length}`)
+  console.log(
+    `patrol (diff mode):   ${patrolRate.toFixed(0)} MB/s  (${patrolSeconds.toFixed(2)} s), planted found ${corpus.planted.length - missed.length}/${corpus.planted.length}, other high-confidence findings ${extra.length}`,
+  )
+  console.log(
+    `baseline (one RegExp): ${baselineRate.toFixed(0)} MB/s  (${baselineSeconds.toFixed(2)} s), ${baselineMatches.length} matches, planted found ${baselineFound}/${corpus.planted.length}`,
+  )
   console.log(`ratio: ${(patrolRate / baselineRate).toFixed(1)}x the baseline`)
   const byEncoding = new Map<string, [number, number]>()
   for (const p of corpus.planted) {

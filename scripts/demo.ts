@@ -13,7 +13,7 @@
  * npm run demo -- --keep
  */
 import { redact } from '../src/scan/redact.js'
-import { generateGithubToken, startStage, type Stage } from './demo/stage.js'
+import { generateGithubToken, type Stage, startStage } from './demo/stage.js'
 
 interface Summary {
   id: number
@@ -31,12 +31,20 @@ interface Detail extends Summary {
 const keep = process.argv.includes('--keep')
 const out = (line = '') => process.stdout.write(`${line}\n`)
 const heading = (text: string) => out(`\n== ${text}`)
-const indent = (text: string, by = '     ') => text.replace(/\r\n/g, '\n').trimEnd().split('\n').map((l) => by + l).join('\n')
+const indent = (text: string, by = '     ') =>
+  text
+    .replace(/\r\n/g, '\n')
+    .trimEnd()
+    .split('\n')
+    .map((l) => by + l)
+    .join('\n')
 
 async function run(stage: Stage) {
   const { service } = stage
   out(`patrol is up at ${service.url} (data in ${stage.dataDir})`)
-  out(`stand-ins: GitHub ${stage.github.url}, GitHub /credentials/revoke ${stage.githubCredentials.apiUrl}, Azure DevOps ${stage.azureAdmin.orgUrl}, SMTP 127.0.0.1:${stage.smtp.port}`)
+  out(
+    `stand-ins: GitHub ${stage.github.url}, GitHub /credentials/revoke ${stage.githubCredentials.apiUrl}, Azure DevOps ${stage.azureAdmin.orgUrl}, SMTP 127.0.0.1:${stage.smtp.port}`,
+  )
 
   const githubPat = generateGithubToken('ghp')
   const azurePat = stage.azurePat({ email: 'pat.owner@contoso.example', displayName: 'Pat Owner' })
@@ -65,16 +73,22 @@ async function run(stage: Stage) {
 
   heading('3. Revocation calls the stand-ins received')
   for (const call of stage.githubCredentials.calls)
-    out(`   GitHub        POST /credentials/revoke {"credentials":[${call.credentials.map((c) => `"${redact(c)}"`).join(',')}]} → ${call.status}`)
+    out(
+      `   GitHub        POST /credentials/revoke {"credentials":[${call.credentials.map((c) => `"${redact(c)}"`).join(',')}]} → ${call.status}`,
+    )
   for (const ids of stage.azureAdmin.revocationCalls)
-    out(`   Azure DevOps  POST /_apis/tokenadmin/revocations [${ids.map((id) => `{"authorizationId":"${id}"}`).join(',')}] → 204`)
+    out(
+      `   Azure DevOps  POST /_apis/tokenadmin/revocations [${ids.map((id) => `{"authorizationId":"${id}"}`).join(',')}] → 204`,
+    )
   const checks = stage.azureAdmin.requests.filter((r) => r.route === 'connectionData').length
   out(`   Azure DevOps  GET /_apis/connectionData × ${checks} (find the owner, then confirm the PAT stopped working)`)
 
   heading(`4. Emails (${stage.smtp.messages.length}, through the SMTP stand-in)`)
-  for (const mail of stage.smtp.messages) out(`   To: ${mail.envelope.to.join(', ').padEnd(28)} Subject: ${mail.parsed.subject ?? ''}`)
+  for (const mail of stage.smtp.messages)
+    out(`   To: ${mail.envelope.to.join(', ').padEnd(28)} Subject: ${mail.parsed.subject ?? ''}`)
   // One message in full: the one to the owner patrol found through the issuer.
-  const toOwner = stage.smtp.messages.find((m) => m.envelope.to.includes('pat.owner@contoso.example')) ?? stage.smtp.messages[0]
+  const toOwner =
+    stage.smtp.messages.find((m) => m.envelope.to.includes('pat.owner@contoso.example')) ?? stage.smtp.messages[0]
   if (toOwner) {
     out(`\n   The email to ${toOwner.envelope.to.join(', ')}:`)
     out(`     Subject: ${toOwner.parsed.subject ?? ''}\n`)

@@ -6,7 +6,7 @@
  * // $ patrol scan --format json src/
  * await main(['scan', '--format', 'json', 'src/'])
  */
-import { USAGE, runScan } from './cli/scan-command.js'
+import { runScan, USAGE } from './cli/scan-command.js'
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv

@@ -72,7 +72,10 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 )
 
-const emailList = list.refine((xs) => xs.every((x) => /^[^\s@]+@[^\s@]+$/.test(x)), 'expects comma-separated email addresses')
+const emailList = list.refine(
+  (xs) => xs.every((x) => /^[^\s@]+@[^\s@]+$/.test(x)),
+  'expects comma-separated email addresses',
+)
 
 /** Every non-secret variable, its default and its rule. README's configuration table mirrors this. */
 const settingsSchema = z.object({
@@ -85,11 +88,15 @@ const settingsSchema = z.object({
     .refine((n) => n <= 65535, 'expects a port number (0-65535)')
     .default(8787),
   HOST: z.string().min(1).default('127.0.0.1'),
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'expects one of debug, info, warn, error' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'], { error: 'expects one of debug, info, warn, error' })
+    .default('info'),
   PATROL_PUBLIC_URL: url('the URL where admins reach patrol').optional(),
 
   GITHUB_WEBHOOK_SECRETS_PREVIOUS: list.default([]),
-  GITHUB_API_URL: url('the GitHub REST API base, e.g. https://api.github.com or https://HOST/api/v3').default('https://api.github.com'),
+  GITHUB_API_URL: url('the GitHub REST API base, e.g. https://api.github.com or https://HOST/api/v3').default(
+    'https://api.github.com',
+  ),
   GITHUB_TOKEN: z.string().min(1).optional(),
   GITHUB_APP_ID: z.string().regex(/^\d+$/, 'expects the numeric GitHub App id').optional(),
   GITHUB_APP_PRIVATE_KEY: z
@@ -106,7 +113,9 @@ const settingsSchema = z.object({
   AZURE_DEVOPS_TOKEN: z.string().min(1).optional(),
   AZURE_DEVOPS_ADMIN_TOKEN: z.string().min(1).optional(),
   AZURE_DEVOPS_VSSPS_URL: url('the Token Admin host, e.g. https://vssps.dev.azure.com/contoso').optional(),
-  AZURE_DEVOPS_REVOKE_POLICY: z.enum(['candidates', 'none'], { error: 'expects `candidates` or `none`' }).default('candidates'),
+  AZURE_DEVOPS_REVOKE_POLICY: z
+    .enum(['candidates', 'none'], { error: 'expects `candidates` or `none`' })
+    .default('candidates'),
 
   PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
   PATROL_MAX_PUSH_BYTES: positiveInt('a byte count').default(100 * 1024 * 1024),
@@ -118,9 +127,15 @@ const settingsSchema = z.object({
   MAIL_FROM: z.string().min(3).default('patrol <patrol@localhost>'),
   PATROL_SECURITY_EMAILS: emailList.default([]),
 
-  PATROL_REMOTE_TIMEOUT_MS: positiveInt('milliseconds before a call to GitHub or Azure DevOps is abandoned').default(15_000),
-  PATROL_GITHUB_BATCH_DELAY_MS: positiveInt('milliseconds to gather GitHub tokens into one revocation call').default(5_000),
-  PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: positiveInt('the number of /credentials/revoke calls allowed an hour').default(60),
+  PATROL_REMOTE_TIMEOUT_MS: positiveInt('milliseconds before a call to GitHub or Azure DevOps is abandoned').default(
+    15_000,
+  ),
+  PATROL_GITHUB_BATCH_DELAY_MS: positiveInt('milliseconds to gather GitHub tokens into one revocation call').default(
+    5_000,
+  ),
+  PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: positiveInt('the number of /credentials/revoke calls allowed an hour').default(
+    60,
+  ),
   PATROL_JOB_CONCURRENCY: positiveInt('the number of jobs run at once').default(4),
   PATROL_JOB_POLL_MS: positiveInt('milliseconds between queue polls').default(1000),
   PATROL_SHUTDOWN_GRACE_MS: positiveInt('milliseconds to let running jobs finish on shutdown').default(10_000),
@@ -143,7 +158,10 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
       previousWebhookSecrets: e.GITHUB_WEBHOOK_SECRETS_PREVIOUS,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
       token: e.GITHUB_TOKEN,
-      app: e.GITHUB_APP_ID && e.GITHUB_APP_PRIVATE_KEY ? { appId: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY } : undefined,
+      app:
+        e.GITHUB_APP_ID && e.GITHUB_APP_PRIVATE_KEY
+          ? { appId: e.GITHUB_APP_ID, privateKey: e.GITHUB_APP_PRIVATE_KEY }
+          : undefined,
     },
     azureDevOps: {
       webhookUser: e.AZURE_DEVOPS_WEBHOOK_USER,
@@ -158,8 +176,16 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, securityEmails: e.PATROL_SECURITY_EMAILS },
     remoteTimeoutMs: e.PATROL_REMOTE_TIMEOUT_MS,
-    githubRevocation: { batchDelayMs: e.PATROL_GITHUB_BATCH_DELAY_MS, callsPerHour: e.PATROL_GITHUB_REVOKE_CALLS_PER_HOUR },
-    jobs: { concurrency: e.PATROL_JOB_CONCURRENCY, pollMs: e.PATROL_JOB_POLL_MS, shutdownGraceMs: e.PATROL_SHUTDOWN_GRACE_MS, staleMs: e.PATROL_JOB_STALE_MS },
+    githubRevocation: {
+      batchDelayMs: e.PATROL_GITHUB_BATCH_DELAY_MS,
+      callsPerHour: e.PATROL_GITHUB_REVOKE_CALLS_PER_HOUR,
+    },
+    jobs: {
+      concurrency: e.PATROL_JOB_CONCURRENCY,
+      pollMs: e.PATROL_JOB_POLL_MS,
+      shutdownGraceMs: e.PATROL_SHUTDOWN_GRACE_MS,
+      staleMs: e.PATROL_JOB_STALE_MS,
+    },
   }
 }
 
@@ -221,10 +247,13 @@ function parseAdminTokens(value: string, problems: string[]): AdminToken[] {
     .filter(Boolean)
     .map((entry, i) => {
       const at = entry.indexOf(':')
-      return at > 0 ? { name: entry.slice(0, at), token: entry.slice(at + 1) } : { name: `admin-${i + 1}`, token: entry }
+      return at > 0
+        ? { name: entry.slice(0, at), token: entry.slice(at + 1) }
+        : { name: `admin-${i + 1}`, token: entry }
     })
   // A short admin token can be guessed; the generated ones are 43 characters.
-  if (tokens.some((t) => t.token.length < 16)) problems.push('PATROL_ADMIN_TOKENS: expects each token to be at least 16 characters')
+  if (tokens.some((t) => t.token.length < 16))
+    problems.push('PATROL_ADMIN_TOKENS: expects each token to be at least 16 characters')
   return tokens
 }
 

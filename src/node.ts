@@ -8,25 +8,26 @@
  * const service = await startNode({ PORT: '0', PATROL_DATA_DIR: '/tmp/p' })
  * await fetch(`${service.url}/healthz`); await service.stop()
  */
-import { serve, type ServerType } from '@hono/node-server'
-import { hostname } from 'node:os'
-import { pathToFileURL } from 'node:url'
+
 import type { AddressInfo } from 'node:net'
-import { parseConfig, parseSettings, secretsFromEnv, ConfigError, type Config } from './config.js'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { type ServerType, serve } from '@hono/node-server'
+import { type Config, ConfigError, parseConfig, parseSettings, secretsFromEnv } from './config.js'
 import { openNodeDatabase } from './db/node.js'
+import type { DB } from './db/types.js'
 import { createApp } from './http/app.js'
 import type { AppDeps } from './http/deps.js'
-import { lockHolders, releaseAll } from './jobs/queue.js'
-import { createRunner } from './jobs/runner.js'
-import type { DB } from './db/types.js'
-import { createLogger, type Logger } from './log.js'
-import { ensureSecretsFile } from './secrets-file.js'
 import { groupCommitDeliveries } from './incidents/deliveries-group-commit.js'
 import { importKeys } from './incidents/sealing.js'
+import { lockHolders, releaseAll } from './jobs/queue.js'
+import { createRunner } from './jobs/runner.js'
+import { createLogger, type Logger } from './log.js'
 import type { Mailer } from './notify/mailer.js'
 import { OutboxMailer } from './notify/outbox.js'
 import { SmtpMailer } from './notify/smtp.js'
-import { join } from 'node:path'
+import { ensureSecretsFile } from './secrets-file.js'
 import { createJobHandlers, type ResponseTiming } from './service.js'
 
 export interface NodeService {
@@ -46,12 +47,24 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
   const log = o.log ?? createLogger({ level: settings.logLevel })
   const file = ensureSecretsFile(settings.dataDir, secretsFromEnv(env))
   const config = parseConfig(env, file.values)
-  if (file.created) log.info('secrets.created', { path: file.created, note: 'generated secrets for what the environment does not set; read them there' })
+  if (file.created)
+    log.info('secrets.created', {
+      path: file.created,
+      note: 'generated secrets for what the environment does not set; read them there',
+    })
 
   const database = openNodeDatabase(config.databasePath)
   const keys = await importKeys(config.secrets)
   const worker = `${hostname()}:${process.pid}`
-  const handlers = createJobHandlers({ config, db: database.db, keys, log, now: Date.now, mailer: nodeMailer(config), timing: o.timing })
+  const handlers = createJobHandlers({
+    config,
+    db: database.db,
+    keys,
+    log,
+    now: Date.now,
+    mailer: nodeMailer(config),
+    timing: o.timing,
+  })
   await releaseJobsOfDeadProcesses(database.db, worker, log)
   const runner = createRunner({
     db: database.db,
@@ -126,7 +139,9 @@ function isAlive(pid: number): boolean {
 
 /** SMTP when configured; otherwise `.eml` files in the data folder, so that no message is silently dropped. */
 function nodeMailer(config: Config): Mailer {
-  return config.mail.smtpUrl ? new SmtpMailer({ url: config.mail.smtpUrl }) : new OutboxMailer({ dir: join(config.dataDir, 'outbox') })
+  return config.mail.smtpUrl
+    ? new SmtpMailer({ url: config.mail.smtpUrl })
+    : new OutboxMailer({ dir: join(config.dataDir, 'outbox') })
 }
 
 async function main() {

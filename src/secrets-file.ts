@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError, SECRET_VARIABLES, type SecretValues } from './config.js'
+import { ConfigError, type SECRET_VARIABLES, type SecretValues } from './config.js'
 
 const generators: Record<keyof typeof SECRET_VARIABLES, () => string> = {
   PATROL_ADMIN_TOKENS: () => `admin:${randomBytes(32).toString('base64url')}`,
@@ -36,7 +36,9 @@ export function ensureSecretsFile(dataDir: string, fromEnv: SecretValues): Ensur
       throw new ConfigError([`${path}: expects the JSON written by patrol on first boot; fix or delete it`])
     }
   }
-  const missing = (Object.keys(generators) as (keyof typeof generators)[]).filter((name) => !fromEnv[name] && !stored[name])
+  const missing = (Object.keys(generators) as (keyof typeof generators)[]).filter(
+    (name) => !fromEnv[name] && !stored[name],
+  )
   if (missing.length === 0) return { values: stored }
   for (const name of missing) stored[name] = generators[name]()
   mkdirSync(dataDir, { recursive: true })

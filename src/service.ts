@@ -13,7 +13,7 @@ import { SCAN_PUSH_JOB } from './incidents/deliveries.js'
 import { githubBatchJob } from './incidents/github-batch.js'
 import { notifyJob } from './incidents/notify.js'
 import { RESPOND_JOB } from './incidents/record.js'
-import { CONFIRM_JOB, GITHUB_BATCH_JOB, NOTIFY_JOB, respondJob, type ResponseDeps } from './incidents/respond.js'
+import { CONFIRM_JOB, GITHUB_BATCH_JOB, NOTIFY_JOB, type ResponseDeps, respondJob } from './incidents/respond.js'
 import { scanPushJob } from './incidents/scan-push.js'
 import type { TokenKeys } from './incidents/sealing.js'
 import type { JobHandler } from './jobs/runner.js'
@@ -51,9 +51,20 @@ export const DEFAULT_CONFIRM_DELAYS_MS = [2, 10, 30, 65].map((m) => m * 60_000)
 export function pushSources(config: Config, fetchImpl?: typeof fetch): Partial<Record<Provider, PushSource>> {
   const sources: Partial<Record<Provider, PushSource>> = {}
   if (config.github.token || config.github.app)
-    sources.github = new GithubSource({ apiUrl: config.github.apiUrl, token: config.github.token, app: config.github.app, fetch: fetchImpl, timeoutMs: config.remoteTimeoutMs })
+    sources.github = new GithubSource({
+      apiUrl: config.github.apiUrl,
+      token: config.github.token,
+      app: config.github.app,
+      fetch: fetchImpl,
+      timeoutMs: config.remoteTimeoutMs,
+    })
   if (config.azureDevOps.orgUrl && config.azureDevOps.token)
-    sources['azure-devops'] = new AzureDevOpsSource({ orgUrl: config.azureDevOps.orgUrl, token: config.azureDevOps.token, fetch: fetchImpl, timeoutMs: config.remoteTimeoutMs })
+    sources['azure-devops'] = new AzureDevOpsSource({
+      orgUrl: config.azureDevOps.orgUrl,
+      token: config.azureDevOps.token,
+      fetch: fetchImpl,
+      timeoutMs: config.remoteTimeoutMs,
+    })
   return sources
 }
 

@@ -13,15 +13,16 @@
  * const res = await worker.fetch(new Request('https://patrol.example/healthz'), env, ctx)
  * const fast = createWorker({ timing: { githubBatchDelayMs: 100 } })   // tests: shorter response timings
  */
-import { parseConfig, type Config } from './config.js'
-import { openD1Database, type D1Binding } from './db/d1.js'
-import type { DB } from './db/types.js'
+
 import type { ExecutionContext } from 'hono'
-import { createApp, type App } from './http/app.js'
+import { type Config, parseConfig } from './config.js'
+import { type D1Binding, openD1Database } from './db/d1.js'
+import type { DB } from './db/types.js'
+import { type App, createApp } from './http/app.js'
 import { importKeys, type TokenKeys } from './incidents/sealing.js'
 import { createRunner } from './jobs/runner.js'
 import { createLogger, type Logger } from './log.js'
-import { SendEmailMailer, type SendEmailBinding } from './notify/send-email.js'
+import { type SendEmailBinding, SendEmailMailer } from './notify/send-email.js'
 import { createJobHandlers, type ResponseTiming } from './service.js'
 
 /** The bindings wrangler.toml declares, plus vars and secrets (all strings) that `parseConfig` reads. */
@@ -97,10 +98,29 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
     return { config, keys, log, app }
   }
 
-  async function drainJobs(runtime: Omit<Runtime, 'app'>, env: WorkerEnv, db: DB = openD1Database(env.DB)): Promise<void> {
+  async function drainJobs(
+    runtime: Omit<Runtime, 'app'>,
+    env: WorkerEnv,
+    db: DB = openD1Database(env.DB),
+  ): Promise<void> {
     const { config, keys, log } = runtime
-    const handlers = createJobHandlers({ config, db, keys, log, now: Date.now, mailer: new SendEmailMailer(env.EMAIL), timing: options.timing })
-    const runner = createRunner({ db, worker: `worker:${crypto.randomUUID()}`, handlers, log, concurrency: config.jobs.concurrency, staleMs: config.jobs.staleMs })
+    const handlers = createJobHandlers({
+      config,
+      db,
+      keys,
+      log,
+      now: Date.now,
+      mailer: new SendEmailMailer(env.EMAIL),
+      timing: options.timing,
+    })
+    const runner = createRunner({
+      db,
+      worker: `worker:${crypto.randomUUID()}`,
+      handlers,
+      log,
+      concurrency: config.jobs.concurrency,
+      staleMs: config.jobs.staleMs,
+    })
     try {
       await runner.drain()
     } catch (error) {
@@ -143,7 +163,9 @@ function stringVariables(env: WorkerEnv): Record<string, string> {
 /** The problems go to the Worker's log (they name variables, never values); the caller learns only that it failed. */
 function misconfigured(error: unknown): Response {
   const detail = error instanceof Error ? error.message : String(error)
-  console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', event: 'service.misconfigured', error: detail }))
+  console.error(
+    JSON.stringify({ time: new Date().toISOString(), level: 'error', event: 'service.misconfigured', error: detail }),
+  )
   return Response.json({ error: 'patrol is not configured; see the Worker logs' }, { status: 500 })
 }
 

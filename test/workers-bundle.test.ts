@@ -15,9 +15,39 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const run = promisify(execFile)
 const WRANGLER = join(import.meta.dirname, '..', 'node_modules', '.bin', 'wrangler')
 /** Packages and patrol files that must never reach workerd. */
-const NODE_ONLY_PACKAGES = ['better-sqlite3', 'nodemailer', '@hono/node-server', 'smtp-server', 'mailparser', 'bindings']
-const NODE_ONLY_SOURCES = ['src/node.ts', 'src/db/node.ts', 'src/notify/smtp.ts', 'src/notify/outbox.ts', 'src/secrets-file.ts', 'src/cli.ts']
-const NODE_BUILTINS = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'net', 'tls', 'http', 'https', 'crypto', 'zlib', 'stream', 'url', 'worker_threads', 'dns']
+const NODE_ONLY_PACKAGES = [
+  'better-sqlite3',
+  'nodemailer',
+  '@hono/node-server',
+  'smtp-server',
+  'mailparser',
+  'bindings',
+]
+const NODE_ONLY_SOURCES = [
+  'src/node.ts',
+  'src/db/node.ts',
+  'src/notify/smtp.ts',
+  'src/notify/outbox.ts',
+  'src/secrets-file.ts',
+  'src/cli.ts',
+]
+const NODE_BUILTINS = [
+  'fs',
+  'fs/promises',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'tls',
+  'http',
+  'https',
+  'crypto',
+  'zlib',
+  'stream',
+  'url',
+  'worker_threads',
+  'dns',
+]
 
 /** Every module specifier the bundle still imports (static, dynamic or require): what workerd would have to provide. */
 function importedSpecifiers(code: string): string[] {
@@ -33,7 +63,11 @@ function importedSpecifiers(code: string): string[] {
 }
 
 function isNodeOnly(specifier: string): boolean {
-  return specifier.startsWith('node:') || NODE_BUILTINS.includes(specifier) || NODE_ONLY_PACKAGES.some((p) => specifier === p || specifier.startsWith(`${p}/`))
+  return (
+    specifier.startsWith('node:') ||
+    NODE_BUILTINS.includes(specifier) ||
+    NODE_ONLY_PACKAGES.some((p) => specifier === p || specifier.startsWith(`${p}/`))
+  )
 }
 
 let outdir: string
@@ -45,7 +79,13 @@ beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'patrol-worker-bundle-'))
   const result = await run(WRANGLER, ['deploy', '--dry-run', '--outdir', outdir], {
     cwd: join(import.meta.dirname, '..'),
-    env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      WRANGLER_SEND_METRICS: 'false',
+      CI: 'true',
+      NO_COLOR: '1',
+    },
     timeout: 60_000,
   })
   output = result.stdout + result.stderr
@@ -72,7 +112,10 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
     expect(specifiers.filter((s) => !s.startsWith('cloudflare:'))).toEqual([])
     // A `node:` name may appear only as an optional runtime probe that finds nothing in workerd without nodejs_compat,
     // e.g. hono/jsx's `global.process?.getBuiltinModule?.("node:async_hooks")`.
-    const mentions = [...code.matchAll(/(.{0,2})\(\s*["'](node:[a-z_/]+)["']/g)].map((m) => ({ name: m[2], optional: m[1] === '?.' }))
+    const mentions = [...code.matchAll(/(.{0,2})\(\s*["'](node:[a-z_/]+)["']/g)].map((m) => ({
+      name: m[2],
+      optional: m[1] === '?.',
+    }))
     expect(mentions.filter((m) => !m.optional)).toEqual([])
     expect(code.match(/["']node:[a-z_/]+["']/g)?.length ?? 0).toBe(mentions.length)
   })
@@ -84,8 +127,15 @@ describe('the Worker bundle (wrangler deploy --dry-run)', () => {
   })
 
   it('would notice a Node-only import (the check itself)', () => {
-    const sample = 'import fs from "node:fs";\nimport { x } from "better-sqlite3";\nconst n = require("nodemailer");\nimport("path");\nimport { connect } from "cloudflare:sockets";\nglobalThis.process?.getBuiltinModule?.("node:os")'
-    expect(importedSpecifiers(sample)).toEqual(['better-sqlite3', 'cloudflare:sockets', 'node:fs', 'nodemailer', 'path'])
+    const sample =
+      'import fs from "node:fs";\nimport { x } from "better-sqlite3";\nconst n = require("nodemailer");\nimport("path");\nimport { connect } from "cloudflare:sockets";\nglobalThis.process?.getBuiltinModule?.("node:os")'
+    expect(importedSpecifiers(sample)).toEqual([
+      'better-sqlite3',
+      'cloudflare:sockets',
+      'node:fs',
+      'nodemailer',
+      'path',
+    ])
     expect(importedSpecifiers(sample).filter(isNodeOnly)).toEqual(['better-sqlite3', 'node:fs', 'nodemailer', 'path'])
   })
 })

@@ -4,7 +4,7 @@
  * that database, and runs the cron handler on request (`--test-scheduled`). Secrets are passed as `--var`, as
  * `.dev.vars` would. The dev server is stopped by its process group.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,7 +16,13 @@ import { TEST_ADMIN_TOKEN, TEST_AZURE_PASSWORD, TEST_GITHUB_SECRET } from './sup
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..')
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler')
-const ENV = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' }
+const ENV = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  CI: 'true',
+  NO_COLOR: '1',
+}
 
 let persist: string
 let dev: ChildProcess | undefined
@@ -47,7 +53,11 @@ async function ready(ms: number): Promise<Response> {
 
 beforeAll(async () => {
   persist = mkdtempSync(join(tmpdir(), 'patrol-wrangler-'))
-  const migrated = await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], { cwd: ROOT, env: ENV, timeout: 60_000 })
+  const migrated = await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
+    cwd: ROOT,
+    env: ENV,
+    timeout: 60_000,
+  })
   migrateOutput = migrated.stdout + migrated.stderr
 
   const [port, inspector] = [await freePort(), await freePort()]
@@ -59,7 +69,20 @@ beforeAll(async () => {
     PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
     PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
   }
-  const args = ['dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector), '--persist-to', persist, '--test-scheduled', '--show-interactive-dev-session=false']
+  const args = [
+    'dev',
+    '--local',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspector),
+    '--persist-to',
+    persist,
+    '--test-scheduled',
+    '--show-interactive-dev-session=false',
+  ]
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`)
   // Its own process group, so that stopping it also stops the workerd it starts.
   dev = spawn(WRANGLER, args, { cwd: ROOT, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -96,7 +119,11 @@ describe('wrangler, locally', () => {
   })
 
   it('refuses an unsigned GitHub delivery, storing nothing', async () => {
-    const res = await fetch(`${url}/webhooks/github`, { method: 'POST', headers: { 'x-github-event': 'push', 'x-github-delivery': 'd-1' }, body: '{}' })
+    const res = await fetch(`${url}/webhooks/github`, {
+      method: 'POST',
+      headers: { 'x-github-event': 'push', 'x-github-delivery': 'd-1' },
+      body: '{}',
+    })
     expect(res.status).toBe(401)
     const health = (await (await fetch(`${url}/healthz`)).json()) as { queue: { depth: number } }
     expect(health.queue.depth).toBe(0)

@@ -7,7 +7,7 @@
  * patrol.rss()   // { rssMb, peakMb }
  * await patrol.stop()
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -21,10 +21,14 @@ export interface PatrolChild {
 export function startPatrolChild(env: Record<string, string>): Promise<PatrolChild> {
   // BENCH_NODE_ARGS go to the child's node only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile patrol).
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(import.meta.dirname, 'patrol-child.ts')], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', join(import.meta.dirname, 'patrol-child.ts')],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
   return new Promise((resolve, reject) => {
     let buffer = ''

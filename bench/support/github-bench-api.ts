@@ -59,7 +59,11 @@ export async function startGithubBenchApi(o: { fileBytes?: number } = {}): Promi
       const head = m[4]!
       const commit = {
         sha: head,
-        commit: { author: { name: 'Dev One', email: 'dev@acme.example', date: '2026-11-27T12:00:00Z' }, committer: { name: 'Dev One', email: 'dev@acme.example', date: '2026-11-27T12:00:00Z' }, message: 'add handler' },
+        commit: {
+          author: { name: 'Dev One', email: 'dev@acme.example', date: '2026-11-27T12:00:00Z' },
+          committer: { name: 'Dev One', email: 'dev@acme.example', date: '2026-11-27T12:00:00Z' },
+          message: 'add handler',
+        },
         author: { login: 'dev-one', id: 1, type: 'User' },
         parents: [{ sha: BASE_SHA }],
       }
@@ -71,9 +75,21 @@ export async function startGithubBenchApi(o: { fileBytes?: number } = {}): Promi
         base_commit: { sha: BASE_SHA },
         merge_base_commit: { sha: BASE_SHA },
         commits: [commit],
-        files: [{ sha: head, filename: `src/handler-${head.slice(0, 8)}.ts`, status: 'added', additions: 1, deletions: 0, changes: 1, patch: patchFor(token, o.fileBytes ?? 100 * 1024) }],
+        files: [
+          {
+            sha: head,
+            filename: `src/handler-${head.slice(0, 8)}.ts`,
+            status: 'added',
+            additions: 1,
+            deletions: 0,
+            changes: 1,
+            patch: patchFor(token, o.fileBytes ?? 100 * 1024),
+          },
+        ],
       })
-      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-remaining': '4999' }).end(body)
+      res
+        .writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-ratelimit-remaining': '4999' })
+        .end(body)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

@@ -8,8 +8,9 @@
  * @example
  * spawn(process.execPath, ['--import', 'tsx', 'bench/support/patrol-child.ts'], { env: { …, PATROL_GITHUB_BATCH_DELAY_MS: '100' } })
  */
-import { serve } from '@hono/node-server'
+
 import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
 import { parseConfig } from '../../src/config.js'
 import { openNodeDatabase } from '../../src/db/node.js'
 import { createApp } from '../../src/http/app.js'
@@ -26,12 +27,22 @@ async function main() {
     const log = createLogger({ level: config.logLevel })
     // The same deps as startNode's (group-committed delivery storage), without a job runner.
     const storeDelivery = groupCommitDeliveries(database.drizzle, keys)
-    const app = createApp(() => ({ config, db: database.db, keys, log, now: Date.now, storeDelivery, jobsEnqueued: () => {} }))
+    const app = createApp(() => ({
+      config,
+      db: database.db,
+      keys,
+      log,
+      now: Date.now,
+      storeDelivery,
+      jobsEnqueued: () => {},
+    }))
     app.get('/bench/trivial', (c) => c.text('ok'))
     // The same request shape as a webhook (8 KB body read), doing nothing with it: the transport's share.
     app.post('/bench/trivial', async (c) => c.text(String((await c.req.text()).length)))
     const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => {
-      console.log(JSON.stringify({ event: 'bench.ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }))
+      console.log(
+        JSON.stringify({ event: 'bench.ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+      )
     })
     process.once('SIGTERM', () => server.close(() => process.exit(0)))
     return

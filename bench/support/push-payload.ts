@@ -58,6 +58,7 @@ export function pushPayload(o: { repo: string; head: string; targetBytes?: numbe
     sender: { login: 'dev-one', id: 1, type: 'User' },
   }
   // GitHub lists every commit of the push; older ones first. Pad with earlier commits up to the target size.
-  for (let i = 1; JSON.stringify(payload).length < (o.targetBytes ?? 0); i++) payload.commits.unshift(commit(createHash('sha1').update(`${o.head}-${i}`).digest('hex'), i))
+  for (let i = 1; JSON.stringify(payload).length < (o.targetBytes ?? 0); i++)
+    payload.commits.unshift(commit(createHash('sha1').update(`${o.head}-${i}`).digest('hex'), i))
   return payload
 }

@@ -19,23 +19,40 @@ const stage = await startStage()
 try {
   const dev = { name: 'Dev One', email: 'dev@acme.example' }
   const ops = { name: 'Ops Two', email: 'ops@acme.example' }
-  await stage.api('/api/suppressions', { method: 'POST', body: JSON.stringify({ repository: 'acme/app', pathGlob: 'test/fixtures/**', reason: 'generated test fixtures' }) })
+  await stage.api('/api/suppressions', {
+    method: 'POST',
+    body: JSON.stringify({ repository: 'acme/app', pathGlob: 'test/fixtures/**', reason: 'generated test fixtures' }),
+  })
 
   const pat = stage.azurePat({ email: 'pat.owner@contoso.example', displayName: 'Pat Owner' })
-  await stage.pushGithub('acme/payments', { 'deploy/.env': `GITHUB_TOKEN=${generateGithubToken('ghp')}\nAZURE_DEVOPS_PAT=${pat}\n` }, dev)
+  await stage.pushGithub(
+    'acme/payments',
+    { 'deploy/.env': `GITHUB_TOKEN=${generateGithubToken('ghp')}\nAZURE_DEVOPS_PAT=${pat}\n` },
+    dev,
+  )
   await stage.pushGithub('acme/web', { 'scripts/release.sh': `export GH_TOKEN=${generateGithubToken('ghs')}\n` }, ops)
   await stage.pushGithub('acme/infra', { 'terraform/providers.tf': `token = "${generateFineGrainedPat()}"\n` }, ops)
   await stage.pushGithub('acme/app', { 'test/fixtures/token.txt': `${generateGithubToken('ghp')}\n` }, dev)
   const builder = stage.azurePat({ email: 'build.admin@contoso.example', displayName: 'Build Admin' })
-  await stage.pushAzure({ 'pipelines/build.yml': `steps:\n  - script: git clone https://${builder}@dev.azure.com/fabrikam/p/_git/r\n` }, ops)
-  await stage.pushGithub('acme/docs', { 'examples/api.md': `curl -H "Authorization: token ${generateGithubToken('ghp')}"\n` }, dev)
+  await stage.pushAzure(
+    { 'pipelines/build.yml': `steps:\n  - script: git clone https://${builder}@dev.azure.com/fabrikam/p/_git/r\n` },
+    ops,
+  )
+  await stage.pushGithub(
+    'acme/docs',
+    { 'examples/api.md': `curl -H "Authorization: token ${generateGithubToken('ghp')}"\n` },
+    dev,
+  )
   await stage.settle(7)
 
   const { items } = await stage.api<{ items: { id: number; repositories: string[] }[] }>('/api/incidents')
   const act = (repo: string, action: string, note: string) => {
     const incident = items.find((i) => i.repositories.includes(repo))
     if (!incident) throw new Error(`no incident in ${repo}`)
-    return stage.api(`/api/incidents/${incident.id}/actions`, { method: 'POST', body: JSON.stringify({ action, note }) })
+    return stage.api(`/api/incidents/${incident.id}/actions`, {
+      method: 'POST',
+      body: JSON.stringify({ action, note }),
+    })
   }
   await act('acme/infra', 'resolve', 'token rotated, history rewritten')
   await act('acme/docs', 'false_positive', 'documentation example, never a live token')

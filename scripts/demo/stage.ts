@@ -18,13 +18,13 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLogger, type Logger } from '../../src/log.js'
-import { startNode, type NodeService } from '../../src/node.js'
-import { startAzureDevOpsAdminApi, type AzureDevOpsAdminApi } from '../../test/support/azure-devops-admin-api.js'
-import { startAzureDevOpsApi, type AzureDevOpsApiStandIn } from '../../test/support/azure-devops-api.js'
-import { startGithubApi, type GithubApiStandIn } from '../../test/support/github-api.js'
-import { startGithubCredentialsApi, type GithubCredentialsApi } from '../../test/support/github-credentials-api.js'
+import { type NodeService, startNode } from '../../src/node.js'
+import { type AzureDevOpsAdminApi, startAzureDevOpsAdminApi } from '../../test/support/azure-devops-admin-api.js'
+import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../../test/support/azure-devops-api.js'
+import { type GithubApiStandIn, startGithubApi } from '../../test/support/github-api.js'
+import { type GithubCredentialsApi, startGithubCredentialsApi } from '../../test/support/github-credentials-api.js'
 import { startPathRouter } from '../../test/support/path-router.js'
-import { startSmtpServer, type SmtpStandIn } from '../../test/support/smtp.js'
+import { type SmtpStandIn, startSmtpServer } from '../../test/support/smtp.js'
 import { generateAdoPat, generateGithubToken } from '../../test/support/tokens.js'
 
 const READER_TOKEN = 'demo-github-reader-token'
@@ -34,7 +34,16 @@ const WEBHOOK_SECRET = randomBytes(16).toString('hex')
 const AZURE_HOOK_PASSWORD = randomBytes(16).toString('hex')
 
 /** Response states where patrol is done with an incident. */
-export const RESPONSE_OVER = ['revoked', 'revocation_requested', 'inactive', 'not_revocable', 'revoke_unconfirmed', 'revoke_failed', 'notify_only', 'suppressed']
+export const RESPONSE_OVER = [
+  'revoked',
+  'revocation_requested',
+  'inactive',
+  'not_revocable',
+  'revoke_unconfirmed',
+  'revoke_failed',
+  'notify_only',
+  'suppressed',
+]
 
 export interface Stage {
   service: NodeService
@@ -124,7 +133,10 @@ export async function startStage(o: { log?: Logger } = {}): Promise<Stage> {
         PATROL_SHUTDOWN_GRACE_MS: '2000',
         LOG_LEVEL: 'warn',
       },
-      { log: o.log ?? createLogger({ level: 'warn', write: (line) => process.stderr.write(`${line}\n`) }), timing: { githubBatchDelayMs: 100, confirmDelaysMs: [100, 200] } },
+      {
+        log: o.log ?? createLogger({ level: 'warn', write: (line) => process.stderr.write(`${line}\n`) }),
+        timing: { githubBatchDelayMs: 100, confirmDelaysMs: [100, 200] },
+      },
     )
     closers.push(() => service.stop())
 
@@ -161,10 +173,15 @@ export async function startStage(o: { log?: Logger } = {}): Promise<Stage> {
         const repo = azureRepos.repo('proj-1', 'repo-1')
         const base = repo.commit({ files: { 'app.yml': 'name: app\n' } })
         const head = repo.commit({ parents: [base], message: 'pipeline settings', author, files })
-        const pushId = azureRepos.addPush('proj-1', 'repo-1', { refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: head }] })
+        const pushId = azureRepos.addPush('proj-1', 'repo-1', {
+          refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: head }],
+        })
         const res = await fetch(`${service.url}/webhooks/azure-devops`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`patrol:${AZURE_HOOK_PASSWORD}`).toString('base64')}` },
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Basic ${Buffer.from(`patrol:${AZURE_HOOK_PASSWORD}`).toString('base64')}`,
+          },
           body: JSON.stringify(azureRepos.hookPayload(pushId)),
         })
         return res.status
@@ -187,8 +204,14 @@ export async function startStage(o: { log?: Logger } = {}): Promise<Stage> {
         for (;;) {
           const { items } = await stage.api<{ items: { id: number; status: string }[] }>('/api/incidents?limit=200')
           const health = (await (await fetch(`${service.url}/healthz`)).json()) as { queue: { depth: number } }
-          if (items.length >= count && items.every((i) => RESPONSE_OVER.includes(i.status)) && health.queue.depth === 0) {
-            const details = await Promise.all(items.map((i) => stage.api<{ notifications: { status: string }[] }>(`/api/incidents/${i.id}`)))
+          if (
+            items.length >= count &&
+            items.every((i) => RESPONSE_OVER.includes(i.status)) &&
+            health.queue.depth === 0
+          ) {
+            const details = await Promise.all(
+              items.map((i) => stage.api<{ notifications: { status: string }[] }>(`/api/incidents/${i.id}`)),
+            )
             const emails = details.flatMap((d) => d.notifications)
             if (emails.every((n) => n.status === 'sent') && smtp.messages.length >= emails.length) return
           }

@@ -7,11 +7,11 @@
  * for await (const file of walk(['src'], onError)) await scanFile(file, sink)
  */
 import { spawn } from 'node:child_process'
-import { createReadStream, read } from 'node:fs'
+import { createReadStream, type Dirent, read } from 'node:fs'
 import { lstat, open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
-import { DiffScanner, scanText, type LocatedFinding, type ScanOptions } from '../scan/index.js'
+import type { Readable } from 'node:stream'
+import { DiffScanner, type LocatedFinding, type ScanOptions, scanText } from '../scan/index.js'
 import { countLines, lineChunks } from './line-chunks.js'
 
 /** Folders never descended into: repository internals and installed dependencies. */
@@ -41,7 +41,7 @@ export async function* walk(paths: string[], onError: (message: string) => void)
 }
 
 async function* walkFolder(folder: string, onError: (message: string) => void): AsyncGenerator<string> {
-  let entries
+  let entries: Dirent[]
   try {
     entries = await readdir(folder, { withFileTypes: true })
   } catch (e) {
@@ -87,7 +87,12 @@ export async function scanFile(path: string, diff: boolean, sink: Sink): Promise
 }
 
 /** Scans a stream of text or diff, reporting findings under `path` (diffs carry their own paths). */
-export async function scanStream(source: AsyncIterable<Uint8Array | string>, path: string, diff: boolean, sink: Sink): Promise<void> {
+export async function scanStream(
+  source: AsyncIterable<Uint8Array | string>,
+  path: string,
+  diff: boolean,
+  sink: Sink,
+): Promise<void> {
   const diffScanner = diff ? new DiffScanner(sink.options) : undefined
   let lineOffset = 0
   for await (const piece of lineChunks(source, (n) => sink.bytes(n))) {
@@ -104,12 +109,25 @@ export async function scanStream(source: AsyncIterable<Uint8Array | string>, pat
 
 /** Runs `git log -p` over `range` (default `--all`) and scans its output as it streams. */
 export async function scanGit(range: string[], sink: Sink): Promise<void> {
-  const args = ['-c', 'core.quotePath=false', 'log', '-p', '--no-color', '--no-ext-diff', '--no-textconv', ...(range.length > 0 ? range : ['--all'])]
+  const args = [
+    '-c',
+    'core.quotePath=false',
+    'log',
+    '-p',
+    '--no-color',
+    '--no-ext-diff',
+    '--no-textconv',
+    ...(range.length > 0 ? range : ['--all']),
+  ]
   const git = spawn('git', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   const stderr: Buffer[] = []
   git.stderr.on('data', (d: Buffer) => stderr.push(d))
   const exited = new Promise<number>((resolve, reject) => {
-    git.on('error', (e: NodeJS.ErrnoException) => reject(new InputError(e.code === 'ENOENT' ? 'git is not installed or not on PATH' : `cannot run git: ${e.message}`)))
+    git.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new InputError(e.code === 'ENOENT' ? 'git is not installed or not on PATH' : `cannot run git: ${e.message}`),
+      ),
+    )
     git.on('close', (code) => resolve(code ?? 1))
   })
   sink.file()
@@ -133,7 +151,9 @@ export async function* standardInput(): AsyncGenerator<Uint8Array> {
   for (;;) {
     let n: number
     try {
-      n = await new Promise<number>((resolve, reject) => read(0, buffer, 0, READ_SIZE, null, (e, bytes) => (e ? reject(e) : resolve(bytes))))
+      n = await new Promise<number>((resolve, reject) =>
+        read(0, buffer, 0, READ_SIZE, null, (e, bytes) => (e ? reject(e) : resolve(bytes))),
+      )
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
       yield* process.stdin as Readable

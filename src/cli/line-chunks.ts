@@ -22,7 +22,10 @@ export interface LinePiece {
   cut: boolean
 }
 
-export async function* lineChunks(source: AsyncIterable<Uint8Array | string>, onBytes?: (n: number) => void): AsyncGenerator<LinePiece> {
+export async function* lineChunks(
+  source: AsyncIterable<Uint8Array | string>,
+  onBytes?: (n: number) => void,
+): AsyncGenerator<LinePiece> {
   // Bytes are copied into one reused buffer and decoded once per piece: the only allocation per
   // piece is its string. Fewer, larger short-lived objects are what keep memory flat on 300 MB.
   const decoder = new TextDecoder('utf-8')

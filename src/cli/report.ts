@@ -7,7 +7,7 @@
  * process.stdout.write(renderJson(findings, stats, { showSecrets: false }))
  */
 import type { Log, ReportingDescriptor, Result } from 'sarif'
-import { TOKEN_KINDS, issuerOf, redact, type LocatedFinding, type TokenKind } from '../scan/index.js'
+import { issuerOf, type LocatedFinding, redact, TOKEN_KINDS, type TokenKind } from '../scan/index.js'
 
 export interface ScanStats {
   bytes: number

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { LocatedFinding, ScanOptions } from '../scan/index.js'
-import { InputError, scanFile, scanGit, scanStream, standardInput, walk, type Sink } from './inputs.js'
+import { InputError, type Sink, scanFile, scanGit, scanStream, standardInput, walk } from './inputs.js'
 import { startProgress } from './progress.js'
 import { renderJson, renderSarif, renderText } from './report.js'
 
@@ -50,21 +50,9 @@ function packageVersion(): string {
 }
 
 export async function runScan(argv: string[]): Promise<number> {
-  let parsed
+  let parsed: ReturnType<typeof parseScanArgs>
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        diff: { type: 'boolean', default: false },
-        git: { type: 'boolean', default: false },
-        format: { type: 'string', default: 'text' },
-        'include-low': { type: 'boolean', default: false },
-        'show-secrets': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    })
+    parsed = parseScanArgs(argv)
   } catch (e) {
     return usageError((e as Error).message)
   }
@@ -74,7 +62,8 @@ export async function runScan(argv: string[]): Promise<number> {
     return 0
   }
   const format = values.format as Format
-  if (!FORMATS.includes(format)) return usageError(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`)
+  if (!FORMATS.includes(format))
+    return usageError(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`)
   if (values.git && values.diff) return usageError('--git already reads a diff; do not combine it with --diff')
 
   const options: ScanOptions = { includeLow: values['include-low'] }
@@ -131,8 +120,28 @@ export async function runScan(argv: string[]): Promise<number> {
   const result = { bytes: stats.bytes, files: stats.files, seconds }
   const render = { showSecrets: values['show-secrets'] }
   const output =
-    format === 'json' ? renderJson(findings, result, render) : format === 'sarif' ? renderSarif(findings, packageVersion()) : renderText(findings, result, render)
+    format === 'json'
+      ? renderJson(findings, result, render)
+      : format === 'sarif'
+        ? renderSarif(findings, packageVersion())
+        : renderText(findings, result, render)
   await new Promise<void>((resolve) => process.stdout.write(output, () => resolve()))
   if (findings.some((f) => f.confidence === 'high')) return 1
   return errors.length > 0 ? 2 : 0
+}
+
+function parseScanArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      diff: { type: 'boolean', default: false },
+      git: { type: 'boolean', default: false },
+      format: { type: 'string', default: 'text' },
+      'include-low': { type: 'boolean', default: false },
+      'show-secrets': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
 }

@@ -10,6 +10,7 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import type * as schema from './schema.js'
 
+// biome-ignore lint/suspicious/noExplicitAny: the run-result type differs per driver (better-sqlite3, D1); code awaits either
 export type DB = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>
 
 type Statement = BatchItem<'sqlite'>

@@ -7,9 +7,10 @@
  * app.use('/api/*', requireAdmin)      // 401 JSON without a valid bearer token
  * c.get('admin')                       // 'alice'
  */
+
+import type { Context, MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { timingSafeEqual } from 'hono/utils/buffer'
-import type { Context, MiddlewareHandler } from 'hono'
 import type { AdminToken } from '../config.js'
 import type { AppEnv } from './deps.js'
 
@@ -20,7 +21,10 @@ export async function findAdmin(tokens: AdminToken[], presented: string): Promis
   return found
 }
 
-const unauthorized = (c: Context) => ({ error: 'authorization: expects `Bearer <admin token>`', requestId: c.get('requestId') })
+const unauthorized = (c: Context) => ({
+  error: 'authorization: expects `Bearer <admin token>`',
+  requestId: c.get('requestId'),
+})
 
 const bearer: MiddlewareHandler<AppEnv> = bearerAuth<AppEnv>({
   verifyToken: async (token, c) => {
@@ -35,6 +39,7 @@ const bearer: MiddlewareHandler<AppEnv> = bearerAuth<AppEnv>({
 
 /** 401 for every failure: bearerAuth answers a malformed header with 400, which would tell a prober more than needed. */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  if (!/^Bearer [^\s]+$/i.test(c.req.header('authorization') ?? '')) return c.json(unauthorized(c), 401, { 'WWW-Authenticate': 'Bearer realm="patrol"' })
+  if (!/^Bearer [^\s]+$/i.test(c.req.header('authorization') ?? ''))
+    return c.json(unauthorized(c), 401, { 'WWW-Authenticate': 'Bearer realm="patrol"' })
   return bearer(c, next)
 }

@@ -6,18 +6,19 @@
  * const app = createApp(() => deps)
  * const res = await app.request('/healthz')
  */
+
+import type { Context } from 'hono'
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
-import type { Context } from 'hono'
 import type { AppDeps, AppEnv } from './deps.js'
 import { jsonError } from './errors.js'
-import { health } from './routes/health.js'
-import { webhooks } from './routes/webhooks.js'
-import { api } from './routes/api.js'
-import { metrics } from './routes/metrics.js'
 import { createAdminPage } from './routes/admin-page.js'
+import { api } from './routes/api.js'
+import { health } from './routes/health.js'
+import { metrics } from './routes/metrics.js'
+import { webhooks } from './routes/webhooks.js'
 
 export const MAX_BODY_BYTES = 25 * 1024 * 1024
 

@@ -9,6 +9,11 @@ import type { Context } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import type { AppEnv } from './deps.js'
 
-export function jsonError(c: Context<AppEnv>, status: ContentfulStatusCode, error: string, extra: Record<string, unknown> = {}) {
+export function jsonError(
+  c: Context<AppEnv>,
+  status: ContentfulStatusCode,
+  error: string,
+  extra: Record<string, unknown> = {},
+) {
   return c.json({ error, ...extra, requestId: c.get('requestId') }, status)
 }

@@ -7,13 +7,13 @@
  * if ('error' in r) return c.json({ error: r.error }, r.status)
  */
 import { and, eq, isNull } from 'drizzle-orm'
-import { auditEvents, incidents, suppressions, type Suppression } from '../db/schema.js'
+import { auditEvents, incidents, type Suppression, suppressions } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import { enqueue } from '../jobs/queue.js'
 import { statusBefore } from './queries.js'
 import { RESPOND_JOB } from './record.js'
 import { fingerprint, type TokenKeys } from './sealing.js'
-import { adminAction, type AdminAction, type IncidentStatus } from './states.js'
+import { type AdminAction, adminAction, type IncidentStatus } from './states.js'
 import { transition } from './transitions.js'
 
 export interface ActionRequest {
@@ -30,7 +30,8 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, r.incidentId))
   if (!incident) return { status: 404, error: `incident ${r.incidentId} not found` }
   const from = incident.status as IncidentStatus
-  const previous = r.action === 'reopen' ? ((await statusBefore(db, r.incidentId)) as IncidentStatus | undefined) : undefined
+  const previous =
+    r.action === 'reopen' ? ((await statusBefore(db, r.incidentId)) as IncidentStatus | undefined) : undefined
   const decision = adminAction(r.action, from, previous)
   if ('error' in decision) return { status: 409, error: decision.error }
   if (r.action === 'retry_response' && !incident.sealedToken)
@@ -48,7 +49,15 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
   })
   if (!moved) return { status: 409, error: `incident changed while you acted; it is no longer ${from}` }
   if (r.action === 'retry_response')
-    await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId: r.incidentId }, key: `${RESPOND_JOB}:${r.incidentId}:retry:${r.now}` }, r.now)
+    await enqueue(
+      db,
+      {
+        kind: RESPOND_JOB,
+        payload: { incidentId: r.incidentId },
+        key: `${RESPOND_JOB}:${r.incidentId}:retry:${r.now}`,
+      },
+      r.now,
+    )
   return { from, to: decision.to }
 }
 
@@ -75,7 +84,14 @@ export async function createSuppression(db: DB, keys: TokenKeys, s: NewSuppressi
       createdAt: now,
     })
     .returning()
-  await audit(db, s.author, 'suppression.created', row!.id, { reason: s.reason, byToken: Boolean(s.token), repository: row!.repository, pathGlob: row!.pathGlob }, now)
+  await audit(
+    db,
+    s.author,
+    'suppression.created',
+    row!.id,
+    { reason: s.reason, byToken: Boolean(s.token), repository: row!.repository, pathGlob: row!.pathGlob },
+    now,
+  )
   return row!
 }
 
@@ -121,6 +137,15 @@ export async function listSuppressions(db: DB): Promise<Suppression[]> {
   return db.select().from(suppressions).where(isNull(suppressions.deletedAt)).orderBy(suppressions.id)
 }
 
-async function audit(db: DB, actor: string, action: string, subjectId: number, detail: Record<string, unknown>, at: number) {
-  await db.insert(auditEvents).values({ actor, action, subjectType: 'suppression', subjectId, detail: JSON.stringify(detail), at })
+async function audit(
+  db: DB,
+  actor: string,
+  action: string,
+  subjectId: number,
+  detail: Record<string, unknown>,
+  at: number,
+) {
+  await db
+    .insert(auditEvents)
+    .values({ actor, action, subjectType: 'suppression', subjectId, detail: JSON.stringify(detail), at })
 }

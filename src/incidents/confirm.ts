@@ -12,7 +12,7 @@ import { incidents } from '../db/schema.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
 import type { TokenKind } from '../scan/types.js'
-import { CONFIRM_JOB, recordAttempt, type ResponseDeps } from './respond.js'
+import { CONFIRM_JOB, type ResponseDeps, recordAttempt } from './respond.js'
 import { unseal } from './sealing.js'
 import { transition } from './transitions.js'
 
@@ -20,7 +20,7 @@ export function confirmJob(deps: ResponseDeps): JobHandler {
   return async (job, payload) => {
     const { incidentId, check } = payload as { incidentId: number; check: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
-    if (!incident || incident.status !== 'responding' || !incident.sealedToken || !deps.azureDevOps) return
+    if (incident?.status !== 'responding' || !incident.sealedToken || !deps.azureDevOps) return
     const token = await unseal(deps.keys, incident.sealedToken)
     let active: boolean | undefined
     try {
@@ -33,20 +33,45 @@ export function confirmJob(deps: ResponseDeps): JobHandler {
     }
     const now = deps.now()
     if (active === false) {
-      await recordAttempt(deps, incidentId, 'azure-devops', { outcome: 'revoked', detail: `confirmed: the token no longer authenticates (check ${check + 1})` })
-      await transition(deps.db, { incidentId, from: 'responding', to: 'revoked', actor: 'patrol', now, detail: { confirmedAfterChecks: check + 1 } })
+      await recordAttempt(deps, incidentId, 'azure-devops', {
+        outcome: 'revoked',
+        detail: `confirmed: the token no longer authenticates (check ${check + 1})`,
+      })
+      await transition(deps.db, {
+        incidentId,
+        from: 'responding',
+        to: 'revoked',
+        actor: 'patrol',
+        now,
+        detail: { confirmedAfterChecks: check + 1 },
+      })
       deps.log.info('respond.confirmed', { incident: incidentId, checks: check + 1 })
       return
     }
     const next = check + 1
     if (next < deps.confirmDelaysMs.length) {
       const runAt = (incident.revokedAt ?? now) + deps.confirmDelaysMs[next]!
-      await enqueue(deps.db, { kind: CONFIRM_JOB, payload: { incidentId, check: next }, key: `${CONFIRM_JOB}:${incidentId}:${next}`, runAt }, now)
+      await enqueue(
+        deps.db,
+        { kind: CONFIRM_JOB, payload: { incidentId, check: next }, key: `${CONFIRM_JOB}:${incidentId}:${next}`, runAt },
+        now,
+      )
       return
     }
-    const detail = active === undefined ? 'could not tell whether the token still works' : 'the token still authenticates'
-    await recordAttempt(deps, incidentId, 'azure-devops', { outcome: 'failed', detail: `unconfirmed after ${next} checks: ${detail}` })
-    await transition(deps.db, { incidentId, from: 'responding', to: 'revoke_unconfirmed', actor: 'patrol', now, detail: { checks: next, reason: detail } })
+    const detail =
+      active === undefined ? 'could not tell whether the token still works' : 'the token still authenticates'
+    await recordAttempt(deps, incidentId, 'azure-devops', {
+      outcome: 'failed',
+      detail: `unconfirmed after ${next} checks: ${detail}`,
+    })
+    await transition(deps.db, {
+      incidentId,
+      from: 'responding',
+      to: 'revoke_unconfirmed',
+      actor: 'patrol',
+      now,
+      detail: { checks: next, reason: detail },
+    })
     deps.log.warn('respond.unconfirmed', { incident: incidentId, checks: next })
   }
 }

@@ -10,9 +10,9 @@
  */
 import { sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import { deliveries, jobs, pushes } from '../db/schema.js'
 import type * as schema from '../db/schema.js'
-import { deliveryRows, type DeliveryStore, type IncomingDelivery } from './deliveries.js'
+import { deliveries, jobs, pushes } from '../db/schema.js'
+import { type DeliveryStore, deliveryRows, type IncomingDelivery } from './deliveries.js'
 import { seal, type TokenKeys } from './sealing.js'
 
 type Rows = ReturnType<typeof deliveryRows>
@@ -27,13 +27,27 @@ const p = (name: string) => sql.placeholder(name)
 export function groupCommitDeliveries(db: BetterSQLite3Database<typeof schema>, keys: TokenKeys): DeliveryStore {
   const insertDelivery = db
     .insert(deliveries)
-    .values({ provider: p('provider'), deliveryId: p('deliveryId'), event: p('event'), receivedAt: p('receivedAt'), status: p('status'), bodyBytes: p('bodyBytes') })
+    .values({
+      provider: p('provider'),
+      deliveryId: p('deliveryId'),
+      event: p('event'),
+      receivedAt: p('receivedAt'),
+      status: p('status'),
+      bodyBytes: p('bodyBytes'),
+    })
     .onConflictDoNothing()
     .returning({ id: deliveries.id })
     .prepare()
   const insertPush = db
     .insert(pushes)
-    .values({ deliveryId: p('deliveryId'), provider: p('provider'), repository: p('repository'), ref: p('ref'), event: p('event'), receivedAt: p('receivedAt') })
+    .values({
+      deliveryId: p('deliveryId'),
+      provider: p('provider'),
+      repository: p('repository'),
+      ref: p('ref'),
+      event: p('event'),
+      receivedAt: p('receivedAt'),
+    })
     .prepare()
   const insertJob = db
     .insert(jobs)
@@ -65,7 +79,7 @@ export function groupCommitDeliveries(db: BetterSQLite3Database<typeof schema>, 
     queue = []
     try {
       const results = db.transaction(() => batch.map((item) => writeOne(item.rows)))
-      batch.forEach((item, i) => item.resolve(results[i]!))
+      for (const [i, item] of batch.entries()) item.resolve(results[i]!)
     } catch (error) {
       if (batch.length === 1) return batch[0]!.reject(error)
       // One bad delivery must not fail its neighbours: write each alone, so only it is refused.

@@ -13,7 +13,7 @@ import { deliveries, jobs, pushes } from '../db/schema.js'
 import { atomically, type DB } from '../db/types.js'
 import { DEFAULT_MAX_ATTEMPTS } from '../jobs/queue.js'
 import type { Provider, PushEvent } from '../providers/types.js'
-import { seal, unseal, type TokenKeys } from './sealing.js'
+import { seal, type TokenKeys, unseal } from './sealing.js'
 
 export const SCAN_PUSH_JOB = 'scan-push'
 
@@ -37,8 +37,21 @@ export type DeliveryStore = (d: IncomingDelivery, now: number) => Promise<'store
 export function deliveryRows(d: IncomingDelivery, sealedEvent: string, now: number) {
   const payload: ScanPushPayload = { provider: d.provider, deliveryId: d.deliveryId }
   return {
-    delivery: { provider: d.provider, deliveryId: d.deliveryId, event: d.event, receivedAt: now, status: 'queued', bodyBytes: d.bodyBytes },
-    push: { provider: d.provider, repository: d.push.repository.fullName, ref: d.push.refUpdates[0]?.ref ?? '', event: sealedEvent, receivedAt: now },
+    delivery: {
+      provider: d.provider,
+      deliveryId: d.deliveryId,
+      event: d.event,
+      receivedAt: now,
+      status: 'queued',
+      bodyBytes: d.bodyBytes,
+    },
+    push: {
+      provider: d.provider,
+      repository: d.push.repository.fullName,
+      ref: d.push.refUpdates[0]?.ref ?? '',
+      event: sealedEvent,
+      receivedAt: now,
+    },
     job: {
       kind: SCAN_PUSH_JOB,
       payload: JSON.stringify(payload),
@@ -53,7 +66,12 @@ export function deliveryRows(d: IncomingDelivery, sealedEvent: string, now: numb
 }
 
 /** One delivery, one all-or-nothing batch: works on D1 and better-sqlite3 alike. */
-export async function storeDelivery(db: DB, keys: TokenKeys, d: IncomingDelivery, now: number): Promise<'stored' | 'duplicate'> {
+export async function storeDelivery(
+  db: DB,
+  keys: TokenKeys,
+  d: IncomingDelivery,
+  now: number,
+): Promise<'stored' | 'duplicate'> {
   const rows = deliveryRows(d, await seal(keys, JSON.stringify(d.push)), now)
   const deliveryRow = sql`(select ${deliveries.id} from ${deliveries} where ${deliveries.provider} = ${d.provider} and ${deliveries.deliveryId} = ${d.deliveryId})`
   try {

@@ -10,13 +10,13 @@
  * @example
  * handlers[GITHUB_BATCH_JOB] = githubBatchJob(deps)
  */
-import { and, asc, eq, gt, inArray, isNull, isNotNull, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm'
 import { incidents, revocations } from '../db/schema.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
 import { GITHUB_REVOKE_BATCH_MAX } from '../providers/github/issuer.js'
 import { RemoteError } from '../providers/remote-error.js'
-import { finish, GITHUB_BATCH_JOB, recordAttempt, type ResponseDeps } from './respond.js'
+import { finish, GITHUB_BATCH_JOB, type ResponseDeps, recordAttempt } from './respond.js'
 import { unseal } from './sealing.js'
 
 const HOUR = 3_600_000
@@ -35,7 +35,10 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
     const distinct = [...new Map(calls.map((c) => [c.batch, c.at])).values()]
     if (distinct.length >= deps.githubCallsPerHour) {
       const rescheduleAt = distinct[0]! + HOUR + 1000
-      deps.log.warn('revoke.github_budget_spent', { calls: distinct.length, until: new Date(rescheduleAt).toISOString() })
+      deps.log.warn('revoke.github_budget_spent', {
+        calls: distinct.length,
+        until: new Date(rescheduleAt).toISOString(),
+      })
       return { rescheduleAt, reason: `GitHub revocation budget spent (${distinct.length} calls in the last hour)` }
     }
 
@@ -76,16 +79,36 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
-      for (const b of batch) await recordAttempt(deps, b.id, 'github', { outcome: 'error', detail: `${message}${last ? '' : '; retrying'}` }, callId)
+      for (const b of batch)
+        await recordAttempt(
+          deps,
+          b.id,
+          'github',
+          { outcome: 'error', detail: `${message}${last ? '' : '; retrying'}` },
+          callId,
+        )
       if (!last) throw error
-      for (const b of batch) await finish(deps, b.id, 'github', { outcome: 'failed', detail: message }, { batchId: callId })
+      for (const b of batch)
+        await finish(deps, b.id, 'github', { outcome: 'failed', detail: message }, { batchId: callId })
     }
 
     // More than one call's worth was waiting: the rest go in the next batch, at once.
     const [more] = await deps.db
       .select({ n: sql<number>`count(*)` })
       .from(incidents)
-      .where(and(eq(incidents.issuer, 'github'), eq(incidents.status, 'responding'), isNull(incidents.revocationBatch), ne(incidents.kind, 'github-app-installation')))
-    if ((more?.n ?? 0) > 0) await enqueue(deps.db, { kind: GITHUB_BATCH_JOB, payload: { after: job.id }, key: `${GITHUB_BATCH_JOB}:after:${job.id}` }, now)
+      .where(
+        and(
+          eq(incidents.issuer, 'github'),
+          eq(incidents.status, 'responding'),
+          isNull(incidents.revocationBatch),
+          ne(incidents.kind, 'github-app-installation'),
+        ),
+      )
+    if ((more?.n ?? 0) > 0)
+      await enqueue(
+        deps.db,
+        { kind: GITHUB_BATCH_JOB, payload: { after: job.id }, key: `${GITHUB_BATCH_JOB}:after:${job.id}` },
+        now,
+      )
   }
 }

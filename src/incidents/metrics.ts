@@ -30,7 +30,10 @@ export async function renderMetrics(db: DB, now: number): Promise<string> {
     db.select({ provider: deliveries.provider, n }).from(deliveries).groupBy(deliveries.provider),
     db.select({ n }).from(occurrences),
     db.select({ status: incidents.status, n }).from(incidents).groupBy(incidents.status),
-    db.select({ issuer: revocations.issuer, outcome: revocations.outcome, n }).from(revocations).groupBy(revocations.issuer, revocations.outcome),
+    db
+      .select({ issuer: revocations.issuer, outcome: revocations.outcome, n })
+      .from(revocations)
+      .groupBy(revocations.issuer, revocations.outcome),
     db.select({ status: notifications.status, n }).from(notifications).groupBy(notifications.status),
     queueStats(db, now),
     db
@@ -40,25 +43,59 @@ export async function renderMetrics(db: DB, now: number): Promise<string> {
   ])
   const seconds = latencies.map((l) => l.ms / 1000)
   const families: Family[] = [
-    { name: 'patrol_deliveries_total', help: 'Webhook deliveries stored, by provider.', type: 'counter', samples: byProvider.map((r) => ({ labels: { provider: r.provider }, value: r.n })) },
-    { name: 'patrol_findings_total', help: 'High-confidence findings recorded (occurrences).', type: 'counter', samples: [{ value: findings[0]?.n ?? 0 }] },
-    { name: 'patrol_incidents', help: 'Incidents by status.', type: 'gauge', samples: byStatus.map((r) => ({ labels: { status: r.status }, value: r.n })) },
+    {
+      name: 'patrol_deliveries_total',
+      help: 'Webhook deliveries stored, by provider.',
+      type: 'counter',
+      samples: byProvider.map((r) => ({ labels: { provider: r.provider }, value: r.n })),
+    },
+    {
+      name: 'patrol_findings_total',
+      help: 'High-confidence findings recorded (occurrences).',
+      type: 'counter',
+      samples: [{ value: findings[0]?.n ?? 0 }],
+    },
+    {
+      name: 'patrol_incidents',
+      help: 'Incidents by status.',
+      type: 'gauge',
+      samples: byStatus.map((r) => ({ labels: { status: r.status }, value: r.n })),
+    },
     {
       name: 'patrol_revocations_total',
       help: 'Revocation attempts by issuer and outcome.',
       type: 'counter',
       samples: byOutcome.map((r) => ({ labels: { issuer: r.issuer, outcome: r.outcome }, value: r.n })),
     },
-    { name: 'patrol_emails_total', help: 'Notification emails by status.', type: 'counter', samples: byEmail.map((r) => ({ labels: { status: r.status }, value: r.n })) },
+    {
+      name: 'patrol_emails_total',
+      help: 'Notification emails by status.',
+      type: 'counter',
+      samples: byEmail.map((r) => ({ labels: { status: r.status }, value: r.n })),
+    },
     { name: 'patrol_queue_depth', help: 'Jobs queued or running.', type: 'gauge', samples: [{ value: queue.depth }] },
-    { name: 'patrol_queue_oldest_job_age_seconds', help: 'Age of the oldest due job.', type: 'gauge', samples: [{ value: queue.oldestDueAgeMs / 1000 }] },
-    { name: 'patrol_jobs_dead', help: 'Jobs that used up their attempts.', type: 'gauge', samples: [{ value: queue.dead }] },
+    {
+      name: 'patrol_queue_oldest_job_age_seconds',
+      help: 'Age of the oldest due job.',
+      type: 'gauge',
+      samples: [{ value: queue.oldestDueAgeMs / 1000 }],
+    },
+    {
+      name: 'patrol_jobs_dead',
+      help: 'Jobs that used up their attempts.',
+      type: 'gauge',
+      samples: [{ value: queue.dead }],
+    },
     {
       name: 'patrol_push_to_revoke_seconds',
       help: 'Time from the push that first carried a token to the issuer accepting its revocation.',
       type: 'histogram',
       samples: [
-        ...LATENCY_BUCKETS.map((le) => ({ name: 'patrol_push_to_revoke_seconds_bucket', labels: { le: String(le) }, value: seconds.filter((s) => s <= le).length })),
+        ...LATENCY_BUCKETS.map((le) => ({
+          name: 'patrol_push_to_revoke_seconds_bucket',
+          labels: { le: String(le) },
+          value: seconds.filter((s) => s <= le).length,
+        })),
         { name: 'patrol_push_to_revoke_seconds_bucket', labels: { le: '+Inf' }, value: seconds.length },
         { name: 'patrol_push_to_revoke_seconds_sum', value: seconds.reduce((a, b) => a + b, 0) },
         { name: 'patrol_push_to_revoke_seconds_count', value: seconds.length },

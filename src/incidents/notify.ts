@@ -21,17 +21,26 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
   return async (job, payload) => {
     const { notificationId } = payload as { notificationId: number }
     const [n] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId))
-    if (!n || n.status !== 'pending') return
+    if (n?.status !== 'pending') return
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, n.incidentId))
     if (!incident) return
-    const places = await deps.db.select().from(occurrences).where(eq(occurrences.incidentId, incident.id)).orderBy(asc(occurrences.id)).limit(5)
+    const places = await deps.db
+      .select()
+      .from(occurrences)
+      .where(eq(occurrences.incidentId, incident.id))
+      .orderBy(asc(occurrences.id))
+      .limit(5)
     const [latest] = await deps.db
       .select()
       .from(revocations)
       .where(and(eq(revocations.incidentId, incident.id), ne(revocations.outcome, 'error')))
       .orderBy(desc(revocations.id))
       .limit(1)
-    const revocation = (latest ? { outcome: latest.outcome, detail: latest.detail } : { outcome: 'skipped', detail: 'no revocation attempted' }) as RevocationOutcome
+    const revocation = (
+      latest
+        ? { outcome: latest.outcome, detail: latest.detail }
+        : { outcome: 'skipped', detail: 'no revocation attempted' }
+    ) as RevocationOutcome
     const email = composeIncidentEmail({
       incidentId: incident.id,
       kind: incident.kind as TokenKind,
@@ -51,7 +60,10 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       recipientReason: n.reason as RecipientReason,
     })
     const now = deps.now()
-    await deps.db.update(notifications).set({ attempts: n.attempts + 1 }).where(eq(notifications.id, n.id))
+    await deps.db
+      .update(notifications)
+      .set({ attempts: n.attempts + 1 })
+      .where(eq(notifications.id, n.id))
     try {
       const sent = await deps.mailer.send({
         from: deps.mail.from,
@@ -60,7 +72,10 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         headers: { 'X-Patrol-Incident': String(incident.id) },
         messageId: `<incident-${incident.id}.notification-${n.id}@patrol>`,
       })
-      await deps.db.update(notifications).set({ status: 'sent', messageId: sent.messageId ?? null, sentAt: now, error: null }).where(eq(notifications.id, n.id))
+      await deps.db
+        .update(notifications)
+        .set({ status: 'sent', messageId: sent.messageId ?? null, sentAt: now, error: null })
+        .where(eq(notifications.id, n.id))
       deps.log.info('notify.sent', { incident: incident.id, notification: n.id, reason: n.reason })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)

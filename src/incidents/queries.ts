@@ -6,8 +6,8 @@
  * const page = await listIncidents(db, { status: 'revoke_failed', limit: 50 })
  * const next = await listIncidents(db, { status: 'revoke_failed', limit: 50, cursor: page.nextCursor })
  */
-import { and, asc, desc, eq, gte, inArray, isNotNull, like, lt, or, sql, type SQL } from 'drizzle-orm'
-import { auditEvents, incidents, notifications, occurrences, revocations, type Incident } from '../db/schema.js'
+import { and, asc, desc, eq, gte, inArray, isNotNull, type like, lt, or, type SQL, sql } from 'drizzle-orm'
+import { auditEvents, type Incident, incidents, notifications, occurrences, revocations } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 
 export interface IncidentFilter {
@@ -60,7 +60,10 @@ export function decodeCursor(text: string): Cursor | undefined {
   }
 }
 
-export async function listIncidents(db: DB, f: IncidentFilter): Promise<{ items: IncidentSummary[]; nextCursor: string | null }> {
+export async function listIncidents(
+  db: DB,
+  f: IncidentFilter,
+): Promise<{ items: IncidentSummary[]; nextCursor: string | null }> {
   const where: SQL[] = []
   if (f.status) where.push(eq(incidents.status, f.status))
   if (f.kind) where.push(eq(incidents.kind, f.kind))
@@ -68,7 +71,12 @@ export async function listIncidents(db: DB, f: IncidentFilter): Promise<{ items:
   if (f.since !== undefined) where.push(gte(incidents.firstSeenAt, f.since))
   if (f.until !== undefined) where.push(lt(incidents.firstSeenAt, f.until))
   if (f.repository)
-    where.push(inArray(incidents.id, db.select({ id: occurrences.incidentId }).from(occurrences).where(eq(occurrences.repository, f.repository))))
+    where.push(
+      inArray(
+        incidents.id,
+        db.select({ id: occurrences.incidentId }).from(occurrences).where(eq(occurrences.repository, f.repository)),
+      ),
+    )
   if (f.q) {
     const pattern = `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`
     const text = (column: Parameters<typeof like>[0]) => sql`${column} like ${pattern} escape '\\'`
@@ -96,7 +104,9 @@ export async function listIncidents(db: DB, f: IncidentFilter): Promise<{ items:
       incident: incidents,
       // Written out: drizzle leaves column names unqualified inside sql``, and both tables have an "id".
       occurrences: sql<number>`(select count(*) from "occurrences" o where o."incident_id" = "incidents"."id")`,
-      repositories: sql<string | null>`(select group_concat(distinct o."repository") from "occurrences" o where o."incident_id" = "incidents"."id")`,
+      repositories: sql<
+        string | null
+      >`(select group_concat(distinct o."repository") from "occurrences" o where o."incident_id" = "incidents"."id")`,
     })
     .from(incidents)
     .where(and(...where))
@@ -106,7 +116,8 @@ export async function listIncidents(db: DB, f: IncidentFilter): Promise<{ items:
   const last = page.at(-1)
   return {
     items: page.map((r) => summarize(r.incident, r.occurrences, r.repositories)),
-    nextCursor: rows.length > f.limit && last ? encodeCursor({ t: last.incident.firstSeenAt, id: last.incident.id }) : null,
+    nextCursor:
+      rows.length > f.limit && last ? encodeCursor({ t: last.incident.firstSeenAt, id: last.incident.id }) : null,
   }
 }
 
@@ -140,7 +151,11 @@ export async function getIncident(db: DB, id: number) {
     db.select().from(occurrences).where(eq(occurrences.incidentId, id)).orderBy(asc(occurrences.id)),
     db.select().from(revocations).where(eq(revocations.incidentId, id)).orderBy(asc(revocations.id)),
     db.select().from(notifications).where(eq(notifications.incidentId, id)).orderBy(asc(notifications.id)),
-    db.select().from(auditEvents).where(and(eq(auditEvents.subjectType, 'incident'), eq(auditEvents.subjectId, id))).orderBy(asc(auditEvents.id)),
+    db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectType, 'incident'), eq(auditEvents.subjectId, id)))
+      .orderBy(asc(auditEvents.id)),
   ])
   const iso = (ms: number) => new Date(ms).toISOString()
   const timeline: TimelineEntry[] = [
@@ -148,7 +163,16 @@ export async function getIncident(db: DB, id: number) {
       at: iso(o.seenAt),
       type: 'occurrence' as const,
       summary: `seen in ${o.repository} ${o.path}:${o.line}${o.encoding === 'plain' ? '' : ` (${o.encoding})`}`,
-      detail: { id: o.id, provider: o.provider, repository: o.repository, ref: o.ref, commit: o.commitSha || null, path: o.path, line: o.line, encoding: o.encoding },
+      detail: {
+        id: o.id,
+        provider: o.provider,
+        repository: o.repository,
+        ref: o.ref,
+        commit: o.commitSha || null,
+        path: o.path,
+        line: o.line,
+        encoding: o.encoding,
+      },
     })),
     ...attempts.map((r) => ({
       at: iso(r.at),
@@ -166,7 +190,12 @@ export async function getIncident(db: DB, id: number) {
       at: iso(e.at),
       type: 'audit' as const,
       summary: `${e.actor}: ${e.action}`,
-      detail: { id: e.id, actor: e.actor, action: e.action, ...(e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : {}) },
+      detail: {
+        id: e.id,
+        actor: e.actor,
+        action: e.action,
+        ...(e.detail ? (JSON.parse(e.detail) as Record<string, unknown>) : {}),
+      },
     })),
   ].sort((a, b) => a.at.localeCompare(b.at))
   const repositories = [...new Set(places.map((o) => o.repository))].sort()
@@ -215,7 +244,12 @@ export async function incidentStats(db: DB, since?: number): Promise<Stats> {
     byStatus: asRecord(statuses),
     byKind: asRecord(kinds),
     byRepository: asRecord(repositories),
-    pushToRevoke: { count: ms.length, medianMs: rank(0.5), p90Ms: rank(0.9), maxMs: ms.length ? ms[ms.length - 1]! : null },
+    pushToRevoke: {
+      count: ms.length,
+      medianMs: rank(0.5),
+      p90Ms: rank(0.9),
+      maxMs: ms.length ? ms[ms.length - 1]! : null,
+    },
   }
 }
 
@@ -224,7 +258,13 @@ export async function statusBefore(db: DB, incidentId: number): Promise<string |
   const [last] = await db
     .select({ detail: auditEvents.detail })
     .from(auditEvents)
-    .where(and(eq(auditEvents.subjectType, 'incident'), eq(auditEvents.subjectId, incidentId), inArray(auditEvents.action, ['status.resolved', 'status.false_positive'])))
+    .where(
+      and(
+        eq(auditEvents.subjectType, 'incident'),
+        eq(auditEvents.subjectId, incidentId),
+        inArray(auditEvents.action, ['status.resolved', 'status.false_positive']),
+      ),
+    )
     .orderBy(desc(auditEvents.id))
     .limit(1)
   return last?.detail ? ((JSON.parse(last.detail) as { from?: string }).from ?? undefined) : undefined

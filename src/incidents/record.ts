@@ -11,7 +11,7 @@
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import picomatch from 'picomatch/posix'
-import { auditEvents, incidents, occurrences, suppressions, type Suppression } from '../db/schema.js'
+import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import { enqueue } from '../jobs/queue.js'
 import { redact } from '../scan/redact.js'
@@ -94,10 +94,13 @@ export async function recordFinding(
       action: suppression ? 'incident.suppressed' : 'incident.created',
       subjectType: 'incident',
       subjectId: incidentId,
-      detail: JSON.stringify(suppression ? { suppressionId: suppression.id, reason: suppression.reason } : { kind: token.kind }),
+      detail: JSON.stringify(
+        suppression ? { suppressionId: suppression.id, reason: suppression.reason } : { kind: token.kind },
+      ),
       at: at.now,
     })
-    if (!suppression) await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, at.now)
+    if (!suppression)
+      await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, at.now)
   } else {
     const [existing] = await db
       .update(incidents)
@@ -107,7 +110,8 @@ export async function recordFinding(
     incidentId = existing!.id
     suppressed = existing!.status === 'suppressed'
     // Suppressed because of another place (a fixtures folder, say), but no suppression covers this one: respond.
-    if (suppressed && !suppression && (await resumeSuppressed(db, keys, incidentId, token.secret, place, at.now))) suppressed = false
+    if (suppressed && !suppression && (await resumeSuppressed(db, keys, incidentId, token.secret, place, at.now)))
+      suppressed = false
   }
 
   const occurrence = await db
@@ -142,7 +146,14 @@ export async function recordFinding(
  * Takes a suppressed incident back into the response (`suppressed → new`, sealing the token it did not hold, and
  * enqueueing its `respond` job). One compare-and-set: of two scans seeing it at once, one resumes it.
  */
-async function resumeSuppressed(db: DB, keys: TokenKeys, incidentId: number, secret: string, place: Place, now: number): Promise<boolean> {
+async function resumeSuppressed(
+  db: DB,
+  keys: TokenKeys,
+  incidentId: number,
+  secret: string,
+  place: Place,
+  now: number,
+): Promise<boolean> {
   const resumed = await transition(db, {
     incidentId,
     from: 'suppressed',
@@ -152,12 +163,18 @@ async function resumeSuppressed(db: DB, keys: TokenKeys, incidentId: number, sec
     detail: { reason: 'seen where no suppression applies', repository: place.repository, path: place.path },
     set: { sealedToken: await seal(keys, secret), suppressionId: null },
   })
-  if (resumed) await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, now)
+  if (resumed)
+    await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, now)
   return resumed
 }
 
 /** The first live suppression that covers this token or this place. */
-export async function matchingSuppression(db: DB, fp: string, place: Pick<Place, 'repository' | 'path'>, now: number): Promise<Suppression | undefined> {
+export async function matchingSuppression(
+  db: DB,
+  fp: string,
+  place: Pick<Place, 'repository' | 'path'>,
+  now: number,
+): Promise<Suppression | undefined> {
   const live = await db
     .select()
     .from(suppressions)

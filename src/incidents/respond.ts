@@ -26,7 +26,7 @@ import { chooseRecipients } from '../notify/recipients.js'
 import { RemoteError } from '../providers/remote-error.js'
 import type { RevocationOutcome, TokenIssuer, TokenOwner } from '../providers/types.js'
 import type { TokenKind } from '../scan/types.js'
-import { unseal, type TokenKeys } from './sealing.js'
+import { type TokenKeys, unseal } from './sealing.js'
 import type { IncidentStatus } from './states.js'
 import { transition } from './transitions.js'
 
@@ -72,28 +72,49 @@ export function respondJob(deps: ResponseDeps): JobHandler {
     const { incidentId } = payload as { incidentId: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
     if (!incident) throw new RemoteError('permanent', `respond: incident ${incidentId} does not exist`)
-    if (incident.status === 'new') await transition(deps.db, { incidentId, from: 'new', to: 'responding', actor: 'patrol', now: deps.now() })
+    if (incident.status === 'new')
+      await transition(deps.db, { incidentId, from: 'new', to: 'responding', actor: 'patrol', now: deps.now() })
     else if (incident.status !== 'responding') return // already responded: a retry or a duplicate job
 
     const kind = incident.kind as TokenKind
-    if (deps.revoke === 'off') return finish(deps, incidentId, incident.issuer, { outcome: 'skipped', detail: 'PATROL_REVOKE=off: detect and notify only' })
+    if (deps.revoke === 'off')
+      return finish(deps, incidentId, incident.issuer, {
+        outcome: 'skipped',
+        detail: 'PATROL_REVOKE=off: detect and notify only',
+      })
     if (incident.issuer === 'github') {
       if (kind === 'github-app-installation')
-        return finish(deps, incidentId, 'github', { outcome: 'not_revocable', detail: 'installation token: expires within an hour, not revocable' })
+        return finish(deps, incidentId, 'github', {
+          outcome: 'not_revocable',
+          detail: 'installation token: expires within an hour, not revocable',
+        })
       const bucket = Math.floor(deps.now() / deps.githubBatchDelayMs) + 1
       const key = `${GITHUB_BATCH_JOB}:${bucket}`
       const runAt = bucket * deps.githubBatchDelayMs
-      if ((await enqueue(deps.db, { kind: GITHUB_BATCH_JOB, payload: { bucket }, key, runAt }, deps.now())) === undefined) {
+      if (
+        (await enqueue(deps.db, { kind: GITHUB_BATCH_JOB, payload: { bucket }, key, runAt }, deps.now())) === undefined
+      ) {
         // That batch exists; if another process's clock already ran it, this token needs a batch of its own.
         const [batch] = await deps.db.select({ state: jobs.state }).from(jobs).where(eq(jobs.idempotencyKey, key))
         if (batch && batch.state !== 'queued')
-          await enqueue(deps.db, { kind: GITHUB_BATCH_JOB, payload: { bucket, late: incidentId }, key: `${key}:late:${incidentId}`, runAt }, deps.now())
+          await enqueue(
+            deps.db,
+            { kind: GITHUB_BATCH_JOB, payload: { bucket, late: incidentId }, key: `${key}:late:${incidentId}`, runAt },
+            deps.now(),
+          )
       }
       return
     }
     if (!deps.azureDevOps)
-      return finish(deps, incidentId, 'azure-devops', { outcome: 'skipped', detail: 'not configured: AZURE_DEVOPS_ORG_URL is not set' })
-    if (!incident.sealedToken) return finish(deps, incidentId, 'azure-devops', { outcome: 'failed', detail: 'the sealed token is gone; nothing to revoke with' })
+      return finish(deps, incidentId, 'azure-devops', {
+        outcome: 'skipped',
+        detail: 'not configured: AZURE_DEVOPS_ORG_URL is not set',
+      })
+    if (!incident.sealedToken)
+      return finish(deps, incidentId, 'azure-devops', {
+        outcome: 'failed',
+        detail: 'the sealed token is gone; nothing to revoke with',
+      })
 
     let outcome: RevocationOutcome
     let owner: TokenOwner | undefined
@@ -112,13 +133,26 @@ export function respondJob(deps: ResponseDeps): JobHandler {
     if (owner?.email || owner?.name || owner?.id)
       await deps.db
         .update(incidents)
-        .set({ ownerEmail: owner.email ?? null, ownerName: owner.name ?? null, ownerId: owner.descriptor ?? owner.id ?? null })
+        .set({
+          ownerEmail: owner.email ?? null,
+          ownerName: owner.name ?? null,
+          ownerId: owner.descriptor ?? owner.id ?? null,
+        })
         .where(eq(incidents.id, incidentId))
     if (outcome.outcome === 'revoked') {
       // Azure may take up to an hour to apply a revocation: email now, and keep the sealed token until checked.
       await deps.db.update(incidents).set({ revokedAt: deps.now() }).where(eq(incidents.id, incidentId))
       await enqueueNotifications(deps, incidentId)
-      await enqueue(deps.db, { kind: CONFIRM_JOB, payload: { incidentId, check: 0 }, key: `${CONFIRM_JOB}:${incidentId}:0`, runAt: deps.now() + (deps.confirmDelaysMs[0] ?? 0) }, deps.now())
+      await enqueue(
+        deps.db,
+        {
+          kind: CONFIRM_JOB,
+          payload: { incidentId, check: 0 },
+          key: `${CONFIRM_JOB}:${incidentId}:0`,
+          runAt: deps.now() + (deps.confirmDelaysMs[0] ?? 0),
+        },
+        deps.now(),
+      )
       return
     }
     return finish(deps, incidentId, 'azure-devops', outcome, { recorded: true })
@@ -150,13 +184,20 @@ export async function finish(
   await enqueueNotifications(deps, incidentId)
 }
 
-export async function recordAttempt(deps: ResponseDeps, incidentId: number, issuer: string, outcome: RevocationOutcome | { outcome: 'error'; detail: string }, batchId?: string) {
+export async function recordAttempt(
+  deps: ResponseDeps,
+  incidentId: number,
+  issuer: string,
+  outcome: RevocationOutcome | { outcome: 'error'; detail: string },
+  batchId?: string,
+) {
   await deps.db.insert(revocations).values({
     incidentId,
     issuer,
     outcome: outcome.outcome,
     detail: outcome.detail,
-    authorizationIds: 'authorizationIds' in outcome && outcome.authorizationIds ? JSON.stringify(outcome.authorizationIds) : null,
+    authorizationIds:
+      'authorizationIds' in outcome && outcome.authorizationIds ? JSON.stringify(outcome.authorizationIds) : null,
     batchId: batchId ?? null,
     at: deps.now(),
   })
@@ -166,11 +207,20 @@ export async function recordAttempt(deps: ResponseDeps, incidentId: number, issu
  * A remote failure during the response: recorded as an `error` attempt and retried by the queue; on the last
  * attempt the response ends `revoke_failed` (visible) and the owner is still emailed.
  */
-export async function onRemoteFailure(deps: ResponseDeps, job: Job, incidentId: number, issuer: string, error: unknown): Promise<void> {
+export async function onRemoteFailure(
+  deps: ResponseDeps,
+  job: Job,
+  incidentId: number,
+  issuer: string,
+  error: unknown,
+): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
   const retryable = error instanceof RemoteError ? error.retryable : true
   if (retryable && job.attempts < job.maxAttempts) {
-    await recordAttempt(deps, incidentId, issuer, { outcome: 'error', detail: `${message} (attempt ${job.attempts} of ${job.maxAttempts}; retrying)` })
+    await recordAttempt(deps, incidentId, issuer, {
+      outcome: 'error',
+      detail: `${message} (attempt ${job.attempts} of ${job.maxAttempts}; retrying)`,
+    })
     throw error
   }
   await recordAttempt(deps, incidentId, issuer, { outcome: 'failed', detail: message })
@@ -181,7 +231,12 @@ export async function onRemoteFailure(deps: ResponseDeps, job: Job, incidentId: 
 export async function enqueueNotifications(deps: ResponseDeps, incidentId: number) {
   const now = deps.now()
   const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
-  const [first] = await deps.db.select().from(occurrences).where(eq(occurrences.incidentId, incidentId)).orderBy(asc(occurrences.id)).limit(1)
+  const [first] = await deps.db
+    .select()
+    .from(occurrences)
+    .where(eq(occurrences.incidentId, incidentId))
+    .orderBy(asc(occurrences.id))
+    .limit(1)
   const recipients = chooseRecipients({
     ownerEmail: incident?.ownerEmail ?? undefined,
     authorEmail: first?.authorEmail ?? undefined,
@@ -195,7 +250,11 @@ export async function enqueueNotifications(deps: ResponseDeps, incidentId: numbe
       .values({ incidentId, recipient: r.address, reason: r.reason, status: 'pending', createdAt: now })
       .onConflictDoNothing()
       .returning({ id: notifications.id })
-    if (row) await enqueue(deps.db, { kind: NOTIFY_JOB, payload: { notificationId: row.id }, key: `${NOTIFY_JOB}:${row.id}` }, now)
+    if (row)
+      await enqueue(
+        deps.db,
+        { kind: NOTIFY_JOB, payload: { notificationId: row.id }, key: `${NOTIFY_JOB}:${row.id}` },
+        now,
+      )
   }
 }
-

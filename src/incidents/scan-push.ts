@@ -10,12 +10,19 @@
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
  */
 import { eq } from 'drizzle-orm'
-import { pushes, type Push } from '../db/schema.js'
+import { type Push, pushes } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import type { JobHandler } from '../jobs/runner.js'
 import type { Logger } from '../log.js'
 import { RemoteError } from '../providers/remote-error.js'
-import { COMMIT_MESSAGE_PATH, type AddedFile, type Provider, type PushEvent, type PushSource, type ScanReport } from '../providers/types.js'
+import {
+  type AddedFile,
+  COMMIT_MESSAGE_PATH,
+  type Provider,
+  type PushEvent,
+  type PushSource,
+  type ScanReport,
+} from '../providers/types.js'
 import { scanAddedLines } from '../scan/index.js'
 import { openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
 import { recordFinding } from './record.js'
@@ -35,7 +42,8 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
   return async (job, payload) => {
     const p = payload as ScanPushPayload
     const push = await pushForDelivery(deps.db, p)
-    if (!push) throw new RemoteError('permanent', `scan-push: no push stored for ${p.provider} delivery ${p.deliveryId}`)
+    if (!push)
+      throw new RemoteError('permanent', `scan-push: no push stored for ${p.provider} delivery ${p.deliveryId}`)
     try {
       await scan(deps, push)
     } catch (error) {
@@ -45,7 +53,11 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
         const reason = error instanceof Error ? error.message : String(error)
         await deps.db
           .update(pushes)
-          .set({ scanStatus: 'failed', scannedAt: deps.now(), partialReasons: JSON.stringify([`scan failed: ${reason}`]) })
+          .set({
+            scanStatus: 'failed',
+            scannedAt: deps.now(),
+            partialReasons: JSON.stringify([`scan failed: ${reason}`]),
+          })
           .where(eq(pushes.id, push.id))
       }
       throw error
@@ -131,11 +143,13 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
 
 /** Without a configured source, the payload's commit messages are all patrol can read; say so. */
 async function* messagesOnly(event: PushEvent, report: ScanReport): AsyncIterable<AddedFile> {
-  const variable = event.provider === 'github' ? 'GITHUB_TOKEN or GITHUB_APP_ID' : 'AZURE_DEVOPS_ORG_URL and AZURE_DEVOPS_TOKEN'
+  const variable =
+    event.provider === 'github' ? 'GITHUB_TOKEN or GITHUB_APP_ID' : 'AZURE_DEVOPS_ORG_URL and AZURE_DEVOPS_TOKEN'
   report.partial.push(`file contents not read: set ${variable} so patrol can read pushes`)
   // Azure cuts long comments in the hook payload; without a source they cannot be fetched whole.
   const truncated = event.commits.filter((c) => c.messageTruncated).map((c) => c.id.slice(0, 12))
-  if (truncated.length) report.partial.push(`commit messages truncated in the payload, read only in part: ${truncated.join(', ')}`)
+  if (truncated.length)
+    report.partial.push(`commit messages truncated in the payload, read only in part: ${truncated.join(', ')}`)
   for (const commit of event.commits) {
     report.files++
     report.bytes += commit.message.length

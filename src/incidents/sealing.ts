@@ -20,16 +20,27 @@ export interface TokenKeys {
 }
 
 interface NodeCrypto {
-  createCipheriv(algorithm: 'aes-256-gcm', key: Uint8Array, iv: Uint8Array): { update(b: Uint8Array): Buffer; final(): Buffer; getAuthTag(): Buffer }
+  createCipheriv(
+    algorithm: 'aes-256-gcm',
+    key: Uint8Array,
+    iv: Uint8Array,
+  ): { update(b: Uint8Array): Buffer; final(): Buffer; getAuthTag(): Buffer }
 }
 
 export async function importKeys(secrets: { sealingKey: Uint8Array; fingerprintKey: Uint8Array }): Promise<TokenKeys> {
   const [fingerprint, sealing] = await Promise.all([
-    crypto.subtle.importKey('raw', secrets.fingerprintKey as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
-    crypto.subtle.importKey('raw', secrets.sealingKey as BufferSource, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']),
+    crypto.subtle.importKey('raw', secrets.fingerprintKey as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]),
+    crypto.subtle.importKey('raw', secrets.sealingKey as BufferSource, { name: 'AES-GCM' }, false, [
+      'encrypt',
+      'decrypt',
+    ]),
   ])
   // An optional probe, not an import: on Workers it finds nothing and Web Crypto does the work.
-  const nodeCrypto = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
+  const nodeCrypto = (
+    globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+  ).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined
   const key = secrets.sealingKey
   const nodeCipher = nodeCrypto && {
     encrypt(iv: Uint8Array, plain: Uint8Array): Uint8Array {
@@ -59,7 +70,11 @@ export async function unseal(keys: TokenKeys, sealed: string): Promise<string> {
   const [version, iv, ciphertext] = sealed.split('.')
   if (version !== 'v1' || !iv || !ciphertext) throw new Error('sealed token: unknown format')
   try {
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(iv) as BufferSource }, keys.sealing, fromBase64Url(ciphertext) as BufferSource)
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: fromBase64Url(iv) as BufferSource },
+      keys.sealing,
+      fromBase64Url(ciphertext) as BufferSource,
+    )
     return new TextDecoder().decode(plain)
   } catch {
     throw new Error('sealed token: cannot be opened with the configured PATROL_SEALING_KEY')

@@ -66,16 +66,32 @@ export type AdminAction = (typeof ADMIN_ACTIONS)[number]
  * Where an admin action leads from `from`, or why it is refused. `reopen` returns to `previous` (the state the
  * incident was resolved or dismissed from, from the audit trail).
  */
-export function adminAction(action: AdminAction, from: IncidentStatus, previous?: IncidentStatus): { to: IncidentStatus } | { error: string } {
+export function adminAction(
+  action: AdminAction,
+  from: IncidentStatus,
+  previous?: IncidentStatus,
+): { to: IncidentStatus } | { error: string } {
   switch (action) {
     case 'resolve':
-      return from === 'resolved' || from === 'responding' ? { error: `incident is ${from}; resolve applies once patrol's response is over` } : { to: 'resolved' }
+      return from === 'resolved' || from === 'responding'
+        ? { error: `incident is ${from}; resolve applies once patrol's response is over` }
+        : { to: 'resolved' }
     case 'false_positive':
-      return from === 'false_positive' || from === 'responding' ? { error: `incident is ${from}; false_positive applies once patrol's response is over` } : { to: 'false_positive' }
+      return from === 'false_positive' || from === 'responding'
+        ? { error: `incident is ${from}; false_positive applies once patrol's response is over` }
+        : { to: 'false_positive' }
     case 'reopen':
-      if (from !== 'resolved' && from !== 'false_positive') return { error: `incident is ${from}; reopen applies to resolved or false_positive` }
-      return { to: previous && previous !== 'resolved' && previous !== 'false_positive' && previous !== 'responding' ? previous : 'notify_only' }
+      if (from !== 'resolved' && from !== 'false_positive')
+        return { error: `incident is ${from}; reopen applies to resolved or false_positive` }
+      return {
+        to:
+          previous && previous !== 'resolved' && previous !== 'false_positive' && previous !== 'responding'
+            ? previous
+            : 'notify_only',
+      }
     case 'retry_response':
-      return RETRYABLE.includes(from) ? { to: 'responding' } : { error: `incident is ${from}; retry_response applies to revoke_failed or revoke_unconfirmed` }
+      return RETRYABLE.includes(from)
+        ? { to: 'responding' }
+        : { error: `incident is ${from}; retry_response applies to revoke_failed or revoke_unconfirmed` }
   }
 }

@@ -27,7 +27,8 @@ export interface Transition {
 }
 
 export async function transition(db: DB, t: Transition): Promise<boolean> {
-  if (!t.unchecked && !canTransition(t.from, t.to)) throw new Error(`incident ${t.incidentId}: no transition ${t.from} → ${t.to}`)
+  if (!t.unchecked && !canTransition(t.from, t.to))
+    throw new Error(`incident ${t.incidentId}: no transition ${t.from} → ${t.to}`)
   const rows = await db
     .update(incidents)
     .set({

@@ -18,7 +18,12 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, capMs: 15 * 60_00
  * Delay before retry number `attempt` (1 = the first retry): the exponential step `base·2^(attempt-1)`, jittered
  * over its upper half so retries of many jobs spread out but none comes back too early; then at least `retryAfterMs`.
  */
-export function retryDelayMs(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, retryAfterMs = 0, random = Math.random): number {
+export function retryDelayMs(
+  attempt: number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+  retryAfterMs = 0,
+  random = Math.random,
+): number {
   const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
   const jittered = step / 2 + random() * (step / 2)
   return Math.max(Math.round(jittered), retryAfterMs)

@@ -12,9 +12,9 @@
  * if (job) await complete(db, job, Date.now())
  */
 import { and, asc, count, eq, inArray, lt, lte, min, or, sql } from 'drizzle-orm'
-import { jobs, type Job } from '../db/schema.js'
+import { type Job, jobs } from '../db/schema.js'
 import type { DB } from '../db/types.js'
-import { DEFAULT_BACKOFF, retryDelayMs, type BackoffPolicy } from './backoff.js'
+import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.js'
 
 export const DEFAULT_MAX_ATTEMPTS = 8
 
@@ -70,7 +70,13 @@ export async function claim(db: DB, o: ClaimOptions): Promise<Job | undefined> {
     .limit(1)
   const [job] = await db
     .update(jobs)
-    .set({ state: 'running', lockedBy: o.worker, lockedAt: o.now, attempts: sql`${jobs.attempts} + 1`, updatedAt: o.now })
+    .set({
+      state: 'running',
+      lockedBy: o.worker,
+      lockedAt: o.now,
+      attempts: sql`${jobs.attempts} + 1`,
+      updatedAt: o.now,
+    })
     // The state test is repeated outside the subquery so that a row taken by another worker in between is not re-taken.
     .where(and(inArray(jobs.id, next), or(eq(jobs.state, 'queued'), lt(jobs.lockedAt, o.now - o.staleMs))))
     .returning()
@@ -118,7 +124,15 @@ export async function fail(db: DB, job: Job, error: string, o: FailOptions): Pro
 export async function reschedule(db: DB, job: Job, runAt: number, now: number, reason?: string): Promise<boolean> {
   const rows = await db
     .update(jobs)
-    .set({ state: 'queued', runAt, attempts: sql`max(${jobs.attempts} - 1, 0)`, lastError: reason ?? null, updatedAt: now, lockedBy: null, lockedAt: null })
+    .set({
+      state: 'queued',
+      runAt,
+      attempts: sql`max(${jobs.attempts} - 1, 0)`,
+      lastError: reason ?? null,
+      updatedAt: now,
+      lockedBy: null,
+      lockedAt: null,
+    })
     .where(held(job))
     .returning({ id: jobs.id })
   return rows.length === 1
@@ -128,11 +142,18 @@ export async function reschedule(db: DB, job: Job, runAt: number, now: number, r
  * Hands a worker's running jobs back for another process to take at once. On a graceful shutdown the attempt is not
  * counted; for a worker that died it is (a job that kills its process must still end dead, not loop).
  */
-export async function releaseAll(db: DB, worker: string, now: number, o: { countAttempt?: boolean } = {}): Promise<number> {
+export async function releaseAll(
+  db: DB,
+  worker: string,
+  now: number,
+  o: { countAttempt?: boolean } = {},
+): Promise<number> {
   const rows = await db
     .update(jobs)
     .set({
-      state: o.countAttempt ? sql`case when ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end` : 'queued',
+      state: o.countAttempt
+        ? sql`case when ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end`
+        : 'queued',
       attempts: o.countAttempt ? jobs.attempts : sql`max(${jobs.attempts} - 1, 0)`,
       lockedBy: null,
       lockedAt: null,
@@ -172,5 +193,10 @@ export async function queueStats(db: DB, now: number): Promise<QueueStats> {
 }
 
 function held(job: Job) {
-  return and(eq(jobs.id, job.id), eq(jobs.state, 'running'), eq(jobs.lockedBy, job.lockedBy ?? ''), eq(jobs.attempts, job.attempts))
+  return and(
+    eq(jobs.id, job.id),
+    eq(jobs.state, 'running'),
+    eq(jobs.lockedBy, job.lockedBy ?? ''),
+    eq(jobs.attempts, job.attempts),
+  )
 }

@@ -16,9 +16,11 @@ import type { BackoffPolicy } from './backoff.js'
 import { claim, complete, fail, releaseAll, reschedule } from './queue.js'
 
 /** What a handler may ask for instead of completing: try again later without counting a failure. */
-export type JobResult = void | { rescheduleAt: number; reason: string }
+export type JobResult = { rescheduleAt: number; reason: string }
 
-export type JobHandler = (job: Job, payload: unknown) => Promise<JobResult>
+/** Resolves to nothing when the job is done, or to a {@link JobResult} to run it again later. */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers end with a bare `return`; void is what they return
+export type JobHandler = (job: Job, payload: unknown) => Promise<JobResult | void>
 
 export interface RunnerOptions {
   db: DB
@@ -61,7 +63,12 @@ export function createRunner(o: RunnerOptions): Runner {
       const result = await handler(job, payload)
       if (result) {
         await reschedule(o.db, job, result.rescheduleAt, now(), result.reason)
-        o.log.info('job.rescheduled', { job: job.id, kind: job.kind, runAt: result.rescheduleAt, reason: result.reason })
+        o.log.info('job.rescheduled', {
+          job: job.id,
+          kind: job.kind,
+          runAt: result.rescheduleAt,
+          reason: result.reason,
+        })
       } else {
         await complete(o.db, job, now())
         o.log.info('job.done', { job: job.id, kind: job.kind, attempt: job.attempts, ms: now() - started })

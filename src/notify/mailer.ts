@@ -40,5 +40,14 @@ export interface Mailer {
 
 /** The fields of a message as nodemailer takes them (SMTP and the outbox build the same RFC 822 message). */
 export function nodemailerFields(m: MailMessage) {
-  return { from: m.from, to: m.to, cc: m.cc, subject: m.subject, text: m.text, html: m.html, headers: m.headers, messageId: m.messageId }
+  return {
+    from: m.from,
+    to: m.to,
+    cc: m.cc,
+    subject: m.subject,
+    text: m.text,
+    html: m.html,
+    headers: m.headers,
+    messageId: m.messageId,
+  }
 }

@@ -83,11 +83,14 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
   const azure = input.kind.startsWith('azure-devops')
   const preview = clampPreview(input.preview)
   const first = input.locations[0]
-  const incidentUrl = input.publicUrl && safeUrl(input.publicUrl)
-    ? `${input.publicUrl.replace(/\/+$/, '')}/admin/incidents/${encodeURIComponent(String(input.incidentId))}`
-    : undefined
+  const incidentUrl =
+    input.publicUrl && safeUrl(input.publicUrl)
+      ? `${input.publicUrl.replace(/\/+$/, '')}/admin/incidents/${encodeURIComponent(String(input.incidentId))}`
+      : undefined
 
-  const subject = oneLine(`[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`).slice(0, 200)
+  const subject = oneLine(
+    `[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+  ).slice(0, 200)
 
   const did = whatPatrolDid(input.revocation, azure)
   const steps = whatToDoNow(input.revocation, azure)
@@ -134,7 +137,10 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     input.detectedAt ? row('detected', input.detectedAt.toISOString()) : '',
     '</table>',
     '<h3>Where</h3>',
-    ...shown.map((place) => `<table style="margin-bottom:8px">${place.facts.map(([name, value, link]) => row(name, value, link)).join('')}</table>`),
+    ...shown.map(
+      (place) =>
+        `<table style="margin-bottom:8px">${place.facts.map(([name, value, link]) => row(name, value, link)).join('')}</table>`,
+    ),
     more > 0 ? `<p>… and ${more} more place${more === 1 ? '' : 's'} (see the incident page)</p>` : '',
     '<h3>What patrol did</h3>',
     `<p>${escapeHtml(did)}<br><small>Details: ${escapeHtml(oneLine(input.revocation.detail))}</small></p>`,
@@ -144,7 +150,9 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     incidentUrl
       ? `<p>Incident <a href="${escapeHtml(incidentUrl)}">${escapeHtml(String(input.incidentId))}</a></p>`
       : `<p>Incident ${escapeHtml(String(input.incidentId))}</p>`,
-    input.recipientReason ? `<p><small>You receive this message because ${escapeHtml(describeReason(input.recipientReason))}.</small></p>` : '',
+    input.recipientReason
+      ? `<p><small>You receive this message because ${escapeHtml(describeReason(input.recipientReason))}.</small></p>`
+      : '',
     '<p style="color:#777">— patrol, leak response for personal access tokens</p>',
     '</body></html>',
   ].join('\n')
@@ -189,7 +197,7 @@ function whatToDoNow(revocation: RevocationOutcome, azure: boolean): string[] {
   steps.push(
     azure
       ? 'Check the audit log for what the token did since the commit: Organization settings → Auditing (token use itself is not logged; look for unexpected changes by your account).'
-      : 'Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization\'s audit log.',
+      : "Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization's audit log.",
   )
   return steps
 }
@@ -199,7 +207,9 @@ function describeLocation(place: IncidentLocation): { facts: [string, string, st
   const base = place.repositoryUrl && safeUrl(place.repositoryUrl) ? place.repositoryUrl.replace(/\/+$/, '') : undefined
   const branch = place.branch?.replace(/^refs\/heads\//, '')
   const isCommitMessage = place.path === '(commit message)'
-  const links: PlatformLinks = base ? platformLinks(place.provider, base, branch, place.commit, isCommitMessage ? undefined : place.path, place.line) : {}
+  const links: PlatformLinks = base
+    ? platformLinks(place.provider, base, branch, place.commit, isCommitMessage ? undefined : place.path, place.line)
+    : {}
   const facts: [string, string, string?][] = [['repository', place.repository, base]]
   if (branch) facts.push(['branch', branch, links.branch])
   if (place.commit) facts.push(['commit', place.commit, links.commit])
@@ -214,19 +224,28 @@ interface PlatformLinks {
   file?: string
 }
 
-function platformLinks(provider: Provider, base: string, branch: string | undefined, commit: string | undefined, path: string | undefined, line: number | undefined): PlatformLinks {
+function platformLinks(
+  provider: Provider,
+  base: string,
+  branch: string | undefined,
+  commit: string | undefined,
+  path: string | undefined,
+  line: number | undefined,
+): PlatformLinks {
   const sha = commit && /^[0-9a-f]{7,64}$/i.test(commit) ? commit : undefined
   if (provider === 'github') {
     const segments = (value: string) => value.split('/').map(encodeURIComponent).join('/')
     return {
       branch: branch ? `${base}/tree/${segments(branch)}` : undefined,
       commit: sha ? `${base}/commit/${sha}` : undefined,
-      file: sha && path ? `${base}/blob/${sha}/${segments(path.replace(/^\/+/, ''))}${line ? `#L${line}` : ''}` : undefined,
+      file:
+        sha && path ? `${base}/blob/${sha}/${segments(path.replace(/^\/+/, ''))}${line ? `#L${line}` : ''}` : undefined,
     }
   }
-  const file = sha && path
-    ? `${base}?path=${encodeURIComponent(`/${path.replace(/^\/+/, '')}`)}&version=GC${sha}${line ? `&line=${line}&lineEnd=${line + 1}&lineStartColumn=1&lineEndColumn=1&lineStyle=plain` : ''}&_a=contents`
-    : undefined
+  const file =
+    sha && path
+      ? `${base}?path=${encodeURIComponent(`/${path.replace(/^\/+/, '')}`)}&version=GC${sha}${line ? `&line=${line}&lineEnd=${line + 1}&lineStartColumn=1&lineEndColumn=1&lineStyle=plain` : ''}&_a=contents`
+      : undefined
   return {
     branch: branch ? `${base}?version=GB${encodeURIComponent(branch)}` : undefined,
     commit: sha ? `${base}/commit/${sha}` : undefined,
@@ -255,7 +274,7 @@ export function escapeHtml(value: string): string {
 }
 
 function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim()
 }
 

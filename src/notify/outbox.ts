@@ -11,13 +11,14 @@
  * await mailer.send({ from, to: ['owner@example.com'], subject, text, html })
  * // → data/outbox/20260514T101502123Z-000001-3f9c2a1b.eml
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises'
+
 import { randomBytes } from 'node:crypto'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import nodemailer from 'nodemailer'
 import type { Transporter } from 'nodemailer'
+import nodemailer from 'nodemailer'
 import type { StreamSentMessageInfo, StreamTransportOptions } from 'nodemailer/lib/stream-transport'
-import { nodemailerFields, type MailMessage, type MailSent, type Mailer } from './mailer.js'
+import { type Mailer, type MailMessage, type MailSent, nodemailerFields } from './mailer.js'
 
 export interface OutboxMailerOptions {
   /** The folder, usually `<dataDir>/outbox`; created when missing. */

@@ -15,7 +15,7 @@
  * const { messageId } = await mailer.send({ from: 'patrol <patrol@acme.example>', to: ['owner@acme.example'], subject, text, html })
  */
 import { RemoteError } from '../providers/remote-error.js'
-import type { MailMessage, MailSent, Mailer } from './mailer.js'
+import type { Mailer, MailMessage, MailSent } from './mailer.js'
 
 /** The part of the `send_email` binding patrol uses (workers-types' `SendEmail`, builder form). */
 export interface SendEmailBinding {
@@ -93,7 +93,8 @@ export function sendEmailError(error: unknown): RemoteError {
   const reason = typeof err.message === 'string' ? err.message.split(/\r?\n/)[0]!.slice(0, 200) : 'failed'
   const text = `send_email${code ? ` ${code}` : ''}: ${reason}`
   if (code === 'E_RATE_LIMIT_EXCEEDED') return new RemoteError('rate_limited', text, { cause: error })
-  if (code === 'E_DAILY_LIMIT_EXCEEDED') return new RemoteError('rate_limited', text, { retryAfterMs: DAILY_LIMIT_RETRY_MS, cause: error })
+  if (code === 'E_DAILY_LIMIT_EXCEEDED')
+    return new RemoteError('rate_limited', text, { retryAfterMs: DAILY_LIMIT_RETRY_MS, cause: error })
   if (code && PERMANENT_CODES.has(code)) return new RemoteError('permanent', text, { cause: error })
   // Local dev (miniflare) throws plain Errors for a binding's allow-lists: as permanent as the codes above.
   if (!code && /\bnot allowed\b/.test(reason)) return new RemoteError('permanent', text, { cause: error })

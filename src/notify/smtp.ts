@@ -10,11 +10,12 @@
  * const mailer = new SmtpMailer({ url: process.env.SMTP_URL! })
  * await mailer.send({ from, to: ['owner@example.com'], subject, text, html })
  */
-import nodemailer from 'nodemailer'
+
 import type { Transporter } from 'nodemailer'
+import nodemailer from 'nodemailer'
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport'
 import { RemoteError } from '../providers/remote-error.js'
-import { nodemailerFields, type MailMessage, type MailSent, type Mailer } from './mailer.js'
+import { type Mailer, type MailMessage, type MailSent, nodemailerFields } from './mailer.js'
 
 export interface SmtpMailerOptions {
   /** SMTP_URL: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start), auth in the userinfo. */
@@ -24,7 +25,16 @@ export interface SmtpMailerOptions {
 }
 
 /** nodemailer codes that say the network or the server's session failed, not the message: worth a retry. */
-const TRANSIENT_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS', 'EPROTOCOL', 'ESTREAM', 'EMAXLIMIT'])
+const TRANSIENT_CODES = new Set([
+  'ECONNECTION',
+  'ESOCKET',
+  'ETIMEDOUT',
+  'EDNS',
+  'ETLS',
+  'EPROTOCOL',
+  'ESTREAM',
+  'EMAXLIMIT',
+])
 
 /** Validates SMTP_URL; throws an error naming the variable, without echoing the password. */
 export function parseSmtpUrl(value: string): URL {
@@ -52,7 +62,9 @@ export class SmtpMailer implements Mailer {
       host: url.hostname,
       port: url.port ? Number(url.port) : undefined,
       secure: url.protocol === 'smtps:',
-      auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+      auth: url.username
+        ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+        : undefined,
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
@@ -64,7 +76,9 @@ export class SmtpMailer implements Mailer {
   async send(message: MailMessage): Promise<MailSent> {
     try {
       const info = await this.#transport.sendMail(nodemailerFields(message))
-      const rejected = (info.rejected ?? []).map((address: unknown) => (typeof address === 'string' ? address : String((address as { address?: string }).address)))
+      const rejected = (info.rejected ?? []).map((address: unknown) =>
+        typeof address === 'string' ? address : String((address as { address?: string }).address),
+      )
       return { messageId: info.messageId, ...(rejected.length ? { rejected } : {}) }
     } catch (error) {
       throw smtpError(error, this.#where)
@@ -90,12 +104,21 @@ export function smtpError(error: unknown, where: string): RemoteError {
   if (err.code === 'EAUTH' || err.code === 'ENOAUTH') return new RemoteError('auth', text, { cause: error })
   if (err.code && TRANSIENT_CODES.has(err.code)) return new RemoteError('transient', text, { cause: error })
   // Unknown failures (configuration, message building) would fail again the same way.
-  return new RemoteError('permanent', `${text}${err.message ? `: ${err.message.split(/\r?\n/)[0]!.slice(0, 200)}` : ''}`, { cause: error })
+  return new RemoteError(
+    'permanent',
+    `${text}${err.message ? `: ${err.message.split(/\r?\n/)[0]!.slice(0, 200)}` : ''}`,
+    { cause: error },
+  )
 }
 
 function tlsFromQuery(url: URL): { tls?: { rejectUnauthorized?: boolean; servername?: string } } {
   const reject = url.searchParams.get('tls.rejectUnauthorized')
   const servername = url.searchParams.get('tls.servername')
   if (reject === null && servername === null) return {}
-  return { tls: { ...(reject !== null ? { rejectUnauthorized: reject !== 'false' } : {}), ...(servername ? { servername } : {}) } }
+  return {
+    tls: {
+      ...(reject !== null ? { rejectUnauthorized: reject !== 'false' } : {}),
+      ...(servername ? { servername } : {}),
+    },
+  }
 }

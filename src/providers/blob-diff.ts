@@ -19,7 +19,10 @@ const DIFF_TIMEOUT_MS = 2_000
 export function addedLinesBetween(oldText: string, newText: string): NumberedLine[] {
   if (oldText === '') return allLines(newText)
   if (oldText === newText) return []
-  const patch = structuredPatch('a', 'b', oldText, newText, undefined, undefined, { context: 0, timeout: DIFF_TIMEOUT_MS })
+  const patch = structuredPatch('a', 'b', oldText, newText, undefined, undefined, {
+    context: 0,
+    timeout: DIFF_TIMEOUT_MS,
+  })
   if (!patch) return allLines(newText)
   const added: NumberedLine[] = []
   for (const hunk of patch.hunks) {

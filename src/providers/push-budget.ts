@@ -9,9 +9,10 @@
  * budget.skip('binary', 'logo.png')                      // summarised into report.partial by flush()
  * budget.flush()
  */
-import type { ScanReport } from './types.js'
+
 import type { SkippedKind } from './content-kind.js'
 import { readBytes } from './response-body.js'
+import type { ScanReport } from './types.js'
 
 export class PushBudget {
   readonly maxBytes: number

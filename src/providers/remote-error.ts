@@ -16,7 +16,11 @@ export class RemoteError extends Error {
   /** When set, the earliest time a retry makes sense, in ms from now (from Retry-After and friends). */
   readonly retryAfterMs?: number
 
-  constructor(failure: RemoteFailure, message: string, options: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    failure: RemoteFailure,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause })
     this.name = 'RemoteError'
     this.failure = failure
@@ -63,7 +67,11 @@ export interface RemoteFetchOptions {
  * other 4xx → permanent. Network errors and timeouts → transient. The error message never holds the URL's
  * credentials or the request headers.
  */
-export async function remoteFetch(url: string, init: RequestInit = {}, options: RemoteFetchOptions = {}): Promise<Response> {
+export async function remoteFetch(
+  url: string,
+  init: RequestInit = {},
+  options: RemoteFetchOptions = {},
+): Promise<Response> {
   const doFetch = options.fetch ?? globalThis.fetch
   const signal = AbortSignal.timeout(options.timeoutMs ?? 15_000)
   const where = describe(url)
@@ -72,14 +80,21 @@ export async function remoteFetch(url: string, init: RequestInit = {}, options: 
     res = await doFetch(url, { ...init, signal })
   } catch (cause) {
     const timedOut = (cause as Error)?.name === 'TimeoutError' || (cause as Error)?.name === 'AbortError'
-    throw new RemoteError('transient', `${init.method ?? 'GET'} ${where}: ${timedOut ? 'timed out' : 'network error'}`, { cause })
+    throw new RemoteError(
+      'transient',
+      `${init.method ?? 'GET'} ${where}: ${timedOut ? 'timed out' : 'network error'}`,
+      { cause },
+    )
   }
   if (res.ok) return res
   const delay = requestedDelayMs(res.headers)
   const text = `${init.method ?? 'GET'} ${where}: HTTP ${res.status}`
   // Drain the body so the connection can be reused; its content may echo our request, so it is not kept.
   await res.body?.cancel().catch(() => {})
-  if (res.status === 429 || (res.status === 403 && (delay !== undefined || res.headers.get('x-ratelimit-remaining') === '0')))
+  if (
+    res.status === 429 ||
+    (res.status === 403 && (delay !== undefined || res.headers.get('x-ratelimit-remaining') === '0'))
+  )
     return Promise.reject(new RemoteError('rate_limited', text, { status: res.status, retryAfterMs: delay ?? 60_000 }))
   if (res.status >= 500 || res.status === 408)
     throw new RemoteError('transient', text, { status: res.status, retryAfterMs: delay })

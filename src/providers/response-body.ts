@@ -24,7 +24,11 @@ export async function readJson<T>(res: Response, what: string): Promise<T> {
 }
 
 /** Reads at most `cap` bytes; `complete` is false when the body was longer (the rest is not downloaded). */
-export async function readBytes(res: Response, cap: number, what: string): Promise<{ bytes: Uint8Array; complete: boolean }> {
+export async function readBytes(
+  res: Response,
+  cap: number,
+  what: string,
+): Promise<{ bytes: Uint8Array; complete: boolean }> {
   if (!res.body) return { bytes: new Uint8Array(0), complete: true }
   const reader = res.body.getReader()
   const chunks: Uint8Array[] = []

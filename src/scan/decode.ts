@@ -13,8 +13,9 @@
  * @example
  * base64Views('OmdocF8…', 0, 56)[0].text // ':ghp_…'
  */
+
+import { isIn, TOKEN_TEXT } from './chars.js'
 import { BASE64_VALUES, base64Decode } from './checksums/base64.js'
-import { TOKEN_TEXT, isIn } from './chars.js'
 import { escapedUnitAt } from './escapes.js'
 
 /** Decoded text and how to find, for a position in it, where its encoded form starts. */
@@ -164,7 +165,12 @@ function viewOf(units: number[], offsets: number[], encoding: string): DecodedVi
  * `unicode-escape` (`\uXXXX`, `\xXX`, `\/` as in JSON, JavaScript and C#). Other characters are kept;
  * undefined when nothing was decoded or the result cannot hold a token.
  */
-export function unescapedView(text: string, from: number, to: number, family: 'percent' | 'unicode-escape'): DecodedView | undefined {
+export function unescapedView(
+  text: string,
+  from: number,
+  to: number,
+  family: 'percent' | 'unicode-escape',
+): DecodedView | undefined {
   const lead = family === 'percent' ? 0x25 : 0x5c
   const units: number[] = []
   const offsets: number[] = []
@@ -194,7 +200,8 @@ export function unescapedView(text: string, from: number, to: number, family: 'p
 /** Characters allowed in URL userinfo (RFC 3986 unreserved, sub-delims, `%` and `:`). */
 const USERINFO = (() => {
   const t = new Uint8Array(128)
-  for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=%:") t[ch.charCodeAt(0)] = 1
+  for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=%:")
+    t[ch.charCodeAt(0)] = 1
   return t
 })()
 
@@ -208,7 +215,8 @@ export function inUrlUserinfo(text: string, at: number): boolean {
   let i = at
   const floor = Math.max(0, at - MAX_USERINFO)
   while (i > floor && isIn(USERINFO, text.charCodeAt(i - 1))) i--
-  if (!(text.charCodeAt(i - 1) === 0x2f && text.charCodeAt(i - 2) === 0x2f && text.charCodeAt(i - 3) === 0x3a)) return false
+  if (!(text.charCodeAt(i - 1) === 0x2f && text.charCodeAt(i - 2) === 0x2f && text.charCodeAt(i - 3) === 0x3a))
+    return false
   const ceiling = Math.min(text.length, at + MAX_USERINFO)
   for (let j = at; j < ceiling; j++) {
     const c = text.charCodeAt(j)

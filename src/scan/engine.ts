@@ -19,11 +19,18 @@
  * // [{ kind: 'github-classic-pat', offset: 21, encoding: 'base64', depth: 1, … }]
  */
 import { BASE32_LOWER, RUN } from './chars.js'
-import { MIN_BASE64_RUN, base64Views, inUrlUserinfo, unescapedView, type DecodedView } from './decode.js'
-import { ADO_LEGACY_LENGTH, ADO_PAT_LENGTH, ADO_PAT_SIGNATURE, SIGNATURE_AT, adoLegacyPatAt, adoPatAt } from './detectors/azure-devops.js'
-import { FINE_GRAINED_PREFIX, GITHUB_PREFIX, githubTokenAt } from './detectors/github.js'
-import { escapeEndingAt, escapedUnitAt } from './escapes.js'
+import { base64Views, type DecodedView, inUrlUserinfo, MIN_BASE64_RUN, unescapedView } from './decode.js'
 import { detach } from './detach.js'
+import {
+  ADO_LEGACY_LENGTH,
+  ADO_PAT_LENGTH,
+  ADO_PAT_SIGNATURE,
+  adoLegacyPatAt,
+  adoPatAt,
+  SIGNATURE_AT,
+} from './detectors/azure-devops.js'
+import { FINE_GRAINED_PREFIX, GITHUB_PREFIX, githubTokenAt } from './detectors/github.js'
+import { escapedUnitAt, escapeEndingAt } from './escapes.js'
 import type { Detection, Hit } from './hit.js'
 
 export interface EngineOptions {
@@ -106,7 +113,10 @@ function scan(text: string, options: EngineOptions, depth: number, hits: Hit[]):
 /** True when an escape at `at` stands for a character that tokens or base64 are made of. */
 function hidesTokenCharacter(text: string, at: number): boolean {
   const e = escapedUnitAt(text, at)
-  return e !== undefined && (e.unit === 0x3d /* = */ || (e.unit < 128 && RUN[e.unit] === 1 && e.unit !== 0x25 && e.unit !== 0x5c))
+  return (
+    e !== undefined &&
+    (e.unit === 0x3d /* = */ || (e.unit < 128 && RUN[e.unit] === 1 && e.unit !== 0x25 && e.unit !== 0x5c))
+  )
 }
 
 /**
@@ -115,21 +125,37 @@ function hidesTokenCharacter(text: string, at: number): boolean {
  * character: literal searches find signatures and escapes, and skip searches find base32 runs
  * and decodable base64 (decode.ts).
  */
-function examineRun(text: string, from: number, to: number, options: EngineOptions, depth: number, hits: Hit[], add: Add): void {
+function examineRun(
+  text: string,
+  from: number,
+  to: number,
+  options: EngineOptions,
+  depth: number,
+  hits: Hit[],
+  add: Add,
+): void {
   const length = to - from
   // A slice is a view of the text, not a copy: it bounds the literal searches to the run.
   const run = text.slice(from, to)
   if (length >= ADO_PAT_LENGTH) {
     // A PAT is 84 alphanumerics, so it lies inside a run: its signature is looked for only there.
     const last = length - (ADO_PAT_LENGTH - SIGNATURE_AT)
-    for (let at = run.indexOf(ADO_PAT_SIGNATURE, SIGNATURE_AT); at !== -1 && at <= last; at = run.indexOf(ADO_PAT_SIGNATURE, at + 1)) {
+    for (
+      let at = run.indexOf(ADO_PAT_SIGNATURE, SIGNATURE_AT);
+      at !== -1 && at <= last;
+      at = run.indexOf(ADO_PAT_SIGNATURE, at + 1)
+    ) {
       add(adoPatAt(text, from + at, options.includeLow), from + at - SIGNATURE_AT)
     }
   }
   legacyRuns(text, from, to, options, add)
   if (length >= FINE_GRAINED_LENGTH) {
     const last = length - FINE_GRAINED_LENGTH
-    for (let at = run.indexOf(FINE_GRAINED_PREFIX); at !== -1 && at <= last; at = run.indexOf(FINE_GRAINED_PREFIX, at + 1)) {
+    for (
+      let at = run.indexOf(FINE_GRAINED_PREFIX);
+      at !== -1 && at <= last;
+      at = run.indexOf(FINE_GRAINED_PREFIX, at + 1)
+    ) {
       add(githubTokenAt(text, from + at, options.includeLow), from + at)
     }
   }
@@ -141,7 +167,8 @@ function examineRun(text: string, from: number, to: number, options: EngineOptio
   let nextPercent = run.indexOf('%')
   let nextBackslash = run.indexOf('\\')
   for (;;) {
-    const at = nextPercent === -1 ? nextBackslash : nextBackslash === -1 ? nextPercent : Math.min(nextPercent, nextBackslash)
+    const at =
+      nextPercent === -1 ? nextBackslash : nextBackslash === -1 ? nextPercent : Math.min(nextPercent, nextBackslash)
     const end = at === -1 ? to : from + at
     if (end - part >= MIN_BASE64_RUN) {
       for (const view of base64Views(text, part, end)) rescan(view, options, depth, hits)
@@ -204,7 +231,11 @@ function legacyRun(text: string, from: number, to: number, options: EngineOption
   const length = to - from
   if (length === ADO_LEGACY_LENGTH) {
     add(adoLegacyPatAt(text, from, options.includeLow), from)
-  } else if (length > ADO_LEGACY_LENGTH && length <= ADO_LEGACY_LENGTH + 4 && escapeEndingAt(text, to - ADO_LEGACY_LENGTH - 1)) {
+  } else if (
+    length > ADO_LEGACY_LENGTH &&
+    length <= ADO_LEGACY_LENGTH + 4 &&
+    escapeEndingAt(text, to - ADO_LEGACY_LENGTH - 1)
+  ) {
     add(adoLegacyPatAt(text, to - ADO_LEGACY_LENGTH, options.includeLow), to - ADO_LEGACY_LENGTH)
   }
 }

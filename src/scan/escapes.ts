@@ -52,6 +52,7 @@ export function escapedUnitAt(text: string, at: number): { unit: number; length:
 /** True when `text[last]` is the final character of a `%XX`, `\uXXXX` or `\xXX` escape. */
 export function escapeEndingAt(text: string, last: number): boolean {
   if (text.charCodeAt(last - 2) === 0x25 && hexAt(text, last - 1, 2) >= 0) return true
-  if (text.charCodeAt(last - 5) === 0x5c && text.charCodeAt(last - 4) === 0x75 && hexAt(text, last - 3, 4) >= 0) return true
+  if (text.charCodeAt(last - 5) === 0x5c && text.charCodeAt(last - 4) === 0x75 && hexAt(text, last - 3, 4) >= 0)
+    return true
   return text.charCodeAt(last - 3) === 0x5c && text.charCodeAt(last - 2) === 0x78 && hexAt(text, last - 1, 2) >= 0
 }

@@ -6,10 +6,11 @@
  * import { scanText, scanAddedLines, parsePatch, redact } from './scan/index.js'
  * for (const f of scanAddedLines(parsePatch(file.patch, file.filename, sha))) console.log(f.kind, f.path, f.line, redact(f.secret))
  */
-export type { AddedLine, Confidence, Finding, Issuer, LocatedFinding, ScanOptions, TokenKind } from './types.js'
-export { scanText, scanAddedLines, scanUnifiedDiff, DiffScanner } from './scanner.js'
-export { parseUnifiedDiff, parsePatch, parseUnifiedDiffStream, DiffReader } from './diff.js'
-export { redact } from './redact.js'
+
+export { validateAdoLegacyPat, validateAdoPat } from './detectors/azure-devops.js'
+export { validateFineGrainedPat, validateGhsJwt, validateGithubClassic } from './detectors/github.js'
+export { DiffReader, parsePatch, parseUnifiedDiff, parseUnifiedDiffStream } from './diff.js'
 export { issuerOf, TOKEN_KINDS } from './issuer.js'
-export { validateAdoPat, validateAdoLegacyPat } from './detectors/azure-devops.js'
-export { validateGithubClassic, validateFineGrainedPat, validateGhsJwt } from './detectors/github.js'
+export { redact } from './redact.js'
+export { DiffScanner, scanAddedLines, scanText, scanUnifiedDiff } from './scanner.js'
+export type { AddedLine, Confidence, Finding, Issuer, LocatedFinding, ScanOptions, TokenKind } from './types.js'

@@ -7,7 +7,7 @@
  * scanText('a\nTOKEN=ghp_…')            // [{ kind: 'github-classic-pat', line: 2, column: 7, encoding: 'plain', … }]
  * scanAddedLines(parsePatch(patch, 'x'))  // findings with path, line and commit
  */
-import { DiffReader, commitAt } from './diff.js'
+import { commitAt, DiffReader } from './diff.js'
 import { findHits } from './engine.js'
 import type { Hit } from './hit.js'
 import { issuerOf } from './issuer.js'
@@ -142,7 +142,10 @@ export class DiffScanner {
       if (line > 0 && this.reader.path !== undefined) {
         const contentStart = lineStart + Math.min(this.reader.prefixWidth, lineEnd - lineStart)
         for (const hit of onePerSecret(lineHits)) {
-          const f: LocatedFinding = { ...toFinding(hit, line, Math.max(1, hit.offset - contentStart + 1)), path: this.reader.path }
+          const f: LocatedFinding = {
+            ...toFinding(hit, line, Math.max(1, hit.offset - contentStart + 1)),
+            path: this.reader.path,
+          }
           if (this.reader.commit !== undefined) f.commit = this.reader.commit
           findings.push(f)
         }

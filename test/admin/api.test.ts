@@ -2,11 +2,11 @@ import { Validator } from '@seriousme/openapi-schema-validator'
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, jobs, suppressions } from '../../src/db/schema.js'
-import { recordFinding, type Place } from '../../src/incidents/record.js'
+import { type Place, recordFinding } from '../../src/incidents/record.js'
 import { transition } from '../../src/incidents/transitions.js'
 import type { TokenKind } from '../../src/scan/types.js'
 import { TEST_ADMIN_TOKEN } from '../support/env.js'
-import { testApp, type TestApp } from '../support/service-app.js'
+import { type TestApp, testApp } from '../support/service-app.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 let t: TestApp
@@ -15,13 +15,27 @@ beforeEach(async () => {
 })
 afterEach(() => t.cleanup())
 
-const place = (over: Partial<Place> = {}): Place => ({ provider: 'github', repository: 'acme/app', path: 'config.env', line: 1, encoding: 'plain', commitSha: 'a'.repeat(40), ...over })
+const place = (over: Partial<Place> = {}): Place => ({
+  provider: 'github',
+  repository: 'acme/app',
+  path: 'config.env',
+  line: 1,
+  encoding: 'plain',
+  commitSha: 'a'.repeat(40),
+  ...over,
+})
 
 async function incident(o: { token?: string; kind?: TokenKind; at?: number; where?: Partial<Place> } = {}) {
   const kind = o.kind ?? 'github-classic-pat'
   const token = o.token ?? (kind === 'azure-devops-pat' ? generateAdoPat() : generateGithubToken('ghp'))
   const at = o.at ?? t.clock.now
-  const r = await recordFinding(t.db.db, t.keys, { kind, issuer: kind.startsWith('azure') ? 'azure-devops' : 'github', secret: token }, place(o.where), { now: at, pushedAt: at - 1000 })
+  const r = await recordFinding(
+    t.db.db,
+    t.keys,
+    { kind, issuer: kind.startsWith('azure') ? 'azure-devops' : 'github', secret: token },
+    place(o.where),
+    { now: at, pushedAt: at - 1000 },
+  )
   return { id: r.incidentId, token }
 }
 
@@ -39,25 +53,37 @@ describe('authentication', () => {
     ['GET', '/api/stats'],
     ['GET', '/metrics'],
   ]
-  it.each(routes)('%s %s: 401 without a token and with a wrong one, the same answer whether the id exists or not', async (method, path, body) => {
-    await incident()
-    const init = (auth?: string): RequestInit => ({
-      method,
-      headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    })
-    for (const auth of [undefined, 'Bearer wrong-token-wrong-token', `Basic ${btoa(`x:${TEST_ADMIN_TOKEN}`)}`, `Bearer ${TEST_ADMIN_TOKEN}x`]) {
-      const res = await t.app.request(path, init(auth))
-      expect(res.status, `${auth}`).toBe(401)
-      expect((await json(res)).error).toBe('authorization: expects `Bearer <admin token>`')
-    }
-    const ok = await t.app.request(path, init(`Bearer ${TEST_ADMIN_TOKEN}`))
-    expect(ok.status).not.toBe(401)
-  })
+  it.each(routes)(
+    '%s %s: 401 without a token and with a wrong one, the same answer whether the id exists or not',
+    async (method, path, body) => {
+      await incident()
+      const init = (auth?: string): RequestInit => ({
+        method,
+        headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      })
+      for (const auth of [
+        undefined,
+        'Bearer wrong-token-wrong-token',
+        `Basic ${btoa(`x:${TEST_ADMIN_TOKEN}`)}`,
+        `Bearer ${TEST_ADMIN_TOKEN}x`,
+      ]) {
+        const res = await t.app.request(path, init(auth))
+        expect(res.status, `${auth}`).toBe(401)
+        expect((await json(res)).error).toBe('authorization: expects `Bearer <admin token>`')
+      }
+      const ok = await t.app.request(path, init(`Bearer ${TEST_ADMIN_TOKEN}`))
+      expect(ok.status).not.toBe(401)
+    },
+  )
 
   it('changes nothing on an unauthenticated write', async () => {
     const { id } = await incident()
-    await t.app.request(`/api/incidents/${id}/actions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"action":"false_positive"}' })
+    await t.app.request(`/api/incidents/${id}/actions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"action":"false_positive"}',
+    })
     const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
     expect(row?.status).toBe('new')
   })
@@ -66,11 +92,24 @@ describe('authentication', () => {
 describe('GET /api/incidents', () => {
   it('lists newest first with the summary fields', async () => {
     const a = await incident({ at: t.clock.now - 2000 })
-    await recordFinding(t.db.db, t.keys, { kind: 'github-classic-pat', issuer: 'github', secret: a.token }, place({ repository: 'acme/other', path: 'x', line: 3 }), { now: t.clock.now, pushedAt: t.clock.now })
+    await recordFinding(
+      t.db.db,
+      t.keys,
+      { kind: 'github-classic-pat', issuer: 'github', secret: a.token },
+      place({ repository: 'acme/other', path: 'x', line: 3 }),
+      { now: t.clock.now, pushedAt: t.clock.now },
+    )
     const b = await incident({ kind: 'azure-devops-pat', at: t.clock.now - 1000 })
     const body = await json(await t.admin('/api/incidents'))
     expect(body.items.map((i: { id: number }) => i.id)).toEqual([b.id, a.id])
-    expect(body.items[1]).toMatchObject({ status: 'new', kind: 'github-classic-pat', issuer: 'github', occurrences: 2, repositories: ['acme/app', 'acme/other'], timeToRevokeMs: null })
+    expect(body.items[1]).toMatchObject({
+      status: 'new',
+      kind: 'github-classic-pat',
+      issuer: 'github',
+      occurrences: 2,
+      repositories: ['acme/app', 'acme/other'],
+      timeToRevokeMs: null,
+    })
     expect(body.items[1].preview).toBe(`${a.token.slice(0, 4)}…${a.token.slice(-4)}`)
     expect(JSON.stringify(body)).not.toContain(a.token)
   })
@@ -79,7 +118,8 @@ describe('GET /api/incidents', () => {
     const gh = await incident({ at: t.clock.now - 10_000, where: { repository: 'acme/web', path: 'src/secrets.ts' } })
     const ado = await incident({ kind: 'azure-devops-pat', at: t.clock.now - 5_000 })
     await transition(t.db.db, { incidentId: ado.id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
-    const ids = async (query: string) => (await json(await t.admin(`/api/incidents?${query}`))).items.map((i: { id: number }) => i.id)
+    const ids = async (query: string) =>
+      (await json(await t.admin(`/api/incidents?${query}`))).items.map((i: { id: number }) => i.id)
     expect(await ids('status=responding')).toEqual([ado.id])
     expect(await ids('kind=github-classic-pat')).toEqual([gh.id])
     expect(await ids('issuer=azure-devops')).toEqual([ado.id])
@@ -110,7 +150,9 @@ describe('GET /api/incidents', () => {
     let cursor: string | null = null
     let round = 0
     do {
-      const body: Record<string, any> = await json(await t.admin(`/api/incidents?limit=7${cursor ? `&cursor=${cursor}` : ''}`))
+      const body: Record<string, any> = await json(
+        await t.admin(`/api/incidents?limit=7${cursor ? `&cursor=${cursor}` : ''}`),
+      )
       seen.push(...body.items.map((i: { id: number }) => i.id))
       cursor = body.nextCursor
       // New incidents keep arriving between pages, some with the same first-seen time as the page boundary.
@@ -145,7 +187,8 @@ describe('POST /api/incidents/:id/actions', () => {
   async function at(status: 'revoked' | 'revoke_failed' | 'responding') {
     const { id } = await incident()
     await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
-    if (status !== 'responding') await transition(t.db.db, { incidentId: id, from: 'responding', to: status, actor: 'patrol', now: t.clock.now })
+    if (status !== 'responding')
+      await transition(t.db.db, { incidentId: id, from: 'responding', to: status, actor: 'patrol', now: t.clock.now })
     return id
   }
 
@@ -163,7 +206,9 @@ describe('POST /api/incidents/:id/actions', () => {
   it('retries a failed response: back to responding, a new respond job, the runner woken', async () => {
     const id = await at('revoke_failed')
     expect(await json(await act(id, 'retry_response'))).toMatchObject({ from: 'revoke_failed', to: 'responding' })
-    const respondJobs = (await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond' && JSON.parse(j.payload).incidentId === id)
+    const respondJobs = (await t.db.db.select().from(jobs)).filter(
+      (j) => j.kind === 'respond' && JSON.parse(j.payload).incidentId === id,
+    )
     expect(respondJobs).toHaveLength(2)
     expect(t.enqueued.count).toBe(1)
   })
@@ -201,10 +246,18 @@ describe('POST /api/incidents/:id/actions', () => {
 describe('suppressions', () => {
   it('suppresses a token by fingerprint: later sightings are recorded as suppressed and get no response', async () => {
     const token = generateGithubToken('ghp')
-    const res = await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token, reason: 'published test fixture' }) })
+    const res = await t.admin('/api/suppressions', {
+      method: 'POST',
+      body: JSON.stringify({ token, reason: 'published test fixture' }),
+    })
     expect(res.status).toBe(201)
     const created = await json(res)
-    expect(created).toMatchObject({ kind: 'token', author: 'tester', reason: 'published test fixture', repository: null })
+    expect(created).toMatchObject({
+      kind: 'token',
+      author: 'tester',
+      reason: 'published test fixture',
+      repository: null,
+    })
     expect(JSON.stringify(created)).not.toContain(token)
     const stored = await t.db.db.select().from(suppressions)
     expect(JSON.stringify(stored)).not.toContain(token)
@@ -216,24 +269,36 @@ describe('suppressions', () => {
   })
 
   it('suppresses by repository and path glob, and not elsewhere', async () => {
-    await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ repository: 'acme/app', pathGlob: 'test/fixtures/**', reason: 'fixtures' }) })
+    await t.admin('/api/suppressions', {
+      method: 'POST',
+      body: JSON.stringify({ repository: 'acme/app', pathGlob: 'test/fixtures/**', reason: 'fixtures' }),
+    })
     const inside = await incident({ where: { path: 'test/fixtures/deep/a.env' } })
     const outside = await incident({ where: { path: 'src/a.env' } })
     const otherRepo = await incident({ where: { repository: 'acme/web', path: 'test/fixtures/a.env' } })
     const status = async (id: number) => (await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.status
-    expect([await status(inside.id), await status(outside.id), await status(otherRepo.id)]).toEqual(['suppressed', 'new', 'new'])
+    expect([await status(inside.id), await status(outside.id), await status(otherRepo.id)]).toEqual([
+      'suppressed',
+      'new',
+      'new',
+    ])
   })
 
   it('ignores an expired suppression, and a deleted one', async () => {
     const token = generateGithubToken('ghp')
-    const res = await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token, reason: 'x', expiresAt: new Date(t.clock.now + 60_000).toISOString() }) })
+    const res = await t.admin('/api/suppressions', {
+      method: 'POST',
+      body: JSON.stringify({ token, reason: 'x', expiresAt: new Date(t.clock.now + 60_000).toISOString() }),
+    })
     expect(res.status).toBe(201)
     t.clock.now += 120_000
     expect((await incident({ token })).id).toBeGreaterThan(0)
     expect((await t.db.db.select().from(incidents))[0]?.status).toBe('new')
 
     const other = generateGithubToken('gho')
-    const { id } = await json(await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token: other, reason: 'y' }) }))
+    const { id } = await json(
+      await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token: other, reason: 'y' }) }),
+    )
     expect((await t.admin(`/api/suppressions/${id}`, { method: 'DELETE' })).status).toBe(204)
     expect((await t.admin(`/api/suppressions/${id}`, { method: 'DELETE' })).status).toBe(404)
     expect((await json(await t.admin('/api/suppressions'))).items.map((s: { id: number }) => s.id)).not.toContain(id)
@@ -257,10 +322,21 @@ describe('suppressions', () => {
 
 describe('GET /api/stats', () => {
   it('counts by status, kind and repository, and measures push-to-revoke', async () => {
-    for (const [delay, repo] of [[1000, 'a/x'], [2000, 'a/x'], [9000, 'a/y']] as const) {
+    for (const [delay, repo] of [
+      [1000, 'a/x'],
+      [2000, 'a/x'],
+      [9000, 'a/y'],
+    ] as const) {
       const { id } = await incident({ where: { repository: repo } })
       await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
-      await transition(t.db.db, { incidentId: id, from: 'responding', to: 'revocation_requested', actor: 'patrol', now: t.clock.now, set: { revokedAt: t.clock.now - 1000 + delay } })
+      await transition(t.db.db, {
+        incidentId: id,
+        from: 'responding',
+        to: 'revocation_requested',
+        actor: 'patrol',
+        now: t.clock.now,
+        set: { revokedAt: t.clock.now - 1000 + delay },
+      })
     }
     await incident({ kind: 'azure-devops-pat' })
     const stats = await json(await t.admin('/api/stats'))
@@ -283,7 +359,14 @@ describe('GET /api/openapi.json', () => {
     expect(result.errors ?? []).toEqual([])
     expect(result.valid).toBe(true)
     expect(doc.openapi).toBe('3.1.0')
-    expect(Object.keys(doc.paths).sort()).toEqual(['/api/incidents', '/api/incidents/{id}', '/api/incidents/{id}/actions', '/api/stats', '/api/suppressions', '/api/suppressions/{id}'])
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/incidents',
+      '/api/incidents/{id}',
+      '/api/incidents/{id}/actions',
+      '/api/stats',
+      '/api/suppressions',
+      '/api/suppressions/{id}',
+    ])
     expect(doc.paths['/api/incidents'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(['status', 'kind', 'issuer', 'repository', 'since', 'until', 'q', 'limit', 'cursor']),
     )

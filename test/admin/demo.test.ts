@@ -8,7 +8,10 @@ import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
@@ -22,9 +25,13 @@ describe('npm run demo', () => {
     expect(code, stderr).toBe(0)
     expect(stdout).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/github \(signed with the webhook secret\) → 202/)
     expect(stdout).toMatch(/#\d+ github-classic-pat ghp_…\w{4}: revocation_requested/)
-    expect(stdout).toMatch(/#\d+ azure-devops-pat \S+…\S+: revoked \(in acme\/payments, owner Pat Owner <pat\.owner@contoso\.example>/)
+    expect(stdout).toMatch(
+      /#\d+ azure-devops-pat \S+…\S+: revoked \(in acme\/payments, owner Pat Owner <pat\.owner@contoso\.example>/,
+    )
     expect(stdout).toMatch(/GitHub {8}POST \/credentials\/revoke \{"credentials":\["ghp_…\w{4}"\]\} → 202/)
-    expect(stdout).toMatch(/Azure DevOps {2}POST \/_apis\/tokenadmin\/revocations \[\{"authorizationId":"[0-9a-f-]{36}"\}\] → 204/)
+    expect(stdout).toMatch(
+      /Azure DevOps {2}POST \/_apis\/tokenadmin\/revocations \[\{"authorizationId":"[0-9a-f-]{36}"\}\] → 204/,
+    )
     expect(stdout).toContain('Emails (4, through the SMTP stand-in)')
     expect(stdout).toMatch(/Subject: \[patrol\] Azure DevOps personal access token leaked in acme\/payments: revoked/)
     expect(stdout).toContain('What you must do now')

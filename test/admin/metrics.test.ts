@@ -3,7 +3,7 @@ import { deliveries } from '../../src/db/schema.js'
 import { recordFinding } from '../../src/incidents/record.js'
 import { transition } from '../../src/incidents/transitions.js'
 import { enqueue } from '../../src/jobs/queue.js'
-import { testApp, type TestApp } from '../support/service-app.js'
+import { type TestApp, testApp } from '../support/service-app.js'
 import { generateGithubToken } from '../support/tokens.js'
 
 let t: TestApp
@@ -25,7 +25,10 @@ function parse(text: string): Map<string, number> {
       }
       continue
     }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.]+(?:e[+-]?\d+)?|\+Inf|NaN)$/.exec(line)
+    const sample =
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?[0-9.]+(?:e[+-]?\d+)?|\+Inf|NaN)$/.exec(
+        line,
+      )
     if (!sample) throw new Error(`not a Prometheus sample line: ${line}`)
     const family = sample[1]!.replace(/_(bucket|sum|count)$/, '')
     expect(declared.has(sample[1]!) || declared.has(family), `${sample[1]} has a # TYPE`).toBe(true)
@@ -37,11 +40,26 @@ function parse(text: string): Map<string, number> {
 describe('GET /metrics', () => {
   it('speaks the Prometheus text format with patrol’s counters, queue and latency histogram', async () => {
     const now = t.clock.now
-    await t.db.db.insert(deliveries).values({ provider: 'github', deliveryId: 'd1', event: 'push', receivedAt: now, status: 'queued', bodyBytes: 10 })
+    await t.db.db
+      .insert(deliveries)
+      .values({ provider: 'github', deliveryId: 'd1', event: 'push', receivedAt: now, status: 'queued', bodyBytes: 10 })
     for (const delayMs of [3_000, 40_000]) {
-      const r = await recordFinding(t.db.db, t.keys, { kind: 'github-classic-pat', issuer: 'github', secret: generateGithubToken('ghp') }, { provider: 'github', repository: 'a/b', path: 'x', line: 1, encoding: 'plain' }, { now, pushedAt: now })
+      const r = await recordFinding(
+        t.db.db,
+        t.keys,
+        { kind: 'github-classic-pat', issuer: 'github', secret: generateGithubToken('ghp') },
+        { provider: 'github', repository: 'a/b', path: 'x', line: 1, encoding: 'plain' },
+        { now, pushedAt: now },
+      )
       await transition(t.db.db, { incidentId: r.incidentId, from: 'new', to: 'responding', actor: 'patrol', now })
-      await transition(t.db.db, { incidentId: r.incidentId, from: 'responding', to: 'revocation_requested', actor: 'patrol', now, set: { revokedAt: now + delayMs } })
+      await transition(t.db.db, {
+        incidentId: r.incidentId,
+        from: 'responding',
+        to: 'revocation_requested',
+        actor: 'patrol',
+        now,
+        set: { revokedAt: now + delayMs },
+      })
     }
     await enqueue(t.db.db, { kind: 'x', payload: {} }, now - 5_000)
 

@@ -7,12 +7,12 @@ import { and, eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, suppressions } from '../../src/db/schema.js'
 import { SESSION_MS } from '../../src/http/page/session.js'
-import { recordFinding, type Place } from '../../src/incidents/record.js'
+import { type Place, recordFinding } from '../../src/incidents/record.js'
 import { transition } from '../../src/incidents/transitions.js'
 import type { TokenKind } from '../../src/scan/types.js'
 import { pageRequest, postForm, sessionCookie, signIn } from '../support/admin-page.js'
 import { TEST_ADMIN_TOKEN } from '../support/env.js'
-import { testApp, type TestApp } from '../support/service-app.js'
+import { type TestApp, testApp } from '../support/service-app.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 let t: TestApp
@@ -21,15 +21,41 @@ beforeEach(async () => {
 })
 afterEach(() => t.cleanup())
 
-const place = (over: Partial<Place> = {}): Place => ({ provider: 'github', repository: 'acme/app', path: 'config.env', line: 1, encoding: 'plain', commitSha: 'a'.repeat(40), ...over })
+const place = (over: Partial<Place> = {}): Place => ({
+  provider: 'github',
+  repository: 'acme/app',
+  path: 'config.env',
+  line: 1,
+  encoding: 'plain',
+  commitSha: 'a'.repeat(40),
+  ...over,
+})
 
 async function incident(o: { kind?: TokenKind; where?: Partial<Place>; status?: 'notify_only' } = {}) {
   const kind = o.kind ?? 'github-classic-pat'
   const token = kind === 'azure-devops-pat' ? generateAdoPat() : generateGithubToken('ghp')
-  const r = await recordFinding(t.db.db, t.keys, { kind, issuer: kind.startsWith('azure') ? 'azure-devops' : 'github', secret: token }, place(o.where), { now: t.clock.now, pushedAt: t.clock.now - 1000 })
+  const r = await recordFinding(
+    t.db.db,
+    t.keys,
+    { kind, issuer: kind.startsWith('azure') ? 'azure-devops' : 'github', secret: token },
+    place(o.where),
+    { now: t.clock.now, pushedAt: t.clock.now - 1000 },
+  )
   if (o.status) {
-    await transition(t.db.db, { incidentId: r.incidentId, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
-    await transition(t.db.db, { incidentId: r.incidentId, from: 'responding', to: o.status, actor: 'patrol', now: t.clock.now })
+    await transition(t.db.db, {
+      incidentId: r.incidentId,
+      from: 'new',
+      to: 'responding',
+      actor: 'patrol',
+      now: t.clock.now,
+    })
+    await transition(t.db.db, {
+      incidentId: r.incidentId,
+      from: 'responding',
+      to: o.status,
+      actor: 'patrol',
+      now: t.clock.now,
+    })
   }
   return { id: r.incidentId, token }
 }
@@ -42,7 +68,9 @@ describe('signing in', () => {
     for (const path of ['/admin', '/admin/incidents', `/admin/incidents/${id}`, '/admin/suppressions']) {
       const res = await pageRequest(t.app, path)
       expect(res.status, path).toBe(303)
-      expect(res.headers.get('location'), path).toBe(path === '/admin' ? '/admin/sign-in' : `/admin/sign-in?next=${encodeURIComponent(path)}`)
+      expect(res.headers.get('location'), path).toBe(
+        path === '/admin' ? '/admin/sign-in' : `/admin/sign-in?next=${encodeURIComponent(path)}`,
+      )
     }
     const form = await pageRequest(t.app, '/admin/sign-in?next=%2Fadmin%2Fincidents%3Fstatus%3Dnew')
     expect(form.status).toBe(200)
@@ -62,7 +90,10 @@ describe('signing in', () => {
   })
 
   it('sets an HttpOnly, SameSite=Strict session cookie scoped to /admin that does not carry the token', async () => {
-    const res = await postForm(t.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN, next: '/admin/incidents?status=new' })
+    const res = await postForm(t.app, '/admin/sign-in', {
+      token: TEST_ADMIN_TOKEN,
+      next: '/admin/incidents?status=new',
+    })
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe('/admin/incidents?status=new')
     const [line] = res.headers.getSetCookie()
@@ -88,7 +119,13 @@ describe('signing in', () => {
   })
 
   it('sends the admin only to pages of /admin after signing in', async () => {
-    for (const next of ['//evil.example/admin', 'https://evil.example/', '/admin\\@evil.example', '/adminx', '/healthz']) {
+    for (const next of [
+      '//evil.example/admin',
+      'https://evil.example/',
+      '/admin\\@evil.example',
+      '/adminx',
+      '/healthz',
+    ]) {
       const res = await postForm(t.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN, next })
       expect(res.headers.get('location'), next).toBe('/admin')
     }
@@ -96,10 +133,13 @@ describe('signing in', () => {
 
   it('refuses a tampered, an expired, and a rotated-token session', async () => {
     const cookie = await signIn(t.app)
-    const [name, value] = [cookie.slice(0, cookie.indexOf('=')), decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1))]
+    const [name, value] = [
+      cookie.slice(0, cookie.indexOf('=')),
+      decodeURIComponent(cookie.slice(cookie.indexOf('=') + 1)),
+    ]
     const [payload, signature] = [value.slice(0, value.lastIndexOf('.')), value.slice(value.lastIndexOf('.') + 1)]
     const parts = payload.split('.')
-    const forged = `${name}=${encodeURIComponent([parts[0], btoa('someone-else').replace(/=+$/, ''), parts[2], parts[3]].join('.') + '.' + signature)}`
+    const forged = `${name}=${encodeURIComponent(`${[parts[0], btoa('someone-else').replace(/=+$/, ''), parts[2], parts[3]].join('.')}.${signature}`)}`
     expect((await pageRequest(t.app, '/admin', { cookie: forged })).status).toBe(303)
     expect((await pageRequest(t.app, '/admin', { cookie })).status).toBe(200)
 
@@ -156,13 +196,28 @@ describe('CSRF', () => {
     const { id } = await incident({ status: 'notify_only' })
     const cookie = await signIn(t.app)
     const path = `/admin/incidents/${id}/actions`
-    const crossSite = await postForm(t.app, path, { action: 'resolve' }, { cookie, origin: 'https://evil.example', secFetchSite: 'cross-site' })
+    const crossSite = await postForm(
+      t.app,
+      path,
+      { action: 'resolve' },
+      { cookie, origin: 'https://evil.example', secFetchSite: 'cross-site' },
+    )
     expect(crossSite.status).toBe(403)
     const noOrigin = await postForm(t.app, path, { action: 'resolve' }, { cookie, origin: null })
     expect(noOrigin.status).toBe(403)
-    const json = await pageRequest(t.app, path, { method: 'POST', cookie, contentType: 'application/json', body: '{"action":"resolve"}' })
+    const json = await pageRequest(t.app, path, {
+      method: 'POST',
+      cookie,
+      contentType: 'application/json',
+      body: '{"action":"resolve"}',
+    })
     expect(json.status).toBe(415)
-    const signInFromElsewhere = await postForm(t.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN }, { origin: 'https://evil.example' })
+    const signInFromElsewhere = await postForm(
+      t.app,
+      '/admin/sign-in',
+      { token: TEST_ADMIN_TOKEN },
+      { origin: 'https://evil.example' },
+    )
     expect(signInFromElsewhere.status).toBe(403)
     expect(sessionCookie(signInFromElsewhere)).toBeUndefined()
     expect(await statusOf(id)).toBe('notify_only')
@@ -171,13 +226,23 @@ describe('CSRF', () => {
   it('accepts a same-origin POST by Sec-Fetch-Site, and the public URL as origin behind a proxy', async () => {
     const { id } = await incident({ status: 'notify_only' })
     const cookie = await signIn(t.app)
-    const res = await postForm(t.app, `/admin/incidents/${id}/actions`, { action: 'false_positive' }, { cookie, origin: null, secFetchSite: 'same-origin' })
+    const res = await postForm(
+      t.app,
+      `/admin/incidents/${id}/actions`,
+      { action: 'false_positive' },
+      { cookie, origin: null, secFetchSite: 'same-origin' },
+    )
     expect(res.status).toBe(303)
     expect(await statusOf(id)).toBe('false_positive')
 
     const proxied = await testApp({ PATROL_PUBLIC_URL: 'https://patrol.acme.example' })
     try {
-      const res = await postForm(proxied.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN }, { origin: 'https://patrol.acme.example' })
+      const res = await postForm(
+        proxied.app,
+        '/admin/sign-in',
+        { token: TEST_ADMIN_TOKEN },
+        { origin: 'https://patrol.acme.example' },
+      )
       expect(res.status).toBe(303)
     } finally {
       proxied.cleanup()
@@ -241,12 +306,25 @@ describe('pages', () => {
     expect(before).not.toContain('value="reopen"')
     expect(before).not.toContain('value="retry_response"')
 
-    const res = await postForm(t.app, `/admin/incidents/${id}/actions`, { action: 'resolve', note: 'owner rotated it' }, { cookie })
+    const res = await postForm(
+      t.app,
+      `/admin/incidents/${id}/actions`,
+      { action: 'resolve', note: 'owner rotated it' },
+      { cookie },
+    )
     expect(res.status).toBe(303)
     expect(res.headers.get('location')).toBe(`/admin/incidents/${id}?done=resolve`)
-    const [event] = await t.db.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, id), eq(auditEvents.action, 'status.resolved')))
+    const [event] = await t.db.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, id), eq(auditEvents.action, 'status.resolved')))
     expect(event).toMatchObject({ actor: 'admin:tester' })
-    expect(JSON.parse(event!.detail!)).toMatchObject({ from: 'notify_only', to: 'resolved', action: 'resolve', note: 'owner rotated it' })
+    expect(JSON.parse(event!.detail!)).toMatchObject({
+      from: 'notify_only',
+      to: 'resolved',
+      action: 'resolve',
+      note: 'owner rotated it',
+    })
     const after = await (await pageRequest(t.app, res.headers.get('location')!, { cookie })).text()
     expect(after).toContain('Resolved.')
     expect(after).toContain('admin:tester: status.resolved')
@@ -255,9 +333,13 @@ describe('pages', () => {
 
     const refused = await postForm(t.app, `/admin/incidents/${id}/actions`, { action: 'retry_response' }, { cookie })
     expect(refused.status).toBe(409)
-    expect(await refused.text()).toContain('incident is resolved; retry_response applies to revoke_failed or revoke_unconfirmed')
+    expect(await refused.text()).toContain(
+      'incident is resolved; retry_response applies to revoke_failed or revoke_unconfirmed',
+    )
     expect((await pageRequest(t.app, '/admin/incidents/999999', { cookie })).status).toBe(404)
-    expect((await postForm(t.app, `/admin/incidents/${id}/actions`, { action: 'explode' }, { cookie })).status).toBe(400)
+    expect((await postForm(t.app, `/admin/incidents/${id}/actions`, { action: 'explode' }, { cookie })).status).toBe(
+      400,
+    )
   })
 
   it('adds a suppression from a pasted token, shows only its fingerprint prefix, and deletes it', async () => {
@@ -272,12 +354,27 @@ describe('pages', () => {
     expect(list).toContain(`${row!.fingerprint!.slice(0, 8)}…`)
     expect(list).not.toContain(token)
 
-    const refused = await postForm(t.app, '/admin/suppressions', { token, repository: 'acme/app', reason: 'both' }, { cookie })
+    const refused = await postForm(
+      t.app,
+      '/admin/suppressions',
+      { token, repository: 'acme/app', reason: 'both' },
+      { cookie },
+    )
     expect(refused.status).toBe(400)
     expect(await refused.text()).not.toContain(token)
-    const past = await postForm(t.app, '/admin/suppressions', { repository: 'acme/app', pathGlob: 'test/**', reason: 'fixtures', expiresOn: '2020-01-01' }, { cookie })
+    const past = await postForm(
+      t.app,
+      '/admin/suppressions',
+      { repository: 'acme/app', pathGlob: 'test/**', reason: 'fixtures', expiresOn: '2020-01-01' },
+      { cookie },
+    )
     expect(past.status).toBe(400)
-    const byPath = await postForm(t.app, '/admin/suppressions', { repository: 'acme/app', pathGlob: 'test/**', reason: 'fixtures', expiresOn: '2099-01-01' }, { cookie })
+    const byPath = await postForm(
+      t.app,
+      '/admin/suppressions',
+      { repository: 'acme/app', pathGlob: 'test/**', reason: 'fixtures', expiresOn: '2099-01-01' },
+      { cookie },
+    )
     expect(byPath.status).toBe(303)
 
     const deleted = await postForm(t.app, `/admin/suppressions/${row!.id}/delete`, {}, { cookie })

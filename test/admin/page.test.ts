@@ -4,22 +4,23 @@
  * wrong token, signs in, filters the incident list, opens an incident, resolves it with a note, and sees the audit
  * event on its timeline. The session cookie's flags are read from the browser itself.
  */
+
+import { rmSync } from 'node:fs'
 import { and, eq } from 'drizzle-orm'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { rmSync } from 'node:fs'
-import { eventually as until } from '../support/until.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openNodeDatabase, type NodeDatabase } from '../../src/db/node.js'
+import { type NodeDatabase, openNodeDatabase } from '../../src/db/node.js'
 import { auditEvents, incidents } from '../../src/db/schema.js'
-import { recordFinding, type Place } from '../../src/incidents/record.js'
+import { type Place, recordFinding } from '../../src/incidents/record.js'
 import { importKeys } from '../../src/incidents/sealing.js'
 import { memoryLogger } from '../../src/log.js'
-import { startNode, type NodeService } from '../../src/node.js'
+import { type NodeService, startNode } from '../../src/node.js'
 import type { TokenKind } from '../../src/scan/types.js'
 import { launchChromium } from '../support/browser.js'
 import { tempDir } from '../support/db.js'
 import { TEST_ADMIN_TOKEN, testEnv } from '../support/env.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+import { eventually as until } from '../support/until.js'
 
 let service: NodeService
 let db: NodeDatabase
@@ -29,18 +30,34 @@ let context: BrowserContext
 let page: Page
 const seeded: { id: number; token: string; repository: string }[] = []
 
-
 beforeAll(async () => {
   dataDir = tempDir()
   // PATROL_REVOKE=off and no SMTP: the response is local (notify_only, emails to the outbox folder).
-  service = await startNode(testEnv(dataDir, { PATROL_REVOKE: 'off', PATROL_JOB_POLL_MS: '50' }), { log: memoryLogger() })
+  service = await startNode(testEnv(dataDir, { PATROL_REVOKE: 'off', PATROL_JOB_POLL_MS: '50' }), {
+    log: memoryLogger(),
+  })
   db = openNodeDatabase(service.config.databasePath, { migrate: false })
   const keys = await importKeys(service.config.secrets)
   const seed = async (kind: TokenKind, where: Partial<Place>) => {
     const token = kind === 'azure-devops-pat' ? generateAdoPat() : generateGithubToken('ghp')
-    const place: Place = { provider: 'github', repository: 'acme/app', path: 'config.env', line: 3, encoding: 'plain', commitSha: 'c'.repeat(40), authorEmail: 'dev@acme.example', ...where }
+    const place: Place = {
+      provider: 'github',
+      repository: 'acme/app',
+      path: 'config.env',
+      line: 3,
+      encoding: 'plain',
+      commitSha: 'c'.repeat(40),
+      authorEmail: 'dev@acme.example',
+      ...where,
+    }
     const now = Date.now()
-    const r = await recordFinding(db.db, keys, { kind, issuer: kind.startsWith('azure') ? 'azure-devops' : 'github', secret: token }, place, { now, pushedAt: now - 500 })
+    const r = await recordFinding(
+      db.db,
+      keys,
+      { kind, issuer: kind.startsWith('azure') ? 'azure-devops' : 'github', secret: token },
+      place,
+      { now, pushedAt: now - 500 },
+    )
     seeded.push({ id: r.incidentId, token, repository: place.repository })
   }
   await seed('github-classic-pat', { repository: 'acme/app' })
@@ -79,7 +96,13 @@ describe('the admin page in a browser', () => {
     await Promise.all([page.waitForURL(`${service.url}/admin/incidents`), page.click('button[type=submit]')])
     const [cookie, ...others] = await context.cookies()
     expect(others).toEqual([])
-    expect(cookie).toMatchObject({ name: 'patrol_admin', httpOnly: true, sameSite: 'Strict', path: '/admin', secure: false })
+    expect(cookie).toMatchObject({
+      name: 'patrol_admin',
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: '/admin',
+      secure: false,
+    })
     expect(decodeURIComponent(cookie!.value)).not.toContain(TEST_ADMIN_TOKEN)
     expect(await page.evaluate(() => document.cookie)).toBe('')
     expect(await page.textContent('header')).toContain('signed in as tester')
@@ -101,11 +124,17 @@ describe('the admin page in a browser', () => {
 
   it('opens an incident, resolves it with a note, and shows the audit event on its timeline', async () => {
     const web = seeded.find((s) => s.repository === 'acme/web')!
-    await Promise.all([page.waitForURL(`${service.url}/admin/incidents/${web.id}`), page.locator('tbody tr a').first().click()])
+    await Promise.all([
+      page.waitForURL(`${service.url}/admin/incidents/${web.id}`),
+      page.locator('tbody tr a').first().click(),
+    ])
     expect(await page.textContent('h1')).toContain(`Incident ${web.id}`)
     expect(await page.textContent('.timeline')).toContain('seen in acme/web deploy/pipeline.yml:3')
     await page.fill('textarea[name=note]', 'owner rotated the PAT')
-    await Promise.all([page.waitForURL(`${service.url}/admin/incidents/${web.id}?done=resolve`), page.click('button[value=resolve]')])
+    await Promise.all([
+      page.waitForURL(`${service.url}/admin/incidents/${web.id}?done=resolve`),
+      page.click('button[value=resolve]'),
+    ])
     expect(await page.textContent('[role=status]')).toContain('Resolved.')
     expect(await page.textContent('h1')).toContain('resolved')
     const audit = page.locator('.timeline li.t-audit', { hasText: 'admin:tester: status.resolved' })
@@ -115,7 +144,10 @@ describe('the admin page in a browser', () => {
 
     const [row] = await db.db.select().from(incidents).where(eq(incidents.id, web.id))
     expect(row?.status).toBe('resolved')
-    const [event] = await db.db.select().from(auditEvents).where(and(eq(auditEvents.subjectId, web.id), eq(auditEvents.action, 'status.resolved')))
+    const [event] = await db.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, web.id), eq(auditEvents.action, 'status.resolved')))
     expect(event?.actor).toBe('admin:tester')
   })
 

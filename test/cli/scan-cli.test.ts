@@ -3,7 +3,7 @@
  * standard input and a real git repository in a temporary folder.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,9 +44,12 @@ beforeAll(() => {
   mkdirSync(join(dir, 'node_modules/pkg'), { recursive: true })
   mkdirSync(join(dir, '.git'))
   writeFileSync(join(dir, 'src/config.ts'), `export const a = 1\nexport const token = '${ghp}'\n`)
-  writeFileSync(join(dir, 'src/ci.yml'), `env:\n  AUTH: Basic ${Buffer.from(':' + ado).toString('base64')}\n`)
+  writeFileSync(join(dir, 'src/ci.yml'), `env:\n  AUTH: Basic ${Buffer.from(`:${ado}`).toString('base64')}\n`)
   writeFileSync(join(dir, 'src/clean.md'), '# nothing here\n')
-  writeFileSync(join(dir, 'src/notes.ps1'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`\r\n$pat = "${legacy}"\r\n`, 'utf16le')]))
+  writeFileSync(
+    join(dir, 'src/notes.ps1'),
+    Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`\r\n$pat = "${legacy}"\r\n`, 'utf16le')]),
+  )
   writeFileSync(join(dir, 'src/blob.bin'), Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(ghp)]))
   writeFileSync(join(dir, 'node_modules/pkg/index.js'), `module.exports = '${ghp}'\n`)
   writeFileSync(join(dir, '.git/config'), `url = https://${ghp}@github.com/o/r\n`)
@@ -62,9 +65,36 @@ describe('patrol scan on files and folders', () => {
     expect(run.code).toBe(1)
     const out = JSON.parse(run.stdout) as { findings: Array<Record<string, unknown>>; stats: Record<string, number> }
     expect(out.findings).toEqual([
-      { kind: 'azure-devops-pat', confidence: 'high', path: 'src/ci.yml', line: 2, column: 15, commit: null, encoding: 'base64', preview: `${ado.slice(0, 4)}…${ado.slice(-4)}` },
-      { kind: 'github-classic-pat', confidence: 'high', path: 'src/config.ts', line: 2, column: 23, commit: null, encoding: 'plain', preview: `ghp_…${ghp.slice(-4)}` },
-      { kind: 'azure-devops-pat-legacy', confidence: 'high', path: 'src/notes.ps1', line: 2, column: 9, commit: null, encoding: 'plain', preview: `${legacy.slice(0, 4)}…${legacy.slice(-4)}` },
+      {
+        kind: 'azure-devops-pat',
+        confidence: 'high',
+        path: 'src/ci.yml',
+        line: 2,
+        column: 15,
+        commit: null,
+        encoding: 'base64',
+        preview: `${ado.slice(0, 4)}…${ado.slice(-4)}`,
+      },
+      {
+        kind: 'github-classic-pat',
+        confidence: 'high',
+        path: 'src/config.ts',
+        line: 2,
+        column: 23,
+        commit: null,
+        encoding: 'plain',
+        preview: `ghp_…${ghp.slice(-4)}`,
+      },
+      {
+        kind: 'azure-devops-pat-legacy',
+        confidence: 'high',
+        path: 'src/notes.ps1',
+        line: 2,
+        column: 9,
+        commit: null,
+        encoding: 'plain',
+        preview: `${legacy.slice(0, 4)}…${legacy.slice(-4)}`,
+      },
     ])
     expect(out.stats.files).toBe(4)
     expect(out.stats.bytes).toBeGreaterThan(100)
@@ -87,7 +117,9 @@ describe('patrol scan on files and folders', () => {
     expect(clean.code).toBe(0)
     expect(clean.stdout).toMatch(/^0 findings \(0 high confidence\) in 1 file/)
     expect(low.code).toBe(0)
-    expect(JSON.parse(low.stdout).findings).toMatchObject([{ kind: 'github-classic-pat', confidence: 'low', path: '-', line: 1, column: 9 }])
+    expect(JSON.parse(low.stdout).findings).toMatchObject([
+      { kind: 'github-classic-pat', confidence: 'low', path: '-', line: 1, column: 9 },
+    ])
   })
 
   it('exits 2 with a clear message on usage and input errors', async () => {
@@ -132,7 +164,13 @@ describe('patrol scan on standard input, diffs and git history', () => {
     const git = (...args: string[]): string =>
       execFileSync('git', args, {
         cwd: repo,
-        env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' },
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: 't',
+          GIT_AUTHOR_EMAIL: 't@example.com',
+          GIT_COMMITTER_NAME: 't',
+          GIT_COMMITTER_EMAIL: 't@example.com',
+        },
       }).toString()
     git('init', '-q')
     writeFileSync(join(repo, 'deploy.sh'), `#!/bin/sh\ngit clone https://x:${ghp}@github.com/o/r\n`)
@@ -144,9 +182,21 @@ describe('patrol scan on standard input, diffs and git history', () => {
     const run = await patrol(['scan', '--git', '--format', 'json'], { cwd: repo })
     expect(run.code).toBe(1)
     expect(JSON.parse(run.stdout).findings).toEqual([
-      { kind: 'github-classic-pat', confidence: 'high', path: 'deploy.sh', line: 2, column: 21, commit: leaked, encoding: 'url-userinfo', preview: `ghp_…${ghp.slice(-4)}` },
+      {
+        kind: 'github-classic-pat',
+        confidence: 'high',
+        path: 'deploy.sh',
+        line: 2,
+        column: 21,
+        commit: leaked,
+        encoding: 'url-userinfo',
+        preview: `ghp_…${ghp.slice(-4)}`,
+      },
     ])
-    const [range, outside] = await Promise.all([patrol(['scan', '--git', `${leaked}..HEAD`], { cwd: repo }), patrol(['scan', '--git'], { cwd: tmpdir() })])
+    const [range, outside] = await Promise.all([
+      patrol(['scan', '--git', `${leaked}..HEAD`], { cwd: repo }),
+      patrol(['scan', '--git'], { cwd: tmpdir() }),
+    ])
     expect(range.code).toBe(0)
     expect(outside.code).toBe(2)
     expect(outside.stderr).toContain('git log failed')
@@ -158,11 +208,16 @@ describe('SARIF output', () => {
     const run = await patrol(['scan', '--format', 'sarif', '--include-low', 'src'], { cwd: dir })
     expect(run.code).toBe(1)
     const require = createRequire(import.meta.url)
-    const schema = JSON.parse(readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8')) as object
+    const schema = JSON.parse(
+      readFileSync(require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json'), 'utf8'),
+    ) as object
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false })
     addFormats(ajv)
     const validate = ajv.compile(schema)
-    const log = JSON.parse(run.stdout) as { version: string; runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<Record<string, unknown>> }> }
+    const log = JSON.parse(run.stdout) as {
+      version: string
+      runs: Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<Record<string, unknown>> }>
+    }
     expect(validate(log), JSON.stringify(validate.errors)).toBe(true)
     expect(log.version).toBe('2.1.0')
     const results = log.runs[0]!.results
@@ -170,7 +225,9 @@ describe('SARIF output', () => {
     expect(results[1]).toMatchObject({
       ruleId: 'github-classic-pat',
       level: 'error',
-      locations: [{ physicalLocation: { artifactLocation: { uri: 'src/config.ts' }, region: { startLine: 2, startColumn: 23 } } }],
+      locations: [
+        { physicalLocation: { artifactLocation: { uri: 'src/config.ts' }, region: { startLine: 2, startColumn: 23 } } },
+      ],
     })
     const rules = log.runs[0]!.tool.driver.rules.map((r) => r.id)
     expect(rules[(results[1] as { ruleIndex: number }).ruleIndex]).toBe('github-classic-pat')

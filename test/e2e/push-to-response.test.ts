@@ -4,24 +4,24 @@
  * loopback issuers, the owner and the security team emailed once each, and no raw token left at rest.
  */
 import { createHmac } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
-import { eventually as until } from '../support/until.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openNodeDatabase, type NodeDatabase } from '../../src/db/node.js'
+import { type NodeDatabase, openNodeDatabase } from '../../src/db/node.js'
 import { auditEvents, incidents, notifications, occurrences, pushes, revocations } from '../../src/db/schema.js'
 import { memoryLogger } from '../../src/log.js'
-import { startNode, type NodeService } from '../../src/node.js'
-import { startAzureDevOpsAdminApi, type AzureDevOpsAdminApi } from '../support/azure-devops-admin-api.js'
-import { startAzureDevOpsApi, type AzureDevOpsApiStandIn } from '../support/azure-devops-api.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
+import { type NodeService, startNode } from '../../src/node.js'
+import { type AzureDevOpsAdminApi, startAzureDevOpsAdminApi } from '../support/azure-devops-admin-api.js'
+import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { tempDir } from '../support/db.js'
 import { TEST_AZURE_PASSWORD, TEST_GITHUB_SECRET, testEnv } from '../support/env.js'
-import { startPlatformRouters, type PlatformRouters } from '../support/path-router.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
+import { type PlatformRouters, startPlatformRouters } from '../support/path-router.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+import { eventually as until } from '../support/until.js'
 
 const ghToken = generateGithubToken('ghp')
 const installationToken = generateGithubToken('ghs')
@@ -45,7 +45,12 @@ async function postGithub(payload: unknown, deliveryId: string, event = 'push') 
   const signature = `sha256=${createHmac('sha256', TEST_GITHUB_SECRET).update(body).digest('hex')}`
   return fetch(`${service.url}/webhooks/github`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': deliveryId, 'x-hub-signature-256': signature },
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': deliveryId,
+      'x-hub-signature-256': signature,
+    },
     body,
   })
 }
@@ -53,13 +58,23 @@ async function postGithub(payload: unknown, deliveryId: string, event = 'push') 
 async function postAzure(payload: unknown) {
   return fetch(`${service.url}/webhooks/azure-devops`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`patrol:${TEST_AZURE_PASSWORD}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Basic ${Buffer.from(`patrol:${TEST_AZURE_PASSWORD}`).toString('base64')}`,
+    },
     body: JSON.stringify(payload),
   })
 }
 
-
-const TERMINAL = ['revoked', 'revocation_requested', 'inactive', 'not_revocable', 'revoke_unconfirmed', 'revoke_failed', 'notify_only']
+const TERMINAL = [
+  'revoked',
+  'revocation_requested',
+  'inactive',
+  'not_revocable',
+  'revoke_unconfirmed',
+  'revoke_failed',
+  'notify_only',
+]
 
 beforeAll(async () => {
   gh = await startGithubApi()
@@ -69,7 +84,12 @@ beforeAll(async () => {
   az.requireToken(AZURE_READER)
   azAdmin = await startAzureDevOpsAdminApi({ adminToken: 'azure-admin-pat' })
   smtp = await startSmtpServer()
-  const routers = await startPlatformRouters({ githubContent: gh.url, githubCredentials: ghCredentials.apiUrl, azureRepos: az.url, azureAdmin: azAdmin.orgUrl })
+  const routers = await startPlatformRouters({
+    githubContent: gh.url,
+    githubCredentials: ghCredentials.apiUrl,
+    azureRepos: az.url,
+    azureAdmin: azAdmin.orgUrl,
+  })
   platform = routers
 
   const owner = azAdmin.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
@@ -127,9 +147,13 @@ describe('a push carrying tokens, from webhook to response', () => {
       parents: [azBase],
       message: 'pipeline auth',
       author: { name: 'Dev Two', email: 'dev2@contoso.example' },
-      files: { 'pipelines/build.yml': `steps:\n  - script: git clone https://${adoPat}@dev.azure.com/fabrikam/p/_git/r\nenv:\n  GH: ${ghToken}\n` },
+      files: {
+        'pipelines/build.yml': `steps:\n  - script: git clone https://${adoPat}@dev.azure.com/fabrikam/p/_git/r\nenv:\n  GH: ${ghToken}\n`,
+      },
     })
-    const pushId = az.addPush('proj-1', 'repo-1', { refUpdates: [{ name: 'refs/heads/main', oldObjectId: azBase, newObjectId: azHead }] })
+    const pushId = az.addPush('proj-1', 'repo-1', {
+      refUpdates: [{ name: 'refs/heads/main', oldObjectId: azBase, newObjectId: azHead }],
+    })
     const event = az.hookPayload(pushId)
     expect((await postAzure(event)).status).toBe(202)
     expect((await postAzure(event)).status).toBe(200)
@@ -143,13 +167,24 @@ describe('a push carrying tokens, from webhook to response', () => {
     const byKind = Object.fromEntries(rows.map((r) => [r.kind, r]))
     expect(Object.keys(byKind).sort()).toEqual(['azure-devops-pat', 'github-app-installation', 'github-classic-pat'])
 
-    const ghOccurrences = await db.db.select().from(occurrences).where(eq(occurrences.incidentId, byKind['github-classic-pat']!.id))
+    const ghOccurrences = await db.db
+      .select()
+      .from(occurrences)
+      .where(eq(occurrences.incidentId, byKind['github-classic-pat']!.id))
     expect(ghOccurrences.map((o) => [o.provider, o.repository, o.path, o.line]).sort()).toEqual([
       ['azure-devops', 'Fabrikam-Fiber-Git/Fabrikam-Fiber-Git', 'pipelines/build.yml', 4],
       ['github', 'acme/app', 'deploy/config.env', 2],
     ])
-    const [adoOccurrence] = await db.db.select().from(occurrences).where(eq(occurrences.incidentId, byKind['azure-devops-pat']!.id))
-    expect(adoOccurrence).toMatchObject({ path: 'pipelines/build.yml', line: 2, encoding: 'url-userinfo', authorEmail: 'dev2@contoso.example' })
+    const [adoOccurrence] = await db.db
+      .select()
+      .from(occurrences)
+      .where(eq(occurrences.incidentId, byKind['azure-devops-pat']!.id))
+    expect(adoOccurrence).toMatchObject({
+      path: 'pipelines/build.yml',
+      line: 2,
+      encoding: 'url-userinfo',
+      authorEmail: 'dev2@contoso.example',
+    })
 
     const scanned = await db.db.select().from(pushes)
     expect(scanned.map((p) => p.scanStatus)).toEqual(['scanned', 'scanned'])
@@ -158,7 +193,11 @@ describe('a push carrying tokens, from webhook to response', () => {
   it('revokes the GitHub token in one batched call and the Azure PAT through Token Admin, confirmed', async () => {
     const rows = await db.db.select().from(incidents)
     const status = Object.fromEntries(rows.map((r) => [r.kind, r.status]))
-    expect(status).toEqual({ 'github-classic-pat': 'revocation_requested', 'github-app-installation': 'not_revocable', 'azure-devops-pat': 'revoked' })
+    expect(status).toEqual({
+      'github-classic-pat': 'revocation_requested',
+      'github-app-installation': 'not_revocable',
+      'azure-devops-pat': 'revoked',
+    })
 
     expect(ghCredentials.calls).toHaveLength(1)
     expect(ghCredentials.calls[0]!.credentials).toEqual([ghToken])
@@ -168,7 +207,11 @@ describe('a push carrying tokens, from webhook to response', () => {
     expect(azAdmin.revocationCalls).toEqual([[pat.authorizationId]])
     const ado = rows.find((r) => r.kind === 'azure-devops-pat')!
     expect(ado).toMatchObject({ ownerEmail: 'owner@contoso.example', ownerName: 'Pat Owner' })
-    const attempts = await db.db.select().from(revocations).where(eq(revocations.incidentId, ado.id)).orderBy(asc(revocations.id))
+    const attempts = await db.db
+      .select()
+      .from(revocations)
+      .where(eq(revocations.incidentId, ado.id))
+      .orderBy(asc(revocations.id))
     expect(attempts.map((a) => a.outcome)).toEqual(['revoked', 'revoked'])
     expect(attempts[1]!.detail).toMatch(/^confirmed/)
   })
@@ -179,7 +222,8 @@ describe('a push carrying tokens, from webhook to response', () => {
       return all.length === 6 && all.every((n) => n.status === 'sent') ? all : undefined
     })
     const byIncident = new Map<number, string[]>()
-    for (const n of sent) byIncident.set(n.incidentId, [...(byIncident.get(n.incidentId) ?? []), `${n.reason}:${n.recipient}`])
+    for (const n of sent)
+      byIncident.set(n.incidentId, [...(byIncident.get(n.incidentId) ?? []), `${n.reason}:${n.recipient}`])
     const rows = await db.db.select().from(incidents)
     const kindOf = (id: number) => rows.find((r) => r.id === id)!.kind
     const summary = Object.fromEntries([...byIncident].map(([id, r]) => [kindOf(id), r.sort()]))
@@ -192,12 +236,17 @@ describe('a push carrying tokens, from webhook to response', () => {
     expect(smtp.messages).toHaveLength(6)
     const toOwner = smtp.messages.find((m) => m.envelope.to.includes('owner@contoso.example'))!
     expect(toOwner.parsed.text).toContain('https://patrol.acme.example/admin/incidents/')
-    for (const m of smtp.messages) for (const token of [ghToken, adoPat, installationToken]) expect(m.raw).not.toContain(token)
+    for (const m of smtp.messages)
+      for (const token of [ghToken, adoPat, installationToken]) expect(m.raw).not.toContain(token)
   })
 
   it('keeps an audit trail of each transition', async () => {
     const ado = (await db.db.select().from(incidents)).find((r) => r.kind === 'azure-devops-pat')!
-    const trail = await db.db.select().from(auditEvents).where(eq(auditEvents.subjectId, ado.id)).orderBy(asc(auditEvents.id))
+    const trail = await db.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.subjectId, ado.id))
+      .orderBy(asc(auditEvents.id))
     expect(trail.map((e) => [e.actor, e.action])).toEqual([
       ['patrol', 'incident.created'],
       ['patrol', 'status.responding'],

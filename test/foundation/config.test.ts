@@ -44,7 +44,10 @@ describe('parseSettings', () => {
     [{ PATROL_REVOKE: 'sometimes' }, 'PATROL_REVOKE: expects `auto` or `off`'],
     [{ AZURE_DEVOPS_REVOKE_POLICY: 'all' }, 'AZURE_DEVOPS_REVOKE_POLICY: expects `candidates` or `none`'],
     [{ SMTP_URL: 'mail.example.com' }, 'SMTP_URL: expects smtp://'],
-    [{ PATROL_SECURITY_EMAILS: 'sec@example.com,not-an-address' }, 'PATROL_SECURITY_EMAILS: expects comma-separated email addresses'],
+    [
+      { PATROL_SECURITY_EMAILS: 'sec@example.com,not-an-address' },
+      'PATROL_SECURITY_EMAILS: expects comma-separated email addresses',
+    ],
     [{ PATROL_MAX_PUSH_BYTES: '-5' }, 'PATROL_MAX_PUSH_BYTES: expects a byte count'],
     [{ AZURE_DEVOPS_WEBHOOK_HEADER: 'no-colon' }, 'AZURE_DEVOPS_WEBHOOK_HEADER: expects `Header-Name:value`'],
     [{ GITHUB_APP_ID: '12' }, 'GITHUB_APP_PRIVATE_KEY: expects the PEM private key'],

@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3'
-import { cpSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { describe, expect, it } from 'vitest'
@@ -17,18 +17,33 @@ function firstMigrations(n: number): string {
   const dir = join(tempDir(), 'migrations')
   mkdirSync(join(dir, 'meta'), { recursive: true })
   cpSync(MIGRATIONS_FOLDER, dir, { recursive: true })
-  writeFileSync(join(dir, 'meta', '_journal.json'), JSON.stringify({ ...journal, entries: journal.entries.slice(0, n) }))
+  writeFileSync(
+    join(dir, 'meta', '_journal.json'),
+    JSON.stringify({ ...journal, entries: journal.entries.slice(0, n) }),
+  )
   return dir
 }
 
 function tables(sqlite: Database.Database): string[] {
-  return (sqlite.prepare(`select name from sqlite_master where type='table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name`).all() as { name: string }[]).map((r) => r.name)
+  return (
+    sqlite
+      .prepare(
+        `select name from sqlite_master where type='table' and name not like 'sqlite_%' and name not like '__drizzle%' order by name`,
+      )
+      .all() as { name: string }[]
+  ).map((r) => r.name)
 }
 
 /** Inserts one row into every table, filling each NOT NULL column without a default. */
 function seedEveryTable(sqlite: Database.Database): void {
   for (const table of tables(sqlite)) {
-    const columns = sqlite.prepare(`pragma table_info("${table}")`).all() as { name: string; type: string; notnull: number; dflt_value: unknown; pk: number }[]
+    const columns = sqlite.prepare(`pragma table_info("${table}")`).all() as {
+      name: string
+      type: string
+      notnull: number
+      dflt_value: unknown
+      pk: number
+    }[]
     const required = columns.filter((c) => c.notnull && c.dflt_value === null && !c.pk)
     const values = required.map((c) => (c.type.toUpperCase().includes('INT') ? 1 : `seed-${table}-${c.name}`))
     const names = required.map((c) => `"${c.name}"`).join(', ')
@@ -40,7 +55,17 @@ describe('migrations', () => {
   it('apply to an empty file and create every table of the schema', () => {
     const { sqlite, close } = openNodeDatabase(join(tempDir(), 'empty.db'))
     expect(tables(sqlite)).toEqual(
-      ['audit_events', 'deliveries', 'incidents', 'jobs', 'notifications', 'occurrences', 'pushes', 'revocations', 'suppressions'].sort(),
+      [
+        'audit_events',
+        'deliveries',
+        'incidents',
+        'jobs',
+        'notifications',
+        'occurrences',
+        'pushes',
+        'revocations',
+        'suppressions',
+      ].sort(),
     )
     expect(sqlite.pragma('journal_mode', { simple: true })).toBe('wal')
     close()
@@ -59,14 +84,21 @@ describe('migrations', () => {
   })
 
   // Each later migration must apply on top of a database that holds rows in every table of the earlier ones.
-  it.each(journal.entries.map((e) => [e.idx + 1, e.tag] as const))('apply on top of rows left by the first %i (%s)', (n) => {
-    const path = join(tempDir(), 'upgrade.db')
-    const sqlite = new Database(path)
-    migrate(drizzle(sqlite), { migrationsFolder: firstMigrations(n) })
-    seedEveryTable(sqlite)
-    const before = tables(sqlite).map((t) => [t, (sqlite.prepare(`select count(*) as n from "${t}"`).get() as { n: number }).n])
-    migrate(drizzle(sqlite), { migrationsFolder: MIGRATIONS_FOLDER })
-    for (const [t, n] of before) expect((sqlite.prepare(`select count(*) as n from "${t}"`).get() as { n: number }).n).toBe(n)
-    sqlite.close()
-  })
+  it.each(journal.entries.map((e) => [e.idx + 1, e.tag] as const))(
+    'apply on top of rows left by the first %i (%s)',
+    (n) => {
+      const path = join(tempDir(), 'upgrade.db')
+      const sqlite = new Database(path)
+      migrate(drizzle(sqlite), { migrationsFolder: firstMigrations(n) })
+      seedEveryTable(sqlite)
+      const before = tables(sqlite).map((t) => [
+        t,
+        (sqlite.prepare(`select count(*) as n from "${t}"`).get() as { n: number }).n,
+      ])
+      migrate(drizzle(sqlite), { migrationsFolder: MIGRATIONS_FOLDER })
+      for (const [t, n] of before)
+        expect((sqlite.prepare(`select count(*) as n from "${t}"`).get() as { n: number }).n).toBe(n)
+      sqlite.close()
+    },
+  )
 })

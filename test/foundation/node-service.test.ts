@@ -39,13 +39,29 @@ describe('node entry', () => {
     const dir = tempDir()
     const seed = openNodeDatabase(join(dir, 'patrol.db'))
     const now = Date.now()
-    const orphan = { kind: 'no-such-kind', payload: '{}', state: 'running', attempts: 1, maxAttempts: 3, runAt: now, lockedAt: now, createdAt: now, updatedAt: now }
+    const orphan = {
+      kind: 'no-such-kind',
+      payload: '{}',
+      state: 'running',
+      attempts: 1,
+      maxAttempts: 3,
+      runAt: now,
+      lockedAt: now,
+      createdAt: now,
+      updatedAt: now,
+    }
     // pid 2^22 + 1 is above Linux's pid_max: no such process can exist.
-    await seed.db.insert(jobs).values([{ ...orphan, lockedBy: `${hostname()}:4194305` }, { ...orphan, lockedBy: 'another-host:1' }])
+    await seed.db.insert(jobs).values([
+      { ...orphan, lockedBy: `${hostname()}:4194305` },
+      { ...orphan, lockedBy: 'another-host:1' },
+    ])
     seed.close()
     const service = await startChildService({ PATROL_DATA_DIR: dir, PORT: '0' })
     try {
-      expect(service.lines.find((l) => l.event === 'jobs.recovered')).toMatchObject({ worker: `${hostname()}:4194305`, count: 1 })
+      expect(service.lines.find((l) => l.event === 'jobs.recovered')).toMatchObject({
+        worker: `${hostname()}:4194305`,
+        count: 1,
+      })
       const check = openNodeDatabase(join(dir, 'patrol.db'), { migrate: false })
       const rows = await check.db.select().from(jobs).orderBy(jobs.id)
       check.close()
@@ -58,6 +74,8 @@ describe('node entry', () => {
   })
 
   it('refuses to boot on a bad variable, naming it', async () => {
-    await expect(startChildService({ PATROL_DATA_DIR: tempDir(), PORT: 'eighty' })).rejects.toThrow(/PORT: expects a port number/)
+    await expect(startChildService({ PATROL_DATA_DIR: tempDir(), PORT: 'eighty' })).rejects.toThrow(
+      /PORT: expects a port number/,
+    )
   })
 })

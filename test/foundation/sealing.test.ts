@@ -23,8 +23,12 @@ describe('sealing', () => {
     const a = await seal(keys, 'token')
     expect(await seal(keys, 'token')).not.toBe(a)
     const tampered = `${a.slice(0, -2)}${a.endsWith('A') ? 'B' : 'A'}${a.slice(-1)}`
-    await expect(unseal(keys, tampered)).rejects.toThrow('sealed token: cannot be opened with the configured PATROL_SEALING_KEY')
-    await expect(unseal(await importKeys({ ...secrets, sealingKey: new Uint8Array(32) }), a)).rejects.toThrow(/PATROL_SEALING_KEY/)
+    await expect(unseal(keys, tampered)).rejects.toThrow(
+      'sealed token: cannot be opened with the configured PATROL_SEALING_KEY',
+    )
+    await expect(unseal(await importKeys({ ...secrets, sealingKey: new Uint8Array(32) }), a)).rejects.toThrow(
+      /PATROL_SEALING_KEY/,
+    )
   })
 
   it('fingerprints by key: the same token gives the same fingerprint, another key another one', async () => {

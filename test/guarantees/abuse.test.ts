@@ -7,13 +7,13 @@
  * Not covered here: throttling of repeated failed admin sign-ins, which belongs to the admin page (built separately).
  */
 import { request } from 'node:http'
-import { serve, type ServerType } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
+import { type ServerType, serve } from '@hono/node-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MAX_BODY_BYTES } from '../../src/http/app.js'
 import { TEST_ADMIN_TOKEN, TEST_AZURE_PASSWORD, TEST_GITHUB_SECRET } from '../support/env.js'
 import { githubDeliveryHeaders } from '../support/github-signing.js'
-import { testApp, type TestApp } from '../support/service-app.js'
+import { type TestApp, testApp } from '../support/service-app.js'
 
 let t: TestApp
 let server: ServerType
@@ -31,28 +31,52 @@ afterAll(async () => {
   t.cleanup()
 })
 
-const storedRows = () => (t.db.sqlite.prepare('select (select count(*) from deliveries) + (select count(*) from jobs) + (select count(*) from suppressions) as n').get() as { n: number }).n
+const storedRows = () =>
+  (
+    t.db.sqlite
+      .prepare(
+        'select (select count(*) from deliveries) + (select count(*) from jobs) + (select count(*) from suppressions) as n',
+      )
+      .get() as { n: number }
+  ).n
 const azureAuth = `Basic ${Buffer.from(`patrol:${TEST_AZURE_PASSWORD}`).toString('base64')}`
 
 /**
  * Streams `total` bytes of a JSON-looking body in 256 KB pieces, pausing for the server to drain each, and stops
  * as soon as an answer arrives. Returns the status and how many bytes had been written by then.
  */
-function streamBody(path: string, headers: Record<string, string>, total: number, declareLength: boolean): Promise<{ status: number; sent: number }> {
+function streamBody(
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+  declareLength: boolean,
+): Promise<{ status: number; sent: number }> {
   return new Promise((resolve, reject) => {
     const piece = Buffer.alloc(256 * 1024, 0x20)
     let sent = 0
     let answered = false
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, ...(declareLength ? { 'content-length': String(total) } : {}) } }, (res) => {
-      answered = true
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, sent }))
-      req.destroy()
-    })
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: { ...headers, ...(declareLength ? { 'content-length': String(total) } : {}) },
+      },
+      (res) => {
+        answered = true
+        res.resume()
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sent }))
+        req.destroy()
+      },
+    )
     req.on('error', (error) => (answered ? undefined : reject(error)))
     const pump = () => {
       while (!answered && sent < total) {
-        const chunk = sent === 0 ? Buffer.concat([Buffer.from('{"a":"'), piece.subarray(6)]) : piece.subarray(0, Math.min(piece.length, total - sent))
+        const chunk =
+          sent === 0
+            ? Buffer.concat([Buffer.from('{"a":"'), piece.subarray(6)])
+            : piece.subarray(0, Math.min(piece.length, total - sent))
         sent += chunk.length
         if (!req.write(chunk)) return void req.once('drain', () => setImmediate(pump))
       }
@@ -64,7 +88,15 @@ function streamBody(path: string, headers: Record<string, string>, total: number
 
 describe('oversized bodies', () => {
   const routes: [string, Record<string, string>][] = [
-    ['/webhooks/github', { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'big-1', 'x-hub-signature-256': 'sha256=00' }],
+    [
+      '/webhooks/github',
+      {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'big-1',
+        'x-hub-signature-256': 'sha256=00',
+      },
+    ],
     ['/webhooks/azure-devops', { 'content-type': 'application/json', authorization: azureAuth }],
     ['/api/suppressions', { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` }],
   ]
@@ -79,7 +111,12 @@ describe('oversized bodies', () => {
 
   it('a chunked body without a length is cut off once it crosses 25 MB', async () => {
     const before = storedRows()
-    const { status, sent } = await streamBody('/webhooks/azure-devops', { 'content-type': 'application/json', authorization: azureAuth }, 60 * 1024 * 1024, false)
+    const { status, sent } = await streamBody(
+      '/webhooks/azure-devops',
+      { 'content-type': 'application/json', authorization: azureAuth },
+      60 * 1024 * 1024,
+      false,
+    )
     expect(status).toBe(413)
     // The server stopped at the limit; the sender had not got far past it (socket buffers only).
     expect(sent).toBeGreaterThan(MAX_BODY_BYTES)
@@ -91,15 +128,23 @@ describe('oversized bodies', () => {
 describe('deeply nested JSON', () => {
   const depth = 100_000
   const arrays = '['.repeat(depth) + ']'.repeat(depth)
-  const objects = '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)
+  const objects = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
 
   it.each([
     ['arrays', arrays],
     ['objects', objects],
   ])('100k levels of %s are refused with a 4xx on every route, and the server keeps serving', async (_, nested) => {
     const before = storedRows()
-    const github = await fetch(`http://127.0.0.1:${port}/webhooks/github`, { method: 'POST', headers: githubDeliveryHeaders(nested, TEST_GITHUB_SECRET, `deep-${_}`), body: nested })
-    const azure = await fetch(`http://127.0.0.1:${port}/webhooks/azure-devops`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: azureAuth }, body: nested })
+    const github = await fetch(`http://127.0.0.1:${port}/webhooks/github`, {
+      method: 'POST',
+      headers: githubDeliveryHeaders(nested, TEST_GITHUB_SECRET, `deep-${_}`),
+      body: nested,
+    })
+    const azure = await fetch(`http://127.0.0.1:${port}/webhooks/azure-devops`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: azureAuth },
+      body: nested,
+    })
     const admin = await fetch(`http://127.0.0.1:${port}/api/suppressions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },

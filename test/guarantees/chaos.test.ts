@@ -12,9 +12,9 @@
  * The client timeouts are shortened here by composition (a fetch with a 400 ms deadline, SmtpMailer timeoutMs),
  * because startNode takes neither; production uses 15 s (remoteFetch) and 30 s (SMTP).
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { serve, type ServerType } from '@hono/node-server'
+import { type ServerType, serve } from '@hono/node-server'
 import { asc, eq, inArray, min } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config.js'
@@ -28,17 +28,17 @@ import { createLogger, type Fields } from '../../src/log.js'
 import { SmtpMailer } from '../../src/notify/smtp.js'
 import { RemoteError } from '../../src/providers/remote-error.js'
 import { createJobHandlers } from '../../src/service.js'
-import { startAzureDevOpsAdminApi, type AzureDevOpsAdminApi } from '../support/azure-devops-admin-api.js'
-import { startAzureDevOpsApi, type AzureDevOpsApiStandIn } from '../support/azure-devops-api.js'
+import { type AzureDevOpsAdminApi, startAzureDevOpsAdminApi } from '../support/azure-devops-admin-api.js'
+import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { tempDatabase } from '../support/db.js'
 import { TEST_AZURE_PASSWORD, TEST_GITHUB_SECRET, testEnv } from '../support/env.js'
-import { startFaultProxy, startSmtpFaultProxy, type FaultProxy } from '../support/fault-proxy.js'
+import { type FaultProxy, startFaultProxy, startSmtpFaultProxy } from '../support/fault-proxy.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { githubDeliveryHeaders } from '../support/github-signing.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
 import { startPlatformRouters } from '../support/path-router.js'
 import { SecretSweep } from '../support/secret-sweep.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 const SEED = Number(process.env.CHAOS_SEED ?? 20261127)
@@ -46,7 +46,15 @@ const CLIENT_TIMEOUT_MS = 400
 const READER = 'reader-token-for-contents'
 const AZURE_READER = 'azure-reader-pat'
 const ADMIN = 'azure-admin-pat'
-const TERMINAL = ['revoked', 'revocation_requested', 'inactive', 'not_revocable', 'revoke_unconfirmed', 'revoke_failed', 'notify_only']
+const TERMINAL = [
+  'revoked',
+  'revocation_requested',
+  'inactive',
+  'not_revocable',
+  'revoke_unconfirmed',
+  'revoke_failed',
+  'notify_only',
+]
 
 const ghTokens = Array.from({ length: 4 }, () => generateGithubToken('ghp'))
 const adoPats = Array.from({ length: 3 }, () => generateAdoPat())
@@ -67,7 +75,7 @@ const lines: Fields[] = []
 /** The tokens each delivery's push carries, by delivery id; and those found by scans that finished. */
 const planted = new Map<string, string[]>()
 let found = new Set<string>()
-let revoked = new Set<number>()
+let _revoked = new Set<number>()
 
 /** What each failed attempt threw, by `job:attempt`, and the run_at the queue gave the retry. */
 const thrown = new Map<string, { retryAfterMs?: number; at: number }>()
@@ -75,7 +83,10 @@ const retries: { job: number; kind: string; attempt: number; at: number; runAt: 
 
 /** fetch with a short deadline on top of remoteFetch's own, so that a hang costs 400 ms, not 15 s. */
 const shortFetch: typeof fetch = (input, init = {}) =>
-  fetch(input, { ...init, signal: AbortSignal.any([AbortSignal.timeout(CLIENT_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])]) })
+  fetch(input, {
+    ...init,
+    signal: AbortSignal.any([AbortSignal.timeout(CLIENT_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])]),
+  })
 
 beforeAll(async () => {
   gh = await startGithubApi()
@@ -85,7 +96,12 @@ beforeAll(async () => {
   az.requireToken(AZURE_READER)
   azAdmin = await startAzureDevOpsAdminApi({ adminToken: ADMIN })
   smtp = await startSmtpServer()
-  const routers = await startPlatformRouters({ githubContent: gh.url, githubCredentials: ghCredentials.apiUrl, azureRepos: az.url, azureAdmin: azAdmin.orgUrl })
+  const routers = await startPlatformRouters({
+    githubContent: gh.url,
+    githubCredentials: ghCredentials.apiUrl,
+    azureRepos: az.url,
+    azureAdmin: azAdmin.orgUrl,
+  })
   // Seeds offset per proxy (the vssps offset is one whose first few draws include failures: it sees few calls).
   const ghFaults = await startFaultProxy(routers.githubUrl, { seed: SEED })
   const azFaults = await startFaultProxy(routers.azureUrl, { seed: SEED + 1 })
@@ -95,7 +111,8 @@ beforeAll(async () => {
   closers = [routers]
 
   // One owner per PAT: the `candidates` policy revokes every PAT of an owner that could be the leaked one.
-  adoPats.forEach((token, i) => azAdmin.addPat({ token, user: azAdmin.addUser({ email: `owner${i}@contoso.example`, displayName: `Owner ${i}` }) }))
+  for (const [i, token] of adoPats.entries())
+    azAdmin.addPat({ token, user: azAdmin.addUser({ email: `owner${i}@contoso.example`, displayName: `Owner ${i}` }) })
 
   t = tempDatabase()
   const config = parseConfig(
@@ -118,9 +135,19 @@ beforeAll(async () => {
       lines.push(parsed)
       // Read the retry's run_at the moment the queue wrote it (the runner logs right after its UPDATE).
       if (parsed.event === 'job.failed' && parsed.state === 'queued') {
-        const row = t.sqlite.prepare('select kind, run_at as runAt from jobs where id = ?').get(parsed.job) as { kind: string; runAt: number }
+        const row = t.sqlite.prepare('select kind, run_at as runAt from jobs where id = ?').get(parsed.job) as {
+          kind: string
+          runAt: number
+        }
         const cause = thrown.get(`${parsed.job}:${parsed.attempt}`)
-        retries.push({ job: parsed.job as number, kind: row.kind, attempt: parsed.attempt as number, at: cause?.at ?? NaN, runAt: row.runAt, retryAfterMs: cause?.retryAfterMs })
+        retries.push({
+          job: parsed.job as number,
+          kind: row.kind,
+          attempt: parsed.attempt as number,
+          at: cause?.at ?? NaN,
+          runAt: row.runAt,
+          retryAfterMs: cause?.retryAfterMs,
+        })
       }
     },
   })
@@ -143,11 +170,23 @@ beforeAll(async () => {
       try {
         return await handler(job, payload)
       } catch (error) {
-        thrown.set(`${job.id}:${job.attempts}`, { retryAfterMs: error instanceof RemoteError ? error.retryAfterMs : undefined, at: clock.now })
+        thrown.set(`${job.id}:${job.attempts}`, {
+          retryAfterMs: error instanceof RemoteError ? error.retryAfterMs : undefined,
+          at: clock.now,
+        })
         throw error
       }
     }
-  runner = createRunner({ db: t.db, worker: 'chaos', handlers: observed, log, now, concurrency: 1, staleMs: 24 * 3_600_000, backoff: DEFAULT_BACKOFF })
+  runner = createRunner({
+    db: t.db,
+    worker: 'chaos',
+    handlers: observed,
+    log,
+    now,
+    concurrency: 1,
+    staleMs: 24 * 3_600_000,
+    backoff: DEFAULT_BACKOFF,
+  })
   const app = createApp(() => ({ config, db: t.db, keys, log, now, jobsEnqueued: () => {} }))
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s))
@@ -165,7 +204,10 @@ afterAll(async () => {
 async function settle(): Promise<void> {
   for (let round = 0; round < 10_000; round++) {
     await runner.drain()
-    const [next] = await t.db.select({ at: min(jobs.runAt) }).from(jobs).where(eq(jobs.state, 'queued'))
+    const [next] = await t.db
+      .select({ at: min(jobs.runAt) })
+      .from(jobs)
+      .where(eq(jobs.state, 'queued'))
     if (next?.at == null) return
     clock.now = Math.max(clock.now, next.at)
   }
@@ -189,7 +231,11 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
       })
       const body = JSON.stringify(gh.pushPayload('acme/app', { ref: `refs/heads/b${i}`, before: base, after: head }))
       planted.set(`chaos-gh-${i}`, [token])
-      const res = await fetch(`${baseUrl}/webhooks/github`, { method: 'POST', headers: githubDeliveryHeaders(body, TEST_GITHUB_SECRET, `chaos-gh-${i}`), body })
+      const res = await fetch(`${baseUrl}/webhooks/github`, {
+        method: 'POST',
+        headers: githubDeliveryHeaders(body, TEST_GITHUB_SECRET, `chaos-gh-${i}`),
+        body,
+      })
       expect(res.status).toBe(202)
     }
     const azRepo = az.repo('proj-1', 'repo-1')
@@ -200,14 +246,21 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
         parents: [azBase],
         message: `pipeline ${i}`,
         author: { name: 'Dev Two', email: 'dev2@contoso.example' },
-        files: { [`pipelines/${i}.yml`]: `steps:\n  - script: git clone https://${pat}@dev.azure.com/fabrikam/p/_git/r\n  - env: { GH: ${ghTokens[i % 2]} }\n` },
+        files: {
+          [`pipelines/${i}.yml`]: `steps:\n  - script: git clone https://${pat}@dev.azure.com/fabrikam/p/_git/r\n  - env: { GH: ${ghTokens[i % 2]} }\n`,
+        },
       })
-      const pushId = az.addPush('proj-1', 'repo-1', { refUpdates: [{ name: `refs/heads/a${i}`, oldObjectId: azBase, newObjectId: head }] })
+      const pushId = az.addPush('proj-1', 'repo-1', {
+        refUpdates: [{ name: `refs/heads/a${i}`, oldObjectId: azBase, newObjectId: head }],
+      })
       const event = az.hookPayload(pushId)
       planted.set(event.id, [pat, ghTokens[i % 2]!])
       const res = await fetch(`${baseUrl}/webhooks/azure-devops`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`patrol:${TEST_AZURE_PASSWORD}`).toString('base64')}` },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Basic ${Buffer.from(`patrol:${TEST_AZURE_PASSWORD}`).toString('base64')}`,
+        },
         body: JSON.stringify(event),
       })
       expect(res.status).toBe(202)
@@ -226,8 +279,13 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
     const deadJobs = await t.db.select().from(jobs).where(eq(jobs.state, 'dead'))
     const failedScans = scans.filter((p) => p.status === 'failed')
     for (const p of failedScans) expect(p.partial).toMatch(/scan failed: .*(HTTP 5|HTTP 429|timed out|network error)/)
-    expect(deadJobs.map((j) => [j.kind, j.attempts])).toEqual(failedScans.map(() => ['scan-push', DEFAULT_MAX_ATTEMPTS]))
-    const left = await t.db.select({ id: jobs.id }).from(jobs).where(inArray(jobs.state, ['queued', 'running']))
+    expect(deadJobs.map((j) => [j.kind, j.attempts])).toEqual(
+      failedScans.map(() => ['scan-push', DEFAULT_MAX_ATTEMPTS]),
+    )
+    const left = await t.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(inArray(jobs.state, ['queued', 'running']))
     expect(left).toEqual([])
 
     // Every token that a scanned push carried became exactly one incident, and every incident ended.
@@ -245,7 +303,9 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
       expect(attempts.map((a) => a.outcome)).toEqual([...Array(DEFAULT_MAX_ATTEMPTS - 1).fill('error'), 'failed'])
     }
     expect(rows.filter((r) => r.status !== 'revoke_failed' && r.sealedToken !== null)).toEqual([])
-    revoked = new Set(rows.filter((r) => r.status === 'revoked' || r.status === 'revocation_requested').map((r) => r.id))
+    _revoked = new Set(
+      rows.filter((r) => r.status === 'revoked' || r.status === 'revocation_requested').map((r) => r.id),
+    )
 
     // The chaos was real: every proxy failed calls, of every kind, and most work still got through.
     const kinds = new Set(proxies.flatMap((p) => p.faults.map((f) => f.kind)))
@@ -253,7 +313,9 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
     for (const p of proxies) expect(p.faults.length).toBeGreaterThan(0)
     expect(retries.length).toBeGreaterThan(10)
     expect(found.size).toBeGreaterThanOrEqual(ghTokens.length)
-    const summary = proxies.map((p, i) => `${['github', 'azure', 'vssps', 'smtp'][i]} ${p.faults.length} failed/${p.faults.length + p.passed}`)
+    const summary = proxies.map(
+      (p, i) => `${['github', 'azure', 'vssps', 'smtp'][i]} ${p.faults.length} failed/${p.faults.length + p.passed}`,
+    )
     const failedResponses = rows.filter((r) => r.status === 'revoke_failed').length
     console.log(
       `chaos seed ${SEED}: ${summary.join(', ')}; ${retries.length} retries; ${failedScans.length}/${scans.length} scans and ` +
@@ -266,14 +328,19 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
     expect(acceptedGithub.sort()).toEqual(ghTokens.filter((x) => found.has(x)).sort())
     // Each revoked Azure incident's PAT was revoked in exactly one Token Admin call; no other PAT was touched.
     const authorizationIds = azAdmin.revocationCalls.flat()
-    const revokedAdo = await t.db.select({ ids: revocations.authorizationIds }).from(revocations).where(eq(revocations.outcome, 'revoked'))
+    const revokedAdo = await t.db
+      .select({ ids: revocations.authorizationIds })
+      .from(revocations)
+      .where(eq(revocations.outcome, 'revoked'))
     const expectedIds = [...new Set(revokedAdo.flatMap((r) => (r.ids ? (JSON.parse(r.ids) as string[]) : [])))]
     expect(authorizationIds.sort()).toEqual(expectedIds.sort())
     expect(azAdmin.pats.filter((p) => !p.isValid).length).toBe(authorizationIds.length)
 
     const sent = await t.db.select().from(notifications)
     expect(sent.every((n) => n.status === 'sent')).toBe(true)
-    const delivered = smtp.messages.map((m) => `${String(m.parsed.headers.get('x-patrol-incident'))}→${m.envelope.to.join(',')}`)
+    const delivered = smtp.messages.map(
+      (m) => `${String(m.parsed.headers.get('x-patrol-incident'))}→${m.envelope.to.join(',')}`,
+    )
     expect(delivered.sort()).toEqual(sent.map((n) => `${n.incidentId}→${n.recipient}`).sort())
     expect(new Set(delivered).size).toBe(delivered.length)
     // Each incident: its security team plus an owner or commit author.
@@ -299,7 +366,8 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
     for (const e of errors) sweep.check('revocations.detail', e.detail ?? '')
     sweep.check('log lines', JSON.stringify(lines))
     for (const m of smtp.messages) sweep.check('smtp', m.raw)
-    for (const f of readdirSync(t.dir).filter((name) => name.startsWith('patrol.db'))) sweep.check(f, readFileSync(join(t.dir, f)))
+    for (const f of readdirSync(t.dir).filter((name) => name.startsWith('patrol.db')))
+      sweep.check(f, readFileSync(join(t.dir, f)))
     expect(sweep.hits).toEqual([])
     expect(lines.some((l) => l.event === 'job.failed')).toBe(true)
   })

@@ -12,22 +12,22 @@
  * The restarted process finds the dead process's `running` jobs (same host, pid gone) and takes them back at boot,
  * without waiting for the stale-lock timeout.
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { count, eq, isNull, ne, or } from 'drizzle-orm'
-import { openNodeDatabase, type NodeDatabase } from '../../src/db/node.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type NodeDatabase, openNodeDatabase } from '../../src/db/node.js'
 import { deliveries, incidents, notifications, pushes } from '../../src/db/schema.js'
-import { startChildService, type ChildService } from '../support/child-service.js'
+import { type ChildService, startChildService } from '../support/child-service.js'
 import { tempDir } from '../support/db.js'
 import { TEST_ADMIN_TOKEN, TEST_GITHUB_SECRET, testEnv } from '../support/env.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { githubDeliveryHeaders } from '../support/github-signing.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPathRouter, type Route } from '../support/path-router.js'
+import { type Route, startPathRouter } from '../support/path-router.js'
 import { SecretSweep } from '../support/secret-sweep.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateGithubToken } from '../support/tokens.js'
 import { eventually } from '../support/until.js'
 
@@ -82,7 +82,12 @@ beforeAll(async () => {
     if (token && i % 3 === 0) files[`deploy/${i}.env`] = `REGION=eu\nGITHUB_TOKEN=${token}\n`
     if (token && i % 3 === 1) message = `change ${i}\n\nci: use ${token} for the mirror`
     if (token && i % 3 === 2) files[`deploy/${i}.b64`] = `${Buffer.from(`token=${token}\n`).toString('base64')}\n`
-    const head = repo.commit({ parents: [base], message, author: { name: `Dev ${i % 5}`, email: `dev${i % 5}@acme.example` }, files })
+    const head = repo.commit({
+      parents: [base],
+      message,
+      author: { name: `Dev ${i % 5}`, email: `dev${i % 5}@acme.example` },
+      files,
+    })
     bodies.push(JSON.stringify(gh.pushPayload('acme/app', { ref: `refs/heads/b${i}`, before: base, after: head })))
   }
 }, 60_000)
@@ -114,7 +119,11 @@ function collect(service: ChildService) {
 async function deliver(url: string, i: number): Promise<void> {
   const body = bodies[i % COMMITS]!
   try {
-    const res = await fetch(`${url}/webhooks/github`, { method: 'POST', headers: githubDeliveryHeaders(body, TEST_GITHUB_SECRET, deliveryId(i)), body })
+    const res = await fetch(`${url}/webhooks/github`, {
+      method: 'POST',
+      headers: githubDeliveryHeaders(body, TEST_GITHUB_SECRET, deliveryId(i)),
+      body,
+    })
     await res.arrayBuffer()
     outcome.set(deliveryId(i), res.status)
   } catch {
@@ -168,10 +177,16 @@ describe('kill -9 in the middle of a burst of deliveries', { timeout: 60_000 }, 
   it('drains: every delivery answered 2xx is stored once and scanned', async () => {
     db = openNodeDatabase(join(dataDir, 'patrol.db'), { migrate: false })
     await eventually('every push scanned', async () => {
-      const [left] = await db.db.select({ n: count() }).from(pushes).where(or(isNull(pushes.scanStatus), ne(pushes.scanStatus, 'scanned')))
+      const [left] = await db.db
+        .select({ n: count() })
+        .from(pushes)
+        .where(or(isNull(pushes.scanStatus), ne(pushes.scanStatus, 'scanned')))
       return left?.n === 0
     })
-    const stored = await db.db.select({ id: deliveries.deliveryId, scan: pushes.scanStatus }).from(deliveries).innerJoin(pushes, eq(pushes.deliveryId, deliveries.id))
+    const stored = await db.db
+      .select({ id: deliveries.deliveryId, scan: pushes.scanStatus })
+      .from(deliveries)
+      .innerJoin(pushes, eq(pushes.deliveryId, deliveries.id))
     expect(stored).toHaveLength(DELIVERIES)
     expect(new Set(stored.map((s) => s.id))).toEqual(new Set(answered()))
     expect(stored.every((s) => s.scan === 'scanned')).toBe(true)
@@ -179,7 +194,10 @@ describe('kill -9 in the middle of a burst of deliveries', { timeout: 60_000 }, 
 
   it('revokes each distinct token in exactly one accepted call, and emails each recipient once', async () => {
     await eventually('every incident responded and every email sent', async () => {
-      const open = await db.db.select({ n: count() }).from(incidents).where(ne(incidents.status, 'revocation_requested'))
+      const open = await db.db
+        .select({ n: count() })
+        .from(incidents)
+        .where(ne(incidents.status, 'revocation_requested'))
       const all = await db.db.select({ n: count() }).from(incidents)
       const unsent = await db.db.select({ n: count() }).from(notifications).where(ne(notifications.status, 'sent'))
       return all[0]?.n === TOKENS && open[0]?.n === 0 && unsent[0]?.n === 0 && smtp.messages.length >= 2 * TOKENS
@@ -212,7 +230,8 @@ describe('kill -9 in the middle of a burst of deliveries', { timeout: 60_000 }, 
     }
     const list = await api('/api/incidents?limit=100')
     sweep.check('GET /api/incidents', list)
-    for (const item of (JSON.parse(list) as { items: { id: number }[] }).items) sweep.check(`GET /api/incidents/${item.id}`, await api(`/api/incidents/${item.id}`))
+    for (const item of (JSON.parse(list) as { items: { id: number }[] }).items)
+      sweep.check(`GET /api/incidents/${item.id}`, await api(`/api/incidents/${item.id}`))
     sweep.check('GET /api/stats', await api('/api/stats'))
     for (const m of smtp.messages) sweep.check('smtp', m.raw)
     sweep.check('child stdout and stderr', stdout.join(''))

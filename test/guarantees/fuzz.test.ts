@@ -10,7 +10,7 @@ import { scanAddedLines, scanText } from '../../src/scan/index.js'
 import { TEST_ADMIN_TOKEN, TEST_AZURE_PASSWORD, TEST_GITHUB_SECRET } from '../support/env.js'
 import { githubSignature } from '../support/github-signing.js'
 import { SecretSweep } from '../support/secret-sweep.js'
-import { testApp, type TestApp } from '../support/service-app.js'
+import { type TestApp, testApp } from '../support/service-app.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 let t: TestApp
@@ -18,13 +18,21 @@ let tables: string[] = []
 
 beforeAll(async () => {
   t = await testApp()
-  tables = (t.db.sqlite.prepare("select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name not like 'sqlite%'").all() as { name: string }[]).map((r) => r.name)
+  tables = (
+    t.db.sqlite
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name not like 'sqlite%'",
+      )
+      .all() as { name: string }[]
+  ).map((r) => r.name)
 })
 afterAll(() => t?.cleanup())
 
 /** Row count of every table: a request that changes nothing leaves this equal. */
 function rowCounts(): Record<string, number> {
-  return Object.fromEntries(tables.map((name) => [name, (t.db.sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]))
+  return Object.fromEntries(
+    tables.map((name) => [name, (t.db.sqlite.prepare(`select count(*) as n from "${name}"`).get() as { n: number }).n]),
+  )
 }
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1500)
@@ -42,12 +50,26 @@ const pushShape = fc.record(
     forced: fc.boolean(),
     commits: fc.array(
       fc.record(
-        { id: hex40, message: fc.string(), timestamp: fc.string(), author: fc.record({ name: fc.string(), email: fc.string() }, { requiredKeys: [] }), distinct: fc.boolean() },
+        {
+          id: hex40,
+          message: fc.string(),
+          timestamp: fc.string(),
+          author: fc.record({ name: fc.string(), email: fc.string() }, { requiredKeys: [] }),
+          distinct: fc.boolean(),
+        },
         { requiredKeys: [] },
       ),
       { maxLength: 4 },
     ),
-    repository: fc.record({ full_name: fc.oneof(fc.constant('acme/app'), fc.string()), name: fc.string(), html_url: fc.webUrl(), private: fc.boolean() }, { requiredKeys: [] }),
+    repository: fc.record(
+      {
+        full_name: fc.oneof(fc.constant('acme/app'), fc.string()),
+        name: fc.string(),
+        html_url: fc.webUrl(),
+        private: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    ),
     pusher: fc.record({ name: fc.string(), email: fc.string() }, { requiredKeys: [] }),
   },
   { requiredKeys: [] },
@@ -117,11 +139,25 @@ describe('webhook routes under random input', () => {
       {
         id: fc.oneof(fc.uuid(), fc.string()),
         eventType: fc.oneof(fc.constant('git.push'), fc.string()),
-        resource: fc.oneof(fc.jsonValue(), fc.record({ pushId: fc.integer(), refUpdates: fc.array(fc.jsonValue()), commits: fc.array(fc.jsonValue()), repository: fc.jsonValue() }, { requiredKeys: [] })),
+        resource: fc.oneof(
+          fc.jsonValue(),
+          fc.record(
+            {
+              pushId: fc.integer(),
+              refUpdates: fc.array(fc.jsonValue()),
+              commits: fc.array(fc.jsonValue()),
+              repository: fc.jsonValue(),
+            },
+            { requiredKeys: [] },
+          ),
+        ),
       },
       { requiredKeys: [] },
     )
-    const azureBody = fc.oneof(body, azureShape.map((v) => JSON.stringify(v)))
+    const azureBody = fc.oneof(
+      body,
+      azureShape.map((v) => JSON.stringify(v)),
+    )
     await fc.assert(
       fc.asyncProperty(azureBody, auth, async (raw, a) => {
         const headers: Record<string, string> = { 'content-type': 'application/json' }
@@ -145,28 +181,82 @@ describe('admin API under random input', () => {
   it('only 2xx/4xx, and nothing changes without the admin token', async () => {
     // A few real incidents to aim at, so that random ids sometimes hit one.
     const azure = (await import('../support/azure-devops-api.js')).azurePushSample()
-    azure.resource.commits = [{ ...azure.resource.commits[0]!, comment: `key ${generateAdoPat()} and ${generateGithubToken('ghp')}` }]
+    azure.resource.commits = [
+      { ...azure.resource.commits[0]!, comment: `key ${generateAdoPat()} and ${generateGithubToken('ghp')}` },
+    ]
     await t.app.request('/webhooks/azure-devops', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`patrol:${TEST_AZURE_PASSWORD}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${Buffer.from(`patrol:${TEST_AZURE_PASSWORD}`).toString('base64')}`,
+      },
       body: JSON.stringify(azure),
     })
     // A token pasted into a suppression must not come back in any answer (invariant 1).
     const pasted = generateGithubToken('ghp')
     const sweep = new SecretSweep([pasted])
-    const segment = fc.oneof(fc.constantFrom('incidents', 'suppressions', 'stats', 'actions', 'openapi.json', '1', '2', '0', '-1', '99999999999999999999', '..', '%00', 'x'), fc.string({ maxLength: 12 }).map(encodeURIComponent))
-    const query = fc.dictionary(fc.constantFrom('status', 'kind', 'limit', 'cursor', 'issuer', 'repository', 'since', 'until', 'q', 'x'), fc.string({ maxLength: 40 }), { maxKeys: 4 })
+    const segment = fc.oneof(
+      fc.constantFrom(
+        'incidents',
+        'suppressions',
+        'stats',
+        'actions',
+        'openapi.json',
+        '1',
+        '2',
+        '0',
+        '-1',
+        '99999999999999999999',
+        '..',
+        '%00',
+        'x',
+      ),
+      fc.string({ maxLength: 12 }).map(encodeURIComponent),
+    )
+    const query = fc.dictionary(
+      fc.constantFrom('status', 'kind', 'limit', 'cursor', 'issuer', 'repository', 'since', 'until', 'q', 'x'),
+      fc.string({ maxLength: 40 }),
+      { maxKeys: 4 },
+    )
     const jsonBody = fc.oneof(
       fc.jsonValue(),
-      fc.record({ action: fc.oneof(fc.constantFrom('acknowledge', 'resolve', 'false_positive', 'retry_response', 'reopen'), fc.string()), note: fc.oneof(fc.string(), fc.integer()) }, { requiredKeys: [] }),
-      fc.record({ token: fc.oneof(fc.string(), fc.constant(pasted)), repository: fc.string(), pathGlob: fc.string(), reason: fc.string(), expiresAt: fc.string() }, { requiredKeys: [] }),
+      fc.record(
+        {
+          action: fc.oneof(
+            fc.constantFrom('acknowledge', 'resolve', 'false_positive', 'retry_response', 'reopen'),
+            fc.string(),
+          ),
+          note: fc.oneof(fc.string(), fc.integer()),
+        },
+        { requiredKeys: [] },
+      ),
+      fc.record(
+        {
+          token: fc.oneof(fc.string(), fc.constant(pasted)),
+          repository: fc.string(),
+          pathGlob: fc.string(),
+          reason: fc.string(),
+          expiresAt: fc.string(),
+        },
+        { requiredKeys: [] },
+      ),
     )
     const request = fc.record({
       method: fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH'),
       path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => `/api/${s.join('/')}`),
       query,
-      body: fc.oneof(jsonBody.map((v) => JSON.stringify(v)), fc.string(), fc.constant(undefined)),
-      auth: fc.oneof(fc.constant('valid'), fc.constant('absent'), headerValue, fc.constant(`Bearer ${TEST_ADMIN_TOKEN}x`), fc.constant(`bearer ${TEST_ADMIN_TOKEN.slice(1)}`)),
+      body: fc.oneof(
+        jsonBody.map((v) => JSON.stringify(v)),
+        fc.string(),
+        fc.constant(undefined),
+      ),
+      auth: fc.oneof(
+        fc.constant('valid'),
+        fc.constant('absent'),
+        headerValue,
+        fc.constant(`Bearer ${TEST_ADMIN_TOKEN}x`),
+        fc.constant(`bearer ${TEST_ADMIN_TOKEN.slice(1)}`),
+      ),
     })
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
@@ -203,13 +293,21 @@ describe('the scanner under random input', () => {
       fc.uint8Array({ maxLength: 2000 }).map((b) => Buffer.from(b).toString('utf8')),
       fc.uint8Array({ maxLength: 1500 }).map((b) => Buffer.from(b).toString('base64')),
       // Near-tokens: real tokens cut, mutated, encoded and wrapped in noise.
-      fc.tuple(fc.constantFrom(generateGithubToken('ghp'), generateAdoPat()), fc.nat(90), fc.string({ maxLength: 20 }), fc.constantFrom('plain', 'base64', 'percent', 'utf16')).map(([tok, cut, noise, enc]) => {
-        const piece = tok.slice(0, cut) + noise + tok.slice(cut)
-        if (enc === 'base64') return Buffer.from(piece).toString('base64')
-        if (enc === 'percent') return [...piece].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')
-        if (enc === 'utf16') return Buffer.from(Buffer.from(piece, 'utf16le').toString('base64')).toString()
-        return piece
-      }),
+      fc
+        .tuple(
+          fc.constantFrom(generateGithubToken('ghp'), generateAdoPat()),
+          fc.nat(90),
+          fc.string({ maxLength: 20 }),
+          fc.constantFrom('plain', 'base64', 'percent', 'utf16'),
+        )
+        .map(([tok, cut, noise, enc]) => {
+          const piece = tok.slice(0, cut) + noise + tok.slice(cut)
+          if (enc === 'base64') return Buffer.from(piece).toString('base64')
+          if (enc === 'percent')
+            return [...piece].map((c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')
+          if (enc === 'utf16') return Buffer.from(Buffer.from(piece, 'utf16le').toString('base64')).toString()
+          return piece
+        }),
     )
     fc.assert(
       fc.property(text, fc.boolean(), (s, includeLow) => {
@@ -219,9 +317,20 @@ describe('the scanner under random input', () => {
       { numRuns: 3000 },
     )
     fc.assert(
-      fc.property(fc.array(fc.record({ path: fc.string(), line: fc.integer(), text, commit: fc.option(fc.string(), { nil: undefined }) }), { maxLength: 20 }), (lines) => {
-        expect(Array.isArray(scanAddedLines(lines))).toBe(true)
-      }),
+      fc.property(
+        fc.array(
+          fc.record({
+            path: fc.string(),
+            line: fc.integer(),
+            text,
+            commit: fc.option(fc.string(), { nil: undefined }),
+          }),
+          { maxLength: 20 },
+        ),
+        (lines) => {
+          expect(Array.isArray(scanAddedLines(lines))).toBe(true)
+        },
+      ),
       { numRuns: 500 },
     )
   })
@@ -242,7 +351,10 @@ describe('the scanner under random input', () => {
       ['percent escapes', '%41'.repeat(MB / 2)],
       ['a token every 100 bytes', `${token} ${'x'.repeat(60)}\n`.repeat(MB / 100)],
       ['nested base64 of a token', `${nested}\n`.repeat(200)],
-      ['2 MB of random bytes', Buffer.from(Array.from({ length: 2 * MB }, (_, i) => (i * 2654435761) >>> 24)).toString('latin1')],
+      [
+        '2 MB of random bytes',
+        Buffer.from(Array.from({ length: 2 * MB }, (_, i) => (i * 2654435761) >>> 24)).toString('latin1'),
+      ],
     ]
     for (const [what, input] of inputs) {
       const findings = scanText(input)

@@ -10,7 +10,7 @@ import { testEnv } from '../support/env.js'
 let t: ReturnType<typeof tempDatabase>
 let log: ReturnType<typeof memoryLogger>
 let app: ReturnType<typeof createApp>
-let now = 1_800_000_000_000
+const now = 1_800_000_000_000
 beforeEach(async () => {
   t = tempDatabase()
   log = memoryLogger()
@@ -25,7 +25,11 @@ describe('GET /healthz', () => {
     await enqueue(t.db, { kind: 'x', payload: {} }, now - 4000)
     const res = await app.request('/healthz')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ok', database: 'ok', queue: { depth: 1, oldestDueAgeMs: 4000, dead: 0 } })
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      database: 'ok',
+      queue: { depth: 1, oldestDueAgeMs: 4000, dead: 0 },
+    })
   })
 
   it('answers 503 when the database is gone, without internals', async () => {
@@ -43,7 +47,11 @@ describe('every response', () => {
     const res = await app.request('/healthz')
     const id = res.headers.get('x-request-id')
     expect(id).toBeTruthy()
-    expect(log.lines.find((l) => l.event === 'http.request')).toMatchObject({ requestId: id, status: 200, path: '/healthz' })
+    expect(log.lines.find((l) => l.event === 'http.request')).toMatchObject({
+      requestId: id,
+      status: 200,
+      path: '/healthz',
+    })
   })
 
   it('keeps a caller’s request id', async () => {

@@ -5,8 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { incidents, occurrences, pushes } from '../../src/db/schema.js'
-import { startAzureDevOpsApi, type AzureDevOpsApiStandIn } from '../support/azure-devops-api.js'
-import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
+import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../support/azure-devops-api.js'
+import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { generateAdoPat } from '../support/tokens.js'
 
 const READER = 'azure-reader-pat'
@@ -25,14 +25,22 @@ afterEach(async () => {
 })
 
 /** Revocation is off: these tests are about reading the push. */
-const pipeline = (token = READER) => startPipeline({ AZURE_DEVOPS_ORG_URL: az.url, AZURE_DEVOPS_TOKEN: token, PATROL_REVOKE: 'off' })
+const pipeline = (token = READER) =>
+  startPipeline({ AZURE_DEVOPS_ORG_URL: az.url, AZURE_DEVOPS_TOKEN: token, PATROL_REVOKE: 'off' })
 
 async function deliver(pl: Pipeline, files: Record<string, string>) {
   const repoId = `repo-${++repoCounter}`
   const repo = az.repo('proj-1', repoId)
   const base = repo.commit({ files: { 'README.md': 'hi\n' } })
-  const head = repo.commit({ parents: [base], message: 'ci', author: { name: 'Dev Two', email: 'dev2@contoso.example' }, files })
-  const pushId = az.addPush('proj-1', repoId, { refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: head }] })
+  const head = repo.commit({
+    parents: [base],
+    message: 'ci',
+    author: { name: 'Dev Two', email: 'dev2@contoso.example' },
+    files,
+  })
+  const pushId = az.addPush('proj-1', repoId, {
+    refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: head }],
+  })
   const res = await pl.postAzure(az.hookPayload(pushId))
   expect(res.status).toBe(202)
   return pushId
@@ -43,7 +51,11 @@ describe('Azure Repos push scan', () => {
     p = await pipeline()
     const token = generateAdoPat()
     const pushId = await deliver(p, { 'build.yml': `pat: ${token}\n` })
-    az.fail({ match: new RegExp(`/pushes/${pushId}\\b`), status: 429, headers: { 'retry-after': '45', 'x-ratelimit-resource': 'Core' } })
+    az.fail({
+      match: new RegExp(`/pushes/${pushId}\\b`),
+      status: 429,
+      headers: { 'retry-after': '45', 'x-ratelimit-resource': 'Core' },
+    })
     const failedAt = p.clock.now
     await p.drain()
     const [job] = await p.jobsOf('scan-push')
@@ -51,7 +63,9 @@ describe('Azure Repos push scan', () => {
     expect(job!.runAt).toBeGreaterThanOrEqual(failedAt + 45_000)
     await p.settle()
     expect((await p.jobsOf('scan-push'))[0]!.state).toBe('done')
-    expect(await p.db.select().from(occurrences)).toEqual([expect.objectContaining({ provider: 'azure-devops', path: 'build.yml', line: 1 })])
+    expect(await p.db.select().from(occurrences)).toEqual([
+      expect.objectContaining({ provider: 'azure-devops', path: 'build.yml', line: 1 }),
+    ])
     expect((await p.db.select().from(incidents))[0]!.status).toBe('notify_only')
     expect(tokensAtRest(p.dir, [token])).toEqual([])
   })
@@ -87,7 +101,9 @@ describe('Azure Repos push without a reader token', () => {
     const base = repo.commit({ files: { 'README.md': 'hi\n' } })
     const short = repo.commit({ parents: [base], message: `pat ${early}` })
     const long = repo.commit({ parents: [short], message: `${'x'.repeat(120)}\n${late}` })
-    const pushId = az.addPush('proj-1', repoId, { refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: long }] })
+    const pushId = az.addPush('proj-1', repoId, {
+      refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: long }],
+    })
     expect((await p.postAzure(az.hookPayload(pushId))).status).toBe(202)
     await p.drain()
     const [row] = await p.db.select().from(pushes)
@@ -96,6 +112,8 @@ describe('Azure Repos push without a reader token', () => {
       expect.stringContaining('AZURE_DEVOPS_TOKEN'),
       `commit messages truncated in the payload, read only in part: ${long.slice(0, 12)}`,
     ])
-    expect(await p.db.select().from(occurrences)).toEqual([expect.objectContaining({ path: '(commit message)', commitSha: short })])
+    expect(await p.db.select().from(occurrences)).toEqual([
+      expect.objectContaining({ path: '(commit message)', commitSha: short }),
+    ])
   })
 })

@@ -9,13 +9,14 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { deliveries, jobs, pushes } from '../../src/db/schema.js'
 import { azurePushSample } from '../support/azure-devops-api.js'
 import { TEST_AZURE_PASSWORD } from '../support/env.js'
-import { startPipeline, type Pipeline } from '../support/pipeline.js'
+import { type Pipeline, startPipeline } from '../support/pipeline.js'
 
 let p: Pipeline
 afterEach(() => p?.close())
 
 async function stored() {
-  const n = async (table: typeof deliveries | typeof pushes | typeof jobs) => (await p.db.select({ n: count() }).from(table))[0]!.n
+  const n = async (table: typeof deliveries | typeof pushes | typeof jobs) =>
+    (await p.db.select({ n: count() }).from(table))[0]!.n
   return { deliveries: await n(deliveries), pushes: await n(pushes), jobs: await n(jobs) }
 }
 const NOTHING = { deliveries: 0, pushes: 0, jobs: 0 }
@@ -35,7 +36,10 @@ describe('basic auth', () => {
       await p.postAzure(azurePushSample(), { basic: `someone:${TEST_AZURE_PASSWORD}` }),
       await p.postAzure(azurePushSample(), { basic: `patrol:${TEST_AZURE_PASSWORD}x` }),
       await p.postAzure(azurePushSample(), { basic: null, headers: { authorization: 'Basic !!!not-base64' } }),
-      await p.postAzure(azurePushSample(), { basic: null, headers: { authorization: `Bearer ${TEST_AZURE_PASSWORD}` } }),
+      await p.postAzure(azurePushSample(), {
+        basic: null,
+        headers: { authorization: `Bearer ${TEST_AZURE_PASSWORD}` },
+      }),
     ]
     for (const res of attempts) {
       expect(res.status).not.toBe(410)
@@ -58,7 +62,11 @@ describe('basic auth', () => {
     expect(await res.json()).toEqual({ queued: true, deliveryId: '03c164c2-8912-4d5e-8009-3707d5f83734' })
     expect(await stored()).toEqual({ deliveries: 1, pushes: 1, jobs: 1 })
     const [row] = await p.db.select().from(pushes)
-    expect(row).toMatchObject({ provider: 'azure-devops', repository: 'Fabrikam-Fiber-Git/Fabrikam-Fiber-Git', ref: 'refs/heads/main' })
+    expect(row).toMatchObject({
+      provider: 'azure-devops',
+      repository: 'Fabrikam-Fiber-Git/Fabrikam-Fiber-Git',
+      ref: 'refs/heads/main',
+    })
   })
 })
 
@@ -67,7 +75,10 @@ describe('secret header (AZURE_DEVOPS_WEBHOOK_HEADER)', () => {
     p = await startPipeline({ AZURE_DEVOPS_WEBHOOK_HEADER: 'X-Patrol-Secret:s3cr3t:with-colon' })
     const missing = await p.postAzure(azurePushSample())
     const wrong = await p.postAzure(azurePushSample(), { headers: { 'x-patrol-secret': 's3cr3t' } })
-    const rightHeaderWrongAuth = await p.postAzure(azurePushSample(), { basic: 'patrol:nope', headers: { 'x-patrol-secret': 's3cr3t:with-colon' } })
+    const rightHeaderWrongAuth = await p.postAzure(azurePushSample(), {
+      basic: 'patrol:nope',
+      headers: { 'x-patrol-secret': 's3cr3t:with-colon' },
+    })
     for (const res of [missing, wrong, rightHeaderWrongAuth]) await expectJsonError(res, 401, /secret header/)
     expect(await stored()).toEqual(NOTHING)
     const ok = await p.postAzure(azurePushSample(), { headers: { 'X-Patrol-Secret': 's3cr3t:with-colon' } })
@@ -88,7 +99,11 @@ describe('payload', () => {
 
   it('answers 400 to malformed JSON, a missing eventType, or a git.push without what patrol needs (naming the field)', async () => {
     p = await startPipeline()
-    await expectJsonError(await p.postAzure(null, { raw: '{"eventType":"git.push",' }), 400, /^body: expects a JSON object/)
+    await expectJsonError(
+      await p.postAzure(null, { raw: '{"eventType":"git.push",' }),
+      400,
+      /^body: expects a JSON object/,
+    )
     await expectJsonError(await p.postAzure({ id: 'x', resource: {} }), 400, /^eventType: missing/)
     const noPushId = azurePushSample() as { resource: Record<string, unknown> }
     delete noPushId.resource.pushId

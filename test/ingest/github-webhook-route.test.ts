@@ -8,7 +8,7 @@ import { count } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deliveries, jobs, pushes } from '../../src/db/schema.js'
 import { TEST_GITHUB_SECRET } from '../support/env.js'
-import { githubSignature, startPipeline, type Pipeline } from '../support/pipeline.js'
+import { githubSignature, type Pipeline, startPipeline } from '../support/pipeline.js'
 
 interface Example {
   name: string
@@ -25,7 +25,8 @@ beforeEach(async () => {
 afterEach(() => p.close())
 
 async function stored() {
-  const n = async (table: typeof deliveries | typeof pushes | typeof jobs) => (await p.db.select({ n: count() }).from(table))[0]!.n
+  const n = async (table: typeof deliveries | typeof pushes | typeof jobs) =>
+    (await p.db.select({ n: count() }).from(table))[0]!.n
   return { deliveries: await n(deliveries), pushes: await n(pushes), jobs: await n(jobs) }
 }
 const NOTHING = { deliveries: 0, pushes: 0, jobs: 0 }
@@ -40,28 +41,47 @@ async function expectJsonError(res: Response, status: number, pattern: RegExp) {
 }
 
 /** A published push example that carries commits. */
-const push = (): Record<string, unknown> => structuredClone(pushExamples.find((e) => (e.commits as unknown[]).length > 0)!)
+const push = (): Record<string, unknown> =>
+  structuredClone(pushExamples.find((e) => (e.commits as unknown[]).length > 0)!)
 
 describe('signature', () => {
   it('refuses a delivery without X-Hub-Signature-256 with 401 JSON and stores nothing', async () => {
-    await expectJsonError(await p.postGithub(push(), 'no-signature', { secret: null }), 401, /X-Hub-Signature-256: missing/)
+    await expectJsonError(
+      await p.postGithub(push(), 'no-signature', { secret: null }),
+      401,
+      /X-Hub-Signature-256: missing/,
+    )
     expect(await stored()).toEqual(NOTHING)
   })
 
   it('refuses a signature made with an unknown secret, or over another body, with 401 and stores nothing', async () => {
-    await expectJsonError(await p.postGithub(push(), 'wrong-secret', { secret: 'not-the-secret' }), 401, /does not match/)
+    await expectJsonError(
+      await p.postGithub(push(), 'wrong-secret', { secret: 'not-the-secret' }),
+      401,
+      /does not match/,
+    )
     const body = JSON.stringify(push())
     const tampered = body.replace('Codertocat', 'Mallory')
     expect(tampered).not.toBe(body)
     const res = await p.app.request('/webhooks/github', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'tampered', 'x-hub-signature-256': githubSignature(TEST_GITHUB_SECRET, body) },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'tampered',
+        'x-hub-signature-256': githubSignature(TEST_GITHUB_SECRET, body),
+      },
       body: tampered,
     })
     await expectJsonError(res, 401, /does not match/)
     const sha1 = await p.app.request('/webhooks/github', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': 'sha1', 'x-hub-signature': githubSignature(TEST_GITHUB_SECRET, body).replace('sha256', 'sha1') },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': 'sha1',
+        'x-hub-signature': githubSignature(TEST_GITHUB_SECRET, body).replace('sha256', 'sha1'),
+      },
       body,
     })
     await expectJsonError(sha1, 401, /missing/)
@@ -69,8 +89,16 @@ describe('signature', () => {
   })
 
   it('checks the signature before anything else: a bad signature on a ping or on garbage is still 401', async () => {
-    await expectJsonError(await p.postGithub(examplesOf('ping')[0], 'ping-bad', { event: 'ping', secret: 'nope' }), 401, /does not match/)
-    await expectJsonError(await p.postGithub(null, 'garbage-bad', { raw: '{not json', secret: 'nope' }), 401, /does not match/)
+    await expectJsonError(
+      await p.postGithub(examplesOf('ping')[0], 'ping-bad', { event: 'ping', secret: 'nope' }),
+      401,
+      /does not match/,
+    )
+    await expectJsonError(
+      await p.postGithub(null, 'garbage-bad', { raw: '{not json', secret: 'nope' }),
+      401,
+      /does not match/,
+    )
     expect(await stored()).toEqual(NOTHING)
   })
 
@@ -83,7 +111,11 @@ describe('signature', () => {
 
 describe('payload', () => {
   it('answers 400 to malformed JSON (signed), storing nothing', async () => {
-    await expectJsonError(await p.postGithub(null, 'malformed', { raw: '{"ref": "refs/heads/main",' }), 400, /^body: expects a JSON object/)
+    await expectJsonError(
+      await p.postGithub(null, 'malformed', { raw: '{"ref": "refs/heads/main",' }),
+      400,
+      /^body: expects a JSON object/,
+    )
     await expectJsonError(await p.postGithub(null, 'array', { raw: '[1,2]' }), 400, /^body: /)
     expect(await stored()).toEqual(NOTHING)
   })
@@ -97,7 +129,11 @@ describe('payload', () => {
     await expectJsonError(await p.postGithub(noAfter, 'no-after'), 400, /^push payload: after: /)
     const badCommit = push() as { commits: { id?: string }[] }
     badCommit.commits[0]!.id = 'HEAD'
-    await expectJsonError(await p.postGithub(badCommit, 'bad-commit'), 400, /^push payload: commits\.0\.id: expected a hex commit SHA/)
+    await expectJsonError(
+      await p.postGithub(badCommit, 'bad-commit'),
+      400,
+      /^push payload: commits\.0\.id: expected a hex commit SHA/,
+    )
     expect(await stored()).toEqual(NOTHING)
   })
 
@@ -155,13 +191,17 @@ describe('storing', () => {
     expect(row!.event).not.toContain('distinctive')
   })
 
-  it("accepts every push example GitHub publishes (@octokit/webhooks-examples) with 202, each stored with a scan job", async () => {
+  it('accepts every push example GitHub publishes (@octokit/webhooks-examples) with 202, each stored with a scan job', async () => {
     expect(pushExamples.length).toBeGreaterThan(3)
     for (const [i, example] of pushExamples.entries()) {
       const res = await p.postGithub(example, `example-${i}`)
       expect(res.status, JSON.stringify(await res.clone().json())).toBe(202)
     }
-    expect(await stored()).toEqual({ deliveries: pushExamples.length, pushes: pushExamples.length, jobs: pushExamples.length })
+    expect(await stored()).toEqual({
+      deliveries: pushExamples.length,
+      pushes: pushExamples.length,
+      jobs: pushExamples.length,
+    })
   })
 
   it('scans the published examples without a GitHub token: commit messages only, each push marked partial', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deliveries, jobs, pushes } from '../../src/db/schema.js'
-import { openPushEvent, type IncomingDelivery } from '../../src/incidents/deliveries.js'
+import { type IncomingDelivery, openPushEvent } from '../../src/incidents/deliveries.js'
 import { groupCommitDeliveries } from '../../src/incidents/deliveries-group-commit.js'
 import { importKeys, type TokenKeys } from '../../src/incidents/sealing.js'
 import type { PushEvent } from '../../src/providers/types.js'
@@ -21,7 +21,13 @@ const push: PushEvent = {
   pusher: { name: 'p' },
   commits: [{ id: 'b'.repeat(40), message: 'hello', author: {}, distinct: true }],
 }
-const delivery = (id: string): IncomingDelivery => ({ provider: 'github', deliveryId: id, event: 'push', bodyBytes: 100, push })
+const delivery = (id: string): IncomingDelivery => ({
+  provider: 'github',
+  deliveryId: id,
+  event: 'push',
+  bodyBytes: 100,
+  push,
+})
 
 describe('group-committed delivery storage', () => {
   it('stores a burst of deliveries, each with its push and scan job, and tells duplicates within the burst apart', async () => {
@@ -40,7 +46,9 @@ describe('group-committed delivery storage', () => {
 
   it('refuses only the delivery that cannot be written, all-or-nothing, and stores its neighbours in the burst', async () => {
     const store = groupCommitDeliveries(t.drizzle, keys)
-    t.sqlite.exec(`create trigger refuse before insert on jobs when new.payload like '%"poison"%' begin select raise(abort, 'refused'); end`)
+    t.sqlite.exec(
+      `create trigger refuse before insert on jobs when new.payload like '%"poison"%' begin select raise(abort, 'refused'); end`,
+    )
     const burst = await Promise.allSettled(['ok-1', 'poison', 'ok-2'].map((id) => store(delivery(id), 1000)))
     expect(burst.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
     // The refused delivery left no row behind: its delivery and push rows went with the failed job insert.

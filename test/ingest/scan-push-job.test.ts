@@ -5,14 +5,15 @@
  * findings, encoded tokens are, checksum-failing shapes never become incidents, one token is one incident across
  * repositories, and suppressions record without responding.
  */
-import { count, eq } from 'drizzle-orm'
+
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { count, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, suppressions } from '../../src/db/schema.js'
 import { fingerprint } from '../../src/incidents/sealing.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { generateGithubToken, mutateOneChar } from '../support/tokens.js'
 
 const READER = 'reader-token-for-contents'
@@ -30,14 +31,23 @@ afterEach(async () => {
   p = undefined
 })
 
-const withReader = (extra: Record<string, string> = {}) => startPipeline({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: READER, ...extra })
+const withReader = (extra: Record<string, string> = {}) =>
+  startPipeline({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: READER, ...extra })
 
 /** A fresh repository with a base commit and a head commit applying `files`; returns the push payload. */
-function pushOf(files: Record<string, string | null>, o: { repo?: string; message?: string; base?: Record<string, string> } = {}) {
+function pushOf(
+  files: Record<string, string | null>,
+  o: { repo?: string; message?: string; base?: Record<string, string> } = {},
+) {
   const name = o.repo ?? `acme/repo-${++repoCounter}`
   const repo = gh.repo(name)
   const base = repo.commit({ files: o.base ?? { 'README.md': 'hello\n' } })
-  const head = repo.commit({ parents: [base], message: o.message ?? 'change', author: { name: 'Dev One', email: 'dev@acme.example' }, files })
+  const head = repo.commit({
+    parents: [base],
+    message: o.message ?? 'change',
+    author: { name: 'Dev One', email: 'dev@acme.example' },
+    files,
+  })
   return { name, payload: gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: head }), head }
 }
 
@@ -83,7 +93,12 @@ describe('remote failures', () => {
     const { payload } = pushOf({ 'app.env': `TOKEN=${generateGithubToken('ghp')}\n` })
     await post(p, payload)
     const reset = Math.floor(Date.now() / 1000) + 600
-    gh.fail({ match: /compare/, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: '{"message":"API rate limit exceeded"}' })
+    gh.fail({
+      match: /compare/,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: '{"message":"API rate limit exceeded"}',
+    })
     const failedAt = p.clock.now
     await p.drain()
     const waiting = await scanJob(p)
@@ -117,13 +132,19 @@ describe('what a push added', () => {
     p = await withReader({ PATROL_MAX_PUSH_BYTES: '300' })
     const early = generateGithubToken('ghp')
     const late = generateGithubToken('ghp')
-    const { payload } = pushOf({ 'a.env': `A=${early}\n`, 'b.txt': `${'filler line\n'.repeat(100)}`, 'c.env': `C=${late}\n` })
+    const { payload } = pushOf({
+      'a.env': `A=${early}\n`,
+      'b.txt': `${'filler line\n'.repeat(100)}`,
+      'c.env': `C=${late}\n`,
+    })
     await post(p, payload)
     await p.settle()
     const [row] = await p.db.select().from(pushes)
     expect(row!.scanStatus).toBe('partial')
     expect(row!.bytesScanned).toBeLessThanOrEqual(300)
-    expect(JSON.parse(row!.partialReasons!)).toEqual([expect.stringMatching(/exceeds the 300-byte scan limit; the rest was not scanned/)])
+    expect(JSON.parse(row!.partialReasons!)).toEqual([
+      expect.stringMatching(/exceeds the 300-byte scan limit; the rest was not scanned/),
+    ])
     // What was read before the limit still counts.
     const found = await allIncidents(p)
     expect(found).toHaveLength(1)
@@ -134,7 +155,10 @@ describe('what a push added', () => {
     p = await withReader()
     const removed = generateGithubToken('ghp')
     const added = generateGithubToken('ghp')
-    const { payload } = pushOf({ 'config.env': `REGION=eu\nNEW=${added}\n` }, { base: { 'config.env': `REGION=eu\nOLD=${removed}\n` } })
+    const { payload } = pushOf(
+      { 'config.env': `REGION=eu\nNEW=${added}\n` },
+      { base: { 'config.env': `REGION=eu\nOLD=${removed}\n` } },
+    )
     await post(p, payload)
     await p.settle()
     const found = await allIncidents(p)
@@ -147,7 +171,9 @@ describe('what a push added', () => {
     p = await withReader()
     const token = generateGithubToken('ghp')
     const header = Buffer.from(`x-access-token:${token}`).toString('base64')
-    const { payload } = pushOf({ 'scripts/fetch.sh': `#!/bin/sh\ncurl -H "Authorization: Basic ${header}" https://example.com/\n` })
+    const { payload } = pushOf({
+      'scripts/fetch.sh': `#!/bin/sh\ncurl -H "Authorization: Basic ${header}" https://example.com/\n`,
+    })
     await post(p, payload)
     await p.settle()
     const found = await allIncidents(p)
@@ -180,7 +206,10 @@ describe('what a push added', () => {
     p = await withReader()
     const real = generateGithubToken('ghp')
     const fake = mutateOneChar(real, 12)
-    const { payload } = pushOf({ 'app.env': `T=${fake}\n` }, { message: `also ${mutateOneChar(generateGithubToken('ghp'), 20)}` })
+    const { payload } = pushOf(
+      { 'app.env': `T=${fake}\n` },
+      { message: `also ${mutateOneChar(generateGithubToken('ghp'), 20)}` },
+    )
     await post(p, payload)
     await p.settle()
     expect(await allIncidents(p)).toEqual([])
@@ -226,7 +255,12 @@ describe('recording', () => {
     p = await withReader({ PATROL_SECURITY_EMAILS: 'security@acme.example' })
     const token = generateGithubToken('ghp')
     const now = p.clock.now
-    await p.db.insert(suppressions).values({ fingerprint: await fingerprint(p.keys, token), reason: 'test fixture, revoked long ago', author: 'admin:tester', createdAt: now })
+    await p.db.insert(suppressions).values({
+      fingerprint: await fingerprint(p.keys, token),
+      reason: 'test fixture, revoked long ago',
+      author: 'admin:tester',
+      createdAt: now,
+    })
     const { payload } = pushOf({ 'a.env': `T=${token}\n` })
     await post(p, payload)
     await p.settle()
@@ -244,13 +278,25 @@ describe('recording', () => {
     p = await withReader()
     const fixture = generateGithubToken('ghp')
     const real = generateGithubToken('ghp')
-    await p.db.insert(suppressions).values({ repository: 'acme/fixtures', pathGlob: 'test/**', reason: 'scanner fixtures', author: 'admin:tester', createdAt: p.clock.now })
-    const { payload } = pushOf({ 'test/data/sample.env': `T=${fixture}\n`, 'src/app.env': `T=${real}\n` }, { repo: 'acme/fixtures' })
+    await p.db.insert(suppressions).values({
+      repository: 'acme/fixtures',
+      pathGlob: 'test/**',
+      reason: 'scanner fixtures',
+      author: 'admin:tester',
+      createdAt: p.clock.now,
+    })
+    const { payload } = pushOf(
+      { 'test/data/sample.env': `T=${fixture}\n`, 'src/app.env': `T=${real}\n` },
+      { repo: 'acme/fixtures' },
+    )
     await post(p, payload)
     await p.drain()
     const rows = await allIncidents(p)
     const byPreview = Object.fromEntries(rows.map((r) => [r.preview, r.status]))
-    expect(byPreview).toEqual({ [`${fixture.slice(0, 4)}…${fixture.slice(-4)}`]: 'suppressed', [`${real.slice(0, 4)}…${real.slice(-4)}`]: expect.stringMatching(/^(new|responding)$/) })
+    expect(byPreview).toEqual({
+      [`${fixture.slice(0, 4)}…${fixture.slice(-4)}`]: 'suppressed',
+      [`${real.slice(0, 4)}…${real.slice(-4)}`]: expect.stringMatching(/^(new|responding)$/),
+    })
     const respond = await p.jobsOf('respond')
     expect(respond).toHaveLength(1)
     expect(JSON.parse(respond[0]!.payload)).toEqual({ incidentId: rows.find((r) => r.status !== 'suppressed')!.id })
@@ -298,7 +344,13 @@ describe('suppressions cover places, not the token everywhere', () => {
   it('responds when a token first seen in a suppressed path leaks again outside it', async () => {
     p = await withReader()
     const token = generateGithubToken('ghp')
-    await p.db.insert(suppressions).values({ repository: 'acme/fixtures2', pathGlob: 'test/**', reason: 'scanner fixtures', author: 'admin:tester', createdAt: p.clock.now })
+    await p.db.insert(suppressions).values({
+      repository: 'acme/fixtures2',
+      pathGlob: 'test/**',
+      reason: 'scanner fixtures',
+      author: 'admin:tester',
+      createdAt: p.clock.now,
+    })
     await post(p, pushOf({ 'test/sample.env': `T=${token}\n` }, { repo: 'acme/fixtures2' }).payload)
     await p.drain()
     expect((await allIncidents(p))[0]).toMatchObject({ status: 'suppressed', sealedToken: null })
@@ -322,7 +374,12 @@ describe('suppressions cover places, not the token everywhere', () => {
   it('keeps a fingerprint-suppressed token suppressed wherever it appears', async () => {
     p = await withReader()
     const token = generateGithubToken('ghp')
-    await p.db.insert(suppressions).values({ fingerprint: await fingerprint(p.keys, token), reason: 'known test token', author: 'admin:tester', createdAt: p.clock.now })
+    await p.db.insert(suppressions).values({
+      fingerprint: await fingerprint(p.keys, token),
+      reason: 'known test token',
+      author: 'admin:tester',
+      createdAt: p.clock.now,
+    })
     await post(p, pushOf({ 'a.env': `T=${token}\n` }).payload)
     await post(p, pushOf({ 'b.env': `T=${token}\n` }).payload)
     await p.drain()

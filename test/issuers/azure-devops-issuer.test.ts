@@ -1,7 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest'
 import { randomBytes, randomUUID } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
 import { AzureDevOpsIssuer, chooseCandidates, vsspsUrlFor } from '../../src/providers/azure-devops/issuer.js'
-import { startAzureDevOpsAdminApi, type AzureDevOpsAdminApi, type AzureDevOpsAdminApiOptions } from '../support/azure-devops-admin-api.js'
+import {
+  type AzureDevOpsAdminApi,
+  type AzureDevOpsAdminApiOptions,
+  startAzureDevOpsAdminApi,
+} from '../support/azure-devops-admin-api.js'
 import { rejection } from '../support/remote-rejection.js'
 
 /** An Azure-PAT-shaped string made at test time (84 chars, `AZDO` at 76); not checksum-valid, the issuer does not check. */
@@ -23,10 +27,15 @@ async function azureApi(options: Partial<AzureDevOpsAdminApiOptions> = {}) {
   const api = await startAzureDevOpsAdminApi({ adminToken: ADMIN, ...options })
   servers.push(api)
   const issuer = (extra: Partial<ConstructorParameters<typeof AzureDevOpsIssuer>[0]> = {}) =>
-    new AzureDevOpsIssuer({ orgUrl: api.orgUrl, vsspsUrl: api.vsspsUrl, adminToken: ADMIN, policy: 'candidates', ...extra })
+    new AzureDevOpsIssuer({
+      orgUrl: api.orgUrl,
+      vsspsUrl: api.vsspsUrl,
+      adminToken: ADMIN,
+      policy: 'candidates',
+      ...extra,
+    })
   return { api, issuer }
 }
-
 
 describe('vssps URL', () => {
   it('is derived for Azure DevOps Services URLs, both forms', () => {
@@ -38,11 +47,18 @@ describe('vssps URL', () => {
   })
 
   it('is required for Server when revocation is configured, with an error naming the variable', () => {
-    expect(() => new AzureDevOpsIssuer({ orgUrl: 'https://tfs.corp.example/DefaultCollection', adminToken: ADMIN, policy: 'candidates' })).toThrow(
-      /AZURE_DEVOPS_VSSPS_URL/,
-    )
+    expect(
+      () =>
+        new AzureDevOpsIssuer({
+          orgUrl: 'https://tfs.corp.example/DefaultCollection',
+          adminToken: ADMIN,
+          policy: 'candidates',
+        }),
+    ).toThrow(/AZURE_DEVOPS_VSSPS_URL/)
     // Without an admin token a Server install is notify-only and needs no Token Admin URL.
-    expect(() => new AzureDevOpsIssuer({ orgUrl: 'https://tfs.corp.example/DefaultCollection', policy: 'candidates' })).not.toThrow()
+    expect(
+      () => new AzureDevOpsIssuer({ orgUrl: 'https://tfs.corp.example/DefaultCollection', policy: 'candidates' }),
+    ).not.toThrow()
   })
 })
 
@@ -53,7 +69,12 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const leaked = fakePat()
     api.addPat({ token: leaked, user })
     const owner = await issuer().owner(leaked, 'azure-devops-pat')
-    expect(owner).toEqual({ id: user.id, descriptor: user.subjectDescriptor, name: 'Dev One', email: 'dev@contoso.example' })
+    expect(owner).toEqual({
+      id: user.id,
+      descriptor: user.subjectDescriptor,
+      name: 'Dev One',
+      email: 'dev@contoso.example',
+    })
     expect(await issuer().isActive(leaked, 'azure-devops-pat')).toBe(true)
     expect(await issuer().owner(fakePat(), 'azure-devops-pat')).toBeUndefined()
   })
@@ -73,7 +94,9 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const outcome = await issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })
     expect(outcome.outcome).toBe('revoked')
     if (outcome.outcome !== 'revoked') return
-    expect(new Set(outcome.authorizationIds)).toEqual(new Set([theLeak.authorizationId, sibling.authorizationId, global.authorizationId]))
+    expect(new Set(outcome.authorizationIds)).toEqual(
+      new Set([theLeak.authorizationId, sibling.authorizationId, global.authorizationId]),
+    )
     expect(outcome.detail).not.toContain(leaked)
     expect(api.revocationCalls).toHaveLength(1)
     for (const pat of [newer, elsewhere, stranger]) expect(pat.isValid).toBe(true)
@@ -82,7 +105,9 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     // Six PATs at two a page: three list calls, following the continuation token.
     const lists = api.requests.filter((r) => r.route === 'list')
     expect(lists).toHaveLength(3)
-    expect(lists[0]!.url).toContain(`/_apis/tokenadmin/personalaccesstokens/${encodeURIComponent(user.subjectDescriptor)}?`)
+    expect(lists[0]!.url).toContain(
+      `/_apis/tokenadmin/personalaccesstokens/${encodeURIComponent(user.subjectDescriptor)}?`,
+    )
     expect(lists[0]!.url).toContain('api-version=7.1')
     expect(lists[0]!.url).toContain('isPublic=false')
     expect(lists[1]!.url).toContain('continuationToken=2')
@@ -101,19 +126,24 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const a = api.addPat({ token: leaked, user, targetAccounts: [otherId] })
     const b = api.addPat({ token: fakePat(), user, targetAccounts: [otherId] })
     const outcome = await issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })
-    expect(outcome.outcome === 'revoked' && new Set(outcome.authorizationIds)).toEqual(new Set([a.authorizationId, b.authorizationId]))
+    expect(outcome.outcome === 'revoked' && new Set(outcome.authorizationIds)).toEqual(
+      new Set([a.authorizationId, b.authorizationId]),
+    )
   })
 
-  it.each([401, 203] as const)('records a PAT that gets %i from connectionData as inactive, without touching Token Admin', async (status) => {
-    const { api, issuer } = await azureApi({ invalidAnswer: status })
-    const user = api.addUser()
-    api.addPat({ token: fakePat(), user })
-    const outcome = await issuer().revoke(fakePat(), { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })
-    expect(outcome.outcome).toBe('inactive')
-    expect(outcome.detail).toContain(String(status))
-    expect(api.requests.map((r) => r.route)).toEqual(['connectionData'])
-    expect(await issuer().isActive(fakePat(), 'azure-devops-pat')).toBe(false)
-  })
+  it.each([401, 203] as const)(
+    'records a PAT that gets %i from connectionData as inactive, without touching Token Admin',
+    async (status) => {
+      const { api, issuer } = await azureApi({ invalidAnswer: status })
+      const user = api.addUser()
+      api.addPat({ token: fakePat(), user })
+      const outcome = await issuer().revoke(fakePat(), { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })
+      expect(outcome.outcome).toBe('inactive')
+      expect(outcome.detail).toContain(String(status))
+      expect(api.requests.map((r) => r.route)).toEqual(['connectionData'])
+      expect(await issuer().isActive(fakePat(), 'azure-devops-pat')).toBe(false)
+    },
+  )
 
   it('treats an anonymous identity or an HTML page after a redirect as inactive', async () => {
     const { api, issuer } = await azureApi()
@@ -124,7 +154,10 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
       {
         status: 200,
         body: {
-          authenticatedUser: { id: 'aa442b2f-606a-4c8c-8b8b-0f5a9e5bc1b8', descriptor: 'Microsoft.TeamFoundation.UnauthenticatedIdentity;S-1-0-0' },
+          authenticatedUser: {
+            id: 'aa442b2f-606a-4c8c-8b8b-0f5a9e5bc1b8',
+            descriptor: 'Microsoft.TeamFoundation.UnauthenticatedIdentity;S-1-0-0',
+          },
           instanceId: api.accountId,
         },
       },
@@ -139,7 +172,9 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const { api, issuer } = await azureApi()
     const leaked = fakePat()
     api.addPat({ token: leaked, user: api.addUser() })
-    expect(await issuer({ policy: 'none' }).revoke(leaked, { kind: 'azure-devops-pat' })).toMatchObject({ outcome: 'skipped' })
+    expect(await issuer({ policy: 'none' }).revoke(leaked, { kind: 'azure-devops-pat' })).toMatchObject({
+      outcome: 'skipped',
+    })
     const unconfigured = await issuer({ adminToken: undefined }).revoke(leaked, { kind: 'azure-devops-pat' })
     expect(unconfigured).toEqual({ outcome: 'skipped', detail: 'not configured: AZURE_DEVOPS_ADMIN_TOKEN is not set' })
     expect(api.requests).toHaveLength(0)
@@ -166,10 +201,14 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const error = await rejection(issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT }))
     expect(error.failure).toBe('transient')
     expect(pat.isValid).toBe(true)
-    expect(await issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })).toMatchObject({ outcome: 'revoked' })
+    expect(await issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })).toMatchObject({
+      outcome: 'revoked',
+    })
     expect(api.revocationCalls).toEqual([[pat.authorizationId]])
     // A third run finds the PAT inactive: nothing is revoked twice.
-    expect(await issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })).toMatchObject({ outcome: 'inactive' })
+    expect(await issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT })).toMatchObject({
+      outcome: 'inactive',
+    })
     expect(api.revocationCalls).toHaveLength(1)
   })
 
@@ -209,8 +248,15 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const user = api.addUser()
     const leaked = fakePat()
     const pat = api.addPat({ token: leaked, user })
-    api.answerNext('connectionData', { status: 403, body: { message: 'TF400813: not authorized' } }, { status: 403, body: {} })
-    const outcome = await issuer().revoke(leaked, { kind: 'azure-devops-pat', owner: { descriptor: user.subjectDescriptor } })
+    api.answerNext(
+      'connectionData',
+      { status: 403, body: { message: 'TF400813: not authorized' } },
+      { status: 403, body: {} },
+    )
+    const outcome = await issuer().revoke(leaked, {
+      kind: 'azure-devops-pat',
+      owner: { descriptor: user.subjectDescriptor },
+    })
     expect(outcome).toMatchObject({ outcome: 'revoked', authorizationIds: [pat.authorizationId] })
     // Without an owner from elsewhere there is nobody to list.
     expect(await issuer().revoke(fakePat(), { kind: 'azure-devops-pat' })).toMatchObject({ outcome: 'failed' })
@@ -235,12 +281,20 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
 })
 
 describe('chooseCandidates', () => {
-  const pat = (over: Record<string, unknown>) => ({ authorizationId: randomUUID(), isValid: true, validFrom: '2026-01-01T00:00:00Z', targetAccounts: ['org'], ...over })
+  const pat = (over: Record<string, unknown>) => ({
+    authorizationId: randomUUID(),
+    isValid: true,
+    validFrom: '2026-01-01T00:00:00Z',
+    targetAccounts: ['org'],
+    ...over,
+  })
 
   it('allows five minutes of clock skew after the commit time, and no time filter without one', () => {
     const justAfter = pat({ validFrom: '2026-03-01T12:04:00Z' })
     const wellAfter = pat({ validFrom: '2026-03-01T12:10:00Z' })
-    expect(chooseCandidates([justAfter, wellAfter], { committedAt: COMMITTED_AT, accountIds: ['org'] })).toEqual([justAfter])
+    expect(chooseCandidates([justAfter, wellAfter], { committedAt: COMMITTED_AT, accountIds: ['org'] })).toEqual([
+      justAfter,
+    ])
     expect(chooseCandidates([justAfter, wellAfter], { accountIds: ['org'] })).toHaveLength(2)
   })
 

@@ -1,8 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { randomBytes } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GITHUB_REVOKE_BATCH_MAX, GithubIssuer, githubNotRevocable } from '../../src/providers/github/issuer.js'
-import { RemoteError } from '../../src/providers/remote-error.js'
-import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
+import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { rejection } from '../support/remote-rejection.js'
 
 /** A token-shaped string made at test time (its checksum is not valid: the issuer does not check it). */
@@ -10,7 +9,6 @@ function fakeToken(prefix = 'ghp_'): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
   return prefix + Array.from(randomBytes(36), (b) => alphabet[b % 62]).join('')
 }
-
 
 describe('GithubIssuer against a loopback /credentials/revoke', () => {
   let github: GithubCredentialsApi
@@ -52,7 +50,10 @@ describe('GithubIssuer against a loopback /credentials/revoke', () => {
   it('does not send installation tokens: not revocable, no call', async () => {
     const issuer = new GithubIssuer({ apiUrl: github.apiUrl })
     const outcome = await issuer.revoke(fakeToken('ghs_'), { kind: 'github-app-installation' })
-    expect(outcome).toEqual({ outcome: 'not_revocable', detail: 'installation token: expires within an hour, not revocable' })
+    expect(outcome).toEqual({
+      outcome: 'not_revocable',
+      detail: 'installation token: expires within an hour, not revocable',
+    })
     expect(githubNotRevocable(fakeToken('ghs_'), 'github-classic-pat')?.outcome).toBe('not_revocable')
     expect(githubNotRevocable(fakeToken('gho_'), 'github-oauth')).toBeUndefined()
     expect(github.calls).toHaveLength(0)
@@ -95,7 +96,11 @@ describe('GithubIssuer against a loopback /credentials/revoke', () => {
 
   it('treats 403 with an exhausted rate limit as rate-limited, not as a refusal', async () => {
     const reset = Math.floor(Date.now() / 1000) + 600
-    github.answerNext({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: { message: 'API rate limit exceeded' } })
+    github.answerNext({
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: { message: 'API rate limit exceeded' },
+    })
     const error = await rejection(new GithubIssuer({ apiUrl: github.apiUrl }).revokeBatch([fakeToken()]))
     expect(error.failure).toBe('rate_limited')
     expect(error.retryAfterMs).toBeGreaterThan(500_000)
@@ -116,7 +121,9 @@ describe('GithubIssuer against a loopback /credentials/revoke', () => {
 
   it('gives up on a server that hangs past timeoutMs with a transient error', async () => {
     github.answerNext({ hang: true })
-    const error = await rejection(new GithubIssuer({ apiUrl: github.apiUrl, timeoutMs: 200 }).revokeBatch([fakeToken()]))
+    const error = await rejection(
+      new GithubIssuer({ apiUrl: github.apiUrl, timeoutMs: 200 }).revokeBatch([fakeToken()]),
+    )
     expect(error.failure).toBe('transient')
     expect(error.message).toContain('timed out')
   })
@@ -124,7 +131,11 @@ describe('GithubIssuer against a loopback /credentials/revoke', () => {
   it('sees a refusal of authenticated calls as a failure (patrol never sends credentials, a proxy might)', async () => {
     const issuer = new GithubIssuer({
       apiUrl: github.apiUrl,
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), Authorization: 'Bearer proxy' } }),
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          headers: { ...(init?.headers as Record<string, string>), Authorization: 'Bearer proxy' },
+        }),
     })
     const outcome = await issuer.revokeBatch([fakeToken()])
     expect(outcome).toMatchObject({ outcome: 'failed' })

@@ -142,10 +142,14 @@ describe('several processes on one WAL file', () => {
     t.close()
     const run = (worker: string) =>
       new Promise<number[]>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/claim-worker.ts', t.path, worker], { stdio: ['ignore', 'pipe', 'inherit'] })
+        const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/claim-worker.ts', t.path, worker], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        })
         let out = ''
         child.stdout.on('data', (d) => (out += d))
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`worker ${worker} exited ${code}`))))
+        child.on('exit', (code) =>
+          code === 0 ? resolve(JSON.parse(out) as number[]) : reject(new Error(`worker ${worker} exited ${code}`)),
+        )
       })
     const results = await Promise.all(['p1', 'p2', 'p3', 'p4'].map(run))
     const all = results.flat()

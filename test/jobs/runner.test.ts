@@ -23,7 +23,13 @@ const until = async (check: () => Promise<boolean> | boolean, ms = 5000) => {
 describe('runner', () => {
   it('wakes at once after an enqueue instead of waiting for the next poll', async () => {
     const seen: unknown[] = []
-    const runner = createRunner({ db: t.db, worker: 'w', log: memoryLogger(), pollMs: 60_000, handlers: { echo: async (_j, p) => void seen.push(p) } })
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      pollMs: 60_000,
+      handlers: { echo: async (_j, p) => void seen.push(p) },
+    })
     runner.start()
     await enqueue(t.db, { kind: 'echo', payload: { n: 1 } }, Date.now())
     runner.wake()
@@ -70,7 +76,12 @@ describe('runner', () => {
   })
 
   it('releases a job still running after the grace period, for another process to take at once', async () => {
-    const runner = createRunner({ db: t.db, worker: 'w', log: memoryLogger(), handlers: { stuck: () => new Promise(() => {}) } })
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      handlers: { stuck: () => new Promise(() => {}) },
+    })
     await enqueue(t.db, { kind: 'stuck', payload: {} }, Date.now())
     runner.start()
     await until(async () => (await t.db.select().from(jobs))[0]?.state === 'running')

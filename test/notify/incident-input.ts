@@ -11,10 +11,13 @@ import type { IncidentEmailInput } from '../../src/notify/message.js'
 
 export function fakeGithubToken(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
-  return 'ghp_' + Array.from(randomBytes(36), (b) => alphabet[b % 62]).join('')
+  return `ghp_${Array.from(randomBytes(36), (b) => alphabet[b % 62]).join('')}`
 }
 
-export function incidentInput(overrides: Partial<IncidentEmailInput> = {}): { token: string; input: IncidentEmailInput } {
+export function incidentInput(overrides: Partial<IncidentEmailInput> = {}): {
+  token: string
+  input: IncidentEmailInput
+} {
   const token = fakeGithubToken()
   return {
     token,

@@ -10,7 +10,9 @@ describe('composeIncidentEmail', () => {
   it('says what leaked, where (with GitHub links), what patrol did and what to do, linking the incident', () => {
     const { token, input } = incidentInput()
     const email = composeIncidentEmail(input)
-    expect(email.subject).toBe('[patrol] GitHub personal access token (classic) leaked in contoso/api: revocation requested')
+    expect(email.subject).toBe(
+      '[patrol] GitHub personal access token (classic) leaked in contoso/api: revocation requested',
+    )
     for (const part of [email.text, email.html]) {
       expect(part).toContain(`ghp_…${token.slice(-4)}`)
       expect(part).toContain('main')
@@ -46,14 +48,24 @@ describe('composeIncidentEmail', () => {
           line: 12,
         },
       ],
-      revocation: { outcome: 'revoked', detail: 'revoked 3 PATs of dev@contoso.example', authorizationIds: ['a', 'b', 'c'] },
+      revocation: {
+        outcome: 'revoked',
+        detail: 'revoked 3 PATs of dev@contoso.example',
+        authorizationIds: ['a', 'b', 'c'],
+      },
     })
     const email = composeIncidentEmail(input)
     expect(email.subject).toContain('Azure DevOps personal access token leaked in Platform/api: revoked')
     const links = hrefs(email.html)
     expect(links).toContain('https://dev.azure.com/contoso/Platform/_git/api?version=GBrelease%2F1.0')
     expect(links).toContain(`https://dev.azure.com/contoso/Platform/_git/api/commit/${'b'.repeat(40)}`)
-    expect(links.some((l) => l.startsWith(`https://dev.azure.com/contoso/Platform/_git/api?path=%2Fsrc%2Fapp.config&version=GC${'b'.repeat(40)}&line=12`))).toBe(true)
+    expect(
+      links.some((l) =>
+        l.startsWith(
+          `https://dev.azure.com/contoso/Platform/_git/api?path=%2Fsrc%2Fapp.config&version=GC${'b'.repeat(40)}&line=12`,
+        ),
+      ),
+    ).toBe(true)
     expect(email.text).toContain('3 in all')
     expect(email.text).toContain('Create new tokens for the ones you still need')
   })
@@ -62,7 +74,11 @@ describe('composeIncidentEmail', () => {
     [{ outcome: 'revoked', detail: 'ok' }, 'revoked', /patrol revoked it/],
     [{ outcome: 'requested', detail: 'ok' }, 'revocation requested', /asked GitHub to revoke it/],
     [{ outcome: 'inactive', detail: 'HTTP 401' }, 'already inactive', /nothing to revoke/],
-    [{ outcome: 'not_revocable', detail: 'installation token: expires within an hour, not revocable' }, 'action needed', /No API can revoke/],
+    [
+      { outcome: 'not_revocable', detail: 'installation token: expires within an hour, not revocable' },
+      'action needed',
+      /No API can revoke/,
+    ],
     [{ outcome: 'failed', detail: 'HTTP 422' }, 'action needed, revocation failed', /tried to revoke it and failed/],
     [{ outcome: 'skipped', detail: 'not configured' }, 'action needed, not revoked', /did not revoke it/],
   ])('describes outcome %#', (revocation, status, did) => {

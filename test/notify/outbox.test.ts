@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
-import { OutboxMailer, outboxFileName } from '../../src/notify/outbox.js'
+import { afterEach, describe, expect, it } from 'vitest'
 import { composeIncidentEmail } from '../../src/notify/message.js'
+import { OutboxMailer, outboxFileName } from '../../src/notify/outbox.js'
 import { incidentInput } from './incident-input.js'
 
 const folders: string[] = []
@@ -55,11 +55,20 @@ describe('OutboxMailer', () => {
     const outbox = join(dataDir(), 'outbox')
     const mailer = new OutboxMailer({ dir: outbox })
     const subjects = Array.from({ length: 5 }, (_, i) => `message ${i}`)
-    for (const subject of subjects) await mailer.send({ from: 'patrol@contoso.example', to: ['a@contoso.example'], subject, text: subject, html: `<p>${subject}</p>` })
+    for (const subject of subjects)
+      await mailer.send({
+        from: 'patrol@contoso.example',
+        to: ['a@contoso.example'],
+        subject,
+        text: subject,
+        html: `<p>${subject}</p>`,
+      })
     const files = readdirSync(outbox)
     expect(files).toHaveLength(5)
     expect(files.every((f) => f.endsWith('.eml'))).toBe(true)
-    const inOrder = await Promise.all([...files].sort().map(async (f) => (await simpleParser(readFileSync(join(outbox, f)))).subject))
+    const inOrder = await Promise.all(
+      [...files].sort().map(async (f) => (await simpleParser(readFileSync(join(outbox, f)))).subject),
+    )
     expect(inOrder).toEqual(subjects)
   })
 

@@ -4,7 +4,12 @@ import { chooseRecipients, isNoreplyAddress } from '../../src/notify/recipients.
 describe('chooseRecipients', () => {
   it('prefers the owner the issuer named, and copies the security addresses', () => {
     expect(
-      chooseRecipients({ ownerEmail: 'owner@contoso.example', authorEmail: 'author@contoso.example', pusherEmail: 'pusher@contoso.example', securityEmails: ['sec@contoso.example'] }),
+      chooseRecipients({
+        ownerEmail: 'owner@contoso.example',
+        authorEmail: 'author@contoso.example',
+        pusherEmail: 'pusher@contoso.example',
+        securityEmails: ['sec@contoso.example'],
+      }),
     ).toEqual([
       { address: 'owner@contoso.example', reason: 'owner' },
       { address: 'sec@contoso.example', reason: 'security' },
@@ -12,38 +17,63 @@ describe('chooseRecipients', () => {
   })
 
   it('falls back to the commit author, then to the pusher when the author hides behind GitHub noreply', () => {
-    expect(chooseRecipients({ authorEmail: 'author@contoso.example', pusherEmail: 'pusher@contoso.example', securityEmails: [] })).toEqual([
-      { address: 'author@contoso.example', reason: 'commit-author' },
-    ])
-    expect(chooseRecipients({ authorEmail: '1234+dev@users.noreply.github.com', pusherEmail: 'pusher@contoso.example', securityEmails: [] })).toEqual([
-      { address: 'pusher@contoso.example', reason: 'pusher' },
-    ])
+    expect(
+      chooseRecipients({
+        authorEmail: 'author@contoso.example',
+        pusherEmail: 'pusher@contoso.example',
+        securityEmails: [],
+      }),
+    ).toEqual([{ address: 'author@contoso.example', reason: 'commit-author' }])
+    expect(
+      chooseRecipients({
+        authorEmail: '1234+dev@users.noreply.github.com',
+        pusherEmail: 'pusher@contoso.example',
+        securityEmails: [],
+      }),
+    ).toEqual([{ address: 'pusher@contoso.example', reason: 'pusher' }])
     expect(isNoreplyAddress('dev@USERS.NOREPLY.GITHUB.COM')).toBe(true)
     expect(isNoreplyAddress('dev@users.noreply.ghe.corp.example')).toBe(true)
     expect(isNoreplyAddress('noreply-fan@contoso.example')).toBe(false)
   })
 
   it('sends to security only when nobody else has a usable address', () => {
-    expect(chooseRecipients({ authorEmail: '9+x@users.noreply.github.com', pusherEmail: 'CORP\\dev', securityEmails: ['sec@contoso.example'] })).toEqual([
-      { address: 'sec@contoso.example', reason: 'security' },
-    ])
+    expect(
+      chooseRecipients({
+        authorEmail: '9+x@users.noreply.github.com',
+        pusherEmail: 'CORP\\dev',
+        securityEmails: ['sec@contoso.example'],
+      }),
+    ).toEqual([{ address: 'sec@contoso.example', reason: 'security' }])
     expect(chooseRecipients({ securityEmails: [] })).toEqual([])
   })
 
   it('dedupes case-insensitively, keeping the first reason', () => {
-    expect(chooseRecipients({ ownerEmail: 'Dev@Contoso.example', securityEmails: ['dev@contoso.example', 'sec@contoso.example', 'SEC@contoso.example'] })).toEqual([
+    expect(
+      chooseRecipients({
+        ownerEmail: 'Dev@Contoso.example',
+        securityEmails: ['dev@contoso.example', 'sec@contoso.example', 'SEC@contoso.example'],
+      }),
+    ).toEqual([
       { address: 'Dev@Contoso.example', reason: 'owner' },
       { address: 'sec@contoso.example', reason: 'security' },
     ])
   })
 
   it('passes over anything that is not one plain address (header injection, lists, display names)', () => {
-    const bad = ['a@b.example\r\nBcc: evil@x.example', 'a@b.example, c@d.example', 'Dev <dev@contoso.example>', 'nobody', ' ']
+    const bad = [
+      'a@b.example\r\nBcc: evil@x.example',
+      'a@b.example, c@d.example',
+      'Dev <dev@contoso.example>',
+      'nobody',
+      ' ',
+    ]
     for (const ownerEmail of bad) {
       expect(chooseRecipients({ ownerEmail, pusherEmail: 'pusher@contoso.example', securityEmails: [] })).toEqual([
         { address: 'pusher@contoso.example', reason: 'pusher' },
       ])
     }
-    expect(chooseRecipients({ authorEmail: '  spaced@contoso.example ', securityEmails: [] })).toEqual([{ address: 'spaced@contoso.example', reason: 'commit-author' }])
+    expect(chooseRecipients({ authorEmail: '  spaced@contoso.example ', securityEmails: [] })).toEqual([
+      { address: 'spaced@contoso.example', reason: 'commit-author' },
+    ])
   })
 })

@@ -1,12 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest'
 import { createServer } from 'node:net'
-import { SmtpMailer, parseSmtpUrl } from '../../src/notify/smtp.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { MailMessage } from '../../src/notify/mailer.js'
 import { composeIncidentEmail } from '../../src/notify/message.js'
 import { chooseRecipients } from '../../src/notify/recipients.js'
-import type { MailMessage } from '../../src/notify/mailer.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
-import { incidentInput } from './incident-input.js'
+import { parseSmtpUrl, SmtpMailer } from '../../src/notify/smtp.js'
 import { rejection } from '../support/remote-rejection.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
+import { incidentInput } from './incident-input.js'
 
 const servers: SmtpStandIn[] = []
 const mailers: SmtpMailer[] = []
@@ -24,15 +24,24 @@ async function smtpPair(options: Parameters<typeof startSmtpServer>[0] = {}) {
 }
 
 function simpleMessage(over: Partial<MailMessage> = {}): MailMessage {
-  return { from: 'patrol@contoso.example', to: ['owner@contoso.example'], subject: 'hello', text: 'text', html: '<p>html</p>', ...over }
+  return {
+    from: 'patrol@contoso.example',
+    to: ['owner@contoso.example'],
+    subject: 'hello',
+    text: 'text',
+    html: '<p>html</p>',
+    ...over,
+  }
 }
-
 
 describe('SmtpMailer against a real SMTP server', () => {
   it('delivers the incident email to the chosen recipients, with links and without the token anywhere', async () => {
     const { smtp, mailer } = await smtpPair()
     const { token, input } = incidentInput()
-    const recipients = chooseRecipients({ authorEmail: 'dev@contoso.example', securityEmails: ['security@contoso.example'] })
+    const recipients = chooseRecipients({
+      authorEmail: 'dev@contoso.example',
+      securityEmails: ['security@contoso.example'],
+    })
     const email = composeIncidentEmail({ ...input, recipientReason: 'commit-author' })
     const sent = await mailer.send({
       from: 'patrol <patrol@contoso.example>',
@@ -45,7 +54,10 @@ describe('SmtpMailer against a real SMTP server', () => {
     expect(sent.messageId).toBe('<incident-42.dev@patrol.contoso.example>')
     expect(smtp.messages).toHaveLength(1)
     const mail = smtp.messages[0]!
-    expect(mail.envelope).toEqual({ from: 'patrol@contoso.example', to: ['dev@contoso.example', 'security@contoso.example'] })
+    expect(mail.envelope).toEqual({
+      from: 'patrol@contoso.example',
+      to: ['dev@contoso.example', 'security@contoso.example'],
+    })
     expect(mail.parsed.subject).toBe(email.subject)
     expect(mail.parsed.messageId).toBe('<incident-42.dev@patrol.contoso.example>')
     expect(mail.parsed.headers.get('x-patrol-incident')).toBe('42')
@@ -57,7 +69,12 @@ describe('SmtpMailer against a real SMTP server', () => {
     expect(mail.parsed.html).toContain('href="https://patrol.contoso.example/admin/incidents/42"')
     expect(mail.parsed.html).toContain(`href="https://github.com/contoso/api/commit/${'a'.repeat(40)}"`)
     // The raw message holds every header and part (quoted-printable or base64), so check it decoded and raw.
-    for (const part of [mail.raw, mail.parsed.text ?? '', String(mail.parsed.html), JSON.stringify([...mail.parsed.headers])])
+    for (const part of [
+      mail.raw,
+      mail.parsed.text ?? '',
+      String(mail.parsed.html),
+      JSON.stringify([...mail.parsed.headers]),
+    ])
       expect(part).not.toContain(token)
   })
 

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AzureDevOpsSource } from '../../src/providers/azure-devops/client.js'
 import { parseAzurePush } from '../../src/providers/azure-devops/webhook.js'
 import type { AddedFile, PushEvent, ScanReport } from '../../src/providers/types.js'
-import { startAzureDevOpsApi, type AzureDevOpsApiStandIn, type AzureRefUpdate } from '../support/azure-devops-api.js'
+import { type AzureDevOpsApiStandIn, type AzureRefUpdate, startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { ZERO } from '../support/git-repo.js'
 import { rejection } from '../support/remote-rejection.js'
 
@@ -33,7 +33,11 @@ function pushOf(repoId: string, refUpdates: AzureRefUpdate[], commits?: string[]
   return parsed.push
 }
 
-async function collect(push: PushEvent, maxBytes = 10 << 20, source = new AzureDevOpsSource({ orgUrl: az.url, token: PAT, timeoutMs: 5_000 })) {
+async function collect(
+  push: PushEvent,
+  maxBytes = 10 << 20,
+  source = new AzureDevOpsSource({ orgUrl: az.url, token: PAT, timeoutMs: 5_000 }),
+) {
   const report: ScanReport = { bytes: 0, files: 0, partial: [] }
   const files: AddedFile[] = []
   for await (const f of source.added(push, { maxBytes }, report)) files.push(f)
@@ -45,33 +49,53 @@ const messages = (files: AddedFile[]) => files.filter((f) => f.path === '(commit
 const allText = (files: AddedFile[]) => files.flatMap((f) => f.lines.map((l) => l.text)).join('\n')
 const routes = () => az.requests.map((r) => r.path.replace(/^.*\/repositories\/[^/]+\//, ''))
 
-
 describe('AzureDevOpsSource: push types', () => {
   it('branch update: re-reads the push, diffs old and new blobs, skips folders and deletions, yields the message', async () => {
     const { repoId, repo } = newRepo()
-    const c1 = repo.commit({ files: { 'src/web.config': '<a/>\n<REMOVED_SECRET/>\n<b/>\n', 'docs/old.md': 'OLD_DOC\n' } })
+    const c1 = repo.commit({
+      files: { 'src/web.config': '<a/>\n<REMOVED_SECRET/>\n<b/>\n', 'docs/old.md': 'OLD_DOC\n' },
+    })
     const c2 = repo.commit({
       parents: [c1],
       message: 'Fixed bug in web.config file',
       author: { name: 'Jamal Hartnett', email: 'fabrikamfiber4@hotmail.com' },
       files: { 'src/web.config': '<a/>\n<b/>\n<ADDED_SECRET/>\n', 'docs/old.md': null },
     })
-    const { files, report } = await collect(pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }]))
+    const { files, report } = await collect(
+      pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }]),
+    )
 
     const author = { name: 'Jamal Hartnett', email: 'fabrikamfiber4@hotmail.com' }
-    expect(contentFiles(files)).toEqual([{ path: 'src/web.config', commit: c2, author, lines: [{ line: 3, text: '<ADDED_SECRET/>' }] }])
-    expect(messages(files)).toEqual([{ path: '(commit message)', commit: c2, author, lines: [{ line: 1, text: 'Fixed bug in web.config file' }] }])
+    expect(contentFiles(files)).toEqual([
+      { path: 'src/web.config', commit: c2, author, lines: [{ line: 3, text: '<ADDED_SECRET/>' }] },
+    ])
+    expect(messages(files)).toEqual([
+      { path: '(commit message)', commit: c2, author, lines: [{ line: 1, text: 'Fixed bug in web.config file' }] },
+    ])
     expect(allText(files)).not.toMatch(/REMOVED_SECRET|OLD_DOC/)
     const newBlob = repo.get(c2).tree.get('src/web.config')
     const oldBlob = repo.get(c1).tree.get('src/web.config')
-    expect(routes()).toEqual([`pushes/${az.requests[0]!.path.split('/').pop()}`, 'commits', 'diffs/commits', `blobs/${newBlob}`, `blobs/${oldBlob}`])
+    expect(routes()).toEqual([
+      `pushes/${az.requests[0]!.path.split('/').pop()}`,
+      'commits',
+      'diffs/commits',
+      `blobs/${newBlob}`,
+      `blobs/${oldBlob}`,
+    ])
     for (const r of az.requests) {
       expect(r.query.get('api-version')).toBe('7.1')
       expect(r.headers.authorization).toBe(`Basic ${Buffer.from(`:${PAT}`).toString('base64')}`)
     }
     expect(az.requests[0]!.query.get('includeRefUpdates')).toBe('true')
     const diff = az.requests[2]!.query
-    expect(Object.fromEntries(diff)).toMatchObject({ baseVersion: c1, targetVersion: c2, baseVersionType: 'commit', targetVersionType: 'commit', $top: '100', $skip: '0' })
+    expect(Object.fromEntries(diff)).toMatchObject({
+      baseVersion: c1,
+      targetVersion: c2,
+      baseVersionType: 'commit',
+      targetVersionType: 'commit',
+      $top: '100',
+      $skip: '0',
+    })
     expect(az.requests[3]!.query.get('$format')).toBe('octetstream')
     expect(report).toMatchObject({ files: 1, partial: [] })
     expect(report.bytes).toBeGreaterThan(0)
@@ -82,12 +106,18 @@ describe('AzureDevOpsSource: push types', () => {
     const c1 = repo.commit({ files: { 'a.txt': 'base\n' } })
     const c2 = repo.commit({ parents: [c1], message: 'one', files: { 'a.txt': 'base\nFIRST\n' } })
     const c3 = repo.commit({ parents: [c2], message: 'two', files: { 'dir/b.txt': 'SECOND\n' } })
-    const { files } = await collect(pushOf(repoId, [{ name: 'refs/heads/feature', oldObjectId: ZERO, newObjectId: c3 }], [c3, c2]))
+    const { files } = await collect(
+      pushOf(repoId, [{ name: 'refs/heads/feature', oldObjectId: ZERO, newObjectId: c3 }], [c3, c2]),
+    )
     expect(contentFiles(files).map((f) => [f.commit, f.path, f.lines])).toEqual([
       [c3, 'dir/b.txt', [{ line: 1, text: 'SECOND' }]],
       [c2, 'a.txt', [{ line: 2, text: 'FIRST' }]],
     ])
-    expect(messages(files).map((m) => m.lines[0]!.text).sort()).toEqual(['one', 'two'])
+    expect(
+      messages(files)
+        .map((m) => m.lines[0]!.text)
+        .sort(),
+    ).toEqual(['one', 'two'])
     expect(allText(files)).not.toContain('base')
     expect(routes()).not.toContain('diffs/commits')
   })
@@ -95,7 +125,9 @@ describe('AzureDevOpsSource: push types', () => {
   it('deleted branch: nothing after re-reading the push', async () => {
     const { repoId, repo } = newRepo()
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
-    const { files, report } = await collect(pushOf(repoId, [{ name: 'refs/heads/gone', oldObjectId: c1, newObjectId: ZERO }], []))
+    const { files, report } = await collect(
+      pushOf(repoId, [{ name: 'refs/heads/gone', oldObjectId: c1, newObjectId: ZERO }], []),
+    )
     expect(files).toEqual([])
     expect(report).toEqual({ bytes: 0, files: 0, partial: [] })
     expect(routes()).toHaveLength(1)
@@ -115,7 +147,9 @@ describe('AzureDevOpsSource: push types', () => {
     const c1 = repo.commit({ files: { 'a.txt': 'base\n' } })
     const rewritten = repo.commit({ parents: [c1], files: { 'a.txt': 'base\nDISCARDED\n' } })
     const replacement = repo.commit({ parents: [c1], message: 'redo', files: { 'b.txt': 'REPLACEMENT\n' } })
-    const { files } = await collect(pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: rewritten, newObjectId: replacement }], [replacement]))
+    const { files } = await collect(
+      pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: rewritten, newObjectId: replacement }], [replacement]),
+    )
     expect(contentFiles(files).map((f) => [f.path, f.lines])).toEqual([['b.txt', [{ line: 1, text: 'REPLACEMENT' }]]])
     expect(allText(files)).not.toContain('DISCARDED')
     expect(az.requests.find((r) => r.path.endsWith('/diffs/commits'))!.query.get('diffCommonCommit')).toBe('true')
@@ -141,12 +175,16 @@ describe('AzureDevOpsSource: paging and messages', () => {
     const { repoId, repo } = newRepo()
     const c1 = repo.commit({ files: { 'README.md': 'hi\n' } })
     const chain = repo.chain(c1, 105, (i) => ({ [`f/${String(i).padStart(3, '0')}.txt`]: `added ${i}\n` }))
-    const { files } = await collect(pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: chain.at(-1)! }]))
+    const { files } = await collect(
+      pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: chain.at(-1)! }]),
+    )
     expect(contentFiles(files)).toHaveLength(105)
     expect(messages(files)).toHaveLength(105)
     const diffs = az.requests.filter((r) => r.path.endsWith('/diffs/commits')).map((r) => r.query.get('$skip'))
     expect(diffs).toEqual(['0', '100'])
-    const commitPages = az.requests.filter((r) => r.path.endsWith('/commits') && r.query.has('pushId')).map((r) => r.query.get('skip'))
+    const commitPages = az.requests
+      .filter((r) => r.path.endsWith('/commits') && r.query.has('pushId'))
+      .map((r) => r.query.get('skip'))
     expect(commitPages).toEqual(['0', '100'])
   })
 
@@ -178,8 +216,13 @@ describe('AzureDevOpsSource: content limits', () => {
   it('skips binary blobs by content and records it', async () => {
     const { repoId, repo } = newRepo()
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
-    const c2 = repo.commit({ parents: [c1], files: { 'bin/tool.dll': Uint8Array.from([0x4d, 0x5a, 0, 0, 0x50]), 'b.txt': 'TEXT\n' } })
-    const { files, report } = await collect(pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }]))
+    const c2 = repo.commit({
+      parents: [c1],
+      files: { 'bin/tool.dll': Uint8Array.from([0x4d, 0x5a, 0, 0, 0x50]), 'b.txt': 'TEXT\n' },
+    })
+    const { files, report } = await collect(
+      pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }]),
+    )
     expect(contentFiles(files).map((f) => f.path)).toEqual(['b.txt'])
     expect(report.partial).toEqual(['skipped 1 binary file: bin/tool.dll'])
   })
@@ -190,10 +233,15 @@ describe('AzureDevOpsSource: content limits', () => {
     const files: Record<string, string> = {}
     for (let i = 0; i < 5; i++) files[`f${i}.txt`] = `${'z'.repeat(99)}\n`
     const c2 = repo.commit({ parents: [c1], message: 'm', files })
-    const { files: out, report } = await collect(pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }]), 250)
+    const { files: out, report } = await collect(
+      pushOf(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }]),
+      250,
+    )
     expect(contentFiles(out)).toHaveLength(2)
     expect(report.bytes).toBeLessThanOrEqual(250)
-    expect(report.partial).toEqual(['stopped at f2.txt: the push exceeds the 250-byte scan limit; the rest was not scanned'])
+    expect(report.partial).toEqual([
+      'stopped at f2.txt: the push exceeds the 250-byte scan limit; the rest was not scanned',
+    ])
   })
 })
 
@@ -214,7 +262,12 @@ describe('AzureDevOpsSource: remote failures', () => {
   })
 
   it('an HTML answer with 200 is an auth failure too', async () => {
-    az.fail({ match: /\/pushes\//, status: 200, headers: { 'content-type': 'text/html' }, body: '<html>Sign In</html>' })
+    az.fail({
+      match: /\/pushes\//,
+      status: 200,
+      headers: { 'content-type': 'text/html' },
+      body: '<html>Sign In</html>',
+    })
     const err = await rejection(collect(simplePush()))
     expect(err.failure).toBe('auth')
   })
@@ -222,7 +275,9 @@ describe('AzureDevOpsSource: remote failures', () => {
   it('a 401 is an auth failure', async () => {
     az.requireToken(PAT, '401')
     try {
-      const err = await rejection(collect(simplePush(), 1 << 20, new AzureDevOpsSource({ orgUrl: az.url, timeoutMs: 5_000 })))
+      const err = await rejection(
+        collect(simplePush(), 1 << 20, new AzureDevOpsSource({ orgUrl: az.url, timeoutMs: 5_000 })),
+      )
       expect(err).toMatchObject({ failure: 'auth', status: 401 })
     } finally {
       az.requireToken(PAT, '203')
@@ -233,8 +288,15 @@ describe('AzureDevOpsSource: remote failures', () => {
     az.fail({
       match: /\/diffs\/commits/,
       status: 429,
-      headers: { 'retry-after': '17', 'x-ratelimit-resource': 'Core', 'x-ratelimit-delay': '2.5', 'x-ratelimit-remaining': '0' },
-      body: JSON.stringify({ message: 'TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource Core' }),
+      headers: {
+        'retry-after': '17',
+        'x-ratelimit-resource': 'Core',
+        'x-ratelimit-delay': '2.5',
+        'x-ratelimit-remaining': '0',
+      },
+      body: JSON.stringify({
+        message: 'TF400733: The request has been canceled: Request was blocked due to exceeding usage of resource Core',
+      }),
     })
     const err = await rejection(collect(simplePush()))
     expect(err).toMatchObject({ failure: 'rate_limited', status: 429, retryAfterMs: 17_000 })

@@ -1,9 +1,10 @@
-import { describe, it, expect } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { authenticateAzureHook, constantTimeEqual, parseAzurePush } from '../../src/providers/azure-devops/webhook.js'
 import { ZERO_SHA } from '../../src/providers/types.js'
 import { azurePushSample } from '../support/azure-devops-api.js'
 
-const basic = (user: string, password: string) => new Headers({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` })
+const basic = (user: string, password: string) =>
+  new Headers({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` })
 
 describe('authenticateAzureHook', () => {
   it('accepts the configured basic-auth credentials and nothing else', () => {
@@ -67,8 +68,18 @@ describe('parseAzurePush', () => {
       projectId: '6ce954b1-ce1f-45d1-b94d-e6bf2464ba2c',
       defaultBranch: 'refs/heads/main',
     })
-    expect(push.refUpdates).toEqual([{ ref: 'refs/heads/main', before: 'aad331d8d3b131fa9ae03cf5e53965b51942618a', after: '33b55f7cb7e7e245323987634f960cf4a6e6bc74' }])
-    expect(push.pusher).toEqual({ name: 'Jamal Hartnett', email: 'fabrikamfiber4@hotmail.com', login: 'fabrikamfiber4@hotmail.com' })
+    expect(push.refUpdates).toEqual([
+      {
+        ref: 'refs/heads/main',
+        before: 'aad331d8d3b131fa9ae03cf5e53965b51942618a',
+        after: '33b55f7cb7e7e245323987634f960cf4a6e6bc74',
+      },
+    ])
+    expect(push.pusher).toEqual({
+      name: 'Jamal Hartnett',
+      email: 'fabrikamfiber4@hotmail.com',
+      login: 'fabrikamfiber4@hotmail.com',
+    })
     expect(push.commits).toEqual([
       {
         id: '33b55f7cb7e7e245323987634f960cf4a6e6bc74',
@@ -84,11 +95,19 @@ describe('parseAzurePush', () => {
 
   it('keeps new and deleted refs and marks truncated comments', () => {
     const sample = azurePushSample()
-    sample.resource.refUpdates.push({ name: 'refs/heads/old', oldObjectId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74', newObjectId: ZERO_SHA })
+    sample.resource.refUpdates.push({
+      name: 'refs/heads/old',
+      oldObjectId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74',
+      newObjectId: ZERO_SHA,
+    })
     sample.resource.commits[0]!.commentTruncated = true
     const result = parseAzurePush(sample)
     if (!result.ok) throw new Error(result.error)
-    expect(result.push.refUpdates[1]).toEqual({ ref: 'refs/heads/old', before: '33b55f7cb7e7e245323987634f960cf4a6e6bc74', after: ZERO_SHA })
+    expect(result.push.refUpdates[1]).toEqual({
+      ref: 'refs/heads/old',
+      before: '33b55f7cb7e7e245323987634f960cf4a6e6bc74',
+      after: ZERO_SHA,
+    })
     expect(result.push.commits[0]!.messageTruncated).toBe(true)
   })
 
@@ -104,7 +123,9 @@ describe('parseAzurePush', () => {
     expect(broken((p) => (p.eventType = 'git.pullrequest.created'))).toMatch(/^eventType: /)
     expect(broken((p) => delete p.id)).toMatch(/^id: /)
     expect(broken((p) => (p.resource.refUpdates = []))).toMatch(/^resource\.refUpdates: /)
-    expect(broken((p) => (p.resource.refUpdates[0].newObjectId = 'xyz'))).toMatch(/^resource\.refUpdates\.0\.newObjectId: /)
+    expect(broken((p) => (p.resource.refUpdates[0].newObjectId = 'xyz'))).toMatch(
+      /^resource\.refUpdates\.0\.newObjectId: /,
+    )
     expect(broken((p) => delete p.resource.repository.project)).toMatch(/^resource\.repository\.project: /)
     const r = parseAzurePush(null)
     expect(r.ok).toBe(false)

@@ -1,12 +1,12 @@
-import { createRequire } from 'node:module'
 import { generateKeyPairSync } from 'node:crypto'
-import { afterAll, beforeAll, beforeEach, describe, it, expect } from 'vitest'
-import { GithubSource } from '../../src/providers/github/client.js'
+import { createRequire } from 'node:module'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { GithubAppAuth } from '../../src/providers/github/app-auth.js'
+import { GithubSource } from '../../src/providers/github/client.js'
 import { parseGithubPush } from '../../src/providers/github/webhook.js'
 import type { AddedFile, PushEvent, ScanReport } from '../../src/providers/types.js'
-import { startGithubApi, type GithubApiStandIn, type PushPayloadOptions } from '../support/github-api.js'
 import { ZERO } from '../support/git-repo.js'
+import { type GithubApiStandIn, type PushPayloadOptions, startGithubApi } from '../support/github-api.js'
 import { rejection } from '../support/remote-rejection.js'
 
 let gh: GithubApiStandIn
@@ -34,7 +34,11 @@ function pushOf(fullName: string, options: PushPayloadOptions): PushEvent {
   return parsed.push
 }
 
-async function collect(push: PushEvent, maxBytes = 10 << 20, source = new GithubSource({ apiUrl: gh.url, token: TOKEN, timeoutMs: 5_000 })) {
+async function collect(
+  push: PushEvent,
+  maxBytes = 10 << 20,
+  source = new GithubSource({ apiUrl: gh.url, token: TOKEN, timeoutMs: 5_000 }),
+) {
   const report: ScanReport = { bytes: 0, files: 0, partial: [] }
   const files: AddedFile[] = []
   for await (const f of source.added(push, { maxBytes }, report)) files.push(f)
@@ -46,13 +50,22 @@ const messages = (files: AddedFile[]) => files.filter((f) => f.path === '(commit
 const allText = (files: AddedFile[]) => files.flatMap((f) => f.lines.map((l) => l.text)).join('\n')
 const paths = () => gh.requests.map((r) => `${r.path}${r.query.size ? `?${r.query}` : ''}`)
 
-
 describe('GithubSource: push types', () => {
   it('a push of a few commits is read commit by commit: what one commit added and the next removed is still found, credited to its author', async () => {
     const { fullName, repo } = newRepo()
     const c0 = repo.commit({ files: { 'app.env': 'A=1\n' } })
-    const c1 = repo.commit({ parents: [c0], message: 'add key', author: { name: 'Adder', email: 'adder@example.com' }, files: { 'app.env': 'A=1\nKEY=leaked-value\n' } })
-    const c2 = repo.commit({ parents: [c1], message: 'oops, remove key', author: { name: 'Remover', email: 'remover@example.com' }, files: { 'app.env': 'A=1\n' } })
+    const c1 = repo.commit({
+      parents: [c0],
+      message: 'add key',
+      author: { name: 'Adder', email: 'adder@example.com' },
+      files: { 'app.env': 'A=1\nKEY=leaked-value\n' },
+    })
+    const c2 = repo.commit({
+      parents: [c1],
+      message: 'oops, remove key',
+      author: { name: 'Remover', email: 'remover@example.com' },
+      files: { 'app.env': 'A=1\n' },
+    })
     const { files } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c0, after: c2 }))
     const added = contentFiles(files)
     expect(added.map((f) => [f.path, f.commit, f.author?.email, f.lines.map((l) => [l.line, l.text])])).toEqual([
@@ -64,15 +77,33 @@ describe('GithubSource: push types', () => {
   it('normal push: one compare, added lines with new-file numbers, removed lines never yielded, the message too', async () => {
     const { fullName, repo } = newRepo()
     const c1 = repo.commit({ files: { 'config.env': 'A=1\nREMOVED_VALUE=old-secret\nB=2\n', 'README.md': 'hi\n' } })
-    const c2 = repo.commit({ parents: [c1], message: 'rotate config\n\nadds ADDED_VALUE', files: { 'config.env': 'A=1\nB=2\nADDED_VALUE=new-secret\n' } })
+    const c2 = repo.commit({
+      parents: [c1],
+      message: 'rotate config\n\nadds ADDED_VALUE',
+      files: { 'config.env': 'A=1\nB=2\nADDED_VALUE=new-secret\n' },
+    })
     const { files, report } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }))
 
     expect(contentFiles(files)).toEqual([
-      { path: 'config.env', commit: c2, author: { name: 'Mona Lisa', email: 'mona@example.com', login: 'mona' }, lines: [{ line: 3, text: 'ADDED_VALUE=new-secret' }] },
+      {
+        path: 'config.env',
+        commit: c2,
+        author: { name: 'Mona Lisa', email: 'mona@example.com', login: 'mona' },
+        lines: [{ line: 3, text: 'ADDED_VALUE=new-secret' }],
+      },
     ])
     expect(allText(files)).not.toContain('old-secret')
     expect(messages(files)).toEqual([
-      { path: '(commit message)', commit: c2, author: expect.objectContaining({ login: 'mona' }), lines: [{ line: 1, text: 'rotate config' }, { line: 2, text: '' }, { line: 3, text: 'adds ADDED_VALUE' }] },
+      {
+        path: '(commit message)',
+        commit: c2,
+        author: expect.objectContaining({ login: 'mona' }),
+        lines: [
+          { line: 1, text: 'rotate config' },
+          { line: 2, text: '' },
+          { line: 3, text: 'adds ADDED_VALUE' },
+        ],
+      },
     ])
     expect(paths()).toEqual([`/repos/${fullName}/compare/${c1}...${c2}`])
     const h = gh.requests[0]!.headers
@@ -87,12 +118,28 @@ describe('GithubSource: push types', () => {
   it('new branch: scans only the distinct commits, each against its parent', async () => {
     const { fullName, repo } = newRepo()
     const c1 = repo.commit({ files: { 'a.txt': 'base\n' } })
-    const onOtherBranch = repo.commit({ parents: [c1], message: 'already pushed', files: { 'old.txt': 'ALREADY_SCANNED\n' } })
-    const fresh = repo.commit({ parents: [onOtherBranch], message: 'feature', files: { 'a.txt': 'base\nFEATURE_LINE\n' } })
-    const push = pushOf(fullName, { ref: 'refs/heads/feature', before: ZERO, after: fresh, commits: [onOtherBranch, fresh], distinct: (s) => s === fresh })
+    const onOtherBranch = repo.commit({
+      parents: [c1],
+      message: 'already pushed',
+      files: { 'old.txt': 'ALREADY_SCANNED\n' },
+    })
+    const fresh = repo.commit({
+      parents: [onOtherBranch],
+      message: 'feature',
+      files: { 'a.txt': 'base\nFEATURE_LINE\n' },
+    })
+    const push = pushOf(fullName, {
+      ref: 'refs/heads/feature',
+      before: ZERO,
+      after: fresh,
+      commits: [onOtherBranch, fresh],
+      distinct: (s) => s === fresh,
+    })
     const { files } = await collect(push)
 
-    expect(contentFiles(files)).toEqual([{ path: 'a.txt', commit: fresh, author: expect.any(Object), lines: [{ line: 2, text: 'FEATURE_LINE' }] }])
+    expect(contentFiles(files)).toEqual([
+      { path: 'a.txt', commit: fresh, author: expect.any(Object), lines: [{ line: 2, text: 'FEATURE_LINE' }] },
+    ])
     expect(messages(files).map((m) => m.commit)).toEqual([fresh])
     expect(allText(files)).not.toContain('ALREADY_SCANNED')
     expect(paths()).toEqual([`/repos/${fullName}/commits/${fresh}`])
@@ -108,8 +155,12 @@ describe('GithubSource: push types', () => {
   })
 
   it("GitHub's own tag examples (created on an existing commit, deleted): nothing new, no request", async () => {
-    const examples = (createRequire(import.meta.url)('@octokit/webhooks-examples') as { name: string; examples: unknown[] }[]).find((e) => e.name === 'push')!.examples
-    const tags = examples.map((p) => parseGithubPush(p)).filter((r) => r.ok && r.push.refUpdates[0]!.ref.startsWith('refs/tags/'))
+    const examples = (
+      createRequire(import.meta.url)('@octokit/webhooks-examples') as { name: string; examples: unknown[] }[]
+    ).find((e) => e.name === 'push')!.examples
+    const tags = examples
+      .map((p) => parseGithubPush(p))
+      .filter((r) => r.ok && r.push.refUpdates[0]!.ref.startsWith('refs/tags/'))
     expect(tags.length).toBeGreaterThan(1)
     for (const t of tags) {
       if (!t.ok) continue
@@ -122,7 +173,7 @@ describe('GithubSource: push types', () => {
   it('tag pushed together with a new commit: only that commit', async () => {
     const { fullName, repo } = newRepo()
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
-    const c2 = repo.commit({ parents: [c1], message: 'release', files: { 'VERSION': '2.0\n' } })
+    const c2 = repo.commit({ parents: [c1], message: 'release', files: { VERSION: '2.0\n' } })
     const { files } = await collect(pushOf(fullName, { ref: 'refs/tags/v2', before: ZERO, after: c2, commits: [c2] }))
     expect(contentFiles(files).map((f) => [f.path, f.lines])).toEqual([['VERSION', [{ line: 1, text: '2.0' }]]])
   })
@@ -132,7 +183,15 @@ describe('GithubSource: push types', () => {
     const c1 = repo.commit({ files: { 'a.txt': 'base\n' } })
     const rewritten = repo.commit({ parents: [c1], message: 'old attempt', files: { 'a.txt': 'base\nDISCARDED\n' } })
     const replacement = repo.commit({ parents: [c1], message: 'new attempt', files: { 'b.txt': 'REPLACEMENT\n' } })
-    const { files } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: rewritten, after: replacement, forced: true, commits: [replacement] }))
+    const { files } = await collect(
+      pushOf(fullName, {
+        ref: 'refs/heads/main',
+        before: rewritten,
+        after: replacement,
+        forced: true,
+        commits: [replacement],
+      }),
+    )
     expect(contentFiles(files).map((f) => [f.path, f.lines])).toEqual([['b.txt', [{ line: 1, text: 'REPLACEMENT' }]]])
     expect(allText(files)).not.toContain('DISCARDED')
     expect(messages(files).map((m) => m.lines[0]!.text)).toEqual(['new attempt'])
@@ -160,8 +219,16 @@ describe('GithubSource: fallbacks', () => {
     const { files, report } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }))
 
     expect(contentFiles(files)).toHaveLength(301)
-    expect(contentFiles(files).at(-1)).toMatchObject({ path: 'gen/f300.txt', commit: c2, lines: [{ line: 1, text: 'value 300' }] })
-    expect(paths()).toEqual([`/repos/${fullName}/compare/${c1}...${c2}`, `/repos/${fullName}/commits/${c2}`, `/repos/${fullName}/commits/${c2}?page=2`])
+    expect(contentFiles(files).at(-1)).toMatchObject({
+      path: 'gen/f300.txt',
+      commit: c2,
+      lines: [{ line: 1, text: 'value 300' }],
+    })
+    expect(paths()).toEqual([
+      `/repos/${fullName}/compare/${c1}...${c2}`,
+      `/repos/${fullName}/commits/${c2}`,
+      `/repos/${fullName}/commits/${c2}?page=2`,
+    ])
     expect(report.files).toBe(301)
     expect(report.partial).toEqual([])
   })
@@ -173,7 +240,9 @@ describe('GithubSource: fallbacks', () => {
     gh.settings.compareCommitCap = 2
     try {
       const { files } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: chain[2]! }))
-      expect(contentFiles(files).map((f) => [f.commit, f.lines[0]!.text])).toEqual(chain.map((sha, i) => [sha, `line ${i}`]))
+      expect(contentFiles(files).map((f) => [f.commit, f.lines[0]!.text])).toEqual(
+        chain.map((sha, i) => [sha, `line ${i}`]),
+      )
       expect(messages(files)).toHaveLength(3)
       expect(paths()).toContain(`/repos/${fullName}/compare/${c1}...${chain[2]}?per_page=100&page=1`)
     } finally {
@@ -184,7 +253,10 @@ describe('GithubSource: fallbacks', () => {
   it('a file without patch is diffed locally from its blobs (new blob, and old content at the merge base)', async () => {
     const { fullName, repo } = newRepo()
     const c1 = repo.commit({ files: { 'big.txt': 'one\ntwo\nDROPPED_LINE\nthree\n', 'small.txt': 's\n' } })
-    const c2 = repo.commit({ parents: [c1], files: { 'big.txt': 'one\nINSERTED_LINE\ntwo\nthree\n', 'small.txt': 's\nt\n' } })
+    const c2 = repo.commit({
+      parents: [c1],
+      files: { 'big.txt': 'one\nINSERTED_LINE\ntwo\nthree\n', 'small.txt': 's\nt\n' },
+    })
     gh.omitPatch((p) => p === 'big.txt')
     try {
       const { files } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }))
@@ -196,7 +268,9 @@ describe('GithubSource: fallbacks', () => {
       const newBlob = repo.get(c2).tree.get('big.txt')
       expect(paths()).toContain(`/repos/${fullName}/git/blobs/${newBlob}`)
       expect(paths()).toContain(`/repos/${fullName}/contents/big.txt?ref=${c1}`)
-      expect(gh.requests.find((r) => r.path.includes('/git/blobs/'))!.headers.accept).toBe('application/vnd.github.raw+json')
+      expect(gh.requests.find((r) => r.path.includes('/git/blobs/'))!.headers.accept).toBe(
+        'application/vnd.github.raw+json',
+      )
     } finally {
       gh.omitPatch(() => false)
     }
@@ -207,7 +281,10 @@ describe('GithubSource: fallbacks', () => {
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
     const c2 = repo.commit({
       parents: [c1],
-      files: { 'logo.png': Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0x53]), 'notes.png': 'TEXT_IN_PNG_NAME\n' },
+      files: {
+        'logo.png': Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 0x53]),
+        'notes.png': 'TEXT_IN_PNG_NAME\n',
+      },
     })
     const { files, report } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }))
     expect(contentFiles(files).map((f) => f.path)).toEqual(['notes.png'])
@@ -220,11 +297,18 @@ describe('GithubSource: fallbacks', () => {
     const minified = `${'var a=1,b=2;function f(){return a+b}'.repeat(300)}\n`
     const c2 = repo.commit({
       parents: [c1],
-      files: { 'dist/app.js': minified, 'api.pb.go': '// Code generated by protoc-gen-go. DO NOT EDIT.\npackage api\n', 'src/app.js': 'console.log(1)\n' },
+      files: {
+        'dist/app.js': minified,
+        'api.pb.go': '// Code generated by protoc-gen-go. DO NOT EDIT.\npackage api\n',
+        'src/app.js': 'console.log(1)\n',
+      },
     })
     const { files, report } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }))
     expect(contentFiles(files).map((f) => f.path)).toEqual(['src/app.js'])
-    expect(report.partial.sort()).toEqual(['skipped 1 generated file: api.pb.go', 'skipped 1 minified file: dist/app.js'])
+    expect(report.partial.sort()).toEqual([
+      'skipped 1 generated file: api.pb.go',
+      'skipped 1 minified file: dist/app.js',
+    ])
   })
 
   it('stops at the byte limit, says where, and reads no more', async () => {
@@ -233,7 +317,10 @@ describe('GithubSource: fallbacks', () => {
     const files: Record<string, string> = {}
     for (let i = 0; i < 5; i++) files[`f${i}.txt`] = `${'x'.repeat(60)}\n`
     const c2 = repo.commit({ parents: [c1], message: 'm', files })
-    const { files: out, report } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }), 200)
+    const { files: out, report } = await collect(
+      pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }),
+      200,
+    )
     expect(contentFiles(out).length).toBeGreaterThan(0)
     expect(contentFiles(out).length).toBeLessThan(5)
     expect(report.bytes).toBeLessThanOrEqual(200)
@@ -247,10 +334,15 @@ describe('GithubSource: fallbacks', () => {
     const c2 = repo.commit({ parents: [c1], message: 'm', files: { 'huge.txt': `${'y'.repeat(99)}\n`.repeat(2000) } })
     gh.omitPatch((p) => p === 'huge.txt')
     try {
-      const { files, report } = await collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }), 10_000)
+      const { files, report } = await collect(
+        pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }),
+        10_000,
+      )
       expect(contentFiles(files)).toEqual([])
       expect(report.bytes).toBeLessThanOrEqual(10_000)
-      expect(report.partial).toEqual(['stopped at huge.txt: the push exceeds the 10000-byte scan limit; the rest was not scanned'])
+      expect(report.partial).toEqual([
+        'stopped at huge.txt: the push exceeds the 10000-byte scan limit; the rest was not scanned',
+      ])
     } finally {
       gh.omitPatch(() => false)
     }
@@ -274,7 +366,11 @@ describe('GithubSource: remote failures', () => {
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
     const c2 = repo.commit({ parents: [c1], files: { 'a.txt': 'y\n' } })
     const reset = Math.floor(Date.now() / 1000) + 600
-    gh.fail({ match: /\/compare\//, status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } })
+    gh.fail({
+      match: /\/compare\//,
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+    })
     const err = await rejection(collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 })))
     expect(err.failure).toBe('rate_limited')
     expect(err.retryAfterMs).toBeGreaterThan(500_000)
@@ -301,7 +397,9 @@ describe('GithubSource: remote failures', () => {
     const c2 = repo.commit({ parents: [c1], files: { 'a.txt': 'y\n' } })
     gh.fail({ match: /\/compare\//, hang: true })
     const source = new GithubSource({ apiUrl: gh.url, token: TOKEN, timeoutMs: 300 })
-    const err = await rejection(collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }), 1 << 20, source))
+    const err = await rejection(
+      collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }), 1 << 20, source),
+    )
     expect(err.failure).toBe('transient')
     expect(err.message).toMatch(/timed out/)
   })
@@ -311,7 +409,9 @@ describe('GithubSource: remote failures', () => {
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
     const c2 = repo.commit({ parents: [c1], files: { 'a.txt': 'y\n' } })
     const source = new GithubSource({ apiUrl: gh.url, token: 'wrong-token-value', timeoutMs: 5_000 })
-    const err = await rejection(collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }), 1 << 20, source))
+    const err = await rejection(
+      collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }), 1 << 20, source),
+    )
     expect(err.failure).toBe('auth')
     expect(err.message).not.toContain('wrong-token-value')
   })
@@ -340,12 +440,19 @@ describe('GitHub App installation tokens', () => {
     expect(gh.issuedTokens.length).toBe(minted + 1)
     const token = gh.issuedTokens.at(-1)!
     expect(token).toMatch(/^stand-in-installation-77-/)
-    expect(gh.requests.filter((r) => r.path.includes('/compare/')).map((r) => r.headers.authorization)).toEqual([`Bearer ${token}`, `Bearer ${token}`])
+    expect(gh.requests.filter((r) => r.path.includes('/compare/')).map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${token}`,
+      `Bearer ${token}`,
+    ])
     expect(paths().filter((p) => p.startsWith('/app/'))).toEqual(['/app/installations/77/access_tokens'])
   })
 
   it('accepts a PKCS#8 key and mints again when the cached token is within 5 minutes of expiry', async () => {
-    const pkcs8 = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
+    const pkcs8 = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    })
     gh.installApp({ appId: '99', publicKeyPem: pkcs8.publicKey, tokenLifetimeMs: 4 * 60_000 })
     const auth = new GithubAppAuth({ apiUrl: gh.url, appId: '99', privateKey: pkcs8.privateKey })
     const a = await auth.installationToken(5)
@@ -358,7 +465,11 @@ describe('GitHub App installation tokens', () => {
 
   it('a JWT signed with another key is refused as an auth failure', async () => {
     gh.installApp({ appId: '4242', publicKeyPem: publicKey })
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    })
     const auth = new GithubAppAuth({ apiUrl: gh.url, appId: '4242', privateKey: other.privateKey })
     const err = await rejection(auth.installationToken(1))
     expect(err.failure).toBe('auth')

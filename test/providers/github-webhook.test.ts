@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module'
 import { createHmac } from 'node:crypto'
-import { describe, it, expect } from 'vitest'
+import { createRequire } from 'node:module'
+import { describe, expect, it } from 'vitest'
 import { parseGithubPush, verifyGithubSignature } from '../../src/providers/github/webhook.js'
 import { ZERO_SHA } from '../../src/providers/types.js'
 
@@ -51,7 +51,7 @@ describe('verifyGithubSignature', () => {
 })
 
 describe('parseGithubPush', () => {
-  it("accepts every push example GitHub publishes", () => {
+  it('accepts every push example GitHub publishes', () => {
     expect(pushExamples.length).toBeGreaterThan(3)
     for (const payload of pushExamples) {
       const result = parseGithubPush(payload)
@@ -65,12 +65,27 @@ describe('parseGithubPush', () => {
     if (!result.ok) throw new Error(result.error)
     const push = result.push
     expect(push.provider).toBe('github')
-    expect(push.repository).toMatchObject({ id: '186853002', fullName: 'Codertocat/Hello-World', url: 'https://github.com/Codertocat/Hello-World', defaultBranch: 'master' })
-    expect(push.refUpdates).toEqual([{ ref: 'refs/heads/master', before: ZERO_SHA, after: '6113728f27ae82c7b1a177c8d03f9e96e0adf246' }])
+    expect(push.repository).toMatchObject({
+      id: '186853002',
+      fullName: 'Codertocat/Hello-World',
+      url: 'https://github.com/Codertocat/Hello-World',
+      defaultBranch: 'master',
+    })
+    expect(push.refUpdates).toEqual([
+      { ref: 'refs/heads/master', before: ZERO_SHA, after: '6113728f27ae82c7b1a177c8d03f9e96e0adf246' },
+    ])
     expect(push.installationId).toBe((payload.installation as { id: number }).id)
-    expect(push.pusher).toMatchObject({ name: 'Codertocat', email: '21031067+Codertocat@users.noreply.github.com', login: 'Codertocat' })
+    expect(push.pusher).toMatchObject({
+      name: 'Codertocat',
+      email: '21031067+Codertocat@users.noreply.github.com',
+      login: 'Codertocat',
+    })
     expect(push.commits).toHaveLength(1)
-    expect(push.commits[0]).toMatchObject({ id: '6113728f27ae82c7b1a177c8d03f9e96e0adf246', distinct: true, author: { login: 'Codertocat' } })
+    expect(push.commits[0]).toMatchObject({
+      id: '6113728f27ae82c7b1a177c8d03f9e96e0adf246',
+      distinct: true,
+      author: { login: 'Codertocat' },
+    })
     expect(push.forced).toBe(false)
     expect(push.apiBase).toBe('https://api.github.com')
   })

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, it, expect } from 'vitest'
-import { scanAddedLines } from '../../src/scan/index.js'
-import { GithubSource } from '../../src/providers/github/client.js'
-import { parseGithubPush } from '../../src/providers/github/webhook.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AzureDevOpsSource } from '../../src/providers/azure-devops/client.js'
 import { parseAzurePush } from '../../src/providers/azure-devops/webhook.js'
-import type { PushSource, PushEvent, ScanReport } from '../../src/providers/types.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startAzureDevOpsApi, type AzureDevOpsApiStandIn } from '../support/azure-devops-api.js'
+import { GithubSource } from '../../src/providers/github/client.js'
+import { parseGithubPush } from '../../src/providers/github/webhook.js'
+import type { PushEvent, PushSource, ScanReport } from '../../src/providers/types.js'
+import { scanAddedLines } from '../../src/scan/index.js'
+import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../support/azure-devops-api.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 let gh: GithubApiStandIn
@@ -22,7 +22,8 @@ async function findings(source: PushSource, push: PushEvent) {
   const found: { path: string; line: number; secret: string; encoding: string }[] = []
   for await (const file of source.added(push, { maxBytes: 1 << 20 }, report)) {
     const lines = file.lines.map((l) => ({ ...l, path: file.path, ...(file.commit ? { commit: file.commit } : {}) }))
-    for (const f of scanAddedLines(lines)) if (f.confidence === 'high') found.push({ path: f.path, line: f.line, secret: f.secret, encoding: f.encoding })
+    for (const f of scanAddedLines(lines))
+      if (f.confidence === 'high') found.push({ path: f.path, line: f.line, secret: f.secret, encoding: f.encoding })
   }
   return found
 }
@@ -37,7 +38,11 @@ describe('push content through the scanner', () => {
     const c2 = repo.commit({
       parents: [c1],
       message: 'update env',
-      files: { '.env': 'A=1\n', 'deploy/secret.yaml': `data:\n  token: ${Buffer.from(encoded).toString('base64')}\n`, 'ci.sh': `export GH=${added}\n` },
+      files: {
+        '.env': 'A=1\n',
+        'deploy/secret.yaml': `data:\n  token: ${Buffer.from(encoded).toString('base64')}\n`,
+        'ci.sh': `export GH=${added}\n`,
+      },
     })
     const parsed = parseGithubPush(gh.pushPayload('octo/leaky', { ref: 'refs/heads/main', before: c1, after: c2 }))
     if (!parsed.ok) throw new Error(parsed.error)
@@ -54,8 +59,14 @@ describe('push content through the scanner', () => {
     const inMessage = generateAdoPat()
     const repo = az.repo('proj', 'repo')
     const c1 = repo.commit({ files: { 'appsettings.json': `{\n  "pat": "${removed}"\n}\n` } })
-    const c2 = repo.commit({ parents: [c1], message: `oops ${inMessage}`, files: { 'appsettings.json': `{\n  "pat": "${added}"\n}\n` } })
-    const pushId = az.addPush('proj', 'repo', { refUpdates: [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }] })
+    const c2 = repo.commit({
+      parents: [c1],
+      message: `oops ${inMessage}`,
+      files: { 'appsettings.json': `{\n  "pat": "${added}"\n}\n` },
+    })
+    const pushId = az.addPush('proj', 'repo', {
+      refUpdates: [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }],
+    })
     const parsed = parseAzurePush(az.hookPayload(pushId))
     if (!parsed.ok) throw new Error(parsed.error)
     const found = await findings(new AzureDevOpsSource({ orgUrl: az.url }), parsed.push)

@@ -7,10 +7,14 @@
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, notifications, revocations } from '../../src/db/schema.js'
-import { startAzureDevOpsAdminApi, type AzureDevOpsAdminApi, type AzureDevOpsAdminApiOptions } from '../support/azure-devops-admin-api.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import {
+  type AzureDevOpsAdminApi,
+  type AzureDevOpsAdminApiOptions,
+  startAzureDevOpsAdminApi,
+} from '../support/azure-devops-admin-api.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 const READER = 'reader-token-for-contents'
@@ -77,8 +81,16 @@ async function deliver(content: string) {
   const name = `acme/ops-${++repoCounter}`
   const repo = gh.repo(name)
   const base = repo.commit({ files: { 'README.md': 'hi\n' } })
-  const head = repo.commit({ parents: [base], message: 'ci', author: { name: 'Dev Two', email: 'dev2@acme.example' }, files: { 'pipeline.yml': content } })
-  const res = await p!.postGithub(gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: head }), `d-${name}`)
+  const head = repo.commit({
+    parents: [base],
+    message: 'ci',
+    author: { name: 'Dev Two', email: 'dev2@acme.example' },
+    files: { 'pipeline.yml': content },
+  })
+  const res = await p!.postGithub(
+    gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: head }),
+    `d-${name}`,
+  )
   expect(res.status).toBe(202)
 }
 
@@ -86,8 +98,10 @@ async function incident() {
   const [row] = await p!.db.select().from(incidents).where(eq(incidents.kind, 'azure-devops-pat'))
   return row!
 }
-const attempts = async (id: number) => p!.db.select().from(revocations).where(eq(revocations.incidentId, id)).orderBy(asc(revocations.id))
-const recipients = async () => (await p!.db.select().from(notifications)).map((n) => `${n.reason}:${n.recipient}:${n.status}`).sort()
+const attempts = async (id: number) =>
+  p!.db.select().from(revocations).where(eq(revocations.incidentId, id)).orderBy(asc(revocations.id))
+const recipients = async () =>
+  (await p!.db.select().from(notifications)).map((n) => `${n.reason}:${n.recipient}:${n.status}`).sort()
 
 describe('an inactive token', () => {
   it('answered 401 by connectionData ends `inactive`, nothing revoked, the commit author still emailed', async () => {
@@ -97,7 +111,9 @@ describe('an inactive token', () => {
     await p!.settle()
     const row = await incident()
     expect(row.status).toBe('inactive')
-    expect((await attempts(row.id)).map((a) => [a.outcome, a.detail])).toEqual([['inactive', expect.stringContaining('HTTP 401')]])
+    expect((await attempts(row.id)).map((a) => [a.outcome, a.detail])).toEqual([
+      ['inactive', expect.stringContaining('HTTP 401')],
+    ])
     expect(az!.requests.filter((r) => r.route !== 'connectionData')).toEqual([])
     expect(await recipients()).toEqual(['commit-author:dev2@acme.example:sent', 'security:security@acme.example:sent'])
     expect(smtp!.messages.find((m) => m.envelope.to.includes('dev2@acme.example'))!.parsed.subject).toMatch(/inactive/)
@@ -132,7 +148,11 @@ describe('revocation', () => {
   it('retries a 429 from connectionData no sooner than Retry-After, then revokes', async () => {
     await setup()
     const token = adoPat()
-    az!.answerNext('connectionData', { status: 429, headers: { 'retry-after': '300' }, body: { message: 'TF400733: rate limited' } })
+    az!.answerNext('connectionData', {
+      status: 429,
+      headers: { 'retry-after': '300' },
+      body: { message: 'TF400733: rate limited' },
+    })
     await deliver(`PAT: ${token}\n`)
     const failedAt = p!.clock.now
     await p!.drain()
@@ -191,9 +211,16 @@ describe('revocation', () => {
     const row = await incident()
     expect(row.status).toBe('revoke_unconfirmed')
     const trail = await attempts(row.id)
-    expect(trail.at(-1)).toMatchObject({ outcome: 'failed', detail: 'unconfirmed after 3 checks: the token still authenticates' })
+    expect(trail.at(-1)).toMatchObject({
+      outcome: 'failed',
+      detail: 'unconfirmed after 3 checks: the token still authenticates',
+    })
     expect(await p!.jobsOf('confirm-revocation')).toHaveLength(3)
-    const audit = await p!.db.select().from(auditEvents).where(eq(auditEvents.subjectId, row.id)).orderBy(asc(auditEvents.id))
+    const audit = await p!.db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.subjectId, row.id))
+      .orderBy(asc(auditEvents.id))
     expect(audit.map((e) => e.action)).toEqual(['incident.created', 'status.responding', 'status.revoke_unconfirmed'])
   })
 })
@@ -210,7 +237,10 @@ describe('confirmation that cannot be made', () => {
     await p!.settle(24 * 3_600_000)
     const row = await incident()
     expect(row.status).toBe('revoke_unconfirmed')
-    expect((await attempts(row.id)).at(-1)).toMatchObject({ outcome: 'failed', detail: 'unconfirmed after 3 checks: could not tell whether the token still works' })
+    expect((await attempts(row.id)).at(-1)).toMatchObject({
+      outcome: 'failed',
+      detail: 'unconfirmed after 3 checks: could not tell whether the token still works',
+    })
     expect((await p!.jobsOf('confirm-revocation')).map((j) => [j.state, j.attempts])).toEqual([
       ['done', 8],
       ['done', 8],
@@ -229,7 +259,10 @@ describe('notify only', () => {
     await p!.settle()
     const rows = await p!.db.select().from(incidents)
     expect(rows.map((r) => r.status)).toEqual(['notify_only', 'notify_only'])
-    for (const r of rows) expect((await attempts(r.id)).map((a) => [a.outcome, a.detail])).toEqual([['skipped', expect.stringContaining('PATROL_REVOKE=off')]])
+    for (const r of rows)
+      expect((await attempts(r.id)).map((a) => [a.outcome, a.detail])).toEqual([
+        ['skipped', expect.stringContaining('PATROL_REVOKE=off')],
+      ])
     expect(az!.requests).toEqual([])
     expect(gh.requests.filter((r) => r.path === '/credentials/revoke')).toEqual([])
     expect(await p!.jobsOf('revoke-github-batch')).toEqual([])
@@ -244,7 +277,9 @@ describe('notify only', () => {
     await p!.settle()
     const row = await incident()
     expect(row).toMatchObject({ status: 'notify_only', ownerEmail: 'owner@contoso.example' })
-    expect((await attempts(row.id)).map((a) => [a.outcome, a.detail])).toEqual([['skipped', expect.stringMatching(/^not configured: AZURE_DEVOPS_ADMIN_TOKEN/)]])
+    expect((await attempts(row.id)).map((a) => [a.outcome, a.detail])).toEqual([
+      ['skipped', expect.stringMatching(/^not configured: AZURE_DEVOPS_ADMIN_TOKEN/)],
+    ])
     expect(az!.revocationCalls).toEqual([])
     expect(await recipients()).toEqual(['owner:owner@contoso.example:sent', 'security:security@acme.example:sent'])
   })

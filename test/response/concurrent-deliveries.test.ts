@@ -4,17 +4,17 @@
  * one `POST /credentials/revoke` call, and each recipient gets one email; nothing raw is left at rest or in the logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openNodeDatabase, type NodeDatabase } from '../../src/db/node.js'
+import { type NodeDatabase, openNodeDatabase } from '../../src/db/node.js'
 import { incidents, notifications, occurrences } from '../../src/db/schema.js'
 import { memoryLogger } from '../../src/log.js'
-import { startNode, type NodeService } from '../../src/node.js'
+import { type NodeService, startNode } from '../../src/node.js'
 import { tempDir } from '../support/db.js'
 import { TEST_GITHUB_SECRET, testEnv } from '../support/env.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { startPathRouter } from '../support/path-router.js'
 import { githubSignature, tokensAtRest } from '../support/pipeline.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateGithubToken } from '../support/tokens.js'
 
 const READER = 'reader-token-for-contents'
@@ -72,11 +72,20 @@ describe('ten deliveries of one token, four jobs at a time', () => {
       const name = `acme/burst-${i}`
       const repo = gh.repo(name)
       const base = repo.commit({ files: { 'README.md': 'hi\n' } })
-      const head = repo.commit({ parents: [base], author: { name: 'Dev One', email: 'dev@acme.example' }, files: { [`cfg/${i}.env`]: `# ${i}\nGH=${token}\n` } })
+      const head = repo.commit({
+        parents: [base],
+        author: { name: 'Dev One', email: 'dev@acme.example' },
+        files: { [`cfg/${i}.env`]: `# ${i}\nGH=${token}\n` },
+      })
       const body = JSON.stringify(gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: head }))
       return fetch(`${service.url}/webhooks/github`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': `burst-${i}`, 'x-hub-signature-256': githubSignature(TEST_GITHUB_SECRET, body) },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': `burst-${i}`,
+          'x-hub-signature-256': githubSignature(TEST_GITHUB_SECRET, body),
+        },
         body,
       })
     })
@@ -87,7 +96,9 @@ describe('ten deliveries of one token, four jobs at a time', () => {
       return rows.length === 2 && rows.every((n) => n.status === 'sent') ? rows : undefined
     })
     expect(sent.map((n) => n.recipient).sort()).toEqual(['dev@acme.example', 'security@acme.example'])
-    await until('ten occurrences', async () => ((await db.db.select().from(occurrences)).length === 10 ? true : undefined))
+    await until('ten occurrences', async () =>
+      (await db.db.select().from(occurrences)).length === 10 ? true : undefined,
+    )
 
     const rows = await db.db.select().from(incidents)
     expect(rows.map((r) => r.status)).toEqual(['revocation_requested'])

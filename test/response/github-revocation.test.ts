@@ -7,11 +7,11 @@
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { incidents, notifications, occurrences, revocations } from '../../src/db/schema.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startGithubCredentialsApi, type GithubCredentialsApi } from '../support/github-credentials-api.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { startPathRouter } from '../support/path-router.js'
-import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateGithubToken } from '../support/tokens.js'
 
 const READER = 'reader-token-for-contents'
@@ -38,7 +38,12 @@ beforeEach(async () => {
     { test: () => true, base: gh.url },
   ])
   p = await startPipeline(
-    { GITHUB_API_URL: router.url, GITHUB_TOKEN: READER, PATROL_SECURITY_EMAILS: 'security@acme.example', PATROL_PUBLIC_URL: 'https://patrol.acme.example' },
+    {
+      GITHUB_API_URL: router.url,
+      GITHUB_TOKEN: READER,
+      PATROL_SECURITY_EMAILS: 'security@acme.example',
+      PATROL_PUBLIC_URL: 'https://patrol.acme.example',
+    },
     { smtpUrl: smtp.url },
   )
   tokens.length = 0
@@ -47,10 +52,11 @@ beforeEach(async () => {
 afterEach(async () => {
   // Whatever the test did, nothing it leaked may be at rest in the database or in a mail.
   expect(tokensAtRest(p.dir, tokens)).toEqual([])
-  for (const m of smtp.messages) for (const t of tokens) {
-    expect(m.raw).not.toContain(t)
-    expect(m.raw).not.toContain(Buffer.from(t).toString('base64'))
-  }
+  for (const m of smtp.messages)
+    for (const t of tokens) {
+      expect(m.raw).not.toContain(t)
+      expect(m.raw).not.toContain(Buffer.from(t).toString('base64'))
+    }
   for (const t of tokens) expect(JSON.stringify(p.log.lines)).not.toContain(t)
   await p.close()
   await Promise.all([credentials.close(), smtp.close(), router.close()])
@@ -67,8 +73,16 @@ async function deliver(content: string, o: { path?: string; repo?: string } = {}
   const name = o.repo ?? `acme/svc-${++repoCounter}`
   const repo = gh.repo(name)
   const base = repo.commit({ files: { 'README.md': 'hi\n' } })
-  const head = repo.commit({ parents: [base], message: 'config', author: { name: 'Dev One', email: 'dev@acme.example' }, files: { [o.path ?? 'app.env']: content } })
-  const res = await p.postGithub(gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: head }), `delivery-${name}-${head}`)
+  const head = repo.commit({
+    parents: [base],
+    message: 'config',
+    author: { name: 'Dev One', email: 'dev@acme.example' },
+    files: { [o.path ?? 'app.env']: content },
+  })
+  const res = await p.postGithub(
+    gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: head }),
+    `delivery-${name}-${head}`,
+  )
   expect(res.status).toBe(202)
 }
 
@@ -136,7 +150,14 @@ describe('the hourly budget', () => {
     const now = p.clock.now
     const oldest = now - 50 * 60_000
     await p.db.insert(revocations).values(
-      Array.from({ length: 60 }, (_, i) => ({ incidentId: 0, issuer: 'github', outcome: 'requested', detail: 'seeded', batchId: `seeded-${i}#1`, at: oldest + i * 10_000 })),
+      Array.from({ length: 60 }, (_, i) => ({
+        incidentId: 0,
+        issuer: 'github',
+        outcome: 'requested',
+        detail: 'seeded',
+        batchId: `seeded-${i}#1`,
+        at: oldest + i * 10_000,
+      })),
     )
     const token = leak()
     await deliver(`T=${token}\n`)

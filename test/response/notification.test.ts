@@ -7,9 +7,9 @@
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { incidents, notifications } from '../../src/db/schema.js'
-import { startGithubApi, type GithubApiStandIn } from '../support/github-api.js'
-import { startPipeline, tokensAtRest, type Pipeline } from '../support/pipeline.js'
-import { startSmtpServer, type SmtpStandIn } from '../support/smtp.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
+import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 const READER = 'reader-token-for-contents'
@@ -35,7 +35,16 @@ afterEach(async () => {
 /** PATROL_REVOKE=off keeps the issuers out: these tests are about the mail. */
 async function setup(env: Record<string, string> = {}) {
   smtp = await startSmtpServer()
-  p = await startPipeline({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: READER, PATROL_REVOKE: 'off', MAIL_FROM: 'patrol <patrol@acme.example>', ...env }, { smtpUrl: smtp.url })
+  p = await startPipeline(
+    {
+      GITHUB_API_URL: gh.url,
+      GITHUB_TOKEN: READER,
+      PATROL_REVOKE: 'off',
+      MAIL_FROM: 'patrol <patrol@acme.example>',
+      ...env,
+    },
+    { smtpUrl: smtp.url },
+  )
 }
 
 async function deliver(files: Record<string, string>, author = { name: 'Dev One', email: 'dev@acme.example' }) {
@@ -43,7 +52,10 @@ async function deliver(files: Record<string, string>, author = { name: 'Dev One'
   const repo = gh.repo(name)
   const base = repo.commit({ files: { 'README.md': 'hi\n' } })
   const head = repo.commit({ parents: [base], message: 'wip', author, files })
-  const res = await p!.postGithub(gh.pushPayload(name, { ref: 'refs/heads/feature/x', before: base, after: head }), `d-${name}`)
+  const res = await p!.postGithub(
+    gh.pushPayload(name, { ref: 'refs/heads/feature/x', before: base, after: head }),
+    `d-${name}`,
+  )
   expect(res.status).toBe(202)
   return { name, head }
 }
@@ -65,7 +77,13 @@ describe('SMTP answers', () => {
 
     await p!.settle()
     const [sent] = await rows()
-    expect(sent).toMatchObject({ status: 'sent', attempts: 2, error: null, recipient: 'dev@acme.example', sentAt: expect.any(Number) })
+    expect(sent).toMatchObject({
+      status: 'sent',
+      attempts: 2,
+      error: null,
+      recipient: 'dev@acme.example',
+      sentAt: expect.any(Number),
+    })
     expect(smtp!.messages).toHaveLength(1)
     expect(smtp!.messages[0]!.envelope).toEqual({ from: 'patrol@acme.example', to: ['dev@acme.example'] })
   })
@@ -83,7 +101,10 @@ describe('SMTP answers', () => {
     expect(failed!.error).not.toMatch(/smtp-pass/)
     const [job] = await p!.jobsOf('notify')
     expect(job).toMatchObject({ state: 'dead', attempts: 1 })
-    expect(p!.log.lines.find((l) => l.event === 'job.failed' && l.kind === 'notify')).toMatchObject({ level: 'error', state: 'dead' })
+    expect(p!.log.lines.find((l) => l.event === 'job.failed' && l.kind === 'notify')).toMatchObject({
+      level: 'error',
+      state: 'dead',
+    })
     expect(smtp!.messages).toEqual([])
     // The incident's response is not undone by a mail failure.
     expect((await p!.db.select().from(incidents))[0]!.status).toBe('notify_only')
@@ -120,7 +141,13 @@ describe('the message', () => {
     expect(all).toHaveLength(2)
     expect(smtp!.messages).toHaveLength(4)
     for (const m of smtp!.messages) {
-      const parts = [m.raw, m.parsed.text ?? '', String(m.parsed.html), m.parsed.subject ?? '', JSON.stringify([...m.parsed.headers])]
+      const parts = [
+        m.raw,
+        m.parsed.text ?? '',
+        String(m.parsed.html),
+        m.parsed.subject ?? '',
+        JSON.stringify([...m.parsed.headers]),
+      ]
       for (const part of parts)
         for (const token of leaked) {
           expect(part).not.toContain(token)
@@ -129,7 +156,9 @@ describe('the message', () => {
         }
     }
     const gh0 = all.find((i) => i.kind === 'github-classic-pat')!
-    const toDev = smtp!.messages.find((m) => m.envelope.to.includes('dev@acme.example') && m.parsed.text!.includes(gh0.preview))!
+    const toDev = smtp!.messages.find(
+      (m) => m.envelope.to.includes('dev@acme.example') && m.parsed.text!.includes(gh0.preview),
+    )!
     expect(toDev.parsed.subject).not.toMatch(/[\r\n]/)
     expect(toDev.parsed.headers.get('x-patrol-incident')).toBe(String(gh0.id))
     expect(toDev.parsed.text).toContain(name)

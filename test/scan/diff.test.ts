@@ -74,7 +74,8 @@ describe('parseUnifiedDiff', () => {
   })
 
   it('handles CRLF, quoted non-ASCII paths and git diff without commits', () => {
-    const diff = 'diff --git "a/caf\\303\\251.txt" "b/caf\\303\\251.txt"\r\n--- "a/caf\\303\\251.txt"\r\n+++ "b/caf\\303\\251.txt"\r\n@@ -1,2 +1,2 @@\r\n-a\r\n+b\r\n \r\n'
+    const diff =
+      'diff --git "a/caf\\303\\251.txt" "b/caf\\303\\251.txt"\r\n--- "a/caf\\303\\251.txt"\r\n+++ "b/caf\\303\\251.txt"\r\n@@ -1,2 +1,2 @@\r\n-a\r\n+b\r\n \r\n'
     expect(parseUnifiedDiff(diff)).toEqual([{ path: 'café.txt', line: 1, text: 'b' }])
   })
 
@@ -84,7 +85,11 @@ describe('parseUnifiedDiff', () => {
   })
 
   it('survives bytes that are not UTF-8 (decoded as U+FFFD)', () => {
-    const bytes = Buffer.concat([Buffer.from('--- a/x\n+++ b/x\n@@ -0,0 +1,2 @@\n+'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('\n+ok\n')])
+    const bytes = Buffer.concat([
+      Buffer.from('--- a/x\n+++ b/x\n@@ -0,0 +1,2 @@\n+'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('\n+ok\n'),
+    ])
     const lines = parseUnifiedDiff(new TextDecoder().decode(bytes))
     expect(lines.map((l) => [l.line, l.text])).toEqual([
       [1, '\ufffd\ufffd\ufffd'],
@@ -93,12 +98,34 @@ describe('parseUnifiedDiff', () => {
   })
 
   it('reads combined diffs of merges: only lines new to every parent are added', () => {
-    const diff = ['diff --cc m.txt', 'index 1,2..3', '--- a/m.txt', '+++ b/m.txt', '@@@ -1,2 -1,2 +1,3 @@@', '  same', ' +from second parent', '++evil merge line', '- gone', ''].join('\n')
+    const diff = [
+      'diff --cc m.txt',
+      'index 1,2..3',
+      '--- a/m.txt',
+      '+++ b/m.txt',
+      '@@@ -1,2 -1,2 +1,3 @@@',
+      '  same',
+      ' +from second parent',
+      '++evil merge line',
+      '- gone',
+      '',
+    ].join('\n')
     expect(parseUnifiedDiff(diff)).toEqual([{ path: 'm.txt', line: 3, text: 'evil merge line' }])
   })
 
   it('a truncated hunk does not swallow the next file header', () => {
-    const diff = ['--- a/x', '+++ b/x', '@@ -1,5 +1,5 @@', '+one', 'diff --git a/y b/y', '--- a/y', '+++ b/y', '@@ -0,0 +1 @@', '+two', ''].join('\n')
+    const diff = [
+      '--- a/x',
+      '+++ b/x',
+      '@@ -1,5 +1,5 @@',
+      '+one',
+      'diff --git a/y b/y',
+      '--- a/y',
+      '+++ b/y',
+      '@@ -0,0 +1 @@',
+      '+two',
+      '',
+    ].join('\n')
     expect(parseUnifiedDiff(diff).map((l) => [l.path, l.line, l.text])).toEqual([
       ['x', 1, 'one'],
       ['y', 1, 'two'],
@@ -134,19 +161,45 @@ describe('streaming and scanning', () => {
   it('scans only added lines, with path, new-file line, column and commit', () => {
     const token = generateGithubToken('ghp')
     expect(scanUnifiedDiff(gitLog(token))).toEqual([
-      { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: token, line: 2, column: 8, encoding: 'plain', path: 'config.yml', commit: SHA1 },
-      { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: token, line: 11, column: 7, encoding: 'plain', path: 'new name.txt', commit: SHA2 },
+      {
+        kind: 'github-classic-pat',
+        issuer: 'github',
+        confidence: 'high',
+        secret: token,
+        line: 2,
+        column: 8,
+        encoding: 'plain',
+        path: 'config.yml',
+        commit: SHA1,
+      },
+      {
+        kind: 'github-classic-pat',
+        issuer: 'github',
+        confidence: 'high',
+        secret: token,
+        line: 11,
+        column: 7,
+        encoding: 'plain',
+        path: 'new name.txt',
+        commit: SHA2,
+      },
     ])
   })
 
   it('DiffScanner over pieces agrees with scanAddedLines(parseUnifiedDiff) on a large diff', () => {
     const parts: string[] = []
     for (let c = 0; c < 60; c++) {
-      parts.push(`commit ${c.toString(16).padStart(40, '0')}\n\n    msg\n\ndiff --git a/f${c} b/f${c}\n--- a/f${c}\n+++ b/f${c}\n@@ -1,300 +1,300 @@\n`)
+      parts.push(
+        `commit ${c.toString(16).padStart(40, '0')}\n\n    msg\n\ndiff --git a/f${c} b/f${c}\n--- a/f${c}\n+++ b/f${c}\n@@ -1,300 +1,300 @@\n`,
+      )
       for (let i = 0; i < 300; i++) {
         const token = i % 97 === c % 97 ? generateAdoLegacyPat() : ''
-        const b64 = i % 89 === c % 89 ? Buffer.from(':' + generateGithubToken('ghu')).toString('base64') : ''
-        parts.push(i % 3 === 0 ? `-old line ${i} ${token}\n` : `${i % 3 === 1 ? '+' : ' '}line ${i} ${'x'.repeat(i % 50)} ${token} ${b64}\n`)
+        const b64 = i % 89 === c % 89 ? Buffer.from(`:${generateGithubToken('ghu')}`).toString('base64') : ''
+        parts.push(
+          i % 3 === 0
+            ? `-old line ${i} ${token}\n`
+            : `${i % 3 === 1 ? '+' : ' '}line ${i} ${'x'.repeat(i % 50)} ${token} ${b64}\n`,
+        )
         if (i % 3 === 0) parts.push(`+new line ${i}\n`)
       }
     }

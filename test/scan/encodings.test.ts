@@ -1,11 +1,19 @@
 /** Tokens leak encoded: each supported encoding is decoded, validated and reported where the encoded text starts. */
 import { describe, expect, it } from 'vitest'
 import { scanText } from '../../src/scan/index.js'
-import { generateAdoLegacyPat, generateAdoPat, generateFineGrainedPat, generateGhsJwt, generateGithubToken } from '../support/tokens.js'
+import {
+  generateAdoLegacyPat,
+  generateAdoPat,
+  generateFineGrainedPat,
+  generateGhsJwt,
+  generateGithubToken,
+} from '../support/tokens.js'
 
 const b64 = (s: string, enc: BufferEncoding = 'utf8'): string => Buffer.from(s, enc).toString('base64')
-const percentAll = (s: string): string => [...s].map((c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')).join('')
-const unicodeAll = (s: string): string => [...s].map((c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')).join('')
+const percentAll = (s: string): string =>
+  [...s].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`).join('')
+const unicodeAll = (s: string): string =>
+  [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
 
 const TOKENS = [
   ['azure-devops-pat', generateAdoPat],
@@ -17,16 +25,36 @@ const TOKENS = [
 
 describe.each(TOKENS)('%s', (kind, generate) => {
   const cases: Array<[string, (t: string) => { line: string; column: number }, string]> = [
-    ['Basic auth of ":" + token', (t) => ({ line: `Authorization: Basic ${b64(':' + t)}`, column: 22 }), 'base64'],
-    ['Basic auth of "user:" + token', (t) => ({ line: `-H "Authorization: Basic ${b64('user:' + t)}"`, column: 26 }), 'base64'],
-    ['echo "pat:$PAT" | base64 (trailing newline)', (t) => ({ line: `B64_PAT=${b64('pat:' + t + '\n')}`, column: 9 }), 'base64'],
-    ['base64 of UTF-16LE (old PowerShell docs)', (t) => ({ line: `$h = "Basic ${b64(t, 'utf16le')}"`, column: 13 }), 'base64>utf16le'],
+    ['Basic auth of ":" + token', (t) => ({ line: `Authorization: Basic ${b64(`:${t}`)}`, column: 22 }), 'base64'],
+    [
+      'Basic auth of "user:" + token',
+      (t) => ({ line: `-H "Authorization: Basic ${b64(`user:${t}`)}"`, column: 26 }),
+      'base64',
+    ],
+    [
+      'echo "pat:$PAT" | base64 (trailing newline)',
+      (t) => ({ line: `B64_PAT=${b64(`pat:${t}\n`)}`, column: 9 }),
+      'base64',
+    ],
+    [
+      'base64 of UTF-16LE (old PowerShell docs)',
+      (t) => ({ line: `$h = "Basic ${b64(t, 'utf16le')}"`, column: 13 }),
+      'base64>utf16le',
+    ],
     // base64url differs from base64 only where a byte group ends in 62 or 63: '>' (0x3e) makes one.
-    ['base64url', (t) => ({ line: `auth=${Buffer.from('>>>:' + t).toString('base64url')}`, column: 6 }), 'base64url'],
+    ['base64url', (t) => ({ line: `auth=${Buffer.from(`>>>:${t}`).toString('base64url')}`, column: 6 }), 'base64url'],
     ['percent-encoding', (t) => ({ line: `?token=${percentAll(t)}&x=1`, column: 8 }), 'percent'],
     ['\\uXXXX escapes', (t) => ({ line: `{"token": "${unicodeAll(t)}"}`, column: 12 }), 'unicode-escape'],
-    ['URL userinfo with a user', (t) => ({ line: `git clone https://org:${t}@dev.azure.com/org/p/_git/r`, column: 23 }), 'url-userinfo'],
-    ['URL userinfo without a user', (t) => ({ line: `url = https://${t}@dev.azure.com/org/p/_git/r`, column: 15 }), 'url-userinfo'],
+    [
+      'URL userinfo with a user',
+      (t) => ({ line: `git clone https://org:${t}@dev.azure.com/org/p/_git/r`, column: 23 }),
+      'url-userinfo',
+    ],
+    [
+      'URL userinfo without a user',
+      (t) => ({ line: `url = https://${t}@dev.azure.com/org/p/_git/r`, column: 15 }),
+      'url-userinfo',
+    ],
   ]
 
   it.each(cases)('%s', (_name, make, encoding) => {
@@ -59,8 +87,12 @@ describe('decoding, more', () => {
 
   it('decodes two levels deep (percent-encoded base64) but not three', () => {
     const token = generateGithubToken('ghu')
-    expect(scanText(`cookie=${percentAll(b64('x:' + token))}`)).toMatchObject([{ secret: token, encoding: 'percent>base64', column: 8 }])
-    expect(scanText(`"${unicodeAll(b64(':' + token))}"`)).toMatchObject([{ secret: token, encoding: 'unicode-escape>base64', column: 2 }])
+    expect(scanText(`cookie=${percentAll(b64(`x:${token}`))}`)).toMatchObject([
+      { secret: token, encoding: 'percent>base64', column: 8 },
+    ])
+    expect(scanText(`"${unicodeAll(b64(`:${token}`))}"`)).toMatchObject([
+      { secret: token, encoding: 'unicode-escape>base64', column: 2 },
+    ])
     const three = b64(b64(b64(token)))
     expect(scanText(three)).toEqual([])
     expect(scanText(b64(b64(token)))).toMatchObject([{ secret: token, encoding: 'base64>base64' }])
@@ -78,12 +110,20 @@ describe('decoding, more', () => {
 
   it('the same token plain and encoded on one line is one finding, the plain one', () => {
     const token = generateGithubToken('ghp')
-    const line = `TOKEN=${token} AUTH=Basic ${b64(':' + token)} X=${percentAll(token)}`
+    const line = `TOKEN=${token} AUTH=Basic ${b64(`:${token}`)} X=${percentAll(token)}`
     expect(scanText(line)).toEqual([
-      { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: token, line: 1, column: 7, encoding: 'plain' },
+      {
+        kind: 'github-classic-pat',
+        issuer: 'github',
+        confidence: 'high',
+        secret: token,
+        line: 1,
+        column: 7,
+        encoding: 'plain',
+      },
     ])
     // On its own line, the encoded copy is its own finding.
-    expect(scanText(`${token}\nAUTH=Basic ${b64(':' + token)}`).map((f) => f.encoding)).toEqual(['plain', 'base64'])
+    expect(scanText(`${token}\nAUTH=Basic ${b64(`:${token}`)}`).map((f) => f.encoding)).toEqual(['plain', 'base64'])
   })
 
   it('two different tokens in one base64 value are two findings', () => {
@@ -95,7 +135,7 @@ describe('decoding, more', () => {
   it('base64 of random bytes, hashes and long identifiers yield nothing', () => {
     const noise = [
       Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7919) % 251)).toString('base64'),
-      'sha512-' + Buffer.alloc(64, 7).toString('base64'),
+      `sha512-${Buffer.alloc(64, 7).toString('base64')}`,
       'this_is_a_very_long_identifier_name_that_goes_on_and_on_and_on_for_a_while',
       '%E2%9C%93%20done%20'.repeat(20),
       '\\u00e9\\u00e8'.repeat(40),

@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest'
 import {
   scanText,
+  type TokenKind,
   validateAdoLegacyPat,
   validateAdoPat,
   validateFineGrainedPat,
   validateGhsJwt,
   validateGithubClassic,
-  type TokenKind,
 } from '../../src/scan/index.js'
 import {
   allOneCharMutations,
@@ -31,61 +31,110 @@ interface Family {
 
 const FAMILIES: Family[] = [
   { kind: 'azure-devops-pat', generate: generateAdoPat, validate: validateAdoPat, checked: (t) => [0, t.length] },
-  { kind: 'azure-devops-pat-legacy', generate: () => generateAdoLegacyPat('user'), validate: validateAdoLegacyPat, checked: (t) => [0, t.length] },
-  { kind: 'azure-devops-pat-legacy', generate: () => generateAdoLegacyPat('application'), validate: validateAdoLegacyPat, checked: (t) => [0, t.length] },
-  { kind: 'github-classic-pat', generate: () => generateGithubToken('ghp'), validate: validateGithubClassic, checked: (t) => [4, t.length] },
-  { kind: 'github-oauth', generate: () => generateGithubToken('gho'), validate: validateGithubClassic, checked: (t) => [4, t.length] },
-  { kind: 'github-app-user', generate: () => generateGithubToken('ghu'), validate: validateGithubClassic, checked: (t) => [4, t.length] },
-  { kind: 'github-app-installation', generate: () => generateGithubToken('ghs'), validate: validateGithubClassic, checked: (t) => [4, t.length] },
-  { kind: 'github-refresh', generate: () => generateGithubToken('ghr'), validate: validateGithubClassic, checked: (t) => [4, t.length] },
+  {
+    kind: 'azure-devops-pat-legacy',
+    generate: () => generateAdoLegacyPat('user'),
+    validate: validateAdoLegacyPat,
+    checked: (t) => [0, t.length],
+  },
+  {
+    kind: 'azure-devops-pat-legacy',
+    generate: () => generateAdoLegacyPat('application'),
+    validate: validateAdoLegacyPat,
+    checked: (t) => [0, t.length],
+  },
+  {
+    kind: 'github-classic-pat',
+    generate: () => generateGithubToken('ghp'),
+    validate: validateGithubClassic,
+    checked: (t) => [4, t.length],
+  },
+  {
+    kind: 'github-oauth',
+    generate: () => generateGithubToken('gho'),
+    validate: validateGithubClassic,
+    checked: (t) => [4, t.length],
+  },
+  {
+    kind: 'github-app-user',
+    generate: () => generateGithubToken('ghu'),
+    validate: validateGithubClassic,
+    checked: (t) => [4, t.length],
+  },
+  {
+    kind: 'github-app-installation',
+    generate: () => generateGithubToken('ghs'),
+    validate: validateGithubClassic,
+    checked: (t) => [4, t.length],
+  },
+  {
+    kind: 'github-refresh',
+    generate: () => generateGithubToken('ghr'),
+    validate: validateGithubClassic,
+    checked: (t) => [4, t.length],
+  },
   // The last 8 characters of a fine-grained PAT are outside its checksum (their purpose is unknown).
-  { kind: 'github-fine-grained-pat', generate: generateFineGrainedPat, validate: validateFineGrainedPat, checked: (t) => [11, t.length - 8] },
+  {
+    kind: 'github-fine-grained-pat',
+    generate: generateFineGrainedPat,
+    validate: validateFineGrainedPat,
+    checked: (t) => [11, t.length - 8],
+  },
 ]
 
 const VALID_PER_KIND = 2000
 const MUTATED_PER_KIND = 100
 
-describe.each(FAMILIES.map((f) => [`${f.kind} (${f.generate.name || 'seeded'})`, f] as const))('%s', (_name, family) => {
-  it(`${VALID_PER_KIND} generated tokens validate`, () => {
-    for (let i = 0; i < VALID_PER_KIND; i++) {
-      const token = family.generate()
-      if (!family.validate(token)) throw new Error(`generated ${family.kind} rejected (length ${token.length})`)
-    }
-  })
+describe.each(FAMILIES.map((f) => [`${f.kind} (${f.generate.name || 'seeded'})`, f] as const))(
+  '%s',
+  (_name, family) => {
+    it(`${VALID_PER_KIND} generated tokens validate`, () => {
+      for (let i = 0; i < VALID_PER_KIND; i++) {
+        const token = family.generate()
+        if (!family.validate(token)) throw new Error(`generated ${family.kind} rejected (length ${token.length})`)
+      }
+    })
 
-  it(`every one-character mutation of ${MUTATED_PER_KIND} tokens is rejected`, () => {
-    let checked = 0
-    for (let i = 0; i < MUTATED_PER_KIND; i++) {
+    it(`every one-character mutation of ${MUTATED_PER_KIND} tokens is rejected`, () => {
+      let checked = 0
+      for (let i = 0; i < MUTATED_PER_KIND; i++) {
+        const token = family.generate()
+        const [from, to] = family.checked(token)
+        allOneCharMutations(token).forEach((mutant, position) => {
+          if (position < from || position >= to) return
+          checked++
+          if (family.validate(mutant)) throw new Error(`${family.kind}: mutation at ${position} accepted`)
+        })
+      }
+      expect(checked).toBeGreaterThan(MUTATED_PER_KIND * 30)
+    })
+
+    it('is found in text with its kind, and a mutant only as low confidence', () => {
       const token = family.generate()
+      expect(scanText(`x = '${token}'`)).toMatchObject([
+        { kind: family.kind, confidence: 'high', secret: token, column: 6 },
+      ])
       const [from, to] = family.checked(token)
-      allOneCharMutations(token).forEach((mutant, position) => {
-        if (position < from || position >= to) return
-        checked++
-        if (family.validate(mutant)) throw new Error(`${family.kind}: mutation at ${position} accepted`)
-      })
-    }
-    expect(checked).toBeGreaterThan(MUTATED_PER_KIND * 30)
-  })
-
-  it('is found in text with its kind, and a mutant only as low confidence', () => {
-    const token = family.generate()
-    expect(scanText(`x = '${token}'`)).toMatchObject([{ kind: family.kind, confidence: 'high', secret: token, column: 6 }])
-    const [from, to] = family.checked(token)
-    // A replacement taken from the token's own characters keeps the shape (a digit 8 in a base32 PAT would not).
-    const at = Math.floor((from + to) / 2)
-    const other = [...token.slice(from, to)].find((ch) => ch !== token[at] && /[A-Za-z0-9]/.test(ch))!
-    const mutant = token.slice(0, at) + other + token.slice(at + 1)
-    expect(scanText(`x = '${mutant}'`)).toEqual([])
-    // With a keyword nearby, a broken legacy PAT is still a lead worth showing on request.
-    expect(scanText(`token = '${mutant}'`, { includeLow: true })).toMatchObject([{ kind: family.kind, confidence: 'low' }])
-  })
-})
+      // A replacement taken from the token's own characters keeps the shape (a digit 8 in a base32 PAT would not).
+      const at = Math.floor((from + to) / 2)
+      const other = [...token.slice(from, to)].find((ch) => ch !== token[at] && /[A-Za-z0-9]/.test(ch))!
+      const mutant = token.slice(0, at) + other + token.slice(at + 1)
+      expect(scanText(`x = '${mutant}'`)).toEqual([])
+      // With a keyword nearby, a broken legacy PAT is still a lead worth showing on request.
+      expect(scanText(`token = '${mutant}'`, { includeLow: true })).toMatchObject([
+        { kind: family.kind, confidence: 'low' },
+      ])
+    })
+  },
+)
 
 describe('ghs_ JWT installation tokens', () => {
   it('validate by structure and are found whole', () => {
     for (let i = 0; i < 200; i++) expect(validateGhsJwt(generateGhsJwt())).toBe(true)
     const token = generateGhsJwt()
-    expect(scanText(`GITHUB_TOKEN=${token}.`)).toMatchObject([{ kind: 'github-app-installation', confidence: 'high', secret: token }])
+    expect(scanText(`GITHUB_TOKEN=${token}.`)).toMatchObject([
+      { kind: 'github-app-installation', confidence: 'high', secret: token },
+    ])
   })
 
   it('a ghs_ JWT whose header is not JSON is low confidence', () => {
@@ -93,7 +142,9 @@ describe('ghs_ JWT installation tokens', () => {
     const broken = token.replace(/_eyJ/, '_xyJ')
     expect(validateGhsJwt(broken)).toBe(false)
     expect(scanText(broken)).toEqual([])
-    expect(scanText(broken, { includeLow: true })).toMatchObject([{ kind: 'github-app-installation', confidence: 'low' }])
+    expect(scanText(broken, { includeLow: true })).toMatchObject([
+      { kind: 'github-app-installation', confidence: 'low' },
+    ])
   })
 })
 

@@ -2,7 +2,7 @@
  * Pathological and real-world inputs: every scan completes (linear-time loops, no backtracking
  * patterns) and yields what it should. Results are asserted, not timings.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { issuerOf, redact, scanText, scanUnifiedDiff } from '../../src/scan/index.js'
@@ -14,7 +14,7 @@ describe('pathological input', () => {
     expect(scanText('QUFB'.repeat(1 << 18), { includeLow: true })).toEqual([])
     expect(scanText('%41'.repeat(1 << 18), { includeLow: true })).toEqual([])
     expect(scanText('\\u0041'.repeat(1 << 17), { includeLow: true })).toEqual([])
-    expect(scanText('gh'.repeat(1 << 19) + 'p_', { includeLow: true })).toEqual([])
+    expect(scanText(`${'gh'.repeat(1 << 19)}p_`, { includeLow: true })).toEqual([])
     expect(scanText('JQQJ99'.repeat(1 << 17), { includeLow: true })).toEqual([])
   })
 

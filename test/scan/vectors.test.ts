@@ -21,17 +21,24 @@ const CLASSIC = [
   join('ghp_', 'HEEjXavM6wKtyhAUwDblMznMEhWyTt4XwY6f'),
   join('ghp_', 'yk8LTIKF7M9SgRPBFzu7nkPQBBLcAa2aAbrx'),
 ]
-const FINE_GRAINED = join('github_pat_', '11AAGI73I0HFY8wJru4mTw_ZlpxaViSYQuKETGMTXMkbWFrZCqjas5OpXSUP6g5zbrE2PRUI7CfRZ3m3z3')
+const FINE_GRAINED = join(
+  'github_pat_',
+  '11AAGI73I0HFY8wJru4mTw_ZlpxaViSYQuKETGMTXMkbWFrZCqjas5OpXSUP6g5zbrE2PRUI7CfRZ3m3z3',
+)
 
 describe('published tokens that must validate', () => {
   it('Azure DevOps 84-character PAT (noseyparker np.azure.4)', () => {
     expect(validateAdoPat(ADO_PAT)).toBe(true)
-    expect(scanText(`pat: ${ADO_PAT}`)).toMatchObject([{ kind: 'azure-devops-pat', issuer: 'azure-devops', confidence: 'high', secret: ADO_PAT, line: 1, column: 6 }])
+    expect(scanText(`pat: ${ADO_PAT}`)).toMatchObject([
+      { kind: 'azure-devops-pat', issuer: 'azure-devops', confidence: 'high', secret: ADO_PAT, line: 1, column: 6 },
+    ])
   })
 
   it('Azure DevOps legacy PAT, user seed (sarif-pattern-matcher, "valid but expired")', () => {
     expect(validateAdoLegacyPat(LEGACY_PAT)).toBe(true)
-    expect(scanText(LEGACY_PAT)).toMatchObject([{ kind: 'azure-devops-pat-legacy', confidence: 'high', secret: LEGACY_PAT, encoding: 'plain' }])
+    expect(scanText(LEGACY_PAT)).toMatchObject([
+      { kind: 'azure-devops-pat-legacy', confidence: 'high', secret: LEGACY_PAT, encoding: 'plain' },
+    ])
   })
 
   it('the same legacy PAT as base64 of its text', () => {
@@ -43,13 +50,17 @@ describe('published tokens that must validate', () => {
   it('GitHub classic PATs (DataDog dd-sensitive-data-scanner)', () => {
     for (const token of CLASSIC) {
       expect(validateGithubClassic(token)).toBe(true)
-      expect(scanText(`"${token}"`)).toMatchObject([{ kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: token, column: 2 }])
+      expect(scanText(`"${token}"`)).toMatchObject([
+        { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: token, column: 2 },
+      ])
     }
   })
 
   it('GitHub fine-grained PAT (secretlint PR #322)', () => {
     expect(validateFineGrainedPat(FINE_GRAINED)).toBe(true)
-    expect(scanText(`GH_TOKEN=${FINE_GRAINED}\n`)).toMatchObject([{ kind: 'github-fine-grained-pat', confidence: 'high', secret: FINE_GRAINED, column: 10 }])
+    expect(scanText(`GH_TOKEN=${FINE_GRAINED}\n`)).toMatchObject([
+      { kind: 'github-fine-grained-pat', confidence: 'high', secret: FINE_GRAINED, column: 10 },
+    ])
   })
 })
 

@@ -24,7 +24,11 @@ export interface PageRequest {
   contentType?: string
 }
 
-export function pageRequest(app: Requester, path: string, o: PageRequest & { method?: string; body?: string } = {}): Promise<Response> {
+export function pageRequest(
+  app: Requester,
+  path: string,
+  o: PageRequest & { method?: string; body?: string } = {},
+): Promise<Response> {
   const headers: Record<string, string> = {}
   if (o.cookie) headers.cookie = o.cookie
   const method = o.method ?? 'GET'
@@ -34,10 +38,17 @@ export function pageRequest(app: Requester, path: string, o: PageRequest & { met
     headers['content-type'] = o.contentType ?? 'application/x-www-form-urlencoded'
   }
   if (o.secFetchSite) headers['sec-fetch-site'] = o.secFetchSite
-  return Promise.resolve(app.request(path, { method, headers, ...(o.body !== undefined ? { body: o.body } : {}), redirect: 'manual' }))
+  return Promise.resolve(
+    app.request(path, { method, headers, ...(o.body !== undefined ? { body: o.body } : {}), redirect: 'manual' }),
+  )
 }
 
-export function postForm(app: Requester, path: string, fields: Record<string, string>, o: PageRequest = {}): Promise<Response> {
+export function postForm(
+  app: Requester,
+  path: string,
+  fields: Record<string, string>,
+  o: PageRequest = {},
+): Promise<Response> {
   return pageRequest(app, path, { ...o, method: 'POST', body: new URLSearchParams(fields).toString() })
 }
 

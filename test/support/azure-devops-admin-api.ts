@@ -17,8 +17,9 @@
  * azure.addPat({ token: leaked, user, validFrom: '2026-01-01T00:00:00Z' })
  * const issuer = new AzureDevOpsIssuer({ orgUrl: azure.orgUrl, vsspsUrl: azure.vsspsUrl, adminToken: 'admin', policy: 'candidates' })
  */
-import { createServer } from 'node:http'
+
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ScriptedAnswer } from './github-credentials-api.js'
 
@@ -75,7 +76,8 @@ export interface AzureDevOpsAdminApi {
   close(): Promise<void>
 }
 
-const SIGN_IN_PAGE = '<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>'
+const SIGN_IN_PAGE =
+  '<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>'
 
 export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptions): Promise<AzureDevOpsAdminApi> {
   const org = options.org ?? 'contoso'
@@ -117,7 +119,10 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
         res.writeHead(203, { 'content-type': 'text/html; charset=utf-8' })
         res.end(SIGN_IN_PAGE)
       } else {
-        res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'www-authenticate': 'Basic realm="https://dev.azure.com/"' })
+        res.writeHead(401, {
+          'content-type': 'text/html; charset=utf-8',
+          'www-authenticate': 'Basic realm="https://dev.azure.com/"',
+        })
         res.end('<html><body>401 - Unauthorized</body></html>')
       }
     }
@@ -164,7 +169,12 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
           instanceId: accountId,
           deploymentId: randomUUID(),
           deploymentType: 'hosted',
-          locationServiceData: { serviceOwner: '00025394-6065-48ca-87d9-7f5672854ef7', defaultAccessMappingMoniker: 'PublicAccessMapping', lastChangeId: 1, lastChangeId64: 1 },
+          locationServiceData: {
+            serviceOwner: '00025394-6065-48ca-87d9-7f5672854ef7',
+            defaultAccessMappingMoniker: 'PublicAccessMapping',
+            lastChangeId: 1,
+            lastChangeId64: 1,
+          },
         },
         { 'x-vss-userdata': `${user.id}:${user.email}` },
       )

@@ -15,10 +15,11 @@
  * // … new AzureDevOpsSource({ orgUrl: az.url, token }) …
  * await az.close()
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+
 import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { GitRepo, ZERO, sha1, type StoredCommit, type TreeChange } from './git-repo.js'
+import { GitRepo, type StoredCommit, sha1, type TreeChange, ZERO } from './git-repo.js'
 import type { Fault, LoggedRequest } from './github-api.js'
 import { StandInFaults } from './stand-in-faults.js'
 
@@ -64,7 +65,11 @@ interface StoredPush {
   date: string
 }
 
-const JAMAL = { id: '00ca946b-2fe9-4f2a-ae2f-40d5c48001bc', displayName: 'Jamal Hartnett', uniqueName: 'fabrikamfiber4@hotmail.com' }
+const JAMAL = {
+  id: '00ca946b-2fe9-4f2a-ae2f-40d5c48001bc',
+  displayName: 'Jamal Hartnett',
+  uniqueName: 'fabrikamfiber4@hotmail.com',
+}
 
 export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
   const repos = new Map<string, GitRepo>()
@@ -93,25 +98,40 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const u = new URL(req.url ?? '/', base)
-    const entry: LoggedRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: { ...req.headers } as Record<string, string | undefined> }
+    const entry: LoggedRequest = {
+      method: req.method ?? 'GET',
+      path: u.pathname,
+      query: u.searchParams,
+      headers: { ...req.headers } as Record<string, string | undefined>,
+    }
     requests.push(entry)
     const line = `${entry.method} ${u.pathname}${u.search}`
     if (faults.answer(line, res)) return
     if (auth) {
       const expected = `Basic ${Buffer.from(`:${auth.pat}`).toString('base64')}`
       if (req.headers.authorization !== expected) {
-        if (auth.onFailure === '401') return send(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' })
+        if (auth.onFailure === '401')
+          return send(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' })
         res.writeHead(203, { 'content-type': 'text/html; charset=utf-8' })
-        res.end('<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>')
+        res.end(
+          '<!DOCTYPE html><html><head><title>Azure DevOps Services | Sign In</title></head><body>Sign in</body></html>',
+        )
         return
       }
     }
     if (!u.searchParams.get('api-version'))
-      return send(res, 400, { message: 'No api-version was supplied for the "GET" request.', typeKey: 'VssVersionNotSpecifiedException' })
+      return send(res, 400, {
+        message: 'No api-version was supplied for the "GET" request.',
+        typeKey: 'VssVersionNotSpecifiedException',
+      })
 
     const m = /^\/fabrikam\/([^/]+)\/_apis\/git\/repositories\/([^/]+)\/(.+)$/.exec(u.pathname)
     const repo = m ? repos.get(`${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`) : undefined
-    if (!m || !repo) return send(res, 404, { message: 'TF401019: The Git repository does not exist.', typeKey: 'GitRepositoryNotFoundException' })
+    if (!m || !repo)
+      return send(res, 404, {
+        message: 'TF401019: The Git repository does not exist.',
+        typeKey: 'GitRepositoryNotFoundException',
+      })
     const [projectId, repoId, rest] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), m[3]!]
     const q = u.searchParams
     const repoUrl = `${base}/fabrikam/${projectId}/_apis/git/repositories/${repoId}`
@@ -126,7 +146,9 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
         pushedBy: push.pushedBy,
         url: `${repoUrl}/pushes/${push.pushId}`,
         repository: { id: repoId, url: repoUrl },
-        ...(q.get('includeRefUpdates') === 'true' ? { refUpdates: push.refUpdates.map((x) => ({ repositoryId: repoId, ...x })) } : {}),
+        ...(q.get('includeRefUpdates') === 'true'
+          ? { refUpdates: push.refUpdates.map((x) => ({ repositoryId: repoId, ...x })) }
+          : {}),
       })
     }
     if (rest === 'commits' && q.has('pushId')) {
@@ -153,7 +175,8 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
     if (rest === 'diffs/commits') {
       const baseVersion = q.get('baseVersion') ?? ''
       const target = q.get('targetVersion') ?? ''
-      if (!repo.has(baseVersion) || !repo.has(target)) return send(res, 404, { message: 'TF401175: The version does not exist.' })
+      if (!repo.has(baseVersion) || !repo.has(target))
+        return send(res, 404, { message: 'TF401175: The version does not exist.' })
       const common = repo.mergeBase(baseVersion, target)
       const from = q.get('diffCommonCommit') === 'true' ? common : baseVersion
       const all = changesJson(repo.diff(from, target))
@@ -212,11 +235,21 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
           ...new Set(
             spec.refUpdates
               .filter((x) => x.newObjectId !== ZERO)
-              .flatMap((x) => repo.log(x.oldObjectId === ZERO ? undefined : x.oldObjectId, x.newObjectId).map((c) => c.sha)),
+              .flatMap((x) =>
+                repo.log(x.oldObjectId === ZERO ? undefined : x.oldObjectId, x.newObjectId).map((c) => c.sha),
+              ),
           ),
         ].reverse()
       const pushId = nextPushId++
-      pushes.set(pushId, { pushId, projectId, repoId, refUpdates: spec.refUpdates, commits, pushedBy: spec.pushedBy ?? JAMAL, date: '2024-02-25T19:01:00.123Z' })
+      pushes.set(pushId, {
+        pushId,
+        projectId,
+        repoId,
+        refUpdates: spec.refUpdates,
+        commits,
+        pushedBy: spec.pushedBy ?? JAMAL,
+        date: '2024-02-25T19:01:00.123Z',
+      })
       return pushId
     },
     hookPayload(pushId) {
@@ -278,7 +311,10 @@ function changesJson(changes: TreeChange[]): Record<string, unknown>[] {
     })
   }
   for (const f of folders)
-    out.push({ item: { objectId: sha1(`tree ${f}`), gitObjectType: 'tree', path: f, isFolder: true }, changeType: 'edit' })
+    out.push({
+      item: { objectId: sha1(`tree ${f}`), gitObjectType: 'tree', path: f, isFolder: true },
+      changeType: 'edit',
+    })
   return out.sort((a, b) => ((a.item as { path: string }).path < (b.item as { path: string }).path ? -1 : 1))
 }
 
@@ -323,7 +359,13 @@ export function azurePushSample() {
           url: string
         },
       ],
-      refUpdates: [{ name: 'refs/heads/main', oldObjectId: 'aad331d8d3b131fa9ae03cf5e53965b51942618a', newObjectId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74' }],
+      refUpdates: [
+        {
+          name: 'refs/heads/main',
+          oldObjectId: 'aad331d8d3b131fa9ae03cf5e53965b51942618a',
+          newObjectId: '33b55f7cb7e7e245323987634f960cf4a6e6bc74',
+        },
+      ],
       repository: {
         id: '278d5cd2-584d-4b63-824a-2ba458937249',
         name: 'Fabrikam-Fiber-Git',

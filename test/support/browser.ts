@@ -9,7 +9,7 @@
  * await page.goto(`${service.url}/admin`)
  * await browser.close()
  */
-import { chromium, type Browser } from 'playwright-core'
+import { type Browser, chromium } from 'playwright-core'
 
 export const CHROMIUM_PATH = process.env.PATROL_CHROMIUM ?? '/usr/bin/chromium'
 

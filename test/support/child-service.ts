@@ -1,5 +1,5 @@
 /** Starts `src/node.ts` as a real child process and waits for its `service.started` log line. */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 
 export interface ChildService {
   url: string

@@ -11,8 +11,8 @@
  * proxy.faults // [{ kind: '429', path: '/repos/…', retryAfterS: 30 }, …]
  */
 import { createServer, request, type ServerResponse } from 'node:http'
-import { createServer as createTcpServer, connect, type Socket } from 'node:net'
 import type { AddressInfo } from 'node:net'
+import { connect, createServer as createTcpServer, type Socket } from 'node:net'
 
 export type FaultKind = '500' | '429' | 'reset' | 'hang'
 
@@ -85,7 +85,9 @@ export async function startFaultProxy(target: string, o: FaultOptions = {}): Pro
       if (kind === '429') {
         const retryAfterS = 1 + Math.floor(random() * 120)
         faults.push({ kind, what, retryAfterS })
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfterS) }).end('{"message":"API rate limit exceeded"}')
+        res
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfterS) })
+          .end('{"message":"API rate limit exceeded"}')
         return
       }
       faults.push({ kind, what })

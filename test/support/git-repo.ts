@@ -75,7 +75,11 @@ export class GitRepo {
   }
 
   /** A linear chain of `n` commits on top of `parent`, each changing `files(i)`; returns the SHAs, oldest first. */
-  chain(parent: string | undefined, n: number, files: (i: number) => Record<string, string | null> = () => ({})): string[] {
+  chain(
+    parent: string | undefined,
+    n: number,
+    files: (i: number) => Record<string, string | null> = () => ({}),
+  ): string[] {
     const shas: string[] = []
     let tip = parent
     for (let i = 0; i < n; i++) {

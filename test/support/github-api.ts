@@ -15,12 +15,13 @@
  * // … new GithubSource({ apiUrl: gh.url }) …
  * await gh.close()
  */
+
+import { createPublicKey, type KeyObject, verify as verifySignature } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { structuredPatch } from 'diff'
-import { GitRepo, ZERO, isBinaryBlob, type StoredCommit, type TreeChange } from './git-repo.js'
-import { StandInFaults, type Fault } from './stand-in-faults.js'
+import { GitRepo, isBinaryBlob, type StoredCommit, type TreeChange, ZERO } from './git-repo.js'
+import { type Fault, StandInFaults } from './stand-in-faults.js'
 
 export interface LoggedRequest {
   method: string
@@ -86,7 +87,12 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', base)
-    const entry: LoggedRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: { ...req.headers } as Record<string, string | undefined> }
+    const entry: LoggedRequest = {
+      method: req.method ?? 'GET',
+      path: u.pathname,
+      query: u.searchParams,
+      headers: { ...req.headers } as Record<string, string | undefined>,
+    }
     requests.push(entry)
     const body = await readBody(req)
     const line = `${entry.method} ${u.pathname}${u.search}`
@@ -99,7 +105,8 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     if (tokens.size > 0) {
       const auth = req.headers.authorization ?? ''
       const presented = /^(?:Bearer|token) (.+)$/.exec(auth)?.[1]
-      if (!presented || !tokens.has(presented)) return send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' })
+      if (!presented || !tokens.has(presented))
+        return send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' })
     }
     m = /^\/repos\/([^/]+)\/([^/]+)\/(.+)$/.exec(u.pathname)
     const repo = m ? repos.get(`${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`) : undefined
@@ -121,7 +128,12 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
       const bytes = repo.blobs.get(m[1]!)
       if (!bytes) return send(res, 404, { message: 'Not Found' })
       if (raw) return sendRaw(res, bytes)
-      return send(res, 200, { sha: m[1], size: bytes.length, content: Buffer.from(bytes).toString('base64'), encoding: 'base64' })
+      return send(res, 200, {
+        sha: m[1],
+        size: bytes.length,
+        content: Buffer.from(bytes).toString('base64'),
+        encoding: 'base64',
+      })
     }
     if ((m = /^contents\/(.+)$/.exec(rest))) {
       const ref = u.searchParams.get('ref')
@@ -131,12 +143,27 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
       const bytes = sha ? repo.blobs.get(sha) : undefined
       if (!sha || !bytes) return send(res, 404, { message: 'Not Found' })
       if (raw) return sendRaw(res, bytes)
-      return send(res, 200, { type: 'file', path, sha, size: bytes.length, content: Buffer.from(bytes).toString('base64'), encoding: 'base64' })
+      return send(res, 200, {
+        type: 'file',
+        path,
+        sha,
+        size: bytes.length,
+        content: Buffer.from(bytes).toString('base64'),
+        encoding: 'base64',
+      })
     }
     return send(res, 404, { message: 'Not Found' })
   }
 
-  function compare(res: ServerResponse, repo: GitRepo, repoUrl: string, rest: string, from: string, to: string, q: URLSearchParams): void {
+  function compare(
+    res: ServerResponse,
+    repo: GitRepo,
+    repoUrl: string,
+    rest: string,
+    from: string,
+    to: string,
+    q: URLSearchParams,
+  ): void {
     const mergeBase = repo.mergeBase(from, to)
     const commits = repo.log(mergeBase, to)
     const behind = repo.log(mergeBase, from).length
@@ -144,13 +171,25 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     const paged = q.has('per_page') || q.has('page')
     const perPage = Math.min(100, Number(q.get('per_page') ?? 30))
     const page = Math.max(1, Number(q.get('page') ?? 1))
-    const listed = paged ? commits.slice((page - 1) * perPage, page * perPage) : commits.slice(0, settings.compareCommitCap)
-    const files = !paged || page === 1 ? repo.diff(mergeBase, to).slice(0, settings.compareFileCap).map((c) => fileJson(repo, c)) : []
+    const listed = paged
+      ? commits.slice((page - 1) * perPage, page * perPage)
+      : commits.slice(0, settings.compareCommitCap)
+    const files =
+      !paged || page === 1
+        ? repo
+            .diff(mergeBase, to)
+            .slice(0, settings.compareFileCap)
+            .map((c) => fileJson(repo, c))
+        : []
     const headers: Record<string, string> = {}
     if (paged) {
       const last = Math.max(1, Math.ceil(commits.length / perPage))
       const links: string[] = []
-      if (page < last) links.push(`<${repoUrl}/${rest}?per_page=${perPage}&page=${page + 1}>; rel="next"`, `<${repoUrl}/${rest}?per_page=${perPage}&page=${last}>; rel="last"`)
+      if (page < last)
+        links.push(
+          `<${repoUrl}/${rest}?per_page=${perPage}&page=${page + 1}>; rel="next"`,
+          `<${repoUrl}/${rest}?per_page=${perPage}&page=${last}>; rel="last"`,
+        )
       if (links.length) headers.link = links.join(', ')
     }
     send(
@@ -171,13 +210,21 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     )
   }
 
-  function commit(res: ServerResponse, repo: GitRepo, repoUrl: string, rest: string, c: StoredCommit, q: URLSearchParams): void {
+  function commit(
+    res: ServerResponse,
+    repo: GitRepo,
+    repoUrl: string,
+    rest: string,
+    c: StoredCommit,
+    q: URLSearchParams,
+  ): void {
     const all = repo.diff(c.parents[0], c.sha).slice(0, 3000)
     const perPage = settings.commitFilesPerPage
     const page = Math.max(1, Number(q.get('page') ?? 1))
     const last = Math.max(1, Math.ceil(all.length / perPage))
     const headers: Record<string, string> = {}
-    if (page < last) headers.link = `<${repoUrl}/${rest}?page=${page + 1}>; rel="next", <${repoUrl}/${rest}?page=${last}>; rel="last"`
+    if (page < last)
+      headers.link = `<${repoUrl}/${rest}?page=${page + 1}>; rel="next", <${repoUrl}/${rest}?page=${last}>; rel="last"`
     const files = all.slice((page - 1) * perPage, page * perPage).map((ch) => fileJson(repo, ch))
     send(res, 200, { ...commitJson(c, repoUrl), files }, headers)
   }
@@ -197,7 +244,9 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     }
     if (!binary && !patchless(c.path)) {
       const p = structuredPatch('a', 'b', text(oldBytes), text(newBytes), '', '', { context: 3 })
-      f.patch = p.hunks.map((h) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@\n${h.lines.join('\n')}`).join('\n')
+      f.patch = p.hunks
+        .map((h) => `@@ -${h.oldStart},${h.oldLines} +${h.newStart},${h.newLines} @@\n${h.lines.join('\n')}`)
+        .join('\n')
       for (const h of p.hunks)
         for (const l of h.lines) {
           if (l[0] === '+') f.additions = (f.additions as number) + 1
@@ -208,21 +257,37 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     return f
   }
 
-  function mintInstallationToken(req: IncomingMessage, res: ServerResponse, installationId: number, _body: string): void {
+  function mintInstallationToken(
+    req: IncomingMessage,
+    res: ServerResponse,
+    installationId: number,
+    _body: string,
+  ): void {
     const jwt = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1]
     if (!app || !jwt) return send(res, 401, { message: 'A JSON web token could not be decoded' })
     const [h, p, s] = jwt.split('.')
-    const ok = h && p && s && verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), app.key, Buffer.from(s, 'base64url'))
+    const ok =
+      h && p && s && verifySignature('RSA-SHA256', Buffer.from(`${h}.${p}`), app.key, Buffer.from(s, 'base64url'))
     if (!ok) return send(res, 401, { message: 'A JSON web token could not be decoded' })
     const header = JSON.parse(Buffer.from(h!, 'base64url').toString()) as { alg?: string }
     const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as { iss?: string; iat?: number; exp?: number }
     const now = Date.now() / 1000
-    if (header.alg !== 'RS256' || claims.iss !== app.appId || !claims.exp || claims.exp < now || claims.exp - (claims.iat ?? 0) > 660)
+    if (
+      header.alg !== 'RS256' ||
+      claims.iss !== app.appId ||
+      !claims.exp ||
+      claims.exp < now ||
+      claims.exp - (claims.iat ?? 0) > 660
+    )
       return send(res, 401, { message: "'Expiration time' claim ('exp') is too far in the future" })
     const token = `stand-in-installation-${installationId}-${issuedTokens.length + 1}`
     issuedTokens.push(token)
     tokens.add(token)
-    send(res, 201, { token, expires_at: new Date(Date.now() + app.tokenLifetimeMs).toISOString().replace(/\.\d+Z$/, 'Z'), permissions: { contents: 'read' } })
+    send(res, 201, {
+      token,
+      expires_at: new Date(Date.now() + app.tokenLifetimeMs).toISOString().replace(/\.\d+Z$/, 'Z'),
+      permissions: { contents: 'read' },
+    })
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -268,7 +333,11 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
           message: c.message,
           timestamp: c.date,
           url: `https://github.com/${fullName}/commit/${sha}`,
-          author: { name: c.author.name, email: c.author.email, ...(c.author.login ? { username: c.author.login } : {}) },
+          author: {
+            name: c.author.name,
+            email: c.author.email,
+            ...(c.author.login ? { username: c.author.login } : {}),
+          },
           committer: { name: c.author.name, email: c.author.email },
           added: changes.filter((x) => x.status === 'added').map((x) => x.path),
           removed: changes.filter((x) => x.status === 'removed').map((x) => x.path),
@@ -302,7 +371,9 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
         },
         pusher: { name: 'mona', email: 'mona@example.com' },
         sender: { login: 'mona', id: 1, type: 'User' },
-        ...(o.installationId !== undefined ? { installation: { id: o.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' } } : {}),
+        ...(o.installationId !== undefined
+          ? { installation: { id: o.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' } }
+          : {}),
       }
     },
     async close() {
@@ -347,7 +418,10 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 function sendRaw(res: ServerResponse, bytes: Uint8Array): void {
-  res.writeHead(200, { 'content-type': 'application/vnd.github.raw; charset=utf-8', 'content-length': String(bytes.length) })
+  res.writeHead(200, {
+    'content-type': 'application/vnd.github.raw; charset=utf-8',
+    'content-length': String(bytes.length),
+  })
   res.end(Buffer.from(bytes))
 }
 

@@ -12,7 +12,12 @@ export function githubSignature(body: string | Buffer, secret: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
 }
 
-export function githubDeliveryHeaders(body: string | Buffer, secret: string, deliveryId: string, event = 'push'): Record<string, string> {
+export function githubDeliveryHeaders(
+  body: string | Buffer,
+  secret: string,
+  deliveryId: string,
+  event = 'push',
+): Record<string, string> {
   return {
     'content-type': 'application/json',
     'x-github-event': event,

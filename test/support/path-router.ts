@@ -16,7 +16,10 @@ export interface Route {
   base: string
 }
 
-export async function startPathRouter(prefix: string, routes: Route[]): Promise<{ url: string; close(): Promise<void> }> {
+export async function startPathRouter(
+  prefix: string,
+  routes: Route[],
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const rest = (req.url ?? '/').slice(prefix.length)
     const route = routes.find((r) => r.test(rest.split('?')[0] ?? ''))
@@ -55,7 +58,12 @@ export interface PlatformRouters {
 }
 
 /** The two routers every whole-pipeline test puts in front of the platform stand-ins. */
-export async function startPlatformRouters(s: { githubContent: string; githubCredentials: string; azureRepos: string; azureAdmin: string }): Promise<PlatformRouters> {
+export async function startPlatformRouters(s: {
+  githubContent: string
+  githubCredentials: string
+  azureRepos: string
+  azureAdmin: string
+}): Promise<PlatformRouters> {
   const github = await startPathRouter('', [
     { test: (p) => p === '/credentials/revoke', base: s.githubCredentials },
     { test: () => true, base: s.githubContent },

@@ -15,11 +15,11 @@
  * await p.close()
  */
 import { createHmac } from 'node:crypto'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { asc, eq } from 'drizzle-orm'
-import { parseConfig, type Config } from '../../src/config.js'
-import { jobs, type Job } from '../../src/db/schema.js'
+import { type Config, parseConfig } from '../../src/config.js'
+import { type Job, jobs } from '../../src/db/schema.js'
 import { createApp } from '../../src/http/app.js'
 import { importKeys, type TokenKeys } from '../../src/incidents/sealing.js'
 import { createRunner, type Runner } from '../../src/jobs/runner.js'
@@ -98,7 +98,15 @@ export async function startPipeline(env: Record<string, string> = {}, o: Pipelin
     timing: { githubBatchDelayMs: 1_000, confirmDelaysMs: [60_000, 600_000, 1_800_000], ...o.timing },
   })
   // One job at a time: the order of work (and of scripted answers at the stand-ins) is then the queue's order.
-  const runner = createRunner({ db: t.db, worker: 'test-worker', handlers, log, now, concurrency: 1, staleMs: 10 * 3_600_000 })
+  const runner = createRunner({
+    db: t.db,
+    worker: 'test-worker',
+    handlers,
+    log,
+    now,
+    concurrency: 1,
+    staleMs: 10 * 3_600_000,
+  })
   const app = createApp(() => ({ config, db: t.db, keys, log, now, jobsEnqueued: () => {} }))
 
   const pipeline: Pipeline = {
@@ -112,7 +120,11 @@ export async function startPipeline(env: Record<string, string> = {}, o: Pipelin
     runner,
     clock,
     async postGithub(payload, deliveryId, p = {}) {
-      const body = p.raw ?? (p.contentType === 'application/x-www-form-urlencoded' ? new URLSearchParams({ payload: JSON.stringify(payload) }).toString() : JSON.stringify(payload))
+      const body =
+        p.raw ??
+        (p.contentType === 'application/x-www-form-urlencoded'
+          ? new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
+          : JSON.stringify(payload))
       const secret = p.secret === undefined ? TEST_GITHUB_SECRET : p.secret
       const headers: Record<string, string> = {
         'content-type': p.contentType ?? 'application/json',
@@ -165,7 +177,8 @@ export function tokensAtRest(dir: string, tokens: string[]): string[] {
     const bytes = readFileSync(join(dir, file))
     for (const token of tokens) {
       if (bytes.includes(token)) found.push(`${token.slice(0, 4)}… in ${file}`)
-      if (bytes.includes(Buffer.from(token).toString('base64'))) found.push(`base64 of ${token.slice(0, 4)}… in ${file}`)
+      if (bytes.includes(Buffer.from(token).toString('base64')))
+        found.push(`base64 of ${token.slice(0, 4)}… in ${file}`)
     }
   }
   return found

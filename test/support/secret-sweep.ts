@@ -30,7 +30,10 @@ export class SecretSweep {
   }
 
   check(where: string, haystack: string | Uint8Array): void {
-    const bytes = typeof haystack === 'string' ? Buffer.from(haystack) : Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength)
+    const bytes =
+      typeof haystack === 'string'
+        ? Buffer.from(haystack)
+        : Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength)
     this.searched.places++
     this.searched.bytes += bytes.length
     for (const f of this.#forms) if (bytes.includes(f.needle)) this.hits.push({ where, form: f.form, prefix: f.prefix })

@@ -1,5 +1,5 @@
 /** An in-process app on a temporary SQLite file, with the test environment's secrets: for route tests. */
-import { parseConfig, type Config } from '../../src/config.js'
+import { type Config, parseConfig } from '../../src/config.js'
 import { createApp } from '../../src/http/app.js'
 import { importKeys, type TokenKeys } from '../../src/incidents/sealing.js'
 import { memoryLogger } from '../../src/log.js'
@@ -26,7 +26,14 @@ export async function testApp(extraEnv: Record<string, string> = {}): Promise<Te
   const log = memoryLogger()
   const clock = { now: Date.parse('2026-11-27T12:00:00Z') }
   const enqueued = { count: 0 }
-  const app = createApp(() => ({ config, db: db.db, keys, log, now: () => clock.now, jobsEnqueued: () => void enqueued.count++ }))
+  const app = createApp(() => ({
+    config,
+    db: db.db,
+    keys,
+    log,
+    now: () => clock.now,
+    jobsEnqueued: () => void enqueued.count++,
+  }))
   return {
     app,
     db,

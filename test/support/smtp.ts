@@ -10,9 +10,10 @@
  * const [mail] = smtp.messages // { envelope, raw, parsed }
  * await smtp.close()
  */
-import { SMTPServer } from 'smtp-server'
-import { simpleParser, type ParsedMail } from 'mailparser'
+
 import type { AddressInfo } from 'node:net'
+import { type ParsedMail, simpleParser } from 'mailparser'
+import { SMTPServer } from 'smtp-server'
 
 export interface ReceivedMail {
   envelope: { from: string; to: string[] }
@@ -35,7 +36,9 @@ export interface SmtpStandIn {
   close(): Promise<void>
 }
 
-export async function startSmtpServer(options: { user?: string; pass?: string; secure?: boolean } = {}): Promise<SmtpStandIn> {
+export async function startSmtpServer(
+  options: { user?: string; pass?: string; secure?: boolean } = {},
+): Promise<SmtpStandIn> {
   const user = options.user ?? 'patrol'
   const pass = options.pass ?? 'smtp-pass'
   const messages: ReceivedMail[] = []
@@ -91,7 +94,8 @@ export async function startSmtpServer(options: { user?: string; pass?: string; s
     url: `${scheme}://${encodeURIComponent(user)}:${encodeURIComponent(pass)}@127.0.0.1:${port}${options.secure ? '?tls.rejectUnauthorized=false' : ''}`,
     port,
     messages,
-    replyNext: (stage, code, text = code >= 500 ? 'Permanent failure' : 'Try again later') => void scripted[stage].push({ code, text }),
+    replyNext: (stage, code, text = code >= 500 ? 'Permanent failure' : 'Try again later') =>
+      void scripted[stage].push({ code, text }),
     refuseRecipient: (address) => void refused.add(address.toLowerCase()),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }

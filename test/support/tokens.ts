@@ -59,7 +59,11 @@ function marvin32(data: Uint8Array, seed: bigint): number {
   const padded = [...data, 0x80]
   while (padded.length % 4 !== 0) padded.push(0)
   for (let i = 0; i < padded.length; i += 4) {
-    const w = BigInt(padded[i]!) | (BigInt(padded[i + 1]!) << 8n) | (BigInt(padded[i + 2]!) << 16n) | (BigInt(padded[i + 3]!) << 24n)
+    const w =
+      BigInt(padded[i]!) |
+      (BigInt(padded[i + 1]!) << 8n) |
+      (BigInt(padded[i + 2]!) << 16n) |
+      (BigInt(padded[i + 3]!) << 24n)
     p0 = (p0 + w) & M
     mix()
   }
@@ -71,7 +75,7 @@ function marvin32(data: Uint8Array, seed: bigint): number {
 export function generateAdoPat(): string {
   const year = BASE64[randomInt(0, 4)] // 2024..2027
   const month = 'ABCDEFGHIJKL'[randomInt(12)]
-  const head = randomFrom(BASE62, 52) + 'JQQJ99' + year + month + 'ACAAAAA' + randomFrom(BASE62, 5) + 'AAAS' + 'AZDO'
+  const head = `${randomFrom(BASE62, 52)}JQQJ99${year}${month}ACAAAAA${randomFrom(BASE62, 5)}AAASAZDO`
   const bytes = Buffer.from(head, 'base64')
   const h = marvin32(bytes, 0x44656661756c7430n)
   const le = Buffer.alloc(4)
@@ -79,7 +83,7 @@ export function generateAdoPat(): string {
   // Microsoft's Base62.Net: the bytes as one big-endian number, a '0' for each leading zero byte.
   let zeros = 0
   while (zeros < 4 && le[zeros] === 0) zeros++
-  const digits = zeros === 4 ? '' : base62(BigInt('0x' + le.subarray(zeros).toString('hex')))
+  const digits = zeros === 4 ? '' : base62(BigInt(`0x${le.subarray(zeros).toString('hex')}`))
   const checksum = ('0'.repeat(zeros) + digits).padEnd(6, '0').slice(0, 4)
   return head + checksum
 }
@@ -108,7 +112,7 @@ export function generateGithubToken(prefix: 'ghp' | 'gho' | 'ghu' | 'ghs' | 'ghr
 
 /** GitHub fine-grained PAT: `github_pat_` + id(22) + `_` + body(43) + base32(SHA-256)[0..8] + 8 random. */
 export function generateFineGrainedPat(): string {
-  const id = '11' + randomFrom(BASE32, 7) + '0' + randomFrom(BASE62, 12)
+  const id = `11${randomFrom(BASE32, 7)}0${randomFrom(BASE62, 12)}`
   const signed = `github_pat_${id}_${randomFrom(BASE62, 43)}`
   const checksum = base32(createHash('sha256').update(signed, 'ascii').digest()).slice(0, 8)
   return signed + checksum + randomFrom(BASE62, 8)
@@ -122,7 +126,9 @@ function base64url(data: string | Buffer): string {
 export function generateGhsJwt(): string {
   const appId = String(randomInt(1, 2_000_000_000))
   const header = base64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }))
-  const payload = base64url(JSON.stringify({ iss: appId, iat: 1_777_000_000, exp: 1_777_003_600, rid: randomBytes(8).toString('hex') }))
+  const payload = base64url(
+    JSON.stringify({ iss: appId, iat: 1_777_000_000, exp: 1_777_003_600, rid: randomBytes(8).toString('hex') }),
+  )
   return `ghs_${appId}_${header}.${payload}.${base64url(randomBytes(256))}`
 }
 
@@ -133,7 +139,13 @@ export function generateGhsJwt(): string {
  */
 export function mutateOneChar(token: string, index = randomInt(token.length)): string {
   const c = token[index] ?? ''
-  const klass = /[0-9]/.test(c) ? '0123456789' : /[a-z]/.test(c) ? 'abcdefghijklmnopqrstuvwxyz' : /[A-Z]/.test(c) ? 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' : ''
+  const klass = /[0-9]/.test(c)
+    ? '0123456789'
+    : /[a-z]/.test(c)
+      ? 'abcdefghijklmnopqrstuvwxyz'
+      : /[A-Z]/.test(c)
+        ? 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+        : ''
   if (klass === '') return token.slice(0, index) + (c === '_' ? '-' : '_') + token.slice(index + 1)
   let r = c
   while (r === c) r = klass[randomInt(klass.length)] ?? c

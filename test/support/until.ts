@@ -6,7 +6,11 @@
  * @example
  * const rows = await eventually('all pushes scanned', () => scannedCount() === 1000 || undefined)
  */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, deadlineMs = 45_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  deadlineMs = 45_000,
+): Promise<T> {
   const end = Date.now() + deadlineMs
   for (;;) {
     const value = await probe()

@@ -62,7 +62,12 @@ export default async function setup(project: TestProject) {
   const az = await startAzureDevOpsApi()
   az.requireToken(AZURE_READER)
   const azAdmin = await startAzureDevOpsAdminApi({ adminToken: AZURE_ADMIN })
-  const routers = await startPlatformRouters({ githubContent: gh.url, githubCredentials: ghCredentials.apiUrl, azureRepos: az.url, azureAdmin: azAdmin.orgUrl })
+  const routers = await startPlatformRouters({
+    githubContent: gh.url,
+    githubCredentials: ghCredentials.apiUrl,
+    azureRepos: az.url,
+    azureAdmin: azAdmin.orgUrl,
+  })
 
   const owner = azAdmin.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
   azAdmin.addPat({ token: adoPat, user: owner })
@@ -74,7 +79,10 @@ export default async function setup(project: TestProject) {
     parents: [base],
     message: 'add deploy config',
     author: { name: 'Dev One', email: 'dev@acme.example' },
-    files: { 'deploy/config.env': `REGION=eu\nGITHUB_TOKEN=${ghToken}\nINSTALL=${installationToken}\n`, 'README.md': 'hello\nsee deploy/\n' },
+    files: {
+      'deploy/config.env': `REGION=eu\nGITHUB_TOKEN=${ghToken}\nINSTALL=${installationToken}\n`,
+      'README.md': 'hello\nsee deploy/\n',
+    },
   })
   const githubPayload = gh.pushPayload('acme/app', { ref: 'refs/heads/main', before: base, after: head })
 
@@ -84,14 +92,22 @@ export default async function setup(project: TestProject) {
     parents: [azBase],
     message: 'pipeline auth',
     author: { name: 'Dev Two', email: 'dev2@contoso.example' },
-    files: { 'pipelines/build.yml': `steps:\n  - script: git clone https://${adoPat}@dev.azure.com/fabrikam/p/_git/r\nenv:\n  GH: ${ghToken}\n` },
+    files: {
+      'pipelines/build.yml': `steps:\n  - script: git clone https://${adoPat}@dev.azure.com/fabrikam/p/_git/r\nenv:\n  GH: ${ghToken}\n`,
+    },
   })
-  const pushId = az.addPush('proj-1', 'repo-1', { refUpdates: [{ name: 'refs/heads/main', oldObjectId: azBase, newObjectId: azHead }] })
+  const pushId = az.addPush('proj-1', 'repo-1', {
+    refUpdates: [{ name: 'refs/heads/main', oldObjectId: azBase, newObjectId: azHead }],
+  })
 
   const inspector = createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/calls') return void res.writeHead(404).end()
     const calls: IssuerCalls = {
-      githubRevocations: ghCredentials.calls.map((c) => ({ credentials: c.credentials, authorization: c.headers.authorization ?? null, status: c.status })),
+      githubRevocations: ghCredentials.calls.map((c) => ({
+        credentials: c.credentials,
+        authorization: c.headers.authorization ?? null,
+        status: c.status,
+      })),
       azureRevocations: azAdmin.revocationCalls,
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(calls))

@@ -38,7 +38,11 @@ describe('the Worker entry', () => {
   it('answers 500 without details when a secret is missing, naming it in the log only', async () => {
     const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
     const ctx = createExecutionContext()
-    const res = await worker.fetch(new Request('https://patrol.example/healthz'), { ...env, PATROL_SEALING_KEY: '' }, ctx)
+    const res = await worker.fetch(
+      new Request('https://patrol.example/healthz'),
+      { ...env, PATROL_SEALING_KEY: '' },
+      ctx,
+    )
     expect(res.status).toBe(500)
     const text = await res.text()
     expect(JSON.parse(text)).toEqual({ error: 'patrol is not configured; see the Worker logs' })

@@ -21,7 +21,9 @@ const schemaTables = Object.values(schema)
 
 async function userTables(db: D1Database): Promise<string[]> {
   const { results } = await db
-    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%' and name != 'd1_migrations' order by name")
+    .prepare(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%' and name != 'd1_migrations' order by name",
+    )
     .all<{ name: string }>()
   return results.map((r) => r.name)
 }
@@ -72,7 +74,13 @@ describe('D1 migrations from migrations/', () => {
     expect(await userTables(db)).toEqual(schemaTables)
     const orm = openD1Database(db)
     const [incident] = await orm.select().from(schema.incidents)
-    expect(incident).toMatchObject({ id: 1, fingerprint: 'fp-seed', kind: 'github-classic-pat', status: 'revoked', preview: 'ghp_…seed' })
+    expect(incident).toMatchObject({
+      id: 1,
+      fingerprint: 'fp-seed',
+      kind: 'github-classic-pat',
+      status: 'revoked',
+      preview: 'ghp_…seed',
+    })
     const [push] = await orm.select().from(schema.pushes)
     expect(push).toMatchObject({ repository: 'acme/old', scanStatus: 'scanned' })
     const [job] = await orm.select().from(schema.jobs)

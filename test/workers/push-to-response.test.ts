@@ -51,10 +51,24 @@ const workerEnv: WorkerEnv = {
 }
 
 const logLines: string[] = []
-const TERMINAL = ['revoked', 'revocation_requested', 'inactive', 'not_revocable', 'revoke_unconfirmed', 'revoke_failed', 'notify_only']
+const TERMINAL = [
+  'revoked',
+  'revocation_requested',
+  'inactive',
+  'not_revocable',
+  'revoke_unconfirmed',
+  'revoke_failed',
+  'notify_only',
+]
 
 async function hmacSha256Hex(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))
   return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
@@ -74,7 +88,12 @@ async function postGithub(): Promise<{ res: Response; body: unknown }> {
   return deliver(
     new Request('https://patrol.example/webhooks/github', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-github-delivery': deliveryId, 'x-hub-signature-256': signature },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': deliveryId,
+        'x-hub-signature-256': signature,
+      },
       body,
     }),
   )
@@ -84,7 +103,10 @@ async function postAzure(): Promise<{ res: Response; body: unknown }> {
   return deliver(
     new Request('https://patrol.example/webhooks/azure-devops', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`patrol:${env.AZURE_DEVOPS_WEBHOOK_PASSWORD}`)}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Basic ${btoa(`patrol:${env.AZURE_DEVOPS_WEBHOOK_PASSWORD}`)}`,
+      },
       body: scenario.azurePush.body,
     }),
   )
@@ -138,15 +160,30 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
     expect(scanned.map((p) => p.scanStatus)).toEqual(['scanned', 'scanned'])
 
     const rows = await db.select().from(incidents).orderBy(asc(incidents.id))
-    expect(rows.map((r) => r.kind).sort()).toEqual(['azure-devops-pat', 'github-app-installation', 'github-classic-pat'])
+    expect(rows.map((r) => r.kind).sort()).toEqual([
+      'azure-devops-pat',
+      'github-app-installation',
+      'github-classic-pat',
+    ])
     const byKind = Object.fromEntries(rows.map((r) => [r.kind, r]))
-    const ghOccurrences = await db.select().from(occurrences).where(eq(occurrences.incidentId, byKind['github-classic-pat']!.id))
+    const ghOccurrences = await db
+      .select()
+      .from(occurrences)
+      .where(eq(occurrences.incidentId, byKind['github-classic-pat']!.id))
     expect(ghOccurrences.map((o) => [o.provider, o.repository, o.path, o.line]).sort()).toEqual([
       ['azure-devops', 'Fabrikam-Fiber-Git/Fabrikam-Fiber-Git', 'pipelines/build.yml', 4],
       ['github', 'acme/app', 'deploy/config.env', 2],
     ])
-    const [adoOccurrence] = await db.select().from(occurrences).where(eq(occurrences.incidentId, byKind['azure-devops-pat']!.id))
-    expect(adoOccurrence).toMatchObject({ path: 'pipelines/build.yml', line: 2, encoding: 'url-userinfo', authorEmail: 'dev2@contoso.example' })
+    const [adoOccurrence] = await db
+      .select()
+      .from(occurrences)
+      .where(eq(occurrences.incidentId, byKind['azure-devops-pat']!.id))
+    expect(adoOccurrence).toMatchObject({
+      path: 'pipelines/build.yml',
+      line: 2,
+      encoding: 'url-userinfo',
+      authorEmail: 'dev2@contoso.example',
+    })
 
     // The GitHub revocation waits for its batch a minute later: only the sweep can send it.
     expect((await issuerCalls()).githubRevocations).toEqual([])
@@ -166,7 +203,11 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
     const rows = await db.select().from(incidents)
     expect(rows.every((r) => TERMINAL.includes(r.status))).toBe(true)
     const status = Object.fromEntries(rows.map((r) => [r.kind, r.status]))
-    expect(status).toEqual({ 'github-classic-pat': 'revocation_requested', 'github-app-installation': 'not_revocable', 'azure-devops-pat': 'revoked' })
+    expect(status).toEqual({
+      'github-classic-pat': 'revocation_requested',
+      'github-app-installation': 'not_revocable',
+      'azure-devops-pat': 'revoked',
+    })
   })
 
   it('revoked the GitHub token in one batched call and the Azure PAT through Token Admin, confirmed', async () => {
@@ -176,10 +217,18 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
 
     const ado = (await db.select().from(incidents)).find((r) => r.kind === 'azure-devops-pat')!
     expect(ado).toMatchObject({ ownerEmail: 'owner@contoso.example', ownerName: 'Pat Owner' })
-    const attempts = await db.select().from(revocations).where(eq(revocations.incidentId, ado.id)).orderBy(asc(revocations.id))
+    const attempts = await db
+      .select()
+      .from(revocations)
+      .where(eq(revocations.incidentId, ado.id))
+      .orderBy(asc(revocations.id))
     expect(attempts.map((a) => a.outcome)).toEqual(['revoked', 'revoked'])
     expect(attempts[1]!.detail).toMatch(/^confirmed/)
-    const trail = await db.select().from(auditEvents).where(eq(auditEvents.subjectId, ado.id)).orderBy(asc(auditEvents.id))
+    const trail = await db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.subjectId, ado.id))
+      .orderBy(asc(auditEvents.id))
     expect(trail.map((e) => [e.actor, e.action])).toEqual([
       ['patrol', 'incident.created'],
       ['patrol', 'status.responding'],
@@ -230,12 +279,20 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
     expect(JSON.stringify(listed.body)).not.toContain(ghToken)
 
     const installation = rows.find((r) => r.kind === 'github-app-installation')!
-    const acted = await call(`/api/incidents/${installation.id}/actions`, { method: 'POST', body: JSON.stringify({ action: 'resolve', note: 'app uninstalled' }) }, adminToken)
+    const acted = await call(
+      `/api/incidents/${installation.id}/actions`,
+      { method: 'POST', body: JSON.stringify({ action: 'resolve', note: 'app uninstalled' }) },
+      adminToken,
+    )
     expect(acted.res.status).toBe(200)
     expect(acted.body).toMatchObject({ id: installation.id, from: 'not_revocable', to: 'resolved' })
     const [after] = await db.select().from(incidents).where(eq(incidents.id, installation.id))
     expect(after!.status).toBe('resolved')
-    const trail = await db.select().from(auditEvents).where(eq(auditEvents.subjectId, installation.id)).orderBy(asc(auditEvents.id))
+    const trail = await db
+      .select()
+      .from(auditEvents)
+      .where(eq(auditEvents.subjectId, installation.id))
+      .orderBy(asc(auditEvents.id))
     expect(trail.at(-1)).toMatchObject({ actor: 'admin:tester' })
   })
 
@@ -243,7 +300,11 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
     const adminToken = env.PATROL_ADMIN_TOKENS.split(':')[1]!
     const page = async (path: string, init: RequestInit = {}) => {
       const ctx = createExecutionContext()
-      const res = await worker.fetch(new Request(`https://patrol.example${path}`, { redirect: 'manual', ...init }), workerEnv, ctx)
+      const res = await worker.fetch(
+        new Request(`https://patrol.example${path}`, { redirect: 'manual', ...init }),
+        workerEnv,
+        ctx,
+      )
       await waitOnExecutionContext(ctx)
       return res
     }
@@ -253,7 +314,11 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
 
     const form = (token: string) => ({
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://patrol.example', 'cf-connecting-ip': '203.0.113.7' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://patrol.example',
+        'cf-connecting-ip': '203.0.113.7',
+      },
       body: new URLSearchParams({ token }).toString(),
     })
     expect((await page('/admin/sign-in', form('not-the-admin-token-0123456789'))).status).toBe(401)
@@ -275,7 +340,9 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
 
   it('leaves no raw token at rest in D1 (sealed tokens erased) nor in the logs', async () => {
     expect((await db.select().from(incidents)).every((r) => r.sealedToken === null)).toBe(true)
-    const tables = await env.DB.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%'").all<{ name: string }>()
+    const tables = await env.DB.prepare(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '_cf_%'",
+    ).all<{ name: string }>()
     expect(tables.results.map((t) => t.name)).toContain('incidents')
     for (const { name } of tables.results) {
       const rows = JSON.stringify((await env.DB.prepare(`select * from "${name}"`).all()).results)

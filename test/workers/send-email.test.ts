@@ -5,7 +5,7 @@
  */
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { parseAddress, sendEmailError, SendEmailMailer } from '../../src/notify/send-email.js'
+import { parseAddress, SendEmailMailer, sendEmailError } from '../../src/notify/send-email.js'
 import { RemoteError } from '../../src/providers/remote-error.js'
 
 const message = {
@@ -26,7 +26,12 @@ describe('SendEmailMailer', () => {
 
   it('passes every field in the binding’s builder form', async () => {
     const seen: unknown[] = []
-    const binding = { send: async (m: unknown) => (seen.push(m), env.EMAIL.send(m as Parameters<SendEmail['send']>[0])) }
+    const binding = {
+      send: async (m: unknown) => {
+        seen.push(m)
+        return env.EMAIL.send(m as Parameters<SendEmail['send']>[0])
+      },
+    }
     await new SendEmailMailer(binding).send(message)
     expect(seen).toEqual([
       {
@@ -56,14 +61,23 @@ describe('sendEmailError', () => {
 
   it('retries quotas and outages, honouring a daily limit with a long wait', () => {
     expect(sendEmailError(coded('E_RATE_LIMIT_EXCEEDED'))).toMatchObject({ failure: 'rate_limited', retryable: true })
-    expect(sendEmailError(coded('E_DAILY_LIMIT_EXCEEDED'))).toMatchObject({ failure: 'rate_limited', retryAfterMs: 3_600_000 })
+    expect(sendEmailError(coded('E_DAILY_LIMIT_EXCEEDED'))).toMatchObject({
+      failure: 'rate_limited',
+      retryAfterMs: 3_600_000,
+    })
     expect(sendEmailError(coded('E_INTERNAL_SERVER_ERROR'))).toMatchObject({ failure: 'transient', retryable: true })
     expect(sendEmailError(coded('E_DELIVERY_FAILED'))).toMatchObject({ failure: 'transient' })
     expect(sendEmailError(new Error('network connection lost'))).toMatchObject({ failure: 'transient' })
   })
 
   it('gives up on what would fail the same way again, keeping the code in the message', () => {
-    for (const code of ['E_SENDER_NOT_VERIFIED', 'E_RECIPIENT_NOT_ALLOWED', 'E_RECIPIENT_SUPPRESSED', 'E_VALIDATION_ERROR', 'E_HEADER_NOT_ALLOWED']) {
+    for (const code of [
+      'E_SENDER_NOT_VERIFIED',
+      'E_RECIPIENT_NOT_ALLOWED',
+      'E_RECIPIENT_SUPPRESSED',
+      'E_VALIDATION_ERROR',
+      'E_HEADER_NOT_ALLOWED',
+    ]) {
       const error = sendEmailError(coded(code))
       expect(error).toMatchObject({ failure: 'permanent', retryable: false })
       expect(error.message).toBe(`send_email ${code}: ${code} happened`)

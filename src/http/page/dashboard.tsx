@@ -6,12 +6,17 @@
  * c.html(page(<Dashboard admin="alice" stats={await incidentStats(db, since)} window="7d" />))
  */
 import type { Stats } from '../../incidents/queries.js'
-import { Layout, StatusBadge, duration } from './layout.js'
+import { duration, Layout, StatusBadge } from './layout.js'
 
 export const WINDOWS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, all: undefined } as const
 export type Window = keyof typeof WINDOWS
 
-function Counts(p: { title: string; counts: Record<string, number>; filter: 'status' | 'kind' | 'repository'; badge?: boolean }) {
+function Counts(p: {
+  title: string
+  counts: Record<string, number>
+  filter: 'status' | 'kind' | 'repository'
+  badge?: boolean
+}) {
   const rows = Object.entries(p.counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
   return (
     <section class="card">
@@ -24,7 +29,9 @@ function Counts(p: { title: string; counts: Record<string, number>; filter: 'sta
             {rows.slice(0, 10).map(([key, n]) => (
               <tr>
                 <td>
-                  <a href={`/admin/incidents?${new URLSearchParams({ [p.filter]: key })}`}>{p.badge ? <StatusBadge status={key} /> : key}</a>
+                  <a href={`/admin/incidents?${new URLSearchParams({ [p.filter]: key })}`}>
+                    {p.badge ? <StatusBadge status={key} /> : key}
+                  </a>
                 </td>
                 <td class="nowrap">{n}</td>
               </tr>

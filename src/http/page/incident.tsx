@@ -7,8 +7,8 @@
  * c.html(page(<IncidentPage admin="alice" incident={await getIncident(db, 7)} />))
  */
 import type { getIncident } from '../../incidents/queries.js'
-import { ADMIN_ACTIONS, adminAction, type AdminAction, type IncidentStatus } from '../../incidents/states.js'
-import { Layout, StatusBadge, Time, duration } from './layout.js'
+import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
+import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export type IncidentView = NonNullable<Awaited<ReturnType<typeof getIncident>>>
 
@@ -56,7 +56,8 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
         </dd>
         <dt>Revoked</dt>
         <dd>
-          <Time at={i.revokedAt} /> {i.timeToRevokeMs !== null ? <span class="muted">({duration(i.timeToRevokeMs)} after the push)</span> : null}
+          <Time at={i.revokedAt} />{' '}
+          {i.timeToRevokeMs !== null ? <span class="muted">({duration(i.timeToRevokeMs)} after the push)</span> : null}
         </dd>
       </dl>
 
@@ -120,7 +121,9 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
             <span>
               {e.summary}
               {typeof e.detail.note === 'string' ? <em> — “{e.detail.note}”</em> : null}
-              {e.type === 'revocation' && typeof e.detail.detail === 'string' ? <span class="muted"> — {e.detail.detail}</span> : null}
+              {e.type === 'revocation' && typeof e.detail.detail === 'string' ? (
+                <span class="muted"> — {e.detail.detail}</span>
+              ) : null}
             </span>
           </li>
         ))}

@@ -9,7 +9,7 @@
 import type { IncidentSummary } from '../../incidents/queries.js'
 import { STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
-import { Layout, StatusBadge, Time, duration } from './layout.js'
+import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export interface ListFilters {
   status?: string
@@ -44,11 +44,19 @@ function Choice(p: { name: string; label: string; values: readonly string[]; val
   )
 }
 
-export function IncidentsPage(p: { admin: string; filters: ListFilters; items: IncidentSummary[]; nextCursor: string | null; atCursor: boolean; error?: string }) {
+export function IncidentsPage(p: {
+  admin: string
+  filters: ListFilters
+  items: IncidentSummary[]
+  nextCursor: string | null
+  atCursor: boolean
+  error?: string
+}) {
   const f = p.filters
   return (
     <Layout title="Incidents" admin={p.admin} current="incidents" error={p.error}>
       <h1>Incidents</h1>
+      {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is announced the same, and <search> is too new for some readers */}
       <form class="filters" method="get" action="/admin/incidents" role="search">
         <Choice name="status" label="Status" values={STATUSES} value={f.status} />
         <Choice name="kind" label="Kind" values={TOKEN_KINDS} value={f.kind} />

@@ -6,8 +6,9 @@
  * @example
  * return c.html(page(<Layout title="Incidents" admin="alice" current="incidents"><IncidentTable … /></Layout>))
  */
-import type { Child } from 'hono/jsx'
+
 import { html } from 'hono/html'
+import type { Child } from 'hono/jsx'
 
 const STYLE = `
 *{box-sizing:border-box}

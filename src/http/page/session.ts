@@ -39,9 +39,18 @@ function sessionKey(config: Config): Promise<SessionKey> {
   let key = derived.get(config.secrets)
   if (!key) {
     key = (async () => {
-      const master = await crypto.subtle.importKey('raw', config.secrets.fingerprintKey as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+      const master = await crypto.subtle.importKey(
+        'raw',
+        config.secrets.fingerprintKey as BufferSource,
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      )
       const raw = await crypto.subtle.sign('HMAC', master, encoder.encode(LABEL))
-      return { raw, hmac: await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']) }
+      return {
+        raw,
+        hmac: await crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+      }
     })()
     derived.set(config.secrets, key)
   }
@@ -54,8 +63,13 @@ async function tokenTag(key: CryptoKey, token: string): Promise<string> {
   return [...mac.subarray(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-const base64url = (text: string) => btoa(String.fromCharCode(...encoder.encode(text))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
-const fromBase64url = (text: string) => new TextDecoder().decode(Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)))
+const base64url = (text: string) =>
+  btoa(String.fromCharCode(...encoder.encode(text)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '')
+const fromBase64url = (text: string) =>
+  new TextDecoder().decode(Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0)))
 
 /** Whether cookies must be Secure: patrol is published over https, or this request came over https. */
 export function isHttps(c: Context<AppEnv>): boolean {
@@ -71,7 +85,10 @@ export async function startSession(c: Context<AppEnv>, admin: AdminToken): Promi
   const key = await sessionKey(config)
   const expires = now() + SESSION_MS
   const value = `v1.${base64url(admin.name)}.${expires}.${await tokenTag(key.hmac, admin.token)}`
-  await setSignedCookie(c, SESSION_COOKIE, value, key.raw, { ...cookieOptions(c), maxAge: Math.floor(SESSION_MS / 1000) })
+  await setSignedCookie(c, SESSION_COOKIE, value, key.raw, {
+    ...cookieOptions(c),
+    maxAge: Math.floor(SESSION_MS / 1000),
+  })
 }
 
 export function endSession(c: Context<AppEnv>): void {
@@ -85,7 +102,8 @@ export async function sessionAdmin(c: Context<AppEnv>): Promise<string | undefin
   const value = await getSignedCookie(c, key.raw, SESSION_COOKIE)
   if (!value) return undefined
   const [version, encodedName, expires, tag] = value.split('.')
-  if (version !== 'v1' || !encodedName || !expires || !tag || !/^\d+$/.test(expires) || Number(expires) <= now()) return undefined
+  if (version !== 'v1' || !encodedName || !expires || !tag || !/^\d+$/.test(expires) || Number(expires) <= now())
+    return undefined
   let name: string
   try {
     name = fromBase64url(encodedName)
@@ -93,6 +111,7 @@ export async function sessionAdmin(c: Context<AppEnv>): Promise<string | undefin
     return undefined
   }
   // Every admin with that name (names may repeat); any whose current token matches the tag keeps the session.
-  for (const admin of config.secrets.adminTokens) if (admin.name === name && (await tokenTag(key.hmac, admin.token)) === tag) return name
+  for (const admin of config.secrets.adminTokens)
+    if (admin.name === name && (await tokenTag(key.hmac, admin.token)) === tag) return name
   return undefined
 }

@@ -12,7 +12,9 @@ export function SignInPage(p: { next?: string; error?: string; notice?: string }
     <Layout title="Sign in" error={p.error} notice={p.notice}>
       <form class="signin" method="post" action="/admin/sign-in">
         <h1>Sign in to patrol</h1>
-        <p class="muted">Use one of the admin tokens set in PATROL_ADMIN_TOKENS (or generated into secrets.json on first boot).</p>
+        <p class="muted">
+          Use one of the admin tokens set in PATROL_ADMIN_TOKENS (or generated into secrets.json on first boot).
+        </p>
         <label>
           Admin token
           <input type="password" name="token" autocomplete="current-password" required autofocus />

@@ -17,7 +17,14 @@ export interface SuppressionDraft {
   expiresOn?: string
 }
 
-export function SuppressionsPage(p: { admin: string; items: SuppressionView[]; now: number; notice?: string; error?: string; draft?: SuppressionDraft }) {
+export function SuppressionsPage(p: {
+  admin: string
+  items: SuppressionView[]
+  now: number
+  notice?: string
+  error?: string
+  draft?: SuppressionDraft
+}) {
   const d = p.draft ?? {}
   return (
     <Layout title="Suppressions" admin={p.admin} current="suppressions" notice={p.notice} error={p.error}>
@@ -49,7 +56,8 @@ export function SuppressionsPage(p: { admin: string; items: SuppressionView[]; n
                     </>
                   ) : (
                     <>
-                      <span class="mono">{s.repository}</span> {s.pathGlob ? <span class="mono">{s.pathGlob}</span> : <span class="muted">(every path)</span>}
+                      <span class="mono">{s.repository}</span>{' '}
+                      {s.pathGlob ? <span class="mono">{s.pathGlob}</span> : <span class="muted">(every path)</span>}
                     </>
                   )}
                 </td>

@@ -13,11 +13,17 @@
  * @example
  * app.route('/', createAdminPage())   // in createApp; one sign-in limiter per app (per process or isolate)
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono'
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { csrf } from 'hono/csrf'
-import { applyAdminAction, createSuppression, deleteSuppression, listSuppressions, showSuppression } from '../../incidents/admin.js'
+import {
+  applyAdminAction,
+  createSuppression,
+  deleteSuppression,
+  listSuppressions,
+  showSuppression,
+} from '../../incidents/admin.js'
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
-import { ADMIN_ACTIONS, STATUSES, type AdminAction } from '../../incidents/states.js'
+import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { findAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
@@ -29,12 +35,13 @@ import { Layout, page } from '../page/layout.js'
 import { endSession, sessionAdmin, startSession } from '../page/session.js'
 import { SignInPage } from '../page/sign-in.js'
 import { createSignInLimiter, type SignInLimiter } from '../page/sign-in-limiter.js'
-import { SuppressionsPage, type SuppressionDraft } from '../page/suppressions.js'
+import { type SuppressionDraft, SuppressionsPage } from '../page/suppressions.js'
 
 const PAGE_SIZE = 50
 
 /** No script, no external anything; forms post only to patrol; no framing. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 const ISSUERS = ['github', 'azure-devops'] as const
 
@@ -47,7 +54,9 @@ const DONE: Record<AdminAction, string> = {
 
 /** Where to go after signing in: a path of this page, never another site (`//evil`, `/\evil`). */
 function safeNext(next: unknown): string | undefined {
-  return typeof next === 'string' && /^\/admin(?:[/?][^\s\\]*)?$/.test(next) && !next.startsWith('//') ? next : undefined
+  return typeof next === 'string' && /^\/admin(?:[/?][^\s\\]*)?$/.test(next) && !next.startsWith('//')
+    ? next
+    : undefined
 }
 
 const field = (body: Record<string, unknown>, name: string): string => {
@@ -75,7 +84,9 @@ export function createAdminPage(o: AdminPageOptions = {}) {
   }
   // Behind a reverse proxy the request URL is the internal one; the public URL's origin is patrol's origin too.
   const sameOrigin = csrf({
-    origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL((c as Context<AppEnv>).get('deps').config.publicUrl).origin,
+    origin: (origin, c) =>
+      origin === new URL(c.req.url).origin ||
+      origin === new URL((c as Context<AppEnv>).get('deps').config.publicUrl).origin,
   })
   const formsOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.req.method === 'POST' && !isForm(c)) return c.text('expects a form (application/x-www-form-urlencoded)', 415)
@@ -86,7 +97,10 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     if (!name) {
       const here = new URL(c.req.url)
       const wanted = c.req.method === 'GET' ? safeNext(here.pathname + here.search) : undefined
-      return c.redirect(`/admin/sign-in${wanted && wanted !== '/admin' ? `?${new URLSearchParams({ next: wanted })}` : ''}`, 303)
+      return c.redirect(
+        `/admin/sign-in${wanted && wanted !== '/admin' ? `?${new URLSearchParams({ next: wanted })}` : ''}`,
+        303,
+      )
     }
     c.set('admin', name)
     await next()
@@ -111,7 +125,12 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       const seconds = Math.ceil(gate.retryAfterMs / 1000)
       log.warn('admin.sign_in_refused', { address, retryAfterS: seconds, locked: gate.locked })
       c.header('Retry-After', String(seconds))
-      return c.html(page(<SignInPage next={next} error={`Too many failed sign-ins from your address. Try again in ${seconds} s.`} />), 429)
+      return c.html(
+        page(
+          <SignInPage next={next} error={`Too many failed sign-ins from your address. Try again in ${seconds} s.`} />,
+        ),
+        429,
+      )
     }
     const found = await findAdmin(config.secrets.adminTokens, field(body, 'token'))
     if (!found) {
@@ -148,7 +167,10 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const pick = (name: keyof ListFilters, allowed?: readonly string[], max = 400) => {
       const v = q[name]?.trim()
       if (!v) return
-      if ((allowed && !allowed.includes(v)) || v.length > max) problems.push(`${name}: ${allowed ? `expects one of ${allowed.join(', ')}` : `expects at most ${max} characters`}`)
+      if ((allowed && !allowed.includes(v)) || v.length > max)
+        problems.push(
+          `${name}: ${allowed ? `expects one of ${allowed.join(', ')}` : `expects at most ${max} characters`}`,
+        )
       else filters[name] = v
     }
     pick('status', STATUSES)
@@ -163,7 +185,16 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     }
     const list = await listIncidents(c.get('deps').db, { ...filters, limit: PAGE_SIZE, cursor })
     return c.html(
-      page(<IncidentsPage admin={c.get('admin')} filters={filters} items={list.items} nextCursor={list.nextCursor} atCursor={Boolean(cursor)} error={problems.join('; ') || undefined} />),
+      page(
+        <IncidentsPage
+          admin={c.get('admin')}
+          filters={filters}
+          items={list.items}
+          nextCursor={list.nextCursor}
+          atCursor={Boolean(cursor)}
+          error={problems.join('; ') || undefined}
+        />,
+      ),
       problems.length ? 400 : 200,
     )
   })
@@ -188,7 +219,15 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const incident = id === undefined ? undefined : await getIncident(c.get('deps').db, id)
     if (!incident) return notFound(c, 'Incident')
     const done = c.req.query('done') as AdminAction | undefined
-    return c.html(page(<IncidentPage admin={c.get('admin')} incident={incident} notice={done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined} />))
+    return c.html(
+      page(
+        <IncidentPage
+          admin={c.get('admin')}
+          incident={incident}
+          notice={done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined}
+        />,
+      ),
+    )
   })
 
   admin.post('/admin/incidents/:id/actions', async (c) => {
@@ -205,21 +244,35 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     }
     if (!ADMIN_ACTIONS.includes(action)) return refuse(400, `action: expects one of ${ADMIN_ACTIONS.join(', ')}`)
     if (note.length > 2000) return refuse(400, 'note: expects at most 2000 characters')
-    const result = await applyAdminAction(db, { incidentId: id, action, note: note || undefined, actor: `admin:${c.get('admin')}`, now: now() })
+    const result = await applyAdminAction(db, {
+      incidentId: id,
+      action,
+      note: note || undefined,
+      actor: `admin:${c.get('admin')}`,
+      now: now(),
+    })
     if ('error' in result) return result.status === 404 ? notFound(c, 'Incident') : refuse(result.status, result.error)
     if (action === 'retry_response') jobsEnqueued()
     log.info('admin.action', { admin: c.get('admin'), incidentId: id, action, from: result.from, to: result.to })
     return c.redirect(`/admin/incidents/${id}?done=${action}`, 303)
   })
 
-  const suppressionsPage = async (c: Context<AppEnv>, extra: { notice?: string; error?: string; draft?: SuppressionDraft } = {}) => {
+  const suppressionsPage = async (
+    c: Context<AppEnv>,
+    extra: { notice?: string; error?: string; draft?: SuppressionDraft } = {},
+  ) => {
     const { db, now } = c.get('deps')
     const items = (await listSuppressions(db)).map(showSuppression)
     return page(<SuppressionsPage admin={c.get('admin')} items={items} now={now()} {...extra} />)
   }
 
   admin.get('/admin/suppressions', async (c) => {
-    const notice = c.req.query('created') !== undefined ? 'Suppression added.' : c.req.query('deleted') !== undefined ? 'Suppression deleted.' : undefined
+    const notice =
+      c.req.query('created') !== undefined
+        ? 'Suppression added.'
+        : c.req.query('deleted') !== undefined
+          ? 'Suppression deleted.'
+          : undefined
     return c.html(await suppressionsPage(c, { notice }))
   })
 
@@ -227,7 +280,12 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const { db, keys, now } = c.get('deps')
     const body = await c.req.parseBody()
     const token = field(body, 'token')
-    const draft: SuppressionDraft = { repository: field(body, 'repository'), pathGlob: field(body, 'pathGlob'), reason: field(body, 'reason'), expiresOn: field(body, 'expiresOn') }
+    const draft: SuppressionDraft = {
+      repository: field(body, 'repository'),
+      pathGlob: field(body, 'pathGlob'),
+      reason: field(body, 'reason'),
+      expiresOn: field(body, 'expiresOn'),
+    }
     const expiresAt = draft.expiresOn ? Date.parse(`${draft.expiresOn}T00:00:00Z`) : undefined
     // The same rules as POST /api/suppressions.
     const problem =
@@ -249,7 +307,9 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       db,
       keys,
       {
-        ...(token ? { token } : { repository: draft.repository, ...(draft.pathGlob ? { pathGlob: draft.pathGlob } : {}) }),
+        ...(token
+          ? { token }
+          : { repository: draft.repository, ...(draft.pathGlob ? { pathGlob: draft.pathGlob } : {}) }),
         reason: draft.reason!,
         expiresAt,
         author: c.get('admin'),
@@ -262,7 +322,8 @@ export function createAdminPage(o: AdminPageOptions = {}) {
   admin.post('/admin/suppressions/:id/delete', async (c) => {
     const id = incidentId(c)
     const { db, now } = c.get('deps')
-    if (id === undefined || !(await deleteSuppression(db, id, `admin:${c.get('admin')}`, now()))) return c.html(await suppressionsPage(c, { error: 'That suppression does not exist (any more).' }), 404)
+    if (id === undefined || !(await deleteSuppression(db, id, `admin:${c.get('admin')}`, now())))
+      return c.html(await suppressionsPage(c, { error: 'That suppression does not exist (any more).' }), 404)
     return c.redirect('/admin/suppressions?deleted', 303)
   })
 

@@ -8,18 +8,24 @@
  * // GET /api/incidents?status=revoke_failed&limit=50   Authorization: Bearer …
  * // → { "items": [ { "id": 7, "status": "revoke_failed", "kind": "azure-devops-pat", … } ], "nextCursor": "eyJ0Ijo…" }
  */
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi'
-import { applyAdminAction, createSuppression, deleteSuppression, listSuppressions, showSuppression } from '../../incidents/admin.js'
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
+import {
+  applyAdminAction,
+  createSuppression,
+  deleteSuppression,
+  listSuppressions,
+  showSuppression,
+} from '../../incidents/admin.js'
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
 
-const Error = z.object({ error: z.string(), requestId: z.string().optional() }).openapi('Error')
+const ErrorBody = z.object({ error: z.string(), requestId: z.string().optional() }).openapi('Error')
 const errors = {
-  400: { description: 'Bad input; `error` names the field', content: { 'application/json': { schema: Error } } },
-  401: { description: 'No valid admin token', content: { 'application/json': { schema: Error } } },
+  400: { description: 'Bad input; `error` names the field', content: { 'application/json': { schema: ErrorBody } } },
+  401: { description: 'No valid admin token', content: { 'application/json': { schema: ErrorBody } } },
 }
 
 const isoTime = z
@@ -42,7 +48,10 @@ const IncidentSummary = z
     occurrences: z.number().int(),
     repositories: z.array(z.string()),
     owner: Owner,
-    timeToRevokeMs: z.number().nullable().openapi({ description: 'From the push that first carried the token to the issuer accepting its revocation' }),
+    timeToRevokeMs: z
+      .number()
+      .nullable()
+      .openapi({ description: 'From the push that first carried the token to the issuer accepting its revocation' }),
   })
   .openapi('IncidentSummary')
 
@@ -64,13 +73,22 @@ const IncidentDetail = IncidentSummary.extend({
   timeline: z.array(TimelineEntry),
 }).openapi('IncidentDetail')
 
-const IdParam = z.object({ id: z.coerce.number().int().positive().openapi({ param: { name: 'id', in: 'path' }, example: 7 }) })
+const IdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .openapi({ param: { name: 'id', in: 'path' }, example: 7 }),
+})
 
 const Suppression = z
   .object({
     id: z.number().int(),
     kind: z.enum(['token', 'path']),
-    fingerprintPrefix: z.string().nullable().openapi({ description: 'First 8 characters of the keyed fingerprint; never the token' }),
+    fingerprintPrefix: z
+      .string()
+      .nullable()
+      .openapi({ description: 'First 8 characters of the keyed fingerprint; never the token' }),
     repository: z.string().nullable(),
     pathGlob: z.string().nullable(),
     reason: z.string(),
@@ -90,7 +108,11 @@ export const api = new OpenAPIHono<AppEnv>({
   },
 })
 
-api.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', { type: 'http', scheme: 'bearer', description: 'One of PATROL_ADMIN_TOKENS' })
+api.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
+  type: 'http',
+  scheme: 'bearer',
+  description: 'One of PATROL_ADMIN_TOKENS',
+})
 api.use('/api/*', async (c, next) => (c.req.path === '/api/openapi.json' ? next() : requireAdmin(c, next)))
 
 const security = [{ adminToken: [] }]
@@ -120,7 +142,11 @@ api.openapi(
     responses: {
       200: {
         description: 'A page of incidents; pass `nextCursor` back as `cursor` for the next one',
-        content: { 'application/json': { schema: z.object({ items: z.array(IncidentSummary), nextCursor: z.string().nullable() }) } },
+        content: {
+          'application/json': {
+            schema: z.object({ items: z.array(IncidentSummary), nextCursor: z.string().nullable() }),
+          },
+        },
       },
       ...errors,
     },
@@ -141,7 +167,7 @@ api.openapi(
     request: { params: IdParam },
     responses: {
       200: { description: 'The incident', content: { 'application/json': { schema: IncidentDetail } } },
-      404: { description: 'No such incident', content: { 'application/json': { schema: Error } } },
+      404: { description: 'No such incident', content: { 'application/json': { schema: ErrorBody } } },
       ...errors,
     },
   }),
@@ -163,13 +189,27 @@ api.openapi(
       params: IdParam,
       body: {
         required: true,
-        content: { 'application/json': { schema: z.object({ action: z.enum(ADMIN_ACTIONS), note: z.string().max(2000).optional() }).openapi('IncidentAction') } },
+        content: {
+          'application/json': {
+            schema: z
+              .object({ action: z.enum(ADMIN_ACTIONS), note: z.string().max(2000).optional() })
+              .openapi('IncidentAction'),
+          },
+        },
       },
     },
     responses: {
-      200: { description: 'Done', content: { 'application/json': { schema: z.object({ id: z.number(), from: z.enum(STATUSES), to: z.enum(STATUSES) }) } } },
-      404: { description: 'No such incident', content: { 'application/json': { schema: Error } } },
-      409: { description: 'Not allowed from the current state; `error` names it', content: { 'application/json': { schema: Error } } },
+      200: {
+        description: 'Done',
+        content: {
+          'application/json': { schema: z.object({ id: z.number(), from: z.enum(STATUSES), to: z.enum(STATUSES) }) },
+        },
+      },
+      404: { description: 'No such incident', content: { 'application/json': { schema: ErrorBody } } },
+      409: {
+        description: 'Not allowed from the current state; `error` names it',
+        content: { 'application/json': { schema: ErrorBody } },
+      },
       ...errors,
     },
   }),
@@ -177,7 +217,13 @@ api.openapi(
     const { id } = c.req.valid('param')
     const { action, note } = c.req.valid('json')
     const { db, now, jobsEnqueued } = c.get('deps')
-    const result = await applyAdminAction(db, { incidentId: id, action, note, actor: `admin:${c.get('admin')}`, now: now() })
+    const result = await applyAdminAction(db, {
+      incidentId: id,
+      action,
+      note,
+      actor: `admin:${c.get('admin')}`,
+      now: now(),
+    })
     if ('error' in result) return c.json({ error: result.error, requestId: c.get('requestId') }, result.status)
     if (action === 'retry_response') jobsEnqueued()
     return c.json({ id, ...result }, 200)
@@ -190,21 +236,38 @@ api.openapi(
     path: '/api/suppressions',
     summary: 'Live suppressions',
     security,
-    responses: { 200: { description: 'Suppressions', content: { 'application/json': { schema: z.object({ items: z.array(Suppression) }) } } }, ...errors },
+    responses: {
+      200: {
+        description: 'Suppressions',
+        content: { 'application/json': { schema: z.object({ items: z.array(Suppression) }) } },
+      },
+      ...errors,
+    },
   }),
   async (c) => c.json({ items: (await listSuppressions(c.get('deps').db)).map(showSuppression) }, 200),
 )
 
 const NewSuppression = z
   .object({
-    token: z.string().min(20).max(2000).optional().openapi({ description: 'The token to suppress, pasted once: patrol stores only its fingerprint' }),
+    token: z
+      .string()
+      .min(20)
+      .max(2000)
+      .optional()
+      .openapi({ description: 'The token to suppress, pasted once: patrol stores only its fingerprint' }),
     repository: z.string().min(1).max(400).optional(),
     pathGlob: z.string().min(1).max(400).optional().openapi({ example: 'test/fixtures/**' }),
     reason: z.string().min(1).max(2000),
     expiresAt: isoTime.optional(),
   })
-  .refine((s) => Boolean(s.token) !== Boolean(s.repository), { message: 'expects either `token` or `repository` (with an optional `pathGlob`)', path: ['token'] })
-  .refine((s) => !(s.token && s.pathGlob), { message: 'a token suppression applies everywhere; leave pathGlob out', path: ['pathGlob'] })
+  .refine((s) => Boolean(s.token) !== Boolean(s.repository), {
+    message: 'expects either `token` or `repository` (with an optional `pathGlob`)',
+    path: ['token'],
+  })
+  .refine((s) => !(s.token && s.pathGlob), {
+    message: 'a token suppression applies everywhere; leave pathGlob out',
+    path: ['pathGlob'],
+  })
   .openapi('NewSuppression')
 
 api.openapi(
@@ -219,7 +282,8 @@ api.openapi(
   async (c) => {
     const body = c.req.valid('json')
     const { db, keys, now } = c.get('deps')
-    if (body.expiresAt !== undefined && body.expiresAt <= now()) return c.json({ error: 'expiresAt: expects a time in the future', requestId: c.get('requestId') }, 400)
+    if (body.expiresAt !== undefined && body.expiresAt <= now())
+      return c.json({ error: 'expiresAt: expects a time in the future', requestId: c.get('requestId') }, 400)
     const row = await createSuppression(db, keys, { ...body, author: c.get('admin') }, now())
     return c.json(showSuppression(row), 201)
   },
@@ -234,14 +298,15 @@ api.openapi(
     request: { params: IdParam },
     responses: {
       204: { description: 'Removed' },
-      404: { description: 'No such live suppression', content: { 'application/json': { schema: Error } } },
+      404: { description: 'No such live suppression', content: { 'application/json': { schema: ErrorBody } } },
       ...errors,
     },
   }),
   async (c) => {
     const { id } = c.req.valid('param')
     const { db, now } = c.get('deps')
-    if (!(await deleteSuppression(db, id, `admin:${c.get('admin')}`, now()))) return c.json({ error: `suppression ${id} not found`, requestId: c.get('requestId') }, 404)
+    if (!(await deleteSuppression(db, id, `admin:${c.get('admin')}`, now())))
+      return c.json({ error: `suppression ${id} not found`, requestId: c.get('requestId') }, 404)
     return c.body(null, 204)
   },
 )
@@ -264,7 +329,12 @@ api.openapi(
                 byStatus: z.record(z.string(), z.number()),
                 byKind: z.record(z.string(), z.number()),
                 byRepository: z.record(z.string(), z.number()),
-                pushToRevoke: z.object({ count: z.number(), medianMs: z.number().nullable(), p90Ms: z.number().nullable(), maxMs: z.number().nullable() }),
+                pushToRevoke: z.object({
+                  count: z.number(),
+                  medianMs: z.number().nullable(),
+                  p90Ms: z.number().nullable(),
+                  maxMs: z.number().nullable(),
+                }),
               })
               .openapi('Stats'),
           },
@@ -278,5 +348,9 @@ api.openapi(
 
 api.doc31('/api/openapi.json', {
   openapi: '3.1.0',
-  info: { title: 'patrol admin API', version: '1', description: 'Incidents, suppressions and stats of patrol, the leak-response service for personal access tokens.' },
+  info: {
+    title: 'patrol admin API',
+    version: '1',
+    description: 'Incidents, suppressions and stats of patrol, the leak-response service for personal access tokens.',
+  },
 })

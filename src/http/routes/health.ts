@@ -5,8 +5,9 @@
  * @example
  * // GET /healthz → 200 {"status":"ok","database":"ok","queue":{"depth":0,"oldestDueAgeMs":0,"dead":0}}
  */
-import { Hono } from 'hono'
+
 import { sql } from 'drizzle-orm'
+import { Hono } from 'hono'
 import { queueStats } from '../../jobs/queue.js'
 import type { AppEnv } from '../deps.js'
 

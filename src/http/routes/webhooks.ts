@@ -8,10 +8,9 @@
  * // POST /webhooks/github  X-GitHub-Event: push  X-GitHub-Delivery: <guid>  X-Hub-Signature-256: sha256=…
  * // → 202 {"queued":true,"deliveryId":"<guid>"}
  */
-import { Hono, type Context } from 'hono'
-import { storeDelivery, type DeliveryStore } from '../../incidents/deliveries.js'
-import { authenticateAzureHook } from '../../providers/azure-devops/webhook.js'
-import { parseAzurePush } from '../../providers/azure-devops/webhook.js'
+import { type Context, Hono } from 'hono'
+import { type DeliveryStore, storeDelivery } from '../../incidents/deliveries.js'
+import { authenticateAzureHook, parseAzurePush } from '../../providers/azure-devops/webhook.js'
 import { parseGithubPush, verifyGithubSignature } from '../../providers/github/webhook.js'
 import type { Provider, PushEvent } from '../../providers/types.js'
 import type { AppEnv } from '../deps.js'
@@ -25,7 +24,8 @@ webhooks.post('/webhooks/github', async (c) => {
   const secrets = [config.secrets.githubWebhookSecret, ...config.github.previousWebhookSecrets]
   const signature = c.req.header('x-hub-signature-256')
   if (!signature) return jsonError(c, 401, 'X-Hub-Signature-256: missing; configure the webhook with patrol’s secret')
-  if (!(await verifyGithubSignature(raw, signature, secrets))) return jsonError(c, 401, 'X-Hub-Signature-256: does not match the body')
+  if (!(await verifyGithubSignature(raw, signature, secrets)))
+    return jsonError(c, 401, 'X-Hub-Signature-256: does not match the body')
 
   const event = c.req.header('x-github-event')
   const deliveryId = c.req.header('x-github-delivery')
@@ -51,7 +51,11 @@ webhooks.post('/webhooks/azure-devops', async (c) => {
   })
   if (!authentic) {
     c.header('WWW-Authenticate', 'Basic realm="patrol"')
-    return jsonError(c, 401, 'authorization: expects the service hook’s basic auth (and secret header, when configured)')
+    return jsonError(
+      c,
+      401,
+      'authorization: expects the service hook’s basic auth (and secret header, when configured)',
+    )
   }
   const { raw, bytes } = await readBody(c)
   const payload = parseBody(raw, 'application/json')
@@ -66,7 +70,14 @@ webhooks.post('/webhooks/azure-devops', async (c) => {
   return store(c, 'azure-devops', parsed.deliveryId, eventType, bytes, parsed.push)
 })
 
-async function store(c: Context<AppEnv>, provider: Provider, deliveryId: string, event: string, bodyBytes: number, push: PushEvent) {
+async function store(
+  c: Context<AppEnv>,
+  provider: Provider,
+  deliveryId: string,
+  event: string,
+  bodyBytes: number,
+  push: PushEvent,
+) {
   const { db, keys, now, jobsEnqueued } = c.get('deps')
   const store: DeliveryStore = c.get('deps').storeDelivery ?? ((d, at) => storeDelivery(db, keys, d, at))
   let stored: 'stored' | 'duplicate'
@@ -74,7 +85,11 @@ async function store(c: Context<AppEnv>, provider: Provider, deliveryId: string,
     stored = await store({ provider, deliveryId, event, bodyBytes, push }, now())
   } catch (error) {
     // Busy or unavailable database: ask the sender to come back (Azure retries 503; it must never see 410).
-    c.get('log').error('webhook.store_failed', { provider, deliveryId, error: error instanceof Error ? error.message : String(error) })
+    c.get('log').error('webhook.store_failed', {
+      provider,
+      deliveryId,
+      error: error instanceof Error ? error.message : String(error),
+    })
     c.header('Retry-After', '30')
     return jsonError(c, 503, 'patrol cannot store deliveries right now; retry later')
   }
@@ -82,7 +97,12 @@ async function store(c: Context<AppEnv>, provider: Provider, deliveryId: string,
     c.get('log').info('webhook.duplicate', { provider, deliveryId })
     return c.json({ duplicate: true, deliveryId }, 200)
   }
-  c.get('log').info('webhook.queued', { provider, deliveryId, repository: push.repository.fullName, commits: push.commits.length })
+  c.get('log').info('webhook.queued', {
+    provider,
+    deliveryId,
+    repository: push.repository.fullName,
+    commits: push.commits.length,
+  })
   jobsEnqueued()
   return c.json({ queued: true, deliveryId }, 202)
 }

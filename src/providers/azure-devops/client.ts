@@ -18,7 +18,16 @@ import { isBinary, skippableKind } from '../content-kind.js'
 import { PushBudget } from '../push-budget.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import { readJson, utf8 } from '../response-body.js'
-import { COMMIT_MESSAGE_PATH, ZERO_SHA, type AddedFile, type Person, type PushEvent, type PushSource, type RefUpdate, type ScanReport } from '../types.js'
+import {
+  type AddedFile,
+  COMMIT_MESSAGE_PATH,
+  type Person,
+  type PushEvent,
+  type PushSource,
+  type RefUpdate,
+  type ScanReport,
+  ZERO_SHA,
+} from '../types.js'
 
 export interface AzureDevOpsSourceOptions {
   /** `https://dev.azure.com/{org}` (Services) or the collection URL `https://{server}/{collection}` (Server). */
@@ -81,7 +90,8 @@ export class AzureDevOpsSource implements PushSource {
   }
 
   async *added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncGenerator<AddedFile> {
-    if (push.pushId === undefined) throw new RemoteError('permanent', 'Azure push without a push id: nothing to re-read')
+    if (push.pushId === undefined)
+      throw new RemoteError('permanent', 'Azure push without a push id: nothing to re-read')
     const project = push.repository.projectId ?? push.repository.fullName.split('/')[0] ?? ''
     const r: Reading = {
       repoUrl: `${this.orgUrl}/${encodeURIComponent(project)}/_apis/git/repositories/${encodeURIComponent(push.repository.id)}`,
@@ -93,8 +103,11 @@ export class AzureDevOpsSource implements PushSource {
     try {
       const reread = await this.json<ApiPush>(r, `/pushes/${push.pushId}`, { includeRefUpdates: 'true' }, 'push')
       const refUpdates: RefUpdate[] =
-        reread.refUpdates?.map((u) => ({ ref: u.name, before: u.oldObjectId.toLowerCase(), after: u.newObjectId.toLowerCase() })) ??
-        push.refUpdates
+        reread.refUpdates?.map((u) => ({
+          ref: u.name,
+          before: u.oldObjectId.toLowerCase(),
+          after: u.newObjectId.toLowerCase(),
+        })) ?? push.refUpdates
       const live = refUpdates.filter((u) => u.after !== ZERO_SHA)
       if (live.length === 0) return
       const commits = await this.pushCommits(r, push.pushId)
@@ -125,7 +138,12 @@ export class AzureDevOpsSource implements PushSource {
   private async pushCommits(r: Reading, pushId: number): Promise<ApiCommitRef[]> {
     const all: ApiCommitRef[] = []
     for (let skip = 0; ; skip += PAGE) {
-      const page = await this.json<{ value?: ApiCommitRef[] }>(r, '/commits', { pushId: String(pushId), top: String(PAGE), skip: String(skip) }, 'push commits')
+      const page = await this.json<{ value?: ApiCommitRef[] }>(
+        r,
+        '/commits',
+        { pushId: String(pushId), top: String(PAGE), skip: String(skip) },
+        'push commits',
+      )
       const value = page.value ?? []
       all.push(...value)
       if (value.length < PAGE) return all
@@ -191,7 +209,12 @@ export class AzureDevOpsSource implements PushSource {
   }
 
   /** The lines one change added; folders, deletions and submodules add none. */
-  private async changeAdded(r: Reading, change: ApiChange, commit: string, author: Person | undefined): Promise<AddedFile | undefined> {
+  private async changeAdded(
+    r: Reading,
+    change: ApiChange,
+    commit: string,
+    author: Person | undefined,
+  ): Promise<AddedFile | undefined> {
     const item = change.item
     const type = (change.changeType ?? '').toLowerCase()
     if (!item?.path || !item.objectId) return undefined
@@ -229,7 +252,12 @@ export class AzureDevOpsSource implements PushSource {
 
   private async blob(r: Reading, objectId: string, what: string): Promise<Uint8Array | undefined> {
     if (r.budget.exhausted) return undefined
-    const res = await this.get(r, `/blobs/${encodeURIComponent(objectId)}`, { $format: 'octetstream' }, 'application/octet-stream')
+    const res = await this.get(
+      r,
+      `/blobs/${encodeURIComponent(objectId)}`,
+      { $format: 'octetstream' },
+      'application/octet-stream',
+    )
     return r.budget.read(res, what)
   }
 
@@ -247,9 +275,13 @@ export class AzureDevOpsSource implements PushSource {
     // A PAT that is wrong, expired or lacks scope can get a 203 with the HTML sign-in page instead of a 401.
     if (res.status === 203 || /text\/html/i.test(res.headers.get('content-type') ?? '')) {
       await res.body?.cancel().catch(() => {})
-      throw new RemoteError('auth', `GET ${new URL(url).host}${new URL(url).pathname}: HTTP ${res.status} sign-in page instead of data (check the Azure DevOps token)`, {
-        status: res.status,
-      })
+      throw new RemoteError(
+        'auth',
+        `GET ${new URL(url).host}${new URL(url).pathname}: HTTP ${res.status} sign-in page instead of data (check the Azure DevOps token)`,
+        {
+          status: res.status,
+        },
+      )
     }
     return res
   }

@@ -11,9 +11,10 @@
  * const azure = new AzureDevOpsIssuer({ orgUrl: 'https://dev.azure.com/contoso', adminToken, policy: 'candidates' })
  * await azure.revoke(pat, { kind: 'azure-devops-pat', committedAt }) // { outcome: 'revoked', authorizationIds: [...] }
  */
-import type { RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
+
 import type { TokenKind } from '../../scan/types.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
+import type { RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
 
 export type AzureRevokePolicy = 'candidates' | 'none'
 
@@ -113,7 +114,8 @@ export class AzureDevOpsIssuer implements TokenIssuer {
   }
 
   async revoke(token: string, context: RevocationContext): Promise<RevocationOutcome> {
-    if (this.#policy === 'none') return { outcome: 'skipped', detail: 'policy none (AZURE_DEVOPS_REVOKE_POLICY): notify only' }
+    if (this.#policy === 'none')
+      return { outcome: 'skipped', detail: 'policy none (AZURE_DEVOPS_REVOKE_POLICY): notify only' }
     if (!this.#adminToken || !this.#vsspsUrl)
       return { outcome: 'skipped', detail: 'not configured: AZURE_DEVOPS_ADMIN_TOKEN is not set' }
 
@@ -124,17 +126,23 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     const owner = found?.descriptor ? found : context.owner?.descriptor ? { ...found, ...context.owner } : found
     const accountIds = connection.state === 'active' ? connection.accountIds : []
     if (!owner?.descriptor)
-      return { outcome: 'failed', detail: `owner unknown, cannot list candidates (${connection.state === 'unknown' ? connection.detail : 'no subject descriptor'})` }
+      return {
+        outcome: 'failed',
+        detail: `owner unknown, cannot list candidates (${connection.state === 'unknown' ? connection.detail : 'no subject descriptor'})`,
+      }
 
     let pats: AzureTokenAdminPat[]
     try {
       pats = await this.listPats(owner.descriptor)
     } catch (error) {
-      return adminFailure(error, 'listing the owner\'s PATs')
+      return adminFailure(error, "listing the owner's PATs")
     }
     const candidates = chooseCandidates(pats, { committedAt: context.committedAt, accountIds })
     if (candidates.length === 0)
-      return { outcome: 'failed', detail: `no candidate PAT among the owner's ${pats.length} listed: revoke it by hand` }
+      return {
+        outcome: 'failed',
+        detail: `no candidate PAT among the owner's ${pats.length} listed: revoke it by hand`,
+      }
 
     const ids = candidates.map((pat) => pat.authorizationId)
     try {
@@ -161,13 +169,19 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     } catch (error) {
       if (error instanceof RemoteError && error.status === 401)
         return { state: 'inactive', detail: 'the token is not active in this organization (HTTP 401)' }
-      if (error instanceof RemoteError && (error.status === 403 || error.failure === 'not_found' || error.failure === 'permanent'))
+      if (
+        error instanceof RemoteError &&
+        (error.status === 403 || error.failure === 'not_found' || error.failure === 'permanent')
+      )
         return { state: 'unknown', detail: `connectionData answered HTTP ${error.status}` }
       throw error
     }
     const body = await jsonOf(res)
     if (res.status === 203 || body === undefined)
-      return { state: 'inactive', detail: `the token is not active in this organization (HTTP ${res.status}, sign-in page)` }
+      return {
+        state: 'inactive',
+        detail: `the token is not active in this organization (HTTP ${res.status}, sign-in page)`,
+      }
     const user = record(record(body).authenticatedUser)
     const id = str(user.id)
     const descriptor = str(user.subjectDescriptor)
@@ -175,7 +189,9 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       return { state: 'inactive', detail: 'the token is not active in this organization (anonymous connection)' }
     const properties = record(user.properties)
     const email =
-      emailIn(record(properties.Account).$value) ?? emailIn(record(properties.Mail).$value) ?? emailIn(res.headers.get('x-vss-userdata')?.split(':').slice(1).join(':'))
+      emailIn(record(properties.Account).$value) ??
+      emailIn(record(properties.Mail).$value) ??
+      emailIn(res.headers.get('x-vss-userdata')?.split(':').slice(1).join(':'))
     // UNVERIFIED (apis.md 6a/7): which id Token Admin's `targetAccounts` holds for this organization. The best
     // evidence is connectionData's `instanceId` (the organization's host id); `locationServiceData.serviceOwner`
     // is a service-type id, not an account. chooseCandidates copes with the id matching nothing.
@@ -193,14 +209,20 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     const seen = new Set<string>()
     let continuation: string | undefined
     for (let page = 0; page < MAX_PAGES; page++) {
-      const url = new URL(`${this.#vsspsUrl}/_apis/tokenadmin/personalaccesstokens/${encodeURIComponent(subjectDescriptor)}`)
+      const url = new URL(
+        `${this.#vsspsUrl}/_apis/tokenadmin/personalaccesstokens/${encodeURIComponent(subjectDescriptor)}`,
+      )
       url.searchParams.set('api-version', '7.1')
       url.searchParams.set('isPublic', 'false')
       if (continuation) url.searchParams.set('continuationToken', continuation)
       const res = await remoteFetch(url.toString(), { headers: basic(this.#adminToken ?? '') }, this.#fetchOptions)
       const body = await jsonOf(res)
       if (res.status === 203 || body === undefined)
-        throw new RemoteError('auth', `GET ${url.host}${url.pathname}: HTTP ${res.status}, sign-in page instead of JSON`, { status: res.status })
+        throw new RemoteError(
+          'auth',
+          `GET ${url.host}${url.pathname}: HTTP ${res.status}, sign-in page instead of JSON`,
+          { status: res.status },
+        )
       const value = record(body).value
       if (Array.isArray(value)) for (const item of value) if (isPat(item)) pats.push(item)
       // The spec puts the continuation token in the body; some Azure APIs use the header instead.
@@ -224,7 +246,8 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       this.#fetchOptions,
     )
     await res.body?.cancel().catch(() => {})
-    if (res.status === 203) throw new RemoteError('auth', `POST ${new URL(url).host}: HTTP 203, sign-in page`, { status: 203 })
+    if (res.status === 203)
+      throw new RemoteError('auth', `POST ${new URL(url).host}: HTTP 203, sign-in page`, { status: 203 })
   }
 }
 
@@ -234,7 +257,10 @@ export class AzureDevOpsIssuer implements TokenIssuer {
  * Because the account id is UNVERIFIED, when no organization-scoped PAT matches it, every valid PAT of the right
  * age is a candidate: the leaked PAT did authenticate here, so it is among them either way.
  */
-export function chooseCandidates(pats: AzureTokenAdminPat[], options: { committedAt?: Date; accountIds: string[] }): AzureTokenAdminPat[] {
+export function chooseCandidates(
+  pats: AzureTokenAdminPat[],
+  options: { committedAt?: Date; accountIds: string[] },
+): AzureTokenAdminPat[] {
   const before = options.committedAt ? options.committedAt.getTime() + CLOCK_SKEW_MS : Infinity
   const eligible = pats.filter((pat) => {
     if (pat.isValid !== true) return false
@@ -245,13 +271,21 @@ export function chooseCandidates(pats: AzureTokenAdminPat[], options: { committe
   const ours = new Set(options.accountIds.map((id) => id.toLowerCase()))
   const scopedMatch = eligible.some((pat) => pat.targetAccounts?.some((id) => ours.has(id.toLowerCase())))
   if (!scopedMatch) return eligible
-  return eligible.filter((pat) => !pat.targetAccounts?.length || pat.targetAccounts.some((id) => ours.has(id.toLowerCase())))
+  return eligible.filter(
+    (pat) => !pat.targetAccounts?.length || pat.targetAccounts.some((id) => ours.has(id.toLowerCase())),
+  )
 }
 
 function adminFailure(error: unknown, doing: string): RevocationOutcome {
   if (error instanceof RemoteError && !error.retryable) {
-    const hint = error.failure === 'auth' ? ': check AZURE_DEVOPS_ADMIN_TOKEN (a Project Collection Administrator, vso.tokenadministration)' : ''
-    return { outcome: 'failed', detail: `Token Admin refused ${doing} (HTTP ${error.status ?? '?'}, ${error.failure})${hint}` }
+    const hint =
+      error.failure === 'auth'
+        ? ': check AZURE_DEVOPS_ADMIN_TOKEN (a Project Collection Administrator, vso.tokenadministration)'
+        : ''
+    return {
+      outcome: 'failed',
+      detail: `Token Admin refused ${doing} (HTTP ${error.status ?? '?'}, ${error.failure})${hint}`,
+    }
   }
   throw error
 }

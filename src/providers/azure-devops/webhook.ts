@@ -119,7 +119,11 @@ export function parseAzurePush(payload: unknown): AzurePushResult {
       ...(r.repository.defaultBranch ? { defaultBranch: r.repository.defaultBranch } : {}),
       projectId: r.repository.project.id,
     },
-    refUpdates: r.refUpdates.map((u) => ({ ref: u.name, before: u.oldObjectId.toLowerCase(), after: u.newObjectId.toLowerCase() })),
+    refUpdates: r.refUpdates.map((u) => ({
+      ref: u.name,
+      before: u.oldObjectId.toLowerCase(),
+      after: u.newObjectId.toLowerCase(),
+    })),
     pusher: {
       ...(r.pushedBy.displayName ? { name: r.pushedBy.displayName } : {}),
       ...(r.pushedBy.uniqueName?.includes('@') ? { email: r.pushedBy.uniqueName } : {}),

@@ -69,7 +69,11 @@ export class GithubAppAuth {
     const payload = base64url(JSON.stringify({ iat: now - 60, exp: now + 540, iss: this.options.appId }))
     const signingInput = `${header}.${payload}`
     this.key ??= importRsaPrivateKey(this.options.privateKey)
-    const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', await this.key, new TextEncoder().encode(signingInput))
+    const signature = await crypto.subtle.sign(
+      'RSASSA-PKCS1-v1_5',
+      await this.key,
+      new TextEncoder().encode(signingInput),
+    )
     return `${signingInput}.${base64url(new Uint8Array(signature))}`
   }
 
@@ -109,7 +113,23 @@ export async function importRsaPrivateKey(pem: string): Promise<CryptoKey> {
 /** PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier { rsaEncryption, NULL }, OCTET STRING pkcs1 } */
 function wrapPkcs1(pkcs1: Uint8Array): Uint8Array<ArrayBuffer> {
   const version = Uint8Array.of(0x02, 0x01, 0x00)
-  const rsaAlgorithm = Uint8Array.of(0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00)
+  const rsaAlgorithm = Uint8Array.of(
+    0x30,
+    0x0d,
+    0x06,
+    0x09,
+    0x2a,
+    0x86,
+    0x48,
+    0x86,
+    0xf7,
+    0x0d,
+    0x01,
+    0x01,
+    0x01,
+    0x05,
+    0x00,
+  )
   const octets = der(0x04, pkcs1)
   return der(0x30, concat([version, rsaAlgorithm, octets]))
 }

@@ -23,7 +23,15 @@ import { isBinary, skippableKind } from '../content-kind.js'
 import { PushBudget } from '../push-budget.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import { readJson, utf8 } from '../response-body.js'
-import { COMMIT_MESSAGE_PATH, ZERO_SHA, type AddedFile, type Person, type PushEvent, type PushSource, type ScanReport } from '../types.js'
+import {
+  type AddedFile,
+  COMMIT_MESSAGE_PATH,
+  type Person,
+  type PushEvent,
+  type PushSource,
+  type ScanReport,
+  ZERO_SHA,
+} from '../types.js'
 import { GithubAppAuth } from './app-auth.js'
 
 export interface GithubSourceOptions {
@@ -93,7 +101,12 @@ export class GithubSource implements PushSource {
     this.options = options
     this.apiUrl = options.apiUrl.replace(/\/+$/, '')
     if (options.app)
-      this.appAuth = new GithubAppAuth({ apiUrl: this.apiUrl, ...options.app, fetch: options.fetch, timeoutMs: options.timeoutMs })
+      this.appAuth = new GithubAppAuth({
+        apiUrl: this.apiUrl,
+        ...options.app,
+        fetch: options.fetch,
+        timeoutMs: options.timeoutMs,
+      })
   }
 
   async *added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncGenerator<AddedFile> {
@@ -134,7 +147,9 @@ export class GithubSource implements PushSource {
   /** New refs and tags: only commits the payload marks distinct are new to the repository. */
   private async *distinctCommits(r: Reading, push: PushEvent): AsyncGenerator<AddedFile> {
     if (push.commits.length >= PAYLOAD_COMMIT_CAP)
-      r.budget.note(`the payload lists GitHub's maximum of ${PAYLOAD_COMMIT_CAP} commits; older commits of this push were not scanned`)
+      r.budget.note(
+        `the payload lists GitHub's maximum of ${PAYLOAD_COMMIT_CAP} commits; older commits of this push were not scanned`,
+      )
     for (const c of push.commits) {
       if (!c.distinct) continue
       if (r.budget.exhausted) return
@@ -219,7 +234,9 @@ export class GithubSource implements PushSource {
       }
     }
     if (fileCount >= COMMIT_FILE_CAP)
-      r.budget.note(`commit ${sha.slice(0, 12)} changes more than GitHub's ${COMMIT_FILE_CAP}-file limit; later files were not scanned`)
+      r.budget.note(
+        `commit ${sha.slice(0, 12)} changes more than GitHub's ${COMMIT_FILE_CAP}-file limit; later files were not scanned`,
+      )
   }
 
   private async *message(r: Reading, c: ApiCommit): AsyncGenerator<AddedFile> {
@@ -231,7 +248,13 @@ export class GithubSource implements PushSource {
   }
 
   /** What one changed file added: from its patch, or from its blobs diffed locally when GitHub gave no patch. */
-  private async fileAdded(r: Reading, f: ApiFile, oldRef: string | undefined, commit: string, author: Person | undefined): Promise<AddedFile | undefined> {
+  private async fileAdded(
+    r: Reading,
+    f: ApiFile,
+    oldRef: string | undefined,
+    commit: string,
+    author: Person | undefined,
+  ): Promise<AddedFile | undefined> {
     if (f.status === 'removed' || f.status === 'unchanged') return undefined
     let lines: NumberedLine[]
     if (typeof f.patch === 'string') {

@@ -11,9 +11,10 @@
  * const github = new GithubIssuer({ apiUrl: 'https://api.github.com' })
  * const outcome = await github.revokeBatch(waitingTokens) // { outcome: 'requested', … }; throws RemoteError on 429/5xx
  */
-import type { RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
+
 import type { TokenKind } from '../../scan/types.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
+import type { RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
 
 /** Most credentials GitHub accepts in one call. */
 export const GITHUB_REVOKE_BATCH_MAX = 1000
@@ -36,7 +37,8 @@ const INSTALLATION_TOKEN_DETAIL = 'installation token: expires within an hour, n
 export function githubNotRevocable(token: string, kind: TokenKind): RevocationOutcome | undefined {
   // `ghs_` installation tokens are not in the endpoint's accepted types and die within the hour anyway.
   // The reported stateless (JWT-like) form of installation tokens carries the same kind from the scanner.
-  if (kind === 'github-app-installation' || token.startsWith('ghs_')) return { outcome: 'not_revocable', detail: INSTALLATION_TOKEN_DETAIL }
+  if (kind === 'github-app-installation' || token.startsWith('ghs_'))
+    return { outcome: 'not_revocable', detail: INSTALLATION_TOKEN_DETAIL }
   return undefined
 }
 
@@ -73,7 +75,9 @@ export class GithubIssuer implements TokenIssuer {
   async revokeBatch(tokens: string[]): Promise<RevocationOutcome> {
     if (tokens.length === 0) throw new RangeError('revokeBatch: no tokens given')
     if (tokens.length > GITHUB_REVOKE_BATCH_MAX)
-      throw new RangeError(`revokeBatch: ${tokens.length} tokens, GitHub takes at most ${GITHUB_REVOKE_BATCH_MAX} a call`)
+      throw new RangeError(
+        `revokeBatch: ${tokens.length} tokens, GitHub takes at most ${GITHUB_REVOKE_BATCH_MAX} a call`,
+      )
     try {
       const res = await remoteFetch(
         `${this.#apiUrl}/credentials/revoke`,
@@ -99,7 +103,10 @@ export class GithubIssuer implements TokenIssuer {
     } catch (error) {
       if (error instanceof RemoteError && !error.retryable) {
         const why = error.status === 422 ? 'validation failed, or the endpoint has been spammed' : error.failure
-        return { outcome: 'failed', detail: `GitHub refused the revocation request (HTTP ${error.status ?? '?'}: ${why})` }
+        return {
+          outcome: 'failed',
+          detail: `GitHub refused the revocation request (HTTP ${error.status ?? '?'}: ${why})`,
+        }
       }
       throw error
     }

@@ -19,7 +19,10 @@ const SIGNATURE = /^sha256=[0-9a-f]{64}$/
 const verifiers = new Map<string, Webhooks>()
 function verifierFor(secret: string): Webhooks {
   let verifier = verifiers.get(secret)
-  if (!verifier) verifiers.set(secret, (verifier = new Webhooks({ secret })))
+  if (!verifier) {
+    verifier = new Webhooks({ secret })
+    verifiers.set(secret, verifier)
+  }
   return verifier
 }
 
@@ -27,7 +30,11 @@ function verifierFor(secret: string): Webhooks {
  * True when `signature` is the HMAC-SHA-256 of `rawBody` under one of `secrets` (the current secret first, then
  * previous ones kept during a rotation). A missing, malformed or non-matching signature is false, never an exception.
  */
-export async function verifyGithubSignature(rawBody: string, signature: string | undefined, secrets: string[]): Promise<boolean> {
+export async function verifyGithubSignature(
+  rawBody: string,
+  signature: string | undefined,
+  secrets: string[],
+): Promise<boolean> {
   if (!signature || !SIGNATURE.test(signature) || rawBody.length === 0) return false
   for (const secret of secrets) {
     if (!secret) continue

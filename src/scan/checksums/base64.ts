@@ -53,10 +53,10 @@ export function base64Encode(bytes: ArrayLike<number>): string {
   const rest = bytes.length - i
   if (rest === 1) {
     const n = (bytes[i] ?? 0) << 16
-    out += ALPHABET[n >>> 18] + ALPHABET[(n >>> 12) & 63]! + '=='
+    out += `${ALPHABET[n >>> 18] + ALPHABET[(n >>> 12) & 63]!}==`
   } else if (rest === 2) {
     const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8)
-    out += ALPHABET[n >>> 18] + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + '='
+    out += `${ALPHABET[n >>> 18] + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]!}=`
   }
   return out
 }

@@ -14,7 +14,10 @@ export function marvin32(bytes: ArrayLike<number>, seedLow: number, seedHigh: nu
   const whole = bytes.length & ~3
   let i = 0
   for (; i < whole; i += 4) {
-    p0 = (p0 + ((bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24))) | 0
+    p0 =
+      (p0 +
+        ((bytes[i] ?? 0) | ((bytes[i + 1] ?? 0) << 8) | ((bytes[i + 2] ?? 0) << 16) | ((bytes[i + 3] ?? 0) << 24))) |
+      0
     ;[p0, p1] = block(p0, p1)
   }
   // The tail bytes, then a single 0x80 byte of padding, form the final word.

@@ -14,12 +14,13 @@
  * validateAdoPat(token) // true when the Marvin32 checksum holds
  * validateAdoLegacyPat('h5lx…') // true for a checksum-valid legacy PAT
  */
+
+import { ADO_TAIL, ALNUM, isIn } from '../chars.js'
 import { base32Decode } from '../checksums/base32.js'
 import { base62Bytes } from '../checksums/base62.js'
 import { base64Decode, base64Encode } from '../checksums/base64.js'
 import { crc32 } from '../checksums/crc32.js'
 import { marvin32 } from '../checksums/marvin32.js'
-import { ADO_TAIL, ALNUM, isIn } from '../chars.js'
 import { escapeEndingAt } from '../escapes.js'
 import type { Detection } from '../hit.js'
 
@@ -74,11 +75,7 @@ export function adoPatAt(text: string, at: number, includeLow: boolean): Detecti
   if (!text.startsWith('AZDO', at + 24)) return undefined
   for (let i = at + 28; i < at + 32; i++) if (!isIn(ALNUM, text.charCodeAt(i))) return undefined
   let end = at + 32
-  if (
-    isIn(ALNUM, text.charCodeAt(end)) &&
-    isIn(ALNUM, text.charCodeAt(end + 1)) &&
-    text.startsWith('==', end + 2)
-  ) {
+  if (isIn(ALNUM, text.charCodeAt(end)) && isIn(ALNUM, text.charCodeAt(end + 1)) && text.startsWith('==', end + 2)) {
     end += 4
   }
   if (end < text.length && isIn(ADO_TAIL, text.charCodeAt(end))) return undefined
@@ -96,7 +93,7 @@ export function validateAdoLegacyPat(token: string): boolean {
   const last = token.charCodeAt(ADO_LEGACY_LENGTH - 1) | 0x20
   if (last !== 0x61 && last !== 0x71) return false
   const b = base32Decode(token)
-  if (!b || b.length !== 32) return false
+  if (b?.length !== 32) return false
   const data = new Uint8Array(28)
   data.set(b.subarray(0, 2), 0)
   data.set(b.subarray(3, 7), 2)

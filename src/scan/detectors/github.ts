@@ -13,12 +13,13 @@
  * @example
  * githubTokenAt('x ghp_…', 2, false) // { kind: 'github-classic-pat', confidence: 'high', secret: 'ghp_…' }
  */
+
+import { ALNUM, BASE64URL, isIn, WORD } from '../chars.js'
 import { base32Encode } from '../checksums/base32.js'
 import { base62Padded } from '../checksums/base62.js'
 import { base64Decode } from '../checksums/base64.js'
 import { crc32Ascii } from '../checksums/crc32.js'
 import { sha256 } from '../checksums/sha256.js'
-import { ALNUM, BASE64URL, WORD, isIn } from '../chars.js'
 import { escapeEndingAt } from '../escapes.js'
 import type { Detection } from '../hit.js'
 import type { TokenKind } from '../types.js'
@@ -68,7 +69,9 @@ export function validateGhsJwt(token: string): boolean {
 function jsonObject(segment: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64Decode(segment)))
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }
