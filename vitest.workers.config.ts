@@ -24,7 +24,7 @@ export default defineConfig(async () => {
   return {
     plugins: [
       cloudflareTest({
-        main: './src/worker.ts',
+        main: './src/adapter/workers/index.ts',
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: { ...TEST_SECRETS, LOG_LEVEL: 'warn', TEST_MIGRATIONS: migrations },

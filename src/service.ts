@@ -19,11 +19,11 @@ import type { TokenKeys } from './incidents/sealing.js'
 import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
 import type { Mailer } from './notify/mailer.js'
-import { AzureDevOpsSource } from './providers/azure-devops/client.js'
-import { AzureDevOpsIssuer } from './providers/azure-devops/issuer.js'
-import { GithubSource } from './providers/github/client.js'
-import { GithubIssuer } from './providers/github/issuer.js'
-import type { Provider, PushSource } from './providers/types.js'
+import { AzureDevOpsSource } from './platforms/azure-devops/client.js'
+import { AzureDevOpsIssuer } from './platforms/azure-devops/issuer.js'
+import { GithubSource } from './platforms/github/client.js'
+import { GithubIssuer } from './platforms/github/issuer.js'
+import type { Provider, PushSource } from './platforms/types.js'
 
 export interface ServiceParts {
   config: Config

@@ -11,13 +11,13 @@
 
 import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
+import { openNodeDatabase } from '../../src/adapter/node/database.js'
+import { groupCommitDeliveries } from '../../src/adapter/node/group-commit.js'
+import { startNode } from '../../src/adapter/node/index.js'
 import { parseConfig } from '../../src/config.js'
-import { openNodeDatabase } from '../../src/db/node.js'
 import { createApp } from '../../src/http/app.js'
-import { groupCommitDeliveries } from '../../src/incidents/deliveries-group-commit.js'
 import { importKeys } from '../../src/incidents/sealing.js'
 import { createLogger } from '../../src/log.js'
-import { startNode } from '../../src/node.js'
 
 async function main() {
   if (process.env.BENCH_TRIVIAL_ROUTE === '1') {

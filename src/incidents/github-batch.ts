@@ -14,8 +14,8 @@ import { and, asc, eq, gt, inArray, isNotNull, isNull, ne, sql } from 'drizzle-o
 import { incidents, revocations } from '../db/schema.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
-import { GITHUB_REVOKE_BATCH_MAX } from '../providers/github/issuer.js'
-import { RemoteError } from '../providers/remote-error.js'
+import { GITHUB_REVOKE_BATCH_MAX } from '../platforms/github/issuer.js'
+import { RemoteError } from '../platforms/remote-error.js'
 import { finish, GITHUB_BATCH_JOB, type ResponseDeps, recordAttempt } from './respond.js'
 import { unseal } from './sealing.js'
 

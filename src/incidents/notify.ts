@@ -12,8 +12,8 @@ import { incidents, notifications, occurrences, revocations } from '../db/schema
 import type { JobHandler } from '../jobs/runner.js'
 import { composeIncidentEmail } from '../notify/message.js'
 import type { RecipientReason } from '../notify/recipients.js'
-import { RemoteError } from '../providers/remote-error.js'
-import type { Provider, RevocationOutcome } from '../providers/types.js'
+import { RemoteError } from '../platforms/remote-error.js'
+import type { Provider, RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
 import type { ResponseDeps } from './respond.js'
 

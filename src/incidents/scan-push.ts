@@ -14,7 +14,7 @@ import { type Push, pushes } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import type { JobHandler } from '../jobs/runner.js'
 import type { Logger } from '../log.js'
-import { RemoteError } from '../providers/remote-error.js'
+import { RemoteError } from '../platforms/remote-error.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
@@ -22,7 +22,7 @@ import {
   type PushEvent,
   type PushSource,
   type ScanReport,
-} from '../providers/types.js'
+} from '../platforms/types.js'
 import { scanAddedLines } from '../scan/index.js'
 import { openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
 import { recordFinding } from './record.js'

@@ -11,7 +11,7 @@
 import type { Job } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import type { Logger } from '../log.js'
-import { RemoteError } from '../providers/remote-error.js'
+import { RemoteError } from '../platforms/remote-error.js'
 import type { BackoffPolicy } from './backoff.js'
 import { claim, complete, fail, releaseAll, reschedule } from './queue.js'
 

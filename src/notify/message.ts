@@ -14,7 +14,7 @@
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */
-import type { Provider, RevocationOutcome } from '../providers/types.js'
+import type { Provider, RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
 import { describeReason, type RecipientReason } from './recipients.js'
 

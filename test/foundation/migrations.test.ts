@@ -4,7 +4,7 @@ import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { describe, expect, it } from 'vitest'
-import { MIGRATIONS_FOLDER, openNodeDatabase } from '../../src/db/node.js'
+import { MIGRATIONS_FOLDER, openNodeDatabase } from '../../src/adapter/node/database.js'
 import { tempDir } from '../support/db.js'
 
 interface Journal {

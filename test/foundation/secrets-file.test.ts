@@ -1,8 +1,8 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ensureSecretsFile } from '../../src/adapter/node/secrets-file.js'
 import { ConfigError, parseConfig } from '../../src/config.js'
-import { ensureSecretsFile } from '../../src/secrets-file.js'
 import { tempDir } from '../support/db.js'
 
 describe('first-boot secrets', () => {

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { groupCommitDeliveries } from '../../src/adapter/node/group-commit.js'
 import { deliveries, jobs, pushes } from '../../src/db/schema.js'
 import { type IncomingDelivery, openPushEvent } from '../../src/incidents/deliveries.js'
-import { groupCommitDeliveries } from '../../src/incidents/deliveries-group-commit.js'
 import { importKeys, type TokenKeys } from '../../src/incidents/sealing.js'
-import type { PushEvent } from '../../src/providers/types.js'
+import type { PushEvent } from '../../src/platforms/types.js'
 import { tempDatabase } from '../support/db.js'
 
 let t: ReturnType<typeof tempDatabase>

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AzureDevOpsIssuer, chooseCandidates, vsspsUrlFor } from '../../src/providers/azure-devops/issuer.js'
+import { AzureDevOpsIssuer, chooseCandidates, vsspsUrlFor } from '../../src/platforms/azure-devops/issuer.js'
 import {
   type AzureDevOpsAdminApi,
   type AzureDevOpsAdminApiOptions,

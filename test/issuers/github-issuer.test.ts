@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { GITHUB_REVOKE_BATCH_MAX, GithubIssuer, githubNotRevocable } from '../../src/providers/github/issuer.js'
+import { GITHUB_REVOKE_BATCH_MAX, GithubIssuer, githubNotRevocable } from '../../src/platforms/github/issuer.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { rejection } from '../support/remote-rejection.js'
 

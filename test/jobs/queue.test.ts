@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openNodeDatabase } from '../../src/db/node.js'
+import { openNodeDatabase } from '../../src/adapter/node/database.js'
 import { jobs } from '../../src/db/schema.js'
 import { retryDelayMs } from '../../src/jobs/backoff.js'
 import { claim, complete, enqueue, fail, queueStats, releaseAll, reschedule } from '../../src/jobs/queue.js'

@@ -3,7 +3,7 @@ import { jobs } from '../../src/db/schema.js'
 import { enqueue } from '../../src/jobs/queue.js'
 import { createRunner, type JobHandler } from '../../src/jobs/runner.js'
 import { memoryLogger } from '../../src/log.js'
-import { RemoteError } from '../../src/providers/remote-error.js'
+import { RemoteError } from '../../src/platforms/remote-error.js'
 import { tempDatabase } from '../support/db.js'
 
 let t: ReturnType<typeof tempDatabase>

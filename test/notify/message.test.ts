@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { clampPreview, composeIncidentEmail, escapeHtml } from '../../src/notify/message.js'
-import type { RevocationOutcome } from '../../src/providers/types.js'
+import type { RevocationOutcome } from '../../src/platforms/types.js'
 import { incidentInput } from './incident-input.js'
 
 /** Every href in an HTML string. */

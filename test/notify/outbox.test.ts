@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { simpleParser } from 'mailparser'
 import { afterEach, describe, expect, it } from 'vitest'
+import { OutboxMailer, outboxFileName } from '../../src/adapter/node/outbox.js'
 import { composeIncidentEmail } from '../../src/notify/message.js'
-import { OutboxMailer, outboxFileName } from '../../src/notify/outbox.js'
 import { incidentInput } from './incident-input.js'
 
 const folders: string[] = []

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { addedLinesBetween, allLines } from '../../src/providers/blob-diff.js'
-import { isBinary, skippableKind } from '../../src/providers/content-kind.js'
+import { addedLinesBetween, allLines } from '../../src/platforms/blob-diff.js'
+import { isBinary, skippableKind } from '../../src/platforms/content-kind.js'
 
 describe('addedLinesBetween', () => {
   it('returns only added lines, numbered in the new file', () => {

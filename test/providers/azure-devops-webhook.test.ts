@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { authenticateAzureHook, constantTimeEqual, parseAzurePush } from '../../src/providers/azure-devops/webhook.js'
-import { ZERO_SHA } from '../../src/providers/types.js'
+import { authenticateAzureHook, constantTimeEqual, parseAzurePush } from '../../src/platforms/azure-devops/webhook.js'
+import { ZERO_SHA } from '../../src/platforms/types.js'
 import { azurePushSample } from '../support/azure-devops-api.js'
 
 const basic = (user: string, password: string) =>

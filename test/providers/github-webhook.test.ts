@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
-import { parseGithubPush, verifyGithubSignature } from '../../src/providers/github/webhook.js'
-import { ZERO_SHA } from '../../src/providers/types.js'
+import { parseGithubPush, verifyGithubSignature } from '../../src/platforms/github/webhook.js'
+import { ZERO_SHA } from '../../src/platforms/types.js'
 
 interface Example {
   name: string

@@ -4,10 +4,10 @@
  * one `POST /credentials/revoke` call, and each recipient gets one email; nothing raw is left at rest or in the logs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type NodeDatabase, openNodeDatabase } from '../../src/db/node.js'
+import { type NodeDatabase, openNodeDatabase } from '../../src/adapter/node/database.js'
+import { type NodeService, startNode } from '../../src/adapter/node/index.js'
 import { incidents, notifications, occurrences } from '../../src/db/schema.js'
 import { memoryLogger } from '../../src/log.js'
-import { type NodeService, startNode } from '../../src/node.js'
 import { tempDir } from '../support/db.js'
 import { TEST_GITHUB_SECRET, testEnv } from '../support/env.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'

@@ -1,4 +1,4 @@
-/** Starts `src/node.ts` as a real child process and waits for its `service.started` log line. */
+/** Starts `src/adapter/node/index.ts` as a real child process and waits for its `service.started` log line. */
 import { type ChildProcess, spawn } from 'node:child_process'
 
 export interface ChildService {
@@ -10,7 +10,7 @@ export interface ChildService {
 }
 
 export function startChildService(env: Record<string, string>, o: { timeoutMs?: number } = {}): Promise<ChildService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/adapter/node/index.ts'], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })

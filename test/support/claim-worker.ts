@@ -1,5 +1,5 @@
 /** A separate process that claims and completes jobs until none is left, then prints the ids it ran (queue tests). */
-import { openNodeDatabase } from '../../src/db/node.js'
+import { openNodeDatabase } from '../../src/adapter/node/database.js'
 import { claim, complete } from '../../src/jobs/queue.js'
 
 const [path, worker] = process.argv.slice(2) as [string, string]

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type NodeDatabase, openNodeDatabase } from '../../src/db/node.js'
+import { type NodeDatabase, openNodeDatabase } from '../../src/adapter/node/database.js'
 
 /** A migrated SQLite file (WAL) in a fresh temporary folder, removed by `cleanup()`. */
 export function tempDatabase(): NodeDatabase & { dir: string; path: string; cleanup(): void } {

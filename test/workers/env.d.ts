@@ -12,7 +12,7 @@ declare global {
   namespace Cloudflare {
     /** Types `exports.default` from `cloudflare:workers` as the Worker's default export. */
     interface GlobalProps {
-      mainModule: typeof import('../../src/worker.js')
+      mainModule: typeof import('../../src/adapter/workers/index.js')
     }
     interface Env {
       DB: D1Database

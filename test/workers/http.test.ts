@@ -5,11 +5,11 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it, vi } from 'vitest'
-import worker, { type WorkerEnv } from '../../src/worker.js'
+import worker, { type WorkerEnv } from '../../src/adapter/workers/index.js'
 
 describe('the Worker entry', () => {
   it('is a module Worker with fetch and scheduled handlers', () => {
-    // Compile time: the entry fits workerd's handler type, with the locally declared context types in src/worker.ts.
+    // Compile time: the entry fits workerd's handler type, with the locally declared context types in src/adapter/workers/index.ts.
     const handler: ExportedHandler<WorkerEnv> = worker
     expect(typeof handler.fetch).toBe('function')
     expect(typeof handler.scheduled).toBe('function')

@@ -9,9 +9,9 @@ import { env } from 'cloudflare:workers'
 import { getTableName, is } from 'drizzle-orm'
 import { SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { describe, expect, it } from 'vitest'
-import { openD1Database } from '../../src/db/d1.js'
+import { openD1Database } from '../../src/adapter/workers/d1.js'
+import worker from '../../src/adapter/workers/index.js'
 import * as schema from '../../src/db/schema.js'
-import worker from '../../src/worker.js'
 
 const migrations = env.TEST_MIGRATIONS
 const schemaTables = Object.values(schema)

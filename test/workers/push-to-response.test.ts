@@ -12,9 +12,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from 'cloudflare:workers'
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
-import { openD1Database } from '../../src/db/d1.js'
+import { openD1Database } from '../../src/adapter/workers/d1.js'
+import { createWorker, type WorkerEnv } from '../../src/adapter/workers/index.js'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, revocations } from '../../src/db/schema.js'
-import { createWorker, type WorkerEnv } from '../../src/worker.js'
 import type { IssuerCalls } from './global-setup.js'
 
 const scenario = inject('patrol')

@@ -5,8 +5,8 @@
  */
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { parseAddress, SendEmailMailer, sendEmailError } from '../../src/notify/send-email.js'
-import { RemoteError } from '../../src/providers/remote-error.js'
+import { parseAddress, SendEmailMailer, sendEmailError } from '../../src/adapter/workers/send-email.js'
+import { RemoteError } from '../../src/platforms/remote-error.js'
 
 const message = {
   from: 'patrol <patrol@acme.example>',

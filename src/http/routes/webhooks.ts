@@ -10,9 +10,9 @@
  */
 import { type Context, Hono } from 'hono'
 import { type DeliveryStore, storeDelivery } from '../../incidents/deliveries.js'
-import { authenticateAzureHook, parseAzurePush } from '../../providers/azure-devops/webhook.js'
-import { parseGithubPush, verifyGithubSignature } from '../../providers/github/webhook.js'
-import type { Provider, PushEvent } from '../../providers/types.js'
+import { authenticateAzureHook, parseAzurePush } from '../../platforms/azure-devops/webhook.js'
+import { parseGithubPush, verifyGithubSignature } from '../../platforms/github/webhook.js'
+import type { Provider, PushEvent } from '../../platforms/types.js'
 import type { AppEnv } from '../deps.js'
 import { jsonError } from '../errors.js'
 

@@ -7,8 +7,8 @@
  * await db.select().from(incidents)
  */
 import { drizzle } from 'drizzle-orm/d1'
-import * as schema from './schema.js'
-import type { DB } from './types.js'
+import * as schema from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
 
 /** The D1 binding as drizzle types it (workers-types' `D1Database` when those types are loaded). */
 export type D1Binding = Parameters<typeof drizzle>[0]

@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import type { Transporter } from 'nodemailer'
 import nodemailer from 'nodemailer'
 import type { StreamSentMessageInfo, StreamTransportOptions } from 'nodemailer/lib/stream-transport'
-import { type Mailer, type MailMessage, type MailSent, nodemailerFields } from './mailer.js'
+import { type Mailer, type MailMessage, type MailSent, nodemailerFields } from '../../notify/mailer.js'
 
 export interface OutboxMailerOptions {
   /** The folder, usually `<dataDir>/outbox`; created when missing. */

@@ -14,8 +14,8 @@
 import type { Transporter } from 'nodemailer'
 import nodemailer from 'nodemailer'
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport'
-import { RemoteError } from '../providers/remote-error.js'
-import { type Mailer, type MailMessage, type MailSent, nodemailerFields } from './mailer.js'
+import { type Mailer, type MailMessage, type MailSent, nodemailerFields } from '../../notify/mailer.js'
+import { RemoteError } from '../../platforms/remote-error.js'
 
 export interface SmtpMailerOptions {
   /** SMTP_URL: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start), auth in the userinfo. */

@@ -14,8 +14,9 @@
  * const mailer = new SendEmailMailer(env.EMAIL)
  * const { messageId } = await mailer.send({ from: 'patrol <patrol@acme.example>', to: ['owner@acme.example'], subject, text, html })
  */
-import { RemoteError } from '../providers/remote-error.js'
-import type { Mailer, MailMessage, MailSent } from './mailer.js'
+
+import type { Mailer, MailMessage, MailSent } from '../../notify/mailer.js'
+import { RemoteError } from '../../platforms/remote-error.js'
 
 /** The part of the `send_email` binding patrol uses (workers-types' `SendEmail`, builder form). */
 export interface SendEmailBinding {

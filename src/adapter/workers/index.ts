@@ -8,22 +8,22 @@
  * (test/workers-bundle.test.ts checks the bundle wrangler builds).
  *
  * @example
- * // wrangler.toml: main = "src/worker.ts"; npx wrangler dev --local
- * import worker, { createWorker } from './worker.js'
+ * // wrangler.toml: main = "src/adapter/workers/index.ts"; npx wrangler dev --local
+ * import worker, { createWorker } from './index.js'
  * const res = await worker.fetch(new Request('https://patrol.example/healthz'), env, ctx)
  * const fast = createWorker({ timing: { githubBatchDelayMs: 100 } })   // tests: shorter response timings
  */
 
 import type { ExecutionContext } from 'hono'
-import { type Config, parseConfig } from './config.js'
-import { type D1Binding, openD1Database } from './db/d1.js'
-import type { DB } from './db/types.js'
-import { type App, createApp } from './http/app.js'
-import { importKeys, type TokenKeys } from './incidents/sealing.js'
-import { createRunner } from './jobs/runner.js'
-import { createLogger, type Logger } from './log.js'
-import { type SendEmailBinding, SendEmailMailer } from './notify/send-email.js'
-import { createJobHandlers, type ResponseTiming } from './service.js'
+import { type Config, parseConfig } from '../../config.js'
+import type { DB } from '../../db/types.js'
+import { type App, createApp } from '../../http/app.js'
+import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
+import { createRunner } from '../../jobs/runner.js'
+import { createLogger, type Logger } from '../../log.js'
+import { createJobHandlers, type ResponseTiming } from '../../service.js'
+import { type D1Binding, openD1Database } from './d1.js'
+import { type SendEmailBinding, SendEmailMailer } from './send-email.js'
 
 /** The bindings wrangler.toml declares, plus vars and secrets (all strings) that `parseConfig` reads. */
 export interface WorkerEnv {

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ConfigError, type SECRET_VARIABLES, type SecretValues } from './config.js'
+import { ConfigError, type SECRET_VARIABLES, type SecretValues } from '../../config.js'
 
 const generators: Record<keyof typeof SECRET_VARIABLES, () => string> = {
   PATROL_ADMIN_TOKENS: () => `admin:${randomBytes(32).toString('base64url')}`,
