@@ -83,8 +83,8 @@ beforeAll(async () => {
     timeout: 60_000,
   })
   output = result.stdout + result.stderr
-  code = readFileSync(join(outdir, 'worker.js'), 'utf8')
-  sources = (JSON.parse(readFileSync(join(outdir, 'worker.js.map'), 'utf8')) as { sources: string[] }).sources
+  code = readFileSync(join(outdir, 'index.js'), 'utf8')
+  sources = (JSON.parse(readFileSync(join(outdir, 'index.js.map'), 'utf8')) as { sources: string[] }).sources
 }, 60_000)
 
 afterAll(() => {
