@@ -8,21 +8,27 @@
  */
 import type { Config } from './config.js'
 import type { DB } from './db/types.js'
-import { confirmJob } from './incidents/confirm.js'
-import { SCAN_PUSH_JOB } from './incidents/deliveries.js'
-import { githubBatchJob } from './incidents/github-batch.js'
-import { notifyJob } from './incidents/notify.js'
-import { RESPOND_JOB } from './incidents/record.js'
-import { CONFIRM_JOB, GITHUB_BATCH_JOB, NOTIFY_JOB, type ResponseDeps, respondJob } from './incidents/respond.js'
-import { scanPushJob } from './incidents/scan-push.js'
+import { SCAN_PUSH_JOB } from './incidents/ingest/deliveries.js'
+import { RESPOND_JOB } from './incidents/ingest/record.js'
+import { scanPushJob } from './incidents/ingest/scan-push.js'
+import { notifyJob } from './incidents/response/notify.js'
+import {
+  CONFIRM_JOB,
+  GITHUB_BATCH_JOB,
+  NOTIFY_JOB,
+  type ResponseDeps,
+  respondJob,
+} from './incidents/response/respond.js'
 import type { TokenKeys } from './incidents/sealing.js'
 import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
 import type { Mailer } from './notify/mailer.js'
 import { AzureDevOpsSource } from './platforms/azure-devops/client.js'
+import { confirmJob } from './platforms/azure-devops/confirm.js'
 import { AzureDevOpsIssuer } from './platforms/azure-devops/issuer.js'
 import { GithubSource } from './platforms/github/client.js'
 import { GithubIssuer } from './platforms/github/issuer.js'
+import { githubBatchJob } from './platforms/github/revoke-batch.js'
 import type { Provider, PushSource } from './platforms/types.js'
 
 export interface ServiceParts {

@@ -6,7 +6,7 @@
  * @example
  * c.html(page(<IncidentPage admin="alice" incident={await getIncident(db, 7)} />))
  */
-import type { getIncident } from '../../incidents/queries.js'
+import type { getIncident } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 

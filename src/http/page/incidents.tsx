@@ -6,7 +6,7 @@
  * @example
  * c.html(page(<IncidentsPage admin="alice" filters={{ status: 'revoke_failed' }} items={page.items} nextCursor={page.nextCursor} />))
  */
-import type { IncidentSummary } from '../../incidents/queries.js'
+import type { IncidentSummary } from '../../incidents/admin/queries.js'
 import { STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'

@@ -21,8 +21,8 @@ import {
   deleteSuppression,
   listSuppressions,
   showSuppression,
-} from '../../incidents/admin.js'
-import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
+} from '../../incidents/admin/actions.js'
+import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { findAdmin } from '../admin-auth.js'

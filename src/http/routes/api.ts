@@ -15,8 +15,8 @@ import {
   deleteSuppression,
   listSuppressions,
   showSuppression,
-} from '../../incidents/admin.js'
-import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
+} from '../../incidents/admin/actions.js'
+import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { requireAdmin } from '../admin-auth.js'

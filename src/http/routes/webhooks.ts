@@ -9,7 +9,7 @@
  * // → 202 {"queued":true,"deliveryId":"<guid>"}
  */
 import { type Context, Hono } from 'hono'
-import { type DeliveryStore, storeDelivery } from '../../incidents/deliveries.js'
+import { type DeliveryStore, storeDelivery } from '../../incidents/ingest/deliveries.js'
 import { authenticateAzureHook, parseAzurePush } from '../../platforms/azure-devops/webhook.js'
 import { parseGithubPush, verifyGithubSignature } from '../../platforms/github/webhook.js'
 import type { Provider, PushEvent } from '../../platforms/types.js'

@@ -7,8 +7,8 @@
  * const next = await listIncidents(db, { status: 'revoke_failed', limit: 50, cursor: page.nextCursor })
  */
 import { and, asc, desc, eq, gte, inArray, isNotNull, type like, lt, or, type SQL, sql } from 'drizzle-orm'
-import { auditEvents, type Incident, incidents, notifications, occurrences, revocations } from '../db/schema.js'
-import type { DB } from '../db/types.js'
+import { auditEvents, type Incident, incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
 
 export interface IncidentFilter {
   status?: string

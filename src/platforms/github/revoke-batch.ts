@@ -11,13 +11,13 @@
  * handlers[GITHUB_BATCH_JOB] = githubBatchJob(deps)
  */
 import { and, asc, eq, gt, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm'
-import { incidents, revocations } from '../db/schema.js'
-import { enqueue } from '../jobs/queue.js'
-import type { JobHandler } from '../jobs/runner.js'
-import { GITHUB_REVOKE_BATCH_MAX } from '../platforms/github/issuer.js'
-import { RemoteError } from '../platforms/remote-error.js'
-import { finish, GITHUB_BATCH_JOB, type ResponseDeps, recordAttempt } from './respond.js'
-import { unseal } from './sealing.js'
+import { incidents, revocations } from '../../db/schema.js'
+import { finish, GITHUB_BATCH_JOB, type ResponseDeps, recordAttempt } from '../../incidents/response/respond.js'
+import { unseal } from '../../incidents/sealing.js'
+import { enqueue } from '../../jobs/queue.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import { RemoteError } from '../remote-error.js'
+import { GITHUB_REVOKE_BATCH_MAX } from './issuer.js'
 
 const HOUR = 3_600_000
 

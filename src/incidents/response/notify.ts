@@ -8,13 +8,13 @@
  * handlers[NOTIFY_JOB] = notifyJob(deps)
  */
 import { and, asc, desc, eq, ne } from 'drizzle-orm'
-import { incidents, notifications, occurrences, revocations } from '../db/schema.js'
-import type { JobHandler } from '../jobs/runner.js'
-import { composeIncidentEmail } from '../notify/message.js'
-import type { RecipientReason } from '../notify/recipients.js'
-import { RemoteError } from '../platforms/remote-error.js'
-import type { Provider, RevocationOutcome } from '../platforms/types.js'
-import type { TokenKind } from '../scan/types.js'
+import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import { composeIncidentEmail } from '../../notify/message.js'
+import type { RecipientReason } from '../../notify/recipients.js'
+import { RemoteError } from '../../platforms/remote-error.js'
+import type { Provider, RevocationOutcome } from '../../platforms/types.js'
+import type { TokenKind } from '../../scan/types.js'
 import type { ResponseDeps } from './respond.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {

@@ -8,13 +8,13 @@
  * handlers[CONFIRM_JOB] = confirmJob(deps)
  */
 import { eq } from 'drizzle-orm'
-import { incidents } from '../db/schema.js'
-import { enqueue } from '../jobs/queue.js'
-import type { JobHandler } from '../jobs/runner.js'
-import type { TokenKind } from '../scan/types.js'
-import { CONFIRM_JOB, type ResponseDeps, recordAttempt } from './respond.js'
-import { unseal } from './sealing.js'
-import { transition } from './transitions.js'
+import { incidents } from '../../db/schema.js'
+import { CONFIRM_JOB, type ResponseDeps, recordAttempt } from '../../incidents/response/respond.js'
+import { unseal } from '../../incidents/sealing.js'
+import { transition } from '../../incidents/transitions.js'
+import { enqueue } from '../../jobs/queue.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import type { TokenKind } from '../../scan/types.js'
 
 export function confirmJob(deps: ResponseDeps): JobHandler {
   return async (job, payload) => {

@@ -10,11 +10,11 @@
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
  */
 import { eq } from 'drizzle-orm'
-import { type Push, pushes } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import type { JobHandler } from '../jobs/runner.js'
-import type { Logger } from '../log.js'
-import { RemoteError } from '../platforms/remote-error.js'
+import { type Push, pushes } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import type { Logger } from '../../log.js'
+import { RemoteError } from '../../platforms/remote-error.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
@@ -22,11 +22,11 @@ import {
   type PushEvent,
   type PushSource,
   type ScanReport,
-} from '../platforms/types.js'
-import { scanAddedLines } from '../scan/index.js'
+} from '../../platforms/types.js'
+import { scanAddedLines } from '../../scan/index.js'
+import type { TokenKeys } from '../sealing.js'
 import { openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
 import { recordFinding } from './record.js'
-import type { TokenKeys } from './sealing.js'
 
 export interface ScanPushDeps {
   db: DB

@@ -7,14 +7,14 @@
  * if ('error' in r) return c.json({ error: r.error }, r.status)
  */
 import { and, eq, isNull } from 'drizzle-orm'
-import { auditEvents, incidents, type Suppression, suppressions } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import { enqueue } from '../jobs/queue.js'
+import { auditEvents, incidents, type Suppression, suppressions } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import { enqueue } from '../../jobs/queue.js'
+import { RESPOND_JOB } from '../ingest/record.js'
+import { fingerprint, type TokenKeys } from '../sealing.js'
+import { type AdminAction, adminAction, type IncidentStatus } from '../states.js'
+import { transition } from '../transitions.js'
 import { statusBefore } from './queries.js'
-import { RESPOND_JOB } from './record.js'
-import { fingerprint, type TokenKeys } from './sealing.js'
-import { type AdminAction, adminAction, type IncidentStatus } from './states.js'
-import { transition } from './transitions.js'
 
 export interface ActionRequest {
   incidentId: number
