@@ -9,8 +9,10 @@
  * }
  */
 import type { TokenKind } from '../scan/types.js'
+import type { PlatformId } from './ids.js'
 
-export type Provider = 'github' | 'azure-devops'
+/** The platform a push came from (ids.ts). */
+export type Provider = PlatformId
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000'
 
@@ -132,7 +134,7 @@ export type RevocationOutcome =
   | { outcome: 'failed'; detail: string }
 
 export interface TokenIssuer {
-  readonly issuer: 'github' | 'azure-devops'
+  readonly issuer: PlatformId
   /** Who owns the token, when the issuer can tell. `undefined` when unknown; throws RemoteError on transient failure. */
   owner(token: string, kind: TokenKind): Promise<TokenOwner | undefined>
   revoke(token: string, context: RevocationContext): Promise<RevocationOutcome>

@@ -12,10 +12,11 @@ import { incidents, notifications, occurrences, revocations } from '../../db/sch
 import type { JobHandler } from '../../jobs/runner.js'
 import { composeIncidentEmail } from '../../notify/message.js'
 import type { RecipientReason } from '../../notify/recipients.js'
+import { locationLinks } from '../../platforms/index.js'
 import { RemoteError } from '../../platforms/remote-error.js'
-import type { Provider, RevocationOutcome } from '../../platforms/types.js'
+import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKind } from '../../scan/types.js'
-import type { ResponseDeps } from './respond.js'
+import type { ResponseDeps } from './steps.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {
   return async (job, payload) => {
@@ -45,15 +46,18 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       incidentId: incident.id,
       kind: incident.kind as TokenKind,
       preview: incident.preview,
-      locations: places.map((o) => ({
-        provider: o.provider as Provider,
-        repository: o.repository,
-        repositoryUrl: o.repositoryUrl ?? undefined,
-        branch: o.ref ?? undefined,
-        commit: o.commitSha || undefined,
-        path: o.path,
-        line: o.line,
-      })),
+      locations: places.map((o) => {
+        const place = {
+          repository: o.repository,
+          branch: o.ref ?? undefined,
+          commit: o.commitSha || undefined,
+          path: o.path,
+          line: o.line,
+        }
+        // Links from the configured hosts; an occurrence of a platform patrol does not know gets none.
+        const links = locationLinks(deps.config, o.provider, place)
+        return { ...place, links: 'error' in links ? undefined : links }
+      }),
       revocation,
       publicUrl: deps.mail.publicUrl,
       detectedAt: new Date(incident.firstSeenAt),
