@@ -15,7 +15,7 @@
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */
-import type { LocationLinks } from '../platforms/platform.js'
+import type { LocationLinks, OwnerAdvice } from '../platforms/platform.js'
 import type { RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
 import { describeReason, type RecipientReason } from './recipients.js'
@@ -42,6 +42,8 @@ export interface IncidentEmailInput {
   /** First occurrence first; at least one. */
   locations: IncidentLocation[]
   revocation: RevocationOutcome
+  /** The issuing platform's sentences (`platform(issuer).advice`). */
+  advice: OwnerAdvice
   /** PATROL_PUBLIC_URL; without it the message names the incident id only. */
   publicUrl?: string
   detectedAt?: Date
@@ -80,7 +82,6 @@ const MAX_LOCATIONS = 5
 
 export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
   const label = KIND_LABEL[input.kind]
-  const azure = input.kind.startsWith('azure-devops')
   const preview = clampPreview(input.preview)
   const first = input.locations[0]
   const incidentUrl =
@@ -92,8 +93,8 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     `[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
 
-  const did = whatPatrolDid(input.revocation, azure)
-  const steps = whatToDoNow(input.revocation, azure)
+  const did = whatPatrolDid(input.revocation, input.advice)
+  const steps = whatToDoNow(input.revocation, input.advice)
   const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
   const more = input.locations.length - shown.length
 
@@ -160,12 +161,17 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
   return { subject, text: text.join('\n'), html }
 }
 
-function whatPatrolDid(revocation: RevocationOutcome, azure: boolean): string {
+function whatPatrolDid(revocation: RevocationOutcome, advice: OwnerAdvice): string {
   switch (revocation.outcome) {
     case 'revoked':
-      return azure
-        ? `patrol revoked it through Azure DevOps Token Admin${revocation.authorizationIds ? `, together with the owner's other PATs that could have been this one (${revocation.authorizationIds.length} in all)` : ''}. Azure DevOps can take up to an hour to enforce it.`
-        : 'patrol revoked it.'
+      return [
+        `patrol revoked it${advice.revokedThrough ? ` ${advice.revokedThrough}` : ''}`,
+        revocation.authorizationIds
+          ? `, together with the owner's other PATs that could have been this one (${revocation.authorizationIds.length} in all)`
+          : '',
+        '.',
+        advice.afterRevocation ? ` ${advice.afterRevocation}` : '',
+      ].join('')
     case 'requested':
       return 'patrol asked GitHub to revoke it and GitHub accepted the request. GitHub revokes a valid token at once and emails its owner; it does not tell patrol whether the token was valid.'
     case 'inactive':
@@ -179,26 +185,20 @@ function whatPatrolDid(revocation: RevocationOutcome, azure: boolean): string {
   }
 }
 
-function whatToDoNow(revocation: RevocationOutcome, azure: boolean): string[] {
-  const tokenSettings = azure
-    ? 'Azure DevOps: User settings → Personal access tokens, in each organization'
-    : 'GitHub: Settings → Developer settings → Personal access tokens'
+function whatToDoNow(revocation: RevocationOutcome, advice: OwnerAdvice): string[] {
+  const tokenSettings = advice.tokenSettings
   const steps: string[] = []
   if (revocation.outcome === 'failed' || revocation.outcome === 'skipped' || revocation.outcome === 'not_revocable')
     steps.push(`Revoke the token now if it is still valid (${tokenSettings}).`)
   steps.push(
-    azure && revocation.outcome === 'revoked' && (revocation.authorizationIds?.length ?? 0) > 1
+    revocation.outcome === 'revoked' && (revocation.authorizationIds?.length ?? 0) > 1
       ? `Create new tokens for the ones you still need (patrol revoked every PAT that could have been this one), with the least scope and shortest lifetime that work (${tokenSettings}). Keep them in a secret store, not in the repository.`
       : `Create a new token with the least scope and shortest lifetime that work (${tokenSettings}), and replace the old one wherever it was used. Keep it in a secret store, not in the repository.`,
   )
   steps.push(
     'Remove the secret from the repository history (git filter-repo or BFG, then force-push) and from open pull requests. Clones and forks keep it, which is why the token itself must be dead.',
   )
-  steps.push(
-    azure
-      ? 'Check the audit log for what the token did since the commit: Organization settings → Auditing (token use itself is not logged; look for unexpected changes by your account).'
-      : "Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization's audit log.",
-  )
+  steps.push(advice.auditLog)
   return steps
 }
 

@@ -30,6 +30,20 @@ export interface Platform {
   response(deps: ResponseDeps, setup: PlatformSetup): PlatformResponse
   /** Links into a repository on the configured host. */
   links(config: Config): RepositoryLinks
+  /** What the owner's email tells about this platform's tokens. */
+  readonly advice: OwnerAdvice
+}
+
+/** Platform-specific sentences of the owner's email (src/notify/message.ts). */
+export interface OwnerAdvice {
+  /** Where the owner manages these tokens, e.g. `GitHub: Settings → Developer settings → Personal access tokens`. */
+  tokenSettings: string
+  /** The step that says where to look for what the token did. */
+  auditLog: string
+  /** How patrol revokes, when it says so: `through Azure DevOps Token Admin`. */
+  revokedThrough?: string
+  /** What follows a revocation, e.g. a delay before it is enforced. */
+  afterRevocation?: string
 }
 
 /** What a platform is built from: the config, the fetch every remote call goes through, and the response timing. */

@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncidentEmailInput } from '../../src/notify/message.js'
+import { github } from '../../src/platforms/github/index.js'
 import { githubLinks } from '../../src/platforms/github/links.js'
 
 export function fakeGithubToken(): string {
@@ -37,6 +38,7 @@ export function incidentInput(overrides: Partial<IncidentEmailInput> = {}): {
       detectedAt: new Date('2026-03-01T12:05:00Z'),
       locations: [{ ...place, links: githubLinks('https://api.github.com').of(place) }],
       revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation of the token (HTTP 202)' },
+      advice: github.advice,
       ...overrides,
     },
   }

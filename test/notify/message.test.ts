@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { clampPreview, composeIncidentEmail, escapeHtml } from '../../src/notify/message.js'
+import { azureDevOps } from '../../src/platforms/azure-devops/index.js'
 import { azureDevOpsLinks } from '../../src/platforms/azure-devops/links.js'
 import type { RevocationOutcome } from '../../src/platforms/types.js'
 import { incidentInput } from './incident-input.js'
@@ -46,6 +47,7 @@ describe('composeIncidentEmail', () => {
       kind: 'azure-devops-pat',
       preview: '…AZDO1x2y',
       locations: [{ ...azurePlace, links: azureDevOpsLinks('https://dev.azure.com/contoso').of(azurePlace) }],
+      advice: azureDevOps.advice,
       revocation: {
         outcome: 'revoked',
         detail: 'revoked 3 PATs of dev@contoso.example',

@@ -12,7 +12,8 @@ import { incidents, notifications, occurrences, revocations } from '../../db/sch
 import type { JobHandler } from '../../jobs/runner.js'
 import { composeIncidentEmail } from '../../notify/message.js'
 import type { RecipientReason } from '../../notify/recipients.js'
-import { locationLinks } from '../../platforms/index.js'
+import { isPlatformId, locationLinks, platform } from '../../platforms/index.js'
+import type { OwnerAdvice } from '../../platforms/platform.js'
 import { RemoteError } from '../../platforms/remote-error.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKind } from '../../scan/types.js'
@@ -59,6 +60,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         return { ...place, links: 'error' in links ? undefined : links }
       }),
       revocation,
+      advice: adviceFor(incident.issuer),
       publicUrl: deps.mail.publicUrl,
       detectedAt: new Date(incident.firstSeenAt),
       recipientReason: n.reason as RecipientReason,
@@ -90,5 +92,14 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         .where(eq(notifications.id, n.id))
       throw error
     }
+  }
+}
+
+/** The issuer's sentences; for an issuer no platform registered, neutral ones that say so (never another's). */
+function adviceFor(issuer: string): OwnerAdvice {
+  if (isPlatformId(issuer)) return platform(issuer).advice
+  return {
+    tokenSettings: `at its issuer, "${issuer}", which this patrol does not know`,
+    auditLog: 'Check the issuer’s audit log for what the token did since the commit.',
   }
 }
