@@ -133,6 +133,16 @@ export type RevocationOutcome =
   | { outcome: 'skipped'; detail: string }
   | { outcome: 'failed'; detail: string }
 
+/** Every outcome, as stored in `revocations.outcome` (with `error`: a failed attempt that is retried). */
+export const REVOCATION_OUTCOMES = [
+  'revoked',
+  'requested',
+  'inactive',
+  'not_revocable',
+  'skipped',
+  'failed',
+] as const satisfies readonly RevocationOutcome['outcome'][]
+
 export interface TokenIssuer {
   readonly issuer: PlatformId
   /** Who owns the token, when the issuer can tell. `undefined` when unknown; throws RemoteError on transient failure. */

@@ -21,8 +21,8 @@ const ACTION_LABELS: Record<AdminAction, string> = {
 }
 
 /** The actions the state machine allows from this status (retry may still be refused when the sealed token is gone). */
-export function availableActions(status: string): AdminAction[] {
-  return ADMIN_ACTIONS.filter((a) => !('error' in adminAction(a, status as IncidentStatus)))
+export function availableActions(status: IncidentStatus): AdminAction[] {
+  return ADMIN_ACTIONS.filter((a) => !('error' in adminAction(a, status)))
 }
 
 /** An occurrence's links, from the platform registry (the configured hosts); an unknown platform gives its error. */

@@ -22,7 +22,13 @@ import {
   listSuppressions,
   showSuppression,
 } from '../../incidents/admin/actions.js'
-import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
+import {
+  decodeCursor,
+  getIncident,
+  type IncidentFilter,
+  incidentStats,
+  listIncidents,
+} from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
 import { locationLinks, PLATFORM_IDS } from '../../platforms/index.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
@@ -194,7 +200,9 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       problems.push('cursor: expects the link of a previous page')
       cursor = undefined
     }
-    const list = await listIncidents(c.get('deps').db, { ...filters, limit: PAGE_SIZE, cursor })
+    // `pick` let through only values of each vocabulary.
+    const valid = filters as Omit<IncidentFilter, 'limit' | 'cursor'>
+    const list = await listIncidents(c.get('deps').db, { ...valid, limit: PAGE_SIZE, cursor })
     return c.html(
       page(
         <IncidentsPage

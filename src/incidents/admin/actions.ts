@@ -29,9 +29,8 @@ export type ActionResult = { from: IncidentStatus; to: IncidentStatus } | { stat
 export async function applyAdminAction(db: DB, r: ActionRequest): Promise<ActionResult> {
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, r.incidentId))
   if (!incident) return { status: 404, error: `incident ${r.incidentId} not found` }
-  const from = incident.status as IncidentStatus
-  const previous =
-    r.action === 'reopen' ? ((await statusBefore(db, r.incidentId)) as IncidentStatus | undefined) : undefined
+  const from = incident.status
+  const previous = r.action === 'reopen' ? await statusBefore(db, r.incidentId) : undefined
   const decision = adminAction(r.action, from, previous)
   if ('error' in decision) return { status: 409, error: decision.error }
   if (r.action === 'retry_response' && !incident.sealedToken)

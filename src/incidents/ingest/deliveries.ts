@@ -42,7 +42,7 @@ export function deliveryRows(d: IncomingDelivery, sealedEvent: string, now: numb
       deliveryId: d.deliveryId,
       event: d.event,
       receivedAt: now,
-      status: 'queued',
+      status: 'queued' as const,
       bodyBytes: d.bodyBytes,
     },
     push: {

@@ -14,6 +14,7 @@ import picomatch from 'picomatch/posix'
 import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
+import type { PlatformId } from '../../platforms/ids.js'
 import { redact } from '../../scan/redact.js'
 import type { Issuer, TokenKind } from '../../scan/types.js'
 import { fingerprint, seal, type TokenKeys } from '../sealing.js'
@@ -21,7 +22,7 @@ import { transition } from '../transitions.js'
 
 /** Where a token was seen; mirrors the `occurrences` columns. */
 export interface Place {
-  provider: string
+  provider: PlatformId
   repository: string
   repositoryUrl?: string
   ref?: string

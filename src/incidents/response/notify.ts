@@ -11,7 +11,6 @@ import { and, asc, desc, eq, ne } from 'drizzle-orm'
 import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { composeIncidentEmail } from '../../notify/message.js'
-import type { RecipientReason } from '../../notify/recipients.js'
 import { isPlatformId, locationLinks, platform } from '../../platforms/index.js'
 import type { OwnerAdvice } from '../../platforms/platform.js'
 import { RemoteError } from '../../platforms/remote-error.js'
@@ -63,7 +62,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       advice: adviceFor(incident.issuer),
       publicUrl: deps.mail.publicUrl,
       detectedAt: new Date(incident.firstSeenAt),
-      recipientReason: n.reason as RecipientReason,
+      recipientReason: n.reason,
     })
     const now = deps.now()
     await deps.db

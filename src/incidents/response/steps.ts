@@ -15,6 +15,7 @@ import { enqueue } from '../../jobs/queue.js'
 import type { Logger } from '../../log.js'
 import type { Mailer } from '../../notify/mailer.js'
 import { chooseRecipients } from '../../notify/recipients.js'
+import type { PlatformId } from '../../platforms/ids.js'
 import { RemoteError } from '../../platforms/remote-error.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKeys } from '../sealing.js'
@@ -49,7 +50,7 @@ export const STATUS_OF: Record<RevocationOutcome['outcome'], IncidentStatus> = {
 export async function finish(
   deps: ResponseDeps,
   incidentId: number,
-  issuer: string,
+  issuer: PlatformId,
   outcome: RevocationOutcome,
   o: { recorded?: boolean; batchId?: string } = {},
 ) {
@@ -73,7 +74,7 @@ export async function finish(
 export async function recordAttempt(
   deps: ResponseDeps,
   incidentId: number,
-  issuer: string,
+  issuer: PlatformId,
   outcome: RevocationOutcome | { outcome: 'error'; detail: string },
   batchId?: string,
 ) {
@@ -97,7 +98,7 @@ export async function onRemoteFailure(
   deps: ResponseDeps,
   job: Job,
   incidentId: number,
-  issuer: string,
+  issuer: PlatformId,
   error: unknown,
 ): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
