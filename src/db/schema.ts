@@ -51,7 +51,7 @@ export const deliveries = sqliteTable(
   (t) => [uniqueIndex('deliveries_provider_delivery').on(t.provider, t.deliveryId)],
 )
 
-/** A push to scan: the normalized event (`PushEvent` in providers/types.ts) and how its scan went. */
+/** A push to scan: the normalized event (`PushEvent` in platforms/types.ts) and how its scan went. */
 export const pushes = sqliteTable(
   'pushes',
   {
@@ -194,7 +194,7 @@ export const occurrences = sqliteTable(
   ],
 )
 
-/** Each revocation attempt at an issuer, and its outcome (`RevocationOutcome` in providers/types.ts). */
+/** Each revocation attempt at an issuer, and its outcome (`RevocationOutcome` in platforms/types.ts). */
 export const revocations = sqliteTable(
   'revocations',
   {

@@ -1,7 +1,8 @@
 /**
- * The two seams that keep platforms apart from the core (DESIGN.md):
- * a `PushSource` hosts repositories and tells what a push added; a `TokenIssuer` issues tokens and can revoke them.
- * A GitHub repository can leak an Azure DevOps PAT, so source and issuer are chosen independently.
+ * The vocabulary platforms and the core share (DESIGN.md): the normalized `PushEvent`, a `PushSource` that tells what
+ * a push added, a `TokenIssuer` that can find a token's owner, check it and revoke it, and revocation outcomes.
+ * A GitHub repository can leak an Azure DevOps PAT, so source and issuer are chosen independently: the push's
+ * platform reads it, the token's issuer responds (platform.ts has the interface each platform implements).
  *
  * @example
  * for await (const file of source.added(push, { maxBytes: 100 << 20 }, report)) {
