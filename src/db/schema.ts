@@ -170,7 +170,7 @@ export const occurrences = sqliteTable(
     pushId: integer('push_id'),
     provider: text('provider', { enum: PLATFORM_IDS }).notNull(),
     repository: text('repository').notNull(),
-    /** Web URL of the repository, for links. */
+    /** Web URL of the repository as the payload gave it: a record only; links are built from the configured hosts. */
     repositoryUrl: text('repository_url'),
     ref: text('ref'),
     commitSha: text('commit_sha'),
