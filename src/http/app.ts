@@ -12,6 +12,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
+import { BodyBudget, MAX_BODY_BYTES } from './body-budget.js'
 import type { AppDeps, AppEnv } from './deps.js'
 import { jsonError } from './errors.js'
 import { createAdminPage } from './routes/admin-page.js'
@@ -20,10 +21,14 @@ import { health } from './routes/health.js'
 import { metrics } from './routes/metrics.js'
 import { webhooks } from './routes/webhooks.js'
 
-export const MAX_BODY_BYTES = 25 * 1024 * 1024
+export { MAX_BODY_BYTES }
+
+const READS_OWN_BODY = /^\/(webhooks\/|admin\/sign-in$)/
 
 export function createApp(resolveDeps: (c: Context<AppEnv>) => AppDeps) {
   const app = new Hono<AppEnv>()
+  // One budget per app (per process, per Workers isolate), sized by the first request's config.
+  let budget: BodyBudget | undefined
 
   app.use(requestId({ limitLength: 64 }))
   app.use(async (c, next) => {
@@ -31,6 +36,8 @@ export function createApp(resolveDeps: (c: Context<AppEnv>) => AppDeps) {
     const log = deps.log.child({ requestId: c.get('requestId') })
     c.set('deps', deps)
     c.set('log', log)
+    budget ??= new BodyBudget(deps.config.unverifiedBodyBytes)
+    c.set('bodyBudget', budget)
     const started = performance.now()
     await next()
     log.info('http.request', {
@@ -41,12 +48,13 @@ export function createApp(resolveDeps: (c: Context<AppEnv>) => AppDeps) {
     })
   })
   app.use(secureHeaders())
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => jsonError(c as Context<AppEnv>, 413, `body: expects at most ${MAX_BODY_BYTES} bytes`),
-    }),
-  )
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => jsonError(c as Context<AppEnv>, 413, `body: expects at most ${MAX_BODY_BYTES} bytes`),
+  })
+  // hono's bodyLimit buffers a chunked body whole before the route looks at who sent it: the webhooks and the
+  // sign-in form read their own bodies instead, capped and under the budget of unverified bytes (body-budget.ts).
+  app.use((c, next) => (READS_OWN_BODY.test(c.req.path) ? next() : limitBody(c, next)))
 
   app.route('/', health)
   app.route('/', webhooks)

@@ -189,6 +189,17 @@ describe('signing in', () => {
     t.clock.now += 60_000
     expect((await attempt(TEST_ADMIN_TOKEN)).status).toBe(303)
   })
+
+  it('checks only the free attempts of 500 parallel wrong guesses and refuses the rest unchecked', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => postForm(t.app, '/admin/sign-in', { token: `wrong-guess-${i}-padding` })),
+    )
+    const statuses = answers.map((r) => r.status)
+    // Three free failures, and the fourth that starts the wait: each attempt is counted before its compare.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(496)
+    expect((await postForm(t.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN })).status).toBe(429)
+  })
 })
 
 describe('CSRF', () => {

@@ -26,6 +26,7 @@ import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../i
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { findAdmin } from '../admin-auth.js'
+import { bodyRefusal, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
 import { clientAddress } from '../page/client-address.js'
 import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
@@ -34,7 +35,7 @@ import { IncidentsPage, type ListFilters } from '../page/incidents.js'
 import { Layout, page } from '../page/layout.js'
 import { endSession, sessionAdmin, startSession } from '../page/session.js'
 import { SignInPage } from '../page/sign-in.js'
-import { createSignInLimiter, type SignInLimiter } from '../page/sign-in-limiter.js'
+import { createSignInLimiter, type Gate, type SignInLimiter } from '../page/sign-in-limiter.js'
 import { type SuppressionDraft, SuppressionsPage } from '../page/suppressions.js'
 
 const PAGE_SIZE = 50
@@ -65,8 +66,15 @@ const field = (body: Record<string, unknown>, name: string): string => {
 }
 
 function isForm(c: Context): boolean {
-  return /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')
+  return isUrlencoded(c) || /^multipart\/form-data\b/i.test(c.req.header('content-type') ?? '')
 }
+
+function isUrlencoded(c: Context): boolean {
+  return /^application\/x-www-form-urlencoded\b/i.test(c.req.header('content-type') ?? '')
+}
+
+/** The sign-in form is a token (43 characters when generated, 2000 at most) and a `next` path. */
+const SIGN_IN_MAX_BYTES = 8 * 1024
 
 export interface AdminPageOptions {
   /** The sign-in limiter; default a fresh one with DEFAULT_SIGN_IN_LIMITS. */
@@ -117,11 +125,8 @@ export function createAdminPage(o: AdminPageOptions = {}) {
 
   admin.post('/admin/sign-in', async (c) => {
     const { config, now, log } = c.get('deps')
-    const body = await c.req.parseBody()
-    const next = safeNext(body.next)
     const address = clientAddress(c)
-    const gate = limiter.check(address, now())
-    if (!gate.allowed) {
+    const refuse = (gate: Extract<Gate, { allowed: false }>, next?: string) => {
       const seconds = Math.ceil(gate.retryAfterMs / 1000)
       log.warn('admin.sign_in_refused', { address, retryAfterS: seconds, locked: gate.locked })
       c.header('Retry-After', String(seconds))
@@ -132,9 +137,19 @@ export function createAdminPage(o: AdminPageOptions = {}) {
         429,
       )
     }
+    // A refused address is turned away before its body is read; anyone else gets a few kilobytes of urlencoded form.
+    const waiting = limiter.check(address, now())
+    if (!waiting.allowed) return refuse(waiting)
+    if (!isUrlencoded(c)) return c.text('expects a form (application/x-www-form-urlencoded)', 415)
+    const read = await readBounded(c.req.raw, { maxBytes: SIGN_IN_MAX_BYTES, budget: c.get('bodyBudget') })
+    if (!read.ok) return bodyRefusal(c, read)
+    const body = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(read.bytes)))
+    const next = safeNext(body.next)
+    // Counted before the compare, in the same tick as the check: parallel guesses cannot all get through.
+    const gate = limiter.attempt(address, now())
+    if (!gate.allowed) return refuse(gate, next)
     const found = await findAdmin(config.secrets.adminTokens, field(body, 'token'))
     if (!found) {
-      limiter.failed(address, now())
       log.warn('admin.sign_in_failed', { address })
       return c.html(page(<SignInPage next={next} error="That is not an admin token." />), 401)
     }

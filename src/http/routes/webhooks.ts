@@ -11,8 +11,10 @@
 import { type Context, Hono } from 'hono'
 import { type DeliveryStore, storeDelivery } from '../../incidents/deliveries.js'
 import { authenticateAzureHook, parseAzurePush } from '../../platforms/azure-devops/webhook.js'
-import { parseGithubPush, verifyGithubSignature } from '../../platforms/github/webhook.js'
+import { githubSignatureCheck } from '../../platforms/github/signature.js'
+import { parseGithubPush } from '../../platforms/github/webhook.js'
 import type { Provider, PushEvent } from '../../platforms/types.js'
+import { bodyRefusal, MAX_BODY_BYTES, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
 import { jsonError } from '../errors.js'
 
@@ -20,12 +22,18 @@ export const webhooks = new Hono<AppEnv>()
 
 webhooks.post('/webhooks/github', async (c) => {
   const { config } = c.get('deps')
-  const { raw, bytes } = await readBody(c)
   const secrets = [config.secrets.githubWebhookSecret, ...config.github.previousWebhookSecrets]
   const signature = c.req.header('x-hub-signature-256')
   if (!signature) return jsonError(c, 401, 'X-Hub-Signature-256: missing; configure the webhook with patrol’s secret')
-  if (!(await verifyGithubSignature(raw, signature, secrets)))
-    return jsonError(c, 401, 'X-Hub-Signature-256: does not match the body')
+  // Checked while the body streams in, under the shared budget of unverified bytes (body-budget.ts).
+  const check = githubSignatureCheck(signature, secrets)
+  if (!check) return jsonError(c, 401, 'X-Hub-Signature-256: expects sha256=<64 hex digits>')
+  const budget = c.get('bodyBudget')
+  const read = await readBounded(c.req.raw, { maxBytes: MAX_BODY_BYTES, budget, onChunk: (b) => check.update(b) })
+  if (!read.ok) return bodyRefusal(c, read)
+  if (!check.matches()) return jsonError(c, 401, 'X-Hub-Signature-256: does not match the body')
+  const raw = new TextDecoder().decode(read.bytes)
+  const bytes = read.bytes.length
 
   const event = c.req.header('x-github-event')
   const deliveryId = c.req.header('x-github-delivery')
@@ -57,7 +65,9 @@ webhooks.post('/webhooks/azure-devops', async (c) => {
       'authorization: expects the service hook’s basic auth (and secret header, when configured)',
     )
   }
-  const { raw, bytes } = await readBody(c)
+  const body = await readBody(c)
+  if ('problem' in body) return bodyRefusal(c, body)
+  const { raw, bytes } = body
   const payload = parseBody(raw, 'application/json')
   if (payload === undefined) return jsonError(c, 400, 'body: expects a JSON object')
   const eventType = (payload as { eventType?: unknown }).eventType
@@ -108,9 +118,9 @@ async function store(
 }
 
 /** The body as text, and its size in bytes (`deliveries.body_bytes`; the text's length counts UTF-16 units). */
-async function readBody(c: Context<AppEnv>): Promise<{ raw: string; bytes: number }> {
-  const buffer = await c.req.arrayBuffer()
-  return { raw: new TextDecoder().decode(buffer), bytes: buffer.byteLength }
+async function readBody(c: Context<AppEnv>) {
+  const read = await readBounded(c.req.raw, { maxBytes: MAX_BODY_BYTES })
+  return read.ok ? { raw: new TextDecoder().decode(read.bytes), bytes: read.bytes.length } : read
 }
 
 /** JSON body, or GitHub's form encoding (`payload=<json>`). Undefined unless it is a JSON object. */
