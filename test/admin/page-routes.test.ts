@@ -111,7 +111,12 @@ describe('signing in', () => {
   it('marks the cookie Secure when patrol is published over https', async () => {
     const https = await testApp({ PATROL_PUBLIC_URL: 'https://patrol.acme.example' })
     try {
-      const res = await postForm(https.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN })
+      const res = await postForm(
+        https.app,
+        'http://patrol.acme.example/admin/sign-in',
+        { token: TEST_ADMIN_TOKEN },
+        { origin: 'https://patrol.acme.example' },
+      )
       expect(res.headers.getSetCookie()[0]).toMatch(/; Secure/)
     } finally {
       https.cleanup()
@@ -248,9 +253,10 @@ describe('CSRF', () => {
 
     const proxied = await testApp({ PATROL_PUBLIC_URL: 'https://patrol.acme.example' })
     try {
+      // The proxy forwards the public Host; the request itself arrives over plain http.
       const res = await postForm(
         proxied.app,
-        '/admin/sign-in',
+        'http://patrol.acme.example/admin/sign-in',
         { token: TEST_ADMIN_TOKEN },
         { origin: 'https://patrol.acme.example' },
       )

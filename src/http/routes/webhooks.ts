@@ -126,7 +126,8 @@ async function readBody(c: Context<AppEnv>) {
 /** JSON body, or GitHub's form encoding (`payload=<json>`). Undefined unless it is a JSON object. */
 function parseBody(raw: string, contentType: string | undefined): object | undefined {
   let text = raw
-  if (contentType?.startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(raw).get('payload') ?? ''
+  if (/^application\/x-www-form-urlencoded\b/i.test(contentType ?? ''))
+    text = new URLSearchParams(raw).get('payload') ?? ''
   try {
     const value: unknown = JSON.parse(text)
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined
