@@ -89,7 +89,12 @@ export function responseDeps(parts: ServiceParts): ResponseDeps {
         })
       : undefined,
     mailer: parts.mailer,
-    mail: { from: config.mail.from, securityEmails: config.mail.securityEmails, publicUrl: config.publicUrl },
+    mail: {
+      from: config.mail.from,
+      securityEmails: config.mail.securityEmails,
+      publicUrl: config.publicUrl,
+      notifyDomains: config.mail.notifyDomains,
+    },
     githubBatchDelayMs: config.githubRevocation.batchDelayMs,
     githubCallsPerHour: config.githubRevocation.callsPerHour,
     confirmDelaysMs: DEFAULT_CONFIRM_DELAYS_MS,

@@ -16,6 +16,7 @@
  */
 import type { Provider, RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
+import { pushedText } from './pushed-text.js'
 import { describeReason, type RecipientReason } from './recipients.js'
 
 /** One place the token was found. */
@@ -89,7 +90,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
       : undefined
 
   const subject = oneLine(
-    `[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+    `[patrol] ${label} leaked${first ? ` in ${pushedText(first.repository, 100)}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
 
   const did = whatPatrolDid(input.revocation, azure)
@@ -210,10 +211,11 @@ function describeLocation(place: IncidentLocation): { facts: [string, string, st
   const links: PlatformLinks = base
     ? platformLinks(place.provider, base, branch, place.commit, isCommitMessage ? undefined : place.path, place.line)
     : {}
-  const facts: [string, string, string?][] = [['repository', place.repository, base]]
-  if (branch) facts.push(['branch', branch, links.branch])
-  if (place.commit) facts.push(['commit', place.commit, links.commit])
-  facts.push([isCommitMessage ? 'found in' : 'file', place.path, links.file])
+  // Pushed strings lose their line breaks and control characters (pushed-text.ts): a file name cannot write text.
+  const facts: [string, string, string?][] = [['repository', pushedText(place.repository), base]]
+  if (branch) facts.push(['branch', pushedText(branch), links.branch])
+  if (place.commit) facts.push(['commit', pushedText(place.commit, 64), links.commit])
+  facts.push([isCommitMessage ? 'found in' : 'file', pushedText(place.path), links.file])
   if (place.line !== undefined && !isCommitMessage) facts.push(['line', String(place.line), links.file])
   return { facts }
 }

@@ -284,6 +284,23 @@ describe('pages', () => {
     expect(res.headers.get('content-security-policy')).toContain("form-action 'self'")
   })
 
+  it('shows pushed paths, refs and repository names without their line breaks or control characters', async () => {
+    const { id } = await incident({
+      where: {
+        path: 'a.env\n\nVisit http://evil.example/reset\u202e',
+        ref: 'refs/heads/x\r\ny',
+        repository: 'acme/app\u0007',
+      },
+    })
+    const cookie = await signIn(t.app)
+    const html = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
+    expect(html).toContain('a.env Visit http://evil.example/reset:1')
+    expect(html).toContain('refs/heads/x y')
+    for (const raw of ['a.env\n', '\u202e', '\u0007', 'x\r\n']) expect(html).not.toContain(raw)
+    const list = await (await pageRequest(t.app, '/admin/incidents', { cookie })).text()
+    expect(list).not.toContain('\u0007')
+  })
+
   it('lists and filters incidents by previews only, with a next-page link', async () => {
     const web = await incident({ where: { repository: 'acme/web', path: 'src/secrets.ts' } })
     const ado = await incident({ kind: 'azure-devops-pat' })

@@ -178,4 +178,22 @@ describe('the message', () => {
     expect((await rows()).map((n) => [n.reason, n.recipient])).toEqual([['pusher', 'mona@example.com']])
     expect(smtp!.messages.map((m) => m.envelope.to)).toEqual([['mona@example.com']])
   })
+
+  it('withholds person addresses outside PATROL_NOTIFY_DOMAINS, saying why, and a file name cannot write text into the mail', async () => {
+    await setup({ PATROL_NOTIFY_DOMAINS: 'acme.example', PATROL_SECURITY_EMAILS: 'security@acme.example' })
+    leaked.push(generateGithubToken('ghp'))
+    const trap = 'a.env\n\nVisit http://evil.example/reset and paste your new token\n\u202eenv.'
+    await deliver({ [trap]: `T=${leaked[0]}\n` }, { name: 'Attacker', email: 'victim@evil.example' })
+    await p!.settle()
+    expect((await rows()).map((n) => [n.reason, n.recipient, n.status, n.error])).toEqual([
+      ['commit-author', 'victim@evil.example', 'withheld', 'outside PATROL_NOTIFY_DOMAINS (acme.example)'],
+      ['pusher', 'mona@example.com', 'withheld', 'outside PATROL_NOTIFY_DOMAINS (acme.example)'],
+      ['security', 'security@acme.example', 'sent', null],
+    ])
+    expect(smtp!.messages.map((m) => m.envelope.to)).toEqual([['security@acme.example']])
+    const text = smtp!.messages[0]!.parsed.text!
+    expect(text).toContain('file: a.env Visit http://evil.example/reset and paste your new token env.')
+    expect(text).not.toMatch(/^\s*Visit/m)
+    expect(text).not.toContain('\u202e')
+  })
 })

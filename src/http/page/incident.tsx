@@ -8,6 +8,7 @@
  */
 import type { getIncident } from '../../incidents/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
+import { PUSHED_TEXT_MAX, pushedText } from '../../notify/pushed-text.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export type IncidentView = NonNullable<Awaited<ReturnType<typeof getIncident>>>
@@ -43,9 +44,11 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
           {i.kind} <span class="muted">issued by {i.issuer}</span>
         </dd>
         <dt>Owner</dt>
-        <dd>{[i.owner.name, i.owner.email].filter(Boolean).join(' · ') || <span class="muted">unknown</span>}</dd>
+        <dd>
+          {pushedText([i.owner.name, i.owner.email].filter(Boolean).join(' · ')) || <span class="muted">unknown</span>}
+        </dd>
         <dt>Repositories</dt>
-        <dd>{i.repositories.join(', ')}</dd>
+        <dd>{pushedText(i.repositories.join(', '), 2 * PUSHED_TEXT_MAX)}</dd>
         <dt>First seen</dt>
         <dd>
           <Time at={i.firstSeenAt} />
@@ -95,14 +98,20 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
         <tbody>
           {i.occurrencesList.map((o) => (
             <tr>
-              <td>{webLink(o.repositoryUrl) ? <a href={webLink(o.repositoryUrl)}>{o.repository}</a> : o.repository}</td>
-              <td class="mono">
-                {o.path}:{o.line}
+              <td>
+                {webLink(o.repositoryUrl) ? (
+                  <a href={webLink(o.repositoryUrl)}>{pushedText(o.repository)}</a>
+                ) : (
+                  pushedText(o.repository)
+                )}
               </td>
               <td class="mono">
-                {o.ref ?? ''} {o.commitSha ? o.commitSha.slice(0, 10) : ''}
+                {pushedText(o.path)}:{o.line}
               </td>
-              <td>{o.authorEmail ?? o.authorName ?? ''}</td>
+              <td class="mono">
+                {pushedText(o.ref ?? '')} {o.commitSha ? pushedText(o.commitSha.slice(0, 10)) : ''}
+              </td>
+              <td>{pushedText(o.authorEmail ?? o.authorName ?? '')}</td>
               <td>{o.encoding}</td>
               <td>
                 <Time at={new Date(o.seenAt).toISOString()} />
@@ -119,7 +128,7 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
             <Time at={e.at} />
             <span class="muted">{e.type}</span>
             <span>
-              {e.summary}
+              {pushedText(e.summary, 2 * PUSHED_TEXT_MAX)}
               {typeof e.detail.note === 'string' ? <em> — “{e.detail.note}”</em> : null}
               {e.type === 'revocation' && typeof e.detail.detail === 'string' ? (
                 <span class="muted"> — {e.detail.detail}</span>
