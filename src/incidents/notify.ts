@@ -11,6 +11,7 @@ import { and, asc, desc, eq, ne } from 'drizzle-orm'
 import { incidents, notifications, occurrences, revocations } from '../db/schema.js'
 import type { JobHandler } from '../jobs/runner.js'
 import { composeIncidentEmail } from '../notify/message.js'
+import { newMessageId } from '../notify/message-id.js'
 import type { RecipientReason } from '../notify/recipients.js'
 import { RemoteError } from '../platforms/remote-error.js'
 import type { Provider, RevocationOutcome } from '../platforms/types.js'
@@ -60,9 +61,11 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       recipientReason: n.reason as RecipientReason,
     })
     const now = deps.now()
+    // Chosen once and stored before the first attempt: a retry sends the same Message-ID.
+    const messageId = n.messageId ?? newMessageId(deps.mail.publicUrl)
     await deps.db
       .update(notifications)
-      .set({ attempts: n.attempts + 1 })
+      .set({ attempts: n.attempts + 1, messageId })
       .where(eq(notifications.id, n.id))
     try {
       const sent = await deps.mailer.send({
@@ -70,11 +73,11 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         to: [n.recipient],
         ...email,
         headers: { 'X-Patrol-Incident': String(incident.id) },
-        messageId: `<incident-${incident.id}.notification-${n.id}@patrol>`,
+        messageId,
       })
       await deps.db
         .update(notifications)
-        .set({ status: 'sent', messageId: sent.messageId ?? null, sentAt: now, error: null })
+        .set({ status: 'sent', messageId: sent.messageId ?? messageId, sentAt: now, error: null })
         .where(eq(notifications.id, n.id))
       deps.log.info('notify.sent', { incident: incident.id, notification: n.id, reason: n.reason })
     } catch (error) {
