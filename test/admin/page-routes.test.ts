@@ -171,6 +171,38 @@ describe('signing in', () => {
     expect(res.headers.getSetCookie()[0]).toMatch(/^patrol_admin=; Max-Age=0/)
   })
 
+  it('ends the session on the server at sign-out: the same cookie no longer opens the page', async () => {
+    const cookie = await signIn(t.app)
+    const other = await signIn(t.app)
+    expect((await postForm(t.app, '/admin/sign-out', {}, { cookie })).status).toBe(303)
+    expect((await pageRequest(t.app, '/admin', { cookie })).status).toBe(303)
+    // Only that session: the admin's other browser stays signed in.
+    expect((await pageRequest(t.app, '/admin', { cookie: other })).status).toBe(200)
+  })
+
+  it('signs an admin out everywhere: every session of theirs ends, other admins’ stay', async () => {
+    const two = await testApp({
+      PATROL_ADMIN_TOKENS: `tester:${TEST_ADMIN_TOKEN},other:another-admin-token-0123456789`,
+    })
+    try {
+      const [laptop, phone] = [await signIn(two.app), await signIn(two.app)]
+      const colleague = await signIn(two.app, 'another-admin-token-0123456789')
+      const page = await (await pageRequest(two.app, '/admin', { cookie: phone })).text()
+      expect(page).toContain('action="/admin/sign-out-everywhere"')
+      const res = await postForm(two.app, '/admin/sign-out-everywhere', {}, { cookie: phone })
+      expect(res.status).toBe(303)
+      expect(res.headers.get('location')).toBe('/admin/sign-in?signed-out-everywhere')
+      for (const cookie of [laptop, phone]) expect((await pageRequest(two.app, '/admin', { cookie })).status).toBe(303)
+      expect((await pageRequest(two.app, '/admin', { cookie: colleague })).status).toBe(200)
+      expect(two.log.lines.find((l) => l.event === 'admin.signed_out_everywhere')).toMatchObject({
+        admin: 'tester',
+        sessions: 2,
+      })
+    } finally {
+      two.cleanup()
+    }
+  })
+
   it('slows repeated failures from one address, then refuses them for a while, even with the right token', async () => {
     const attempt = (token: string) => postForm(t.app, '/admin/sign-in', { token })
     for (let i = 0; i < 4; i++) expect((await attempt('wrong-wrong-wrong-wrong')).status).toBe(401)

@@ -8,7 +8,8 @@
  *
  * Routes: GET /admin (dashboard), GET /admin/incidents (list, filters, pages), GET /admin/incidents/:id (timeline),
  * POST /admin/incidents/:id/actions, GET/POST /admin/suppressions, POST /admin/suppressions/:id/delete,
- * GET/POST /admin/sign-in, POST /admin/sign-out.
+ * GET/POST /admin/sign-in, POST /admin/sign-out, POST /admin/sign-out-everywhere (sessions end on the server:
+ * page/session.ts).
  *
  * @example
  * app.route('/', createAdminPage())   // in createApp; one sign-in limiter per app (per process or isolate)
@@ -33,7 +34,7 @@ import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
 import { IncidentPage } from '../page/incident.js'
 import { IncidentsPage, type ListFilters } from '../page/incidents.js'
 import { Layout, page } from '../page/layout.js'
-import { endSession, sessionAdmin, startSession } from '../page/session.js'
+import { endAllSessions, endSession, sessionAdmin, startSession } from '../page/session.js'
 import { SignInPage } from '../page/sign-in.js'
 import { createSignInLimiter, type Gate, type SignInLimiter } from '../page/sign-in-limiter.js'
 import { type SuppressionDraft, SuppressionsPage } from '../page/suppressions.js'
@@ -119,7 +120,12 @@ export function createAdminPage(o: AdminPageOptions = {}) {
 
   admin.get('/admin/sign-in', async (c) => {
     if (await sessionAdmin(c)) return c.redirect(safeNext(c.req.query('next')) ?? '/admin', 303)
-    const notice = c.req.query('signed-out') !== undefined ? 'Signed out.' : undefined
+    const notice =
+      c.req.query('signed-out') !== undefined
+        ? 'Signed out.'
+        : c.req.query('signed-out-everywhere') !== undefined
+          ? 'Signed out everywhere: every session of yours has ended.'
+          : undefined
     return c.html(page(<SignInPage next={safeNext(c.req.query('next'))} notice={notice} />))
   })
 
@@ -159,12 +165,18 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     return c.redirect(next ?? '/admin', 303)
   })
 
-  admin.post('/admin/sign-out', (c) => {
-    endSession(c)
+  admin.post('/admin/sign-out', async (c) => {
+    await endSession(c)
     return c.redirect('/admin/sign-in?signed-out', 303)
   })
 
   admin.use('/admin/*', signedIn)
+
+  admin.post('/admin/sign-out-everywhere', async (c) => {
+    const ended = await endAllSessions(c, c.get('admin'))
+    c.get('deps').log.info('admin.signed_out_everywhere', { admin: c.get('admin'), sessions: ended })
+    return c.redirect('/admin/sign-in?signed-out-everywhere', 303)
+  })
 
   admin.get('/admin', async (c) => {
     const asked = c.req.query('window')
