@@ -76,7 +76,14 @@ const pushPayload = z.object({
   sender: z.object({ login: z.string() }).optional(),
   repository: z.object({
     id: z.number().int(),
-    full_name: z.string().regex(/^[^/]+\/[^/]+$/, 'expected owner/name'),
+    // GitHub's rules: owner letters, digits, `-` (and `_` on Enterprise); name letters, digits, `.`, `-`, `_`, never
+    // `.` or `..` (which would move an API path: issue 14).
+    full_name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_-]{1,100}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
+        'expected owner/name in GitHub’s characters (letters, digits, `.`, `-`, `_`; not `.` or `..`)',
+      ),
     html_url: z.string().optional(),
     default_branch: z.string().optional(),
     blobs_url: z.string().optional(),
