@@ -1,6 +1,6 @@
 /**
  * Receiving a GitHub push: checking `X-Hub-Signature-256` and turning the `push` payload into a PushEvent.
- * Signature checks go through @octokit/webhooks (Web Crypto in Workers, node:crypto on Node, both constant-time);
+ * Signature checks are a streaming HMAC-SHA-256 (signature.ts, constant-time compare, the same on Node and Workers);
  * the payload is validated with zod so that a delivery missing what patrol needs is refused with the field's name.
  * No `node:` import here: this module runs in Cloudflare Workers too.
  *
@@ -9,42 +9,24 @@
  * const parsed = parseGithubPush(JSON.parse(raw))
  * if (!parsed.ok) return c.json({ error: parsed.error }, 400)
  */
-import { Webhooks } from '@octokit/webhooks'
 import { z } from 'zod'
 import type { PushEvent } from '../types.js'
-
-const SIGNATURE = /^sha256=[0-9a-f]{64}$/
-
-/** One verifier per secret: built once, not on every delivery (the set of secrets is small and fixed per config). */
-const verifiers = new Map<string, Webhooks>()
-function verifierFor(secret: string): Webhooks {
-  let verifier = verifiers.get(secret)
-  if (!verifier) {
-    verifier = new Webhooks({ secret })
-    verifiers.set(secret, verifier)
-  }
-  return verifier
-}
+import { githubSignatureCheck } from './signature.js'
 
 /**
  * True when `signature` is the HMAC-SHA-256 of `rawBody` under one of `secrets` (the current secret first, then
  * previous ones kept during a rotation). A missing, malformed or non-matching signature is false, never an exception.
+ * The webhook route checks while the body streams (signature.ts); this is the same check over a whole body.
  */
 export async function verifyGithubSignature(
   rawBody: string,
   signature: string | undefined,
   secrets: string[],
 ): Promise<boolean> {
-  if (!signature || !SIGNATURE.test(signature) || rawBody.length === 0) return false
-  for (const secret of secrets) {
-    if (!secret) continue
-    try {
-      if (await verifierFor(secret).verify(rawBody, signature)) return true
-    } catch {
-      // The web build throws on input it cannot decode; that is a mismatch, not a server error.
-    }
-  }
-  return false
+  const check = githubSignatureCheck(signature, secrets)
+  if (!check) return false
+  check.update(new TextEncoder().encode(rawBody))
+  return check.matches()
 }
 
 const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'expected a hex commit SHA')
