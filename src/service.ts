@@ -74,7 +74,12 @@ export function responseDeps(parts: ServiceParts): ResponseDeps {
     now: parts.now,
     revoke: config.revoke,
     mailer: parts.mailer,
-    mail: { from: config.mail.from, securityEmails: config.mail.securityEmails, publicUrl: config.publicUrl },
+    mail: {
+      from: config.mail.from,
+      securityEmails: config.mail.securityEmails,
+      publicUrl: config.publicUrl,
+      notifyDomains: config.mail.notifyDomains,
+    },
     config,
   }
 }

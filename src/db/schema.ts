@@ -27,7 +27,7 @@ import { REVOCATION_OUTCOMES } from '../platforms/types.js'
 /** `pending` → `scanned` | `partial` (some content was not read) | `failed`. */
 export const SCAN_STATUSES = ['pending', 'scanned', 'partial', 'failed'] as const
 /** `pending` → `sent` | `failed` (after retries). */
-export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed'] as const
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'withheld'] as const
 /** A delivery is stored only once its scan job exists. */
 export const DELIVERY_STATUSES = ['queued'] as const
 
@@ -222,7 +222,7 @@ export const notifications = sqliteTable(
     recipient: text('recipient').notNull(),
     /** Why this address: `owner (issuer)`, `commit author`, `pusher`, `security team`. */
     reason: text('reason', { enum: RECIPIENT_REASONS }).notNull(),
-    /** `pending` → `sent` | `failed` (after retries). */
+    /** `pending` → `sent` | `failed` (after retries); `withheld`: not mailed, `error` says why (PATROL_NOTIFY_DOMAINS). */
     status: text('status', { enum: NOTIFICATION_STATUSES }).notNull(),
     messageId: text('message_id'),
     error: text('error'),
@@ -266,6 +266,31 @@ export const suppressions = sqliteTable('suppressions', {
   /** Soft delete keeps the audit trail meaningful. */
   deletedAt: integer('deleted_at'),
 })
+
+/**
+ * One admin-page sign-in, so that a session can end on the server (sign-out, "sign out everywhere") and not only in
+ * the browser. The cookie carries a random session id; this table keeps only its SHA-256. Rows past their expiry are
+ * deleted at the next sign-in.
+ */
+export const adminSessions = sqliteTable(
+  'admin_sessions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 (hex) of the session id in the cookie. */
+    sessionHash: text('session_hash').notNull(),
+    /** The admin token's name. */
+    admin: text('admin').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    /** Set by sign-out or sign-out-everywhere; the cookie stops working at once. */
+    endedAt: integer('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('admin_sessions_session_hash').on(t.sessionHash),
+    index('admin_sessions_admin').on(t.admin),
+    index('admin_sessions_expires').on(t.expiresAt),
+  ],
+)
 
 export const deliveriesRelations = relations(deliveries, ({ many }) => ({ pushes: many(pushes) }))
 export const pushesRelations = relations(pushes, ({ one }) => ({

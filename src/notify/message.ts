@@ -18,6 +18,7 @@
 import type { LocationLinks, OwnerAdvice } from '../platforms/platform.js'
 import type { RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
+import { pushedText } from './pushed-text.js'
 import { describeReason, type RecipientReason } from './recipients.js'
 
 /** One place the token was found. */
@@ -90,7 +91,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
       : undefined
 
   const subject = oneLine(
-    `[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+    `[patrol] ${label} leaked${first ? ` in ${pushedText(first.repository, 100)}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
 
   const did = whatPatrolDid(input.revocation, input.advice)
@@ -209,10 +210,11 @@ function describeLocation(place: IncidentLocation): { facts: [string, string, st
   const branch = place.branch?.replace(/^refs\/heads\//, '')
   const isCommitMessage = place.path === '(commit message)'
   const file = isCommitMessage ? undefined : link(links.file)
-  const facts: [string, string, string?][] = [['repository', place.repository, link(links.repository)]]
-  if (branch) facts.push(['branch', branch, link(links.branch)])
-  if (place.commit) facts.push(['commit', place.commit, link(links.commit)])
-  facts.push([isCommitMessage ? 'found in' : 'file', place.path, file])
+  // Pushed strings lose their line breaks and control characters (pushed-text.ts): a file name cannot write text.
+  const facts: [string, string, string?][] = [['repository', pushedText(place.repository), link(links.repository)]]
+  if (branch) facts.push(['branch', pushedText(branch), link(links.branch)])
+  if (place.commit) facts.push(['commit', pushedText(place.commit, 64), link(links.commit)])
+  facts.push([isCommitMessage ? 'found in' : 'file', pushedText(place.path), file])
   if (place.line !== undefined && !isCommitMessage) facts.push(['line', String(place.line), file])
   return { facts }
 }

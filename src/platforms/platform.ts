@@ -59,16 +59,28 @@ export interface ResponseTiming {
   confirmDelaysMs: number[]
 }
 
-/** A webhook delivery in two separate steps: authenticate (reading the body), then parse. */
+/**
+ * A webhook delivery in steps: admit the request by its headers (before a byte of the body is read, so strangers cost
+ * nothing), then the route reads the body (capped, and under the budget of unverified bytes when a check is still
+ * owed), feeding each chunk to the platform's streaming check; then parse.
+ */
 export interface PlatformWebhook {
-  /** Checks the request is from the platform and reads its body; a refusal is a 401 that names what is missing. */
-  authenticate(request: Request, config: Config): Promise<WebhookAuthentication>
+  /** Checks what the headers can tell; a refusal is a 401 that names what is missing. */
+  admit(headers: Headers, config: Config): WebhookAdmission
   /** What an authentic delivery is: a push to store, an answer to give (ping, ignored event), or a 400. */
   parse(headers: Headers, raw: string): WebhookDelivery
 }
 
-export type WebhookAuthentication =
-  | { ok: true; raw: string; bytes: number }
+/** A check over the body as it streams in (GitHub's HMAC); `matches()` is asked once, at the end. */
+export interface BodyCheck {
+  update(chunk: Uint8Array): void
+  matches(): boolean
+  /** The 401's message when it does not match. */
+  readonly mismatch: string
+}
+
+export type WebhookAdmission =
+  | { ok: true; check?: BodyCheck }
   | { ok: false; error: string; headers?: Record<string, string> }
 
 export type WebhookDelivery =

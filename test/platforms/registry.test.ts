@@ -73,8 +73,8 @@ describe('the registry', () => {
       expect(p.source({ config, timing: { githubBatchDelayMs: 1, githubCallsPerHour: 1, confirmDelaysMs: [1] } })).toBe(
         undefined,
       )
-      // An unsigned request is refused by the platform's own authentication, before any parsing.
-      const refused = await p.webhook.authenticate(new Request('http://x/', { method: 'POST', body: '{}' }), config)
+      // A request without the platform's credentials is refused by its headers alone, before any body is read.
+      const refused = p.webhook.admit(new Headers(), config)
       expect(refused.ok).toBe(false)
       expect(p.webhook.parse(new Headers(), 'not json')).toMatchObject({ kind: 'refused' })
       const links = p.links(config).of({ repository: 'project/repo', commit: 'b'.repeat(40), path: 'a.txt', line: 1 })

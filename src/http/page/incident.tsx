@@ -8,6 +8,7 @@
  */
 import type { getIncident } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
+import { PUSHED_TEXT_MAX, pushedText } from '../../notify/pushed-text.js'
 import type { LocationLinks } from '../../platforms/platform.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
@@ -51,9 +52,11 @@ export function IncidentPage(p: {
           {i.kind} <span class="muted">issued by {i.issuer}</span>
         </dd>
         <dt>Owner</dt>
-        <dd>{[i.owner.name, i.owner.email].filter(Boolean).join(' · ') || <span class="muted">unknown</span>}</dd>
+        <dd>
+          {pushedText([i.owner.name, i.owner.email].filter(Boolean).join(' · ')) || <span class="muted">unknown</span>}
+        </dd>
         <dt>Repositories</dt>
-        <dd>{i.repositories.join(', ')}</dd>
+        <dd>{pushedText(i.repositories.join(', '), 2 * PUSHED_TEXT_MAX)}</dd>
         <dt>First seen</dt>
         <dd>
           <Time at={i.firstSeenAt} />
@@ -108,14 +111,14 @@ export function IncidentPage(p: {
             return (
               <tr>
                 <td>
-                  {at(linked.repository, o.repository)}
+                  {at(linked.repository, pushedText(o.repository))}
                   {'error' in links ? <small class="error"> links: {links.error}</small> : ''}
                 </td>
-                <td class="mono">{at(linked.file, `${o.path}:${o.line}`)}</td>
+                <td class="mono">{at(linked.file, `${pushedText(o.path)}:${o.line}`)}</td>
                 <td class="mono">
-                  {o.ref ?? ''} {o.commitSha ? at(linked.commit, o.commitSha.slice(0, 10)) : ''}
+                  {pushedText(o.ref ?? '')} {o.commitSha ? at(linked.commit, pushedText(o.commitSha.slice(0, 10))) : ''}
                 </td>
-                <td>{o.authorEmail ?? o.authorName ?? ''}</td>
+                <td>{pushedText(o.authorEmail ?? o.authorName ?? '')}</td>
                 <td>{o.encoding}</td>
                 <td>
                   <Time at={new Date(o.seenAt).toISOString()} />
@@ -133,7 +136,7 @@ export function IncidentPage(p: {
             <Time at={e.at} />
             <span class="muted">{e.type}</span>
             <span>
-              {e.summary}
+              {pushedText(e.summary, 2 * PUSHED_TEXT_MAX)}
               {typeof e.detail.note === 'string' ? <em> — “{e.detail.note}”</em> : null}
               {e.type === 'revocation' && typeof e.detail.detail === 'string' ? (
                 <span class="muted"> — {e.detail.detail}</span>

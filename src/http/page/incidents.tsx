@@ -8,6 +8,7 @@
  */
 import type { IncidentSummary } from '../../incidents/admin/queries.js'
 import { STATUSES } from '../../incidents/states.js'
+import { pushedText } from '../../notify/pushed-text.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
@@ -105,8 +106,14 @@ export function IncidentsPage(p: {
                     {i.preview}
                   </a>
                 </td>
-                <td>{i.repositories.join(', ')}</td>
-                <td>{i.owner.email ?? i.owner.name ?? <span class="muted">unknown</span>}</td>
+                <td>{pushedText(i.repositories.join(', '))}</td>
+                <td>
+                  {i.owner.email || i.owner.name ? (
+                    pushedText(i.owner.email ?? i.owner.name ?? '')
+                  ) : (
+                    <span class="muted">unknown</span>
+                  )}
+                </td>
                 <td class="nowrap">{i.occurrences}×</td>
                 <td>
                   <Time at={i.firstSeenAt} short />

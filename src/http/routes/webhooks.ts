@@ -1,6 +1,7 @@
 /**
  * The webhook endpoints, one per registered platform (`/webhooks/github`, `/webhooks/azure-devops`), dispatched
- * through the platform registry. Each request is authenticated by its platform (a separate first step), parsed,
+ * through the platform registry. Each request is admitted by its platform from its headers (a separate first step),
+ * its body read under a budget (and verified as it streams, for GitHub), parsed,
  * stored with its scan job, and answered 202 in milliseconds: no network call happens on the request path. A
  * repeated delivery answers 200 `{ "duplicate": true }`. Every refusal is a JSON 4xx that names the problem and
  * stores nothing; a platform patrol does not know is a 404 naming it. No answer is 410 (Azure disables a
@@ -15,6 +16,7 @@ import { type DeliveryStore, storeDelivery } from '../../incidents/ingest/delive
 import type { PlatformId } from '../../platforms/ids.js'
 import { type Platform, platform, UnknownPlatformError } from '../../platforms/index.js'
 import type { PushEvent } from '../../platforms/types.js'
+import { bodyRefusal, MAX_BODY_BYTES, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
 import { jsonError } from '../errors.js'
 
@@ -30,16 +32,26 @@ webhooks.post('/webhooks/:platform', async (c) => {
   }
   const { config } = c.get('deps')
 
-  const authentic = await receiver.webhook.authenticate(c.req.raw, config)
-  if (!authentic.ok) {
-    for (const [name, value] of Object.entries(authentic.headers ?? {})) c.header(name, value)
-    return jsonError(c, 401, authentic.error)
+  // Headers first: a request that cannot be the platform's is refused before a byte of its body is read.
+  const admitted = receiver.webhook.admit(c.req.raw.headers, config)
+  if (!admitted.ok) {
+    for (const [name, value] of Object.entries(admitted.headers ?? {})) c.header(name, value)
+    return jsonError(c, 401, admitted.error)
   }
+  // A body still to be verified is read under the shared budget of unverified bytes (body-budget.ts).
+  const { check } = admitted
+  const read = await readBounded(c.req.raw, {
+    maxBytes: MAX_BODY_BYTES,
+    ...(check ? { budget: c.get('bodyBudget'), onChunk: (chunk: Uint8Array) => check.update(chunk) } : {}),
+  })
+  if (!read.ok) return bodyRefusal(c, read)
+  if (check && !check.matches()) return jsonError(c, 401, check.mismatch)
+  const raw = new TextDecoder().decode(read.bytes)
 
-  const delivery = receiver.webhook.parse(c.req.raw.headers, authentic.raw)
+  const delivery = receiver.webhook.parse(c.req.raw.headers, raw)
   if (delivery.kind === 'refused') return jsonError(c, 400, delivery.error)
   if (delivery.kind === 'answer') return c.json(delivery.body, delivery.status)
-  return store(c, receiver.id, delivery.deliveryId, delivery.event, authentic.bytes, delivery.push)
+  return store(c, receiver.id, delivery.deliveryId, delivery.event, read.bytes.length, delivery.push)
 })
 
 async function store(

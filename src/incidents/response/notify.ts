@@ -11,6 +11,7 @@ import { and, asc, desc, eq, ne } from 'drizzle-orm'
 import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { composeIncidentEmail } from '../../notify/message.js'
+import { newMessageId } from '../../notify/message-id.js'
 import { isPlatformId, locationLinks, platform } from '../../platforms/index.js'
 import type { OwnerAdvice } from '../../platforms/platform.js'
 import { RemoteError } from '../../platforms/remote-error.js'
@@ -65,9 +66,11 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       recipientReason: n.reason,
     })
     const now = deps.now()
+    // Chosen once and stored before the first attempt: a retry sends the same Message-ID.
+    const messageId = n.messageId ?? newMessageId(deps.mail.publicUrl)
     await deps.db
       .update(notifications)
-      .set({ attempts: n.attempts + 1 })
+      .set({ attempts: n.attempts + 1, messageId })
       .where(eq(notifications.id, n.id))
     try {
       const sent = await deps.mailer.send({
@@ -75,11 +78,11 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         to: [n.recipient],
         ...email,
         headers: { 'X-Patrol-Incident': String(incident.id) },
-        messageId: `<incident-${incident.id}.notification-${n.id}@patrol>`,
+        messageId,
       })
       await deps.db
         .update(notifications)
-        .set({ status: 'sent', messageId: sent.messageId ?? null, sentAt: now, error: null })
+        .set({ status: 'sent', messageId: sent.messageId ?? messageId, sentAt: now, error: null })
         .where(eq(notifications.id, n.id))
       deps.log.info('notify.sent', { incident: incident.id, notification: n.id, reason: n.reason })
     } catch (error) {

@@ -33,7 +33,7 @@ export interface ResponseDeps {
   now(): number
   revoke: 'auto' | 'off'
   mailer: Mailer
-  mail: { from: string; securityEmails: string[]; publicUrl: string }
+  mail: { from: string; securityEmails: string[]; publicUrl: string; notifyDomains?: string[] }
 }
 
 /** Response outcome → the incident status it ends in. */
@@ -129,15 +129,18 @@ export async function enqueueNotifications(deps: ResponseDeps, incidentId: numbe
     authorEmail: first?.authorEmail ?? undefined,
     pusherEmail: first?.pusherEmail ?? undefined,
     securityEmails: deps.mail.securityEmails,
+    notifyDomains: deps.mail.notifyDomains,
   })
-  if (recipients.length === 0) deps.log.warn('notify.no_recipient', { incident: incidentId })
+  if (!recipients.some((r) => !r.withheld)) deps.log.warn('notify.no_recipient', { incident: incidentId })
   for (const r of recipients) {
+    // A withheld address is kept as a `withheld` row with the reason, so the incident shows who was not mailed.
+    const status = r.withheld ? 'withheld' : 'pending'
     const [row] = await deps.db
       .insert(notifications)
-      .values({ incidentId, recipient: r.address, reason: r.reason, status: 'pending', createdAt: now })
+      .values({ incidentId, recipient: r.address, reason: r.reason, status, error: r.withheld, createdAt: now })
       .onConflictDoNothing()
       .returning({ id: notifications.id })
-    if (row)
+    if (row && !r.withheld)
       await enqueue(
         deps.db,
         { kind: NOTIFY_JOB, payload: { notificationId: row.id }, key: `${NOTIFY_JOB}:${row.id}` },

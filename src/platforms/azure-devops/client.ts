@@ -15,6 +15,7 @@
  */
 import { addedLinesBetween, allLines } from '../blob-diff.js'
 import { isBinary, skippableKind } from '../content-kind.js'
+import { pathSegment } from '../path-segment.js'
 import { PushBudget } from '../push-budget.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import { readJson, utf8 } from '../response-body.js'
@@ -40,7 +41,7 @@ export interface AzureDevOpsSourceOptions {
   apiVersion?: string
 }
 
-export { COMMIT_MESSAGE_PATH }
+export type { COMMIT_MESSAGE_PATH }
 
 const PAGE = 100
 
@@ -94,7 +95,7 @@ export class AzureDevOpsSource implements PushSource {
       throw new RemoteError('permanent', 'Azure push without a push id: nothing to re-read')
     const project = push.repository.projectId ?? push.repository.fullName.split('/')[0] ?? ''
     const r: Reading = {
-      repoUrl: `${this.orgUrl}/${encodeURIComponent(project)}/_apis/git/repositories/${encodeURIComponent(push.repository.id)}`,
+      repoUrl: `${this.orgUrl}/${pathSegment(project)}/_apis/git/repositories/${pathSegment(push.repository.id)}`,
       budget: new PushBudget(limits.maxBytes, report),
       report,
       changesSeen: new Set(),
@@ -153,7 +154,7 @@ export class AzureDevOpsSource implements PushSource {
   private async *message(r: Reading, c: ApiCommitRef): AsyncGenerator<AddedFile> {
     let text = c.comment ?? ''
     if (c.commentTruncated) {
-      const whole = await this.json<ApiCommitRef>(r, `/commits/${encodeURIComponent(c.commitId)}`, {}, 'commit')
+      const whole = await this.json<ApiCommitRef>(r, `/commits/${pathSegment(c.commitId)}`, {}, 'commit')
       text = whole.comment ?? text
     }
     if (!text || !r.budget.take(byteLength(text), `the message of ${c.commitId.slice(0, 12)}`)) return
@@ -194,7 +195,7 @@ export class AzureDevOpsSource implements PushSource {
     for (let skip = 0; ; skip += PAGE) {
       const page = await this.json<{ changes?: ApiChange[] }>(
         r,
-        `/commits/${encodeURIComponent(commitId)}/changes`,
+        `/commits/${pathSegment(commitId)}/changes`,
         { top: String(PAGE), skip: String(skip) },
         'commit changes',
       )
@@ -254,7 +255,7 @@ export class AzureDevOpsSource implements PushSource {
     if (r.budget.exhausted) return undefined
     const res = await this.get(
       r,
-      `/blobs/${encodeURIComponent(objectId)}`,
+      `/blobs/${pathSegment(objectId)}`,
       { $format: 'octetstream' },
       'application/octet-stream',
     )

@@ -13,7 +13,7 @@
 import { z } from 'zod'
 import type { PlatformWebhook } from '../platform.js'
 import type { PushEvent } from '../types.js'
-import { parseJsonObject, readBody } from '../webhook-body.js'
+import { parseJsonObject } from '../webhook-body.js'
 
 export interface AzureHookExpectation {
   user?: string
@@ -61,6 +61,18 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/i, 'expected a hex commit id')
 
+/**
+ * Project and repository ids are GUIDs on Azure DevOps; accepted are letters, digits, `-` and `_` (what no URL path
+ * can resolve), so that a crafted id cannot move an API call to another path (issue 14).
+ */
+const azureId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected an Azure DevOps id (a GUID)')
+
+/** Azure DevOps names never hold `/ \ : * ? " < > | ; # $ { } , + = [ ]` or control characters, nor start with `.` or `_`. */
+const azureName = z
+  .string()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^(?![._])[^/\\:*?"<>|;#${},+=[\]\u0000-\u001f\u007f]{1,256}$/, 'expected an Azure DevOps name')
+
 const identity = z.object({
   name: z.string().optional(),
   email: z.string().optional(),
@@ -84,12 +96,12 @@ const gitPushEvent = z.object({
       .optional(),
     refUpdates: z.array(z.object({ name: z.string(), oldObjectId: sha, newObjectId: sha })).min(1),
     repository: z.object({
-      id: z.string().min(1),
-      name: z.string().min(1),
+      id: azureId,
+      name: azureName,
       url: z.string().optional(),
       remoteUrl: z.string().optional(),
       defaultBranch: z.string().optional(),
-      project: z.object({ id: z.string().min(1), name: z.string().min(1) }),
+      project: z.object({ id: azureId, name: azureName }),
     }),
     pushedBy: z.object({
       id: z.string().optional(),
@@ -157,8 +169,8 @@ export function parseAzurePush(payload: unknown): AzurePushResult {
  * the event. Azure disables a subscription that gets a 410, so no answer here is one.
  */
 export const azureDevOpsWebhook: PlatformWebhook = {
-  async authenticate(request, config) {
-    const authentic = authenticateAzureHook(request.headers, {
+  admit(headers, config) {
+    const authentic = authenticateAzureHook(headers, {
       user: config.azureDevOps.webhookUser,
       password: config.secrets.azureWebhookPassword,
       header: config.azureDevOps.webhookHeader,
@@ -169,7 +181,7 @@ export const azureDevOpsWebhook: PlatformWebhook = {
         error: 'authorization: expects the service hook’s basic auth (and secret header, when configured)',
         headers: { 'WWW-Authenticate': 'Basic realm="patrol"' },
       }
-    return { ok: true, ...(await readBody(request)) }
+    return { ok: true }
   },
 
   parse(_headers, raw) {

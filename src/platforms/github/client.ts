@@ -20,6 +20,7 @@
 import { parsePatch } from '../../scan/diff.js'
 import { addedLinesBetween, allLines, type NumberedLine } from '../blob-diff.js'
 import { isBinary, skippableKind } from '../content-kind.js'
+import { pathSegment, pathSegments } from '../path-segment.js'
 import { PushBudget } from '../push-budget.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import { readJson, utf8 } from '../response-body.js'
@@ -115,7 +116,7 @@ export class GithubSource implements PushSource {
     const budget = new PushBudget(limits.maxBytes, report)
     const [owner, name] = push.repository.fullName.split('/')
     const r: Reading = {
-      repoPath: `/repos/${encodeURIComponent(owner ?? '')}/${encodeURIComponent(name ?? '')}`,
+      repoPath: `/repos/${pathSegment(owner ?? '')}/${pathSegment(name ?? '')}`,
       authorization: await this.authorization(push),
       budget,
       report,
@@ -213,7 +214,7 @@ export class GithubSource implements PushSource {
 
   /** One commit: its message, then the lines each of its files added relative to its first parent. */
   private async *oneCommit(r: Reading, sha: string): AsyncGenerator<AddedFile> {
-    let url: string | undefined = `${this.apiUrl}${r.repoPath}/commits/${encodeURIComponent(sha)}`
+    let url: string | undefined = `${this.apiUrl}${r.repoPath}/commits/${pathSegment(sha)}`
     let first = true
     let fileCount = 0
     while (url) {
@@ -267,7 +268,7 @@ export class GithubSource implements PushSource {
       }
     } else {
       if (!f.sha) return undefined
-      const fresh = await this.blob(r, `${r.repoPath}/git/blobs/${encodeURIComponent(f.sha)}`, f.filename)
+      const fresh = await this.blob(r, `${r.repoPath}/git/blobs/${pathSegment(f.sha)}`, f.filename)
       if (fresh === undefined) return undefined
       if (isBinary(fresh)) {
         r.budget.skip('binary', f.filename)
@@ -295,7 +296,7 @@ export class GithubSource implements PushSource {
 
   /** A file as it was at `ref`; empty when it did not exist there. `undefined` when the byte budget ran out. */
   private async oldContent(r: Reading, path: string, ref: string): Promise<Uint8Array | undefined> {
-    const encodedPath = path.split('/').map(encodeURIComponent).join('/')
+    const encodedPath = pathSegments(path)
     try {
       return await this.blob(r, `${r.repoPath}/contents/${encodedPath}?ref=${encodeURIComponent(ref)}`, path)
     } catch (err) {
