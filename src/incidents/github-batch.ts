@@ -10,10 +10,11 @@
  * @example
  * handlers[GITHUB_BATCH_JOB] = githubBatchJob(deps)
  */
-import { and, asc, eq, gt, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-orm'
 import { incidents, revocations } from '../db/schema.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
+import { NOT_REVOCABLE_KIND_IDS } from '../kinds/index.js'
 import { GITHUB_REVOKE_BATCH_MAX } from '../platforms/github/issuer.js'
 import { RemoteError } from '../platforms/remote-error.js'
 import { finish, GITHUB_BATCH_JOB, type ResponseDeps, recordAttempt } from './respond.js'
@@ -51,7 +52,7 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
         and(
           eq(incidents.issuer, 'github'),
           eq(incidents.status, 'responding'),
-          ne(incidents.kind, 'github-app-installation'),
+          notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
           isNotNull(incidents.sealedToken),
           isNull(incidents.revocationBatch),
         ),
@@ -101,7 +102,7 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
           eq(incidents.issuer, 'github'),
           eq(incidents.status, 'responding'),
           isNull(incidents.revocationBatch),
-          ne(incidents.kind, 'github-app-installation'),
+          notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
         ),
       )
     if ((more?.n ?? 0) > 0)

@@ -45,6 +45,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       incidentId: incident.id,
       kind: incident.kind as TokenKind,
       preview: incident.preview,
+      publishedExample: incident.publishedExample,
       locations: places.map((o) => ({
         provider: o.provider as Provider,
         repository: o.repository,

@@ -2,7 +2,9 @@
  * The response to a new incident, run once per token (invariant 3) as the `respond` job:
  *
  * - `PATROL_REVOKE=off`: record "skipped", end `notify_only`.
- * - GitHub `ghs_` installation tokens: no API revokes them (they expire within the hour): end `not_revocable`.
+ * - A published example (a token peer scanners publish): notify the security team only, end `notify_only`.
+ * - Kinds the catalog marks not revocable (`ghs_` installation tokens, Azure DevOps application secrets): end
+ *   `not_revocable` with the catalog's reason, no call.
  * - Other GitHub tokens: wait for the next batched `POST /credentials/revoke` (github-batch.ts), which ends them
  *   `revocation_requested` (GitHub answers 202 and says no more).
  * - Azure DevOps PATs: owner from `connectionData`, then Token Admin revocation; `revoked` is then confirmed by
@@ -15,11 +17,12 @@
  * const handler = respondJob(deps) // registered as handlers[RESPOND_JOB]
  */
 import { asc, eq } from 'drizzle-orm'
-import type { Job } from '../db/schema.js'
+import type { Incident, Job } from '../db/schema.js'
 import { incidents, jobs, notifications, occurrences, revocations } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
+import { kindOf } from '../kinds/index.js'
 import type { Logger } from '../log.js'
 import type { Mailer } from '../notify/mailer.js'
 import { chooseRecipients } from '../notify/recipients.js'
@@ -76,18 +79,17 @@ export function respondJob(deps: ResponseDeps): JobHandler {
       await transition(deps.db, { incidentId, from: 'new', to: 'responding', actor: 'patrol', now: deps.now() })
     else if (incident.status !== 'responding') return // already responded: a retry or a duplicate job
 
+    if (await respondToPublishedExample(deps, incident)) return
     const kind = incident.kind as TokenKind
     if (deps.revoke === 'off')
       return finish(deps, incidentId, incident.issuer, {
         outcome: 'skipped',
         detail: 'PATROL_REVOKE=off: detect and notify only',
       })
+    const { revocation } = kindOf(kind)
+    if (!revocation.revocable)
+      return finish(deps, incidentId, incident.issuer, { outcome: 'not_revocable', detail: revocation.reason })
     if (incident.issuer === 'github') {
-      if (kind === 'github-app-installation')
-        return finish(deps, incidentId, 'github', {
-          outcome: 'not_revocable',
-          detail: 'installation token: expires within an hour, not revocable',
-        })
       const bucket = Math.floor(deps.now() / deps.githubBatchDelayMs) + 1
       const key = `${GITHUB_BATCH_JOB}:${bucket}`
       const runAt = bucket * deps.githubBatchDelayMs
@@ -159,13 +161,35 @@ export function respondJob(deps: ResponseDeps): JobHandler {
   }
 }
 
+/** What the response records for a published example; the email explains it too (notify/message.ts). */
+export const PUBLISHED_EXAMPLE_DETAIL =
+  "published example: this token is published in peer scanners' rules or tests, so it is not revoked and its owner is not alarmed"
+
+/**
+ * The response to a published example (incident.publishedExample, set from the scanner's `published-example` tag):
+ * no revocation call and no owner email. The incident ends `notify_only` with a `skipped` attempt saying why, and only
+ * the security team is emailed, in a low-priority message that says it is a published example. True when it handled
+ * the incident (the respond job then stops).
+ */
+export async function respondToPublishedExample(deps: ResponseDeps, incident: Incident): Promise<boolean> {
+  if (!incident.publishedExample) return false
+  await finish(
+    deps,
+    incident.id,
+    incident.issuer,
+    { outcome: 'skipped', detail: PUBLISHED_EXAMPLE_DETAIL },
+    { securityOnly: true },
+  )
+  return true
+}
+
 /** Records the outcome, moves the incident to its terminal state (erasing the token), and emails. */
 export async function finish(
   deps: ResponseDeps,
   incidentId: number,
   issuer: string,
   outcome: RevocationOutcome,
-  o: { recorded?: boolean; batchId?: string } = {},
+  o: { recorded?: boolean; batchId?: string; securityOnly?: boolean } = {},
 ) {
   const now = deps.now()
   if (!o.recorded) await recordAttempt(deps, incidentId, issuer, outcome, o.batchId)
@@ -181,7 +205,7 @@ export async function finish(
     set: revokedAt ? { revokedAt } : {},
   })
   deps.log.info('respond.finished', { incident: incidentId, outcome: outcome.outcome, status: to })
-  await enqueueNotifications(deps, incidentId)
+  await enqueueNotifications(deps, incidentId, o.securityOnly)
 }
 
 export async function recordAttempt(
@@ -228,7 +252,7 @@ export async function onRemoteFailure(
 }
 
 /** One notification row per recipient (unique, so a repeat adds nothing) and a `notify` job for each. */
-export async function enqueueNotifications(deps: ResponseDeps, incidentId: number) {
+export async function enqueueNotifications(deps: ResponseDeps, incidentId: number, securityOnly = false) {
   const now = deps.now()
   const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
   const [first] = await deps.db
@@ -237,12 +261,16 @@ export async function enqueueNotifications(deps: ResponseDeps, incidentId: numbe
     .where(eq(occurrences.incidentId, incidentId))
     .orderBy(asc(occurrences.id))
     .limit(1)
-  const recipients = chooseRecipients({
-    ownerEmail: incident?.ownerEmail ?? undefined,
-    authorEmail: first?.authorEmail ?? undefined,
-    pusherEmail: first?.pusherEmail ?? undefined,
-    securityEmails: deps.mail.securityEmails,
-  })
+  const recipients = chooseRecipients(
+    securityOnly
+      ? { securityEmails: deps.mail.securityEmails }
+      : {
+          ownerEmail: incident?.ownerEmail ?? undefined,
+          authorEmail: first?.authorEmail ?? undefined,
+          pusherEmail: first?.pusherEmail ?? undefined,
+          securityEmails: deps.mail.securityEmails,
+        },
+  )
   if (recipients.length === 0) deps.log.warn('notify.no_recipient', { incident: incidentId })
   for (const r of recipients) {
     const [row] = await deps.db

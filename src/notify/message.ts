@@ -14,6 +14,8 @@
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */
+
+import { kindOf } from '../kinds/index.js'
 import type { Provider, RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
 import { describeReason, type RecipientReason } from './recipients.js'
@@ -47,23 +49,14 @@ export interface IncidentEmailInput {
   detectedAt?: Date
   /** Why this recipient gets the message (recipients.ts), when composing one message per recipient. */
   recipientReason?: RecipientReason
+  /** The token is one peer scanners publish as an example: a low-priority note, not an alarm. */
+  publishedExample?: boolean
 }
 
 export interface IncidentEmail {
   subject: string
   text: string
   html: string
-}
-
-const KIND_LABEL: Record<TokenKind, string> = {
-  'azure-devops-pat': 'Azure DevOps personal access token',
-  'azure-devops-pat-legacy': 'Azure DevOps personal access token (legacy format)',
-  'github-classic-pat': 'GitHub personal access token (classic)',
-  'github-fine-grained-pat': 'GitHub fine-grained personal access token',
-  'github-oauth': 'GitHub OAuth access token',
-  'github-app-user': 'GitHub App user access token',
-  'github-app-installation': 'GitHub App installation token',
-  'github-refresh': 'GitHub App refresh token',
 }
 
 const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
@@ -79,8 +72,9 @@ const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
 const MAX_LOCATIONS = 5
 
 export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
-  const label = KIND_LABEL[input.kind]
-  const azure = input.kind.startsWith('azure-devops')
+  const kind = kindOf(input.kind)
+  const label = kind.label
+  const azure = kind.issuer === 'azure-devops'
   const preview = clampPreview(input.preview)
   const first = input.locations[0]
   const incidentUrl =
@@ -88,9 +82,15 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
       ? `${input.publicUrl.replace(/\/+$/, '')}/admin/incidents/${encodeURIComponent(String(input.incidentId))}`
       : undefined
 
+  const where = first ? ` in ${first.repository}` : ''
   const subject = oneLine(
-    `[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+    input.publishedExample
+      ? `[patrol] low priority: a published example of a ${label} was pushed${where}`
+      : `[patrol] ${label} leaked${where}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
+  const opening = input.publishedExample
+    ? `${article(label)} ${label} that peer scanners publish as an example (in their rules or test suites) was pushed to a repository. It is public already, so patrol did not revoke it and did not alarm its owner; remove it if it should not be there.`
+    : undefined
 
   const did = whatPatrolDid(input.revocation, azure)
   const steps = whatToDoNow(input.revocation, azure)
@@ -99,7 +99,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
 
   // Plain text.
   const text: string[] = [
-    `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
+    opening ?? `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
     '',
     'What leaked',
     `  ${label}: ${preview}`,
@@ -131,7 +131,9 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     }</td></tr>`
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">',
-    `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
+    opening
+      ? `<p>${escapeHtml(opening)}</p>`
+      : `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
     '<h3>What leaked</h3><table>',
     row('token', `${label}: ${preview}`),
     input.detectedAt ? row('detected', input.detectedAt.toISOString()) : '',

@@ -8,6 +8,7 @@
  */
 import type { getIncident } from '../../incidents/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
+import { labelOf } from '../../kinds/index.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export type IncidentView = NonNullable<Awaited<ReturnType<typeof getIncident>>>
@@ -40,7 +41,7 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
       <dl class="facts">
         <dt>Kind</dt>
         <dd>
-          {i.kind} <span class="muted">issued by {i.issuer}</span>
+          {labelOf(i.kind)} <span class="muted mono">{i.kind}</span> <span class="muted">issued by {i.issuer}</span>
         </dd>
         <dt>Owner</dt>
         <dd>{[i.owner.name, i.owner.email].filter(Boolean).join(' · ') || <span class="muted">unknown</span>}</dd>

@@ -8,7 +8,7 @@
  */
 import type { IncidentSummary } from '../../incidents/queries.js'
 import { STATUSES } from '../../incidents/states.js'
-import { TOKEN_KINDS } from '../../scan/issuer.js'
+import { labelOf, TOKEN_KIND_IDS } from '../../kinds/index.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export interface ListFilters {
@@ -28,7 +28,14 @@ export function listQuery(f: ListFilters, cursor?: string): string {
   return text ? `?${text}` : ''
 }
 
-function Choice(p: { name: string; label: string; values: readonly string[]; value?: string }) {
+function Choice(p: {
+  name: string
+  label: string
+  values: readonly string[]
+  value?: string
+  /** What each option shows (default: the value). */
+  show?: (value: string) => string
+}) {
   return (
     <label>
       {p.label}
@@ -36,7 +43,7 @@ function Choice(p: { name: string; label: string; values: readonly string[]; val
         <option value="">any</option>
         {p.values.map((v) => (
           <option value={v} selected={v === p.value}>
-            {v}
+            {p.show ? p.show(v) : v}
           </option>
         ))}
       </select>
@@ -59,7 +66,7 @@ export function IncidentsPage(p: {
       {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is announced the same, and <search> is too new for some readers */}
       <form class="filters" method="get" action="/admin/incidents" role="search">
         <Choice name="status" label="Status" values={STATUSES} value={f.status} />
-        <Choice name="kind" label="Kind" values={TOKEN_KINDS} value={f.kind} />
+        <Choice name="kind" label="Kind" values={TOKEN_KIND_IDS} value={f.kind} show={labelOf} />
         <Choice name="issuer" label="Issuer" values={['github', 'azure-devops']} value={f.issuer} />
         <label>
           Repository
@@ -98,7 +105,9 @@ export function IncidentsPage(p: {
                 <td>
                   <StatusBadge status={i.status} />
                 </td>
-                <td class="nowrap">{i.kind}</td>
+                <td class="nowrap" title={labelOf(i.kind)}>
+                  {i.kind}
+                </td>
                 <td class="nowrap">
                   <a href={`/admin/incidents/${i.id}`} class="mono">
                     {i.preview}

@@ -24,7 +24,7 @@ import {
 } from '../../incidents/admin.js'
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
-import { TOKEN_KINDS } from '../../scan/issuer.js'
+import { TOKEN_KIND_IDS } from '../../kinds/index.js'
 import { findAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
 import { clientAddress } from '../page/client-address.js'
@@ -174,7 +174,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       else filters[name] = v
     }
     pick('status', STATUSES)
-    pick('kind', TOKEN_KINDS)
+    pick('kind', TOKEN_KIND_IDS)
     pick('issuer', ISSUERS)
     pick('repository')
     pick('q', undefined, 200)

@@ -12,6 +12,7 @@
  * const outcome = await github.revokeBatch(waitingTokens) // { outcome: 'requested', … }; throws RemoteError on 429/5xx
  */
 
+import { kindOf } from '../../kinds/index.js'
 import type { TokenKind } from '../../scan/types.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import type { RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
@@ -28,18 +29,14 @@ export interface GithubIssuerOptions {
   timeoutMs?: number
 }
 
-const INSTALLATION_TOKEN_DETAIL = 'installation token: expires within an hour, not revocable'
-
 /**
  * The outcome for a token GitHub's endpoint does not accept, decided without any call; `undefined` when it can be
  * sent. The queue uses it to keep `ghs_` tokens out of batches.
  */
-export function githubNotRevocable(token: string, kind: TokenKind): RevocationOutcome | undefined {
-  // `ghs_` installation tokens are not in the endpoint's accepted types and die within the hour anyway.
-  // The reported stateless (JWT-like) form of installation tokens carries the same kind from the scanner.
-  if (kind === 'github-app-installation' || token.startsWith('ghs_'))
-    return { outcome: 'not_revocable', detail: INSTALLATION_TOKEN_DETAIL }
-  return undefined
+export function githubNotRevocable(_token: string, kind: TokenKind): RevocationOutcome | undefined {
+  // The catalog says which kinds no API revokes (`ghs_` installation tokens, in both forms, are one kind).
+  const { revocation } = kindOf(kind)
+  return revocation.revocable ? undefined : { outcome: 'not_revocable', detail: revocation.reason }
 }
 
 export class GithubIssuer implements TokenIssuer {

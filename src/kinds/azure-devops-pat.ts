@@ -1,0 +1,37 @@
+/**
+ * Azure DevOps personal access token, the 84-character format (July 2024) and its 88-character long form.
+ *
+ * @example
+ * kindOf('azure-devops-pat').label // 'Azure DevOps personal access token'
+ */
+import { defineKind, FOUR_AND_FOUR } from './types.js'
+
+const MS_RUST =
+  'microsoft/security-utilities src/security_utilities_rust/src/microsoft_security_utilities_core/identifiable_scans.rs'
+
+export const azureDevopsPat = defineKind({
+  id: 'azure-devops-pat',
+  label: 'Azure DevOps personal access token',
+  issuer: 'azure-devops',
+  detectors: [{ family: 'azure-devops-pat', signature: 'JQQJ99', length: 84 }],
+  confidence: {
+    high: 'the Marvin32 checksum (seeded "Default0") in the last 4 characters holds',
+    low: 'the shape (JQQJ99 signature, AZDO marker) without its checksum',
+  },
+  revocation: { revocable: true },
+  redaction: FOUR_AND_FOUR,
+  examples: [
+    {
+      source: 'praetorian-inc/noseyparker crates/noseyparker/data/default/builtin/rules/azure.yml',
+      parts: ['6RtqHqPc66Y6DYbkydbrrFJTYnRoA7r40ts7LWS2Sk', 'INSFsRABxhJQQJ99BFACAAAAALGcqjAAASAZDO3eqU'],
+    },
+    {
+      source: 'microsoft/security-utilities src/security_utilities_rust/test_files/bench_data.utf8',
+      parts: ['A'.repeat(52), 'JQQJ99AGAAAAAAAAAAAAAAAAABCDTZJ9'],
+    },
+  ],
+  negatives: [
+    { source: MS_RUST, parts: ['6'.repeat(52), 'JQQJ99AEAAAAAAAAAAAAAAAAAZFUrS9s'] },
+    { source: MS_RUST, parts: ['7'.repeat(52), 'JQQJ99AEAAAAAAAAAAAAAAAAAZFUSHua'] },
+  ],
+})

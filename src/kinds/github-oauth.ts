@@ -1,0 +1,26 @@
+/**
+ * GitHub OAuth app access token, `gho_`.
+ *
+ * @example
+ * kindOf('github-oauth').label // 'GitHub OAuth access token'
+ */
+import { defineKind, FOUR_AND_FOUR } from './types.js'
+
+export const githubOauth = defineKind({
+  id: 'github-oauth',
+  label: 'GitHub OAuth access token',
+  issuer: 'github',
+  detectors: [{ family: 'github-prefixed', prefix: 'gho_', length: 40 }],
+  confidence: {
+    high: 'the last 6 characters are base62(CRC32(body))',
+    low: 'the shape of the token without its checksum',
+  },
+  revocation: { revocable: true },
+  redaction: FOUR_AND_FOUR,
+  // No checksum-valid one is published; the catalog test generates them.
+  examples: [],
+  negatives: [
+    { source: 'mongodb/kingfisher data/rules/github.yml', parts: ['gho_fq75OMU7UVbS9pTZ', 'moCCzJT6TM5d1w099FgG'] },
+    { source: 'mongodb/kingfisher data/rules/github.yml', parts: ['gho_psT9pqNFsehnc4se', '0ZzzR0HBxapxZD35hNHi'] },
+  ],
+})
