@@ -25,12 +25,13 @@ export const azureDevopsPat = defineKind({
       source: 'praetorian-inc/noseyparker crates/noseyparker/data/default/builtin/rules/azure.yml',
       parts: ['6RtqHqPc66Y6DYbkydbrrFJTYnRoA7r40ts7LWS2Sk', 'INSFsRABxhJQQJ99BFACAAAAALGcqjAAASAZDO3eqU'],
     },
+  ],
+  negatives: [
     {
+      // Checksum-valid, but a key of another provider (`ABCD` where a PAT has `AZDO`): not this kind.
       source: 'microsoft/security-utilities src/security_utilities_rust/test_files/bench_data.utf8',
       parts: ['A'.repeat(52), 'JQQJ99AGAAAAAAAAAAAAAAAAABCDTZJ9'],
     },
-  ],
-  negatives: [
     { source: MS_RUST, parts: ['6'.repeat(52), 'JQQJ99AEAAAAAAAAAAAAAAAAAZFUrS9s'] },
     { source: MS_RUST, parts: ['7'.repeat(52), 'JQQJ99AEAAAAAAAAAAAAAAAAAZFUSHua'] },
   ],

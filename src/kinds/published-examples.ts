@@ -17,7 +17,6 @@ import { sha256 } from '../scan/checksums/sha256.js'
 /** SHA-256 (hex) of each published example in the catalog (src/kinds/*.ts `examples`). */
 export const PUBLISHED_EXAMPLE_DIGESTS: ReadonlySet<string> = new Set([
   '7752bf84ba8afd2752af48758e572465af6ad6cd7daf87925f83354917fa24a1', // azure-devops-pat: praetorian-inc/noseyparker
-  'e286b9ab8edb43f5623fd08cd3db35a2eb00a66e2ed8653fbbcdc43c742b12e8', // azure-devops-pat: microsoft/security-utilities
   '83a6e7de1b014eb936b25fd15d832f9d2aa98a48143e054555632024adce0048', // azure-devops-pat-legacy: microsoft/sarif-pattern-matcher
   'd5d642cf13f0cb5ba6a49d133a7d58042a5ca1bf3f0d5dbfaaaedcc2d7e00099', // github-classic-pat: DataDog/dd-sensitive-data-scanner
   '05cbc5a8c44903700e0056fdc3afaef5a053d4f10f9f5d6bf7a806faed32fe12', // github-classic-pat: DataDog/dd-sensitive-data-scanner
