@@ -19,6 +19,7 @@ export const azureDevopsAppSecret = defineKind({
     revocable: false,
     reason: 'application secret: not a personal access token, Token Admin cannot revoke it; regenerate it in the app',
   },
+  manage: "Azure DevOps: the registered application's settings (regenerate its secret)",
   redaction: FOUR_AND_FOUR,
   // None is published; the catalog test generates them.
   examples: [],

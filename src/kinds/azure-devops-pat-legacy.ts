@@ -16,6 +16,7 @@ export const azureDevopsPatLegacy = defineKind({
     low: '52 lower-case base32 characters near a word such as "token" or "azure", checksum failing',
   },
   revocation: { revocable: true },
+  manage: 'Azure DevOps: User settings → Personal access tokens, in each organization',
   redaction: FOUR_AND_FOUR,
   examples: [
     {

@@ -19,6 +19,7 @@ export const azureDevopsPat = defineKind({
     low: 'the shape (JQQJ99 signature, AZDO marker) without its checksum',
   },
   revocation: { revocable: true },
+  manage: 'Azure DevOps: User settings → Personal access tokens, in each organization',
   redaction: FOUR_AND_FOUR,
   examples: [
     {

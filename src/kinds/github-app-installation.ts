@@ -19,6 +19,8 @@ export const githubAppInstallation = defineKind({
     low: 'the shape without its checksum, or the JWT form (signed by GitHub, no checksum to check offline)',
   },
   revocation: { revocable: false, reason: 'installation token: expires within an hour, not revocable' },
+  manage:
+    "GitHub: the GitHub App's settings (installation tokens expire within an hour; rotate the app's private key if it leaked too)",
   redaction: FOUR_AND_FOUR,
   // No checksum-valid one is published; the catalog test generates them.
   examples: [],

@@ -16,6 +16,7 @@ export const githubAppUser = defineKind({
     low: 'the shape of the token without its checksum',
   },
   revocation: { revocable: true },
+  manage: "GitHub: Settings → Applications → Authorized GitHub Apps (revoke the app's access)",
   redaction: FOUR_AND_FOUR,
   // No checksum-valid one is published; the catalog test generates them.
   examples: [],

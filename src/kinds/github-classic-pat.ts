@@ -16,6 +16,7 @@ export const githubClassicPat = defineKind({
     low: 'the shape of the token without its checksum',
   },
   revocation: { revocable: true },
+  manage: 'GitHub: Settings → Developer settings → Personal access tokens',
   redaction: FOUR_AND_FOUR,
   examples: [
     {

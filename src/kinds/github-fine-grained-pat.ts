@@ -19,6 +19,7 @@ export const githubFineGrainedPat = defineKind({
     low: 'the shape of the token without its checksum',
   },
   revocation: { revocable: true },
+  manage: 'GitHub: Settings → Developer settings → Personal access tokens',
   redaction: FOUR_AND_FOUR,
   examples: [
     {

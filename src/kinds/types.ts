@@ -52,6 +52,8 @@ export interface TokenKindRecord<Id extends string = string> {
   /** When a finding of this kind is `high` and when `low` (for documentation and SARIF help). */
   confidence: { high: string; low: string }
   revocation: Revocation
+  /** Where its owner revokes or replaces it (the email's steps name it). */
+  manage: string
   /** Preview shown instead of the token: this many characters from each end (at most 8 in all). */
   redaction: { head: number; tail: number }
   /** Published checksum-valid tokens: must be reported high (and tagged `published-example`). */

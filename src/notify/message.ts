@@ -93,7 +93,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     : undefined
 
   const did = whatPatrolDid(input.revocation, azure)
-  const steps = whatToDoNow(input.revocation, azure)
+  const steps = whatToDoNow(input.revocation, azure, kind.manage)
   const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
   const more = input.locations.length - shown.length
 
@@ -181,10 +181,8 @@ function whatPatrolDid(revocation: RevocationOutcome, azure: boolean): string {
   }
 }
 
-function whatToDoNow(revocation: RevocationOutcome, azure: boolean): string[] {
-  const tokenSettings = azure
-    ? 'Azure DevOps: User settings → Personal access tokens, in each organization'
-    : 'GitHub: Settings → Developer settings → Personal access tokens'
+/** `tokenSettings`: where the owner revokes or replaces this kind of token (its catalog record's `manage`). */
+function whatToDoNow(revocation: RevocationOutcome, azure: boolean, tokenSettings: string): string[] {
   const steps: string[] = []
   if (revocation.outcome === 'failed' || revocation.outcome === 'skipped' || revocation.outcome === 'not_revocable')
     steps.push(`Revoke the token now if it is still valid (${tokenSettings}).`)
