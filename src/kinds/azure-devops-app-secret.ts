@@ -4,7 +4,8 @@
  * @example
  * kindOf('azure-devops-app-secret').label // 'Azure DevOps application secret (legacy 52-character format)'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { FOUR_AND_FOUR } from './common.js'
+import { defineKind } from './types.js'
 
 export const azureDevopsAppSecret = defineKind({
   id: 'azure-devops-app-secret',

@@ -4,7 +4,8 @@
  * @example
  * kindOf('azure-devops-pat-legacy').label // 'Azure DevOps personal access token (legacy 52-character format)'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { AZURE_DEVOPS_PAT_SETTINGS, FOUR_AND_FOUR } from './common.js'
+import { defineKind } from './types.js'
 
 export const azureDevopsPatLegacy = defineKind({
   id: 'azure-devops-pat-legacy',
@@ -16,7 +17,7 @@ export const azureDevopsPatLegacy = defineKind({
     low: '52 lower-case base32 characters near a word such as "token" or "azure", checksum failing',
   },
   revocation: { revocable: true },
-  manage: 'Azure DevOps: User settings → Personal access tokens, in each organization',
+  manage: AZURE_DEVOPS_PAT_SETTINGS,
   redaction: FOUR_AND_FOUR,
   examples: [
     {

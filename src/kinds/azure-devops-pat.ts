@@ -4,7 +4,8 @@
  * @example
  * kindOf('azure-devops-pat').label // 'Azure DevOps personal access token'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { AZURE_DEVOPS_PAT_SETTINGS, FOUR_AND_FOUR } from './common.js'
+import { defineKind } from './types.js'
 
 const MS_RUST =
   'microsoft/security-utilities src/security_utilities_rust/src/microsoft_security_utilities_core/identifiable_scans.rs'
@@ -19,7 +20,7 @@ export const azureDevopsPat = defineKind({
     low: 'the shape (JQQJ99 signature, AZDO marker) without its checksum',
   },
   revocation: { revocable: true },
-  manage: 'Azure DevOps: User settings → Personal access tokens, in each organization',
+  manage: AZURE_DEVOPS_PAT_SETTINGS,
   redaction: FOUR_AND_FOUR,
   examples: [
     {

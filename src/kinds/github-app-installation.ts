@@ -4,7 +4,8 @@
  * @example
  * kindOf('github-app-installation').label // 'GitHub App installation access token'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { FOUR_AND_FOUR } from './common.js'
+import { defineKind } from './types.js'
 
 export const githubAppInstallation = defineKind({
   id: 'github-app-installation',

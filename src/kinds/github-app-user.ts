@@ -4,19 +4,17 @@
  * @example
  * kindOf('github-app-user').label // 'GitHub App user access token'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { FOUR_AND_FOUR, GITHUB_AUTHORIZED_APPS, GITHUB_CRC32 } from './common.js'
+import { defineKind } from './types.js'
 
 export const githubAppUser = defineKind({
   id: 'github-app-user',
   label: 'GitHub App user access token',
   issuer: 'github',
   detectors: [{ family: 'github-prefixed', prefix: 'ghu_', length: 40 }],
-  confidence: {
-    high: 'the last 6 characters are base62(CRC32(body))',
-    low: 'the shape of the token without its checksum',
-  },
+  confidence: GITHUB_CRC32,
   revocation: { revocable: true },
-  manage: "GitHub: Settings → Applications → Authorized GitHub Apps (revoke the app's access)",
+  manage: GITHUB_AUTHORIZED_APPS,
   redaction: FOUR_AND_FOUR,
   // No checksum-valid one is published; the catalog test generates them.
   examples: [],

@@ -4,19 +4,17 @@
  * @example
  * kindOf('github-classic-pat').label // 'GitHub personal access token (classic)'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { FOUR_AND_FOUR, GITHUB_CRC32, GITHUB_PAT_SETTINGS } from './common.js'
+import { defineKind } from './types.js'
 
 export const githubClassicPat = defineKind({
   id: 'github-classic-pat',
   label: 'GitHub personal access token (classic)',
   issuer: 'github',
   detectors: [{ family: 'github-prefixed', prefix: 'ghp_', length: 40 }],
-  confidence: {
-    high: 'the last 6 characters are base62(CRC32(body))',
-    low: 'the shape of the token without its checksum',
-  },
+  confidence: GITHUB_CRC32,
   revocation: { revocable: true },
-  manage: 'GitHub: Settings → Developer settings → Personal access tokens',
+  manage: GITHUB_PAT_SETTINGS,
   redaction: FOUR_AND_FOUR,
   examples: [
     {

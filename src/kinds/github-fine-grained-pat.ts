@@ -4,7 +4,8 @@
  * @example
  * kindOf('github-fine-grained-pat').label // 'GitHub fine-grained personal access token'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { FOUR_AND_FOUR, GITHUB_PAT_SETTINGS } from './common.js'
+import { defineKind } from './types.js'
 
 const SONAR =
   'SonarSource/sonar-text sonar-text-plugin/src/main/resources/org/sonar/plugins/secrets/configuration/github.yaml'
@@ -19,7 +20,7 @@ export const githubFineGrainedPat = defineKind({
     low: 'the shape of the token without its checksum',
   },
   revocation: { revocable: true },
-  manage: 'GitHub: Settings → Developer settings → Personal access tokens',
+  manage: GITHUB_PAT_SETTINGS,
   redaction: FOUR_AND_FOUR,
   examples: [
     {

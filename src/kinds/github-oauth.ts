@@ -4,17 +4,15 @@
  * @example
  * kindOf('github-oauth').label // 'GitHub OAuth access token'
  */
-import { defineKind, FOUR_AND_FOUR } from './types.js'
+import { FOUR_AND_FOUR, GITHUB_CRC32 } from './common.js'
+import { defineKind } from './types.js'
 
 export const githubOauth = defineKind({
   id: 'github-oauth',
   label: 'GitHub OAuth access token',
   issuer: 'github',
   detectors: [{ family: 'github-prefixed', prefix: 'gho_', length: 40 }],
-  confidence: {
-    high: 'the last 6 characters are base62(CRC32(body))',
-    low: 'the shape of the token without its checksum',
-  },
+  confidence: GITHUB_CRC32,
   revocation: { revocable: true },
   manage: "GitHub: Settings → Applications → Authorized OAuth Apps (revoke the app's access)",
   redaction: FOUR_AND_FOUR,

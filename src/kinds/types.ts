@@ -66,6 +66,3 @@ export interface TokenKindRecord<Id extends string = string> {
 export function defineKind<const Id extends string>(record: TokenKindRecord<Id>): TokenKindRecord<Id> {
   return record
 }
-
-/** The preview most kinds use: 4 characters from each end. */
-export const FOUR_AND_FOUR = { head: 4, tail: 4 } as const
