@@ -8,6 +8,7 @@
  */
 import type { Log, ReportingDescriptor, Result } from 'sarif'
 import { KINDS, kindOf, TOKEN_KIND_IDS, type TokenKindRecord } from '../kinds/index.js'
+import { PLATFORM_LABELS } from '../platforms/ids.js'
 import { type LocatedFinding, redact } from '../scan/index.js'
 
 export interface ScanStats {
@@ -68,7 +69,7 @@ export function renderJson(findings: LocatedFinding[], stats: ScanStats, options
 
 function rule(kind: TokenKindRecord): ReportingDescriptor {
   const name = kind.label
-  const issuer = kind.issuer === 'github' ? 'GitHub' : 'Azure DevOps'
+  const issuer = PLATFORM_LABELS[kind.issuer]
   const action = kind.revocation.revocable
     ? `Revoke the token in ${issuer} now`
     : `${issuer} cannot revoke it (${kind.revocation.reason}): replace it now`

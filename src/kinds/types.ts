@@ -7,8 +7,10 @@
  * export const githubOauth = defineKind({ id: 'github-oauth', label: 'GitHub OAuth access token', issuer: 'github', … })
  */
 
-/** The platform that issues a kind of token, and so the only one that could revoke it. */
-export type Platform = 'github' | 'azure-devops'
+import type { PlatformId } from '../platforms/ids.js'
+
+/** The platform that issues a kind of token, and so the only one that could revoke it (src/platforms/ids.ts). */
+export type Platform = PlatformId
 
 /**
  * How a kind is found. Each `family` is one detector in src/scan/detectors (with its anchor in the

@@ -6,14 +6,14 @@
  * import type { Finding } from './types.js'
  * const f: Finding = { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: '…', line: 1, column: 7, encoding: 'plain' }
  */
-
-import type { Platform, TokenKindId } from '../kinds/index.js'
+import type { TokenKindId } from '../kinds/index.js'
+import type { PlatformId } from '../platforms/ids.js'
 
 /** Stable ids used in output, the database and the API: the catalog's (src/kinds). */
 export type TokenKind = TokenKindId
 
 /** The platform that issued a token, and so the one that can revoke it. */
-export type Issuer = Platform
+export type Issuer = PlatformId
 
 /** `high`: the checksum holds. `low`: shape only (or a form without a checksum); never acted on. */
 export type Confidence = 'high' | 'low'
