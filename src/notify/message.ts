@@ -15,7 +15,7 @@
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */
-import { kindOf } from '../kinds/index.js'
+import { isTokenKind, kindOf } from '../kinds/index.js'
 import type { LocationLinks, OwnerAdvice } from '../platforms/platform.js'
 import type { RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
@@ -73,8 +73,9 @@ const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
 const MAX_LOCATIONS = 5
 
 export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
-  const kind = kindOf(input.kind)
-  const label = kind.label
+  // A kind this patrol does not know (a row written by another version) is named by its id.
+  const kind = isTokenKind(input.kind) ? kindOf(input.kind) : undefined
+  const label = kind?.label ?? input.kind
   const preview = clampPreview(input.preview)
   const first = input.locations[0]
   const incidentUrl =
@@ -94,7 +95,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
 
   const did = whatPatrolDid(input.revocation, input.advice)
   // Where to revoke or replace it is the kind's (an application secret is not managed where PATs are).
-  const steps = whatToDoNow(input.revocation, { ...input.advice, tokenSettings: kind.manage })
+  const steps = whatToDoNow(input.revocation, input.advice, kind?.manage ?? 'where its issuer manages it')
   const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
   const more = input.locations.length - shown.length
 
@@ -187,8 +188,8 @@ function whatPatrolDid(revocation: RevocationOutcome, advice: OwnerAdvice): stri
   }
 }
 
-function whatToDoNow(revocation: RevocationOutcome, advice: OwnerAdvice): string[] {
-  const tokenSettings = advice.tokenSettings
+/** `tokenSettings`: where the owner revokes or replaces this kind of token (its catalog record's `manage`). */
+function whatToDoNow(revocation: RevocationOutcome, advice: OwnerAdvice, tokenSettings: string): string[] {
   const steps: string[] = []
   if (revocation.outcome === 'failed' || revocation.outcome === 'skipped' || revocation.outcome === 'not_revocable')
     steps.push(`Revoke the token now if it is still valid (${tokenSettings}).`)

@@ -99,7 +99,6 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
 function adviceFor(issuer: string): OwnerAdvice {
   if (isPlatformId(issuer)) return platform(issuer).advice
   return {
-    tokenSettings: `at its issuer, "${issuer}", which this patrol does not know`,
     auditLog: 'Check the issuer’s audit log for what the token did since the commit.',
   }
 }
