@@ -151,6 +151,8 @@ export const incidents = sqliteTable(
     revocationBatch: text('revocation_batch'),
     /** Set when a suppression matched when the incident was recorded. */
     suppressionId: integer('suppression_id'),
+    /** The token is one others publish as an example (src/kinds/published-examples.ts): notify-only, low priority. */
+    publishedExample: integer('published_example', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -15,6 +15,7 @@
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */
+import { isTokenKind, kindOf } from '../kinds/index.js'
 import type { LocationLinks, OwnerAdvice } from '../platforms/platform.js'
 import type { RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
@@ -50,23 +51,14 @@ export interface IncidentEmailInput {
   detectedAt?: Date
   /** Why this recipient gets the message (recipients.ts), when composing one message per recipient. */
   recipientReason?: RecipientReason
+  /** The token is one peer scanners publish as an example: a low-priority note, not an alarm. */
+  publishedExample?: boolean
 }
 
 export interface IncidentEmail {
   subject: string
   text: string
   html: string
-}
-
-const KIND_LABEL: Record<TokenKind, string> = {
-  'azure-devops-pat': 'Azure DevOps personal access token',
-  'azure-devops-pat-legacy': 'Azure DevOps personal access token (legacy format)',
-  'github-classic-pat': 'GitHub personal access token (classic)',
-  'github-fine-grained-pat': 'GitHub fine-grained personal access token',
-  'github-oauth': 'GitHub OAuth access token',
-  'github-app-user': 'GitHub App user access token',
-  'github-app-installation': 'GitHub App installation token',
-  'github-refresh': 'GitHub App refresh token',
 }
 
 const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
@@ -82,7 +74,9 @@ const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
 const MAX_LOCATIONS = 5
 
 export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
-  const label = KIND_LABEL[input.kind]
+  // A kind this patrol does not know (a row written by another version) is named by its id.
+  const kind = isTokenKind(input.kind) ? kindOf(input.kind) : undefined
+  const label = kind?.label ?? input.kind
   const preview = clampPreview(input.preview)
   const first = input.locations[0]
   const incidentUrl =
@@ -90,18 +84,25 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
       ? `${input.publicUrl.replace(/\/+$/, '')}/admin/incidents/${encodeURIComponent(String(input.incidentId))}`
       : undefined
 
+  const where = first ? ` in ${pushedText(first.repository, 100)}` : ''
   const subject = oneLine(
-    `[patrol] ${label} leaked${first ? ` in ${pushedText(first.repository, 100)}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+    input.publishedExample
+      ? `[patrol] low priority: a published example of a ${label} was pushed${where}`
+      : `[patrol] ${label} leaked${where}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
+  const opening = input.publishedExample
+    ? `${article(label)} ${label} that peer scanners publish as an example (in their rules or test suites) was pushed to a repository. It is public already, so patrol did not revoke it and did not alarm its owner; remove it if it should not be there.`
+    : undefined
 
   const did = whatPatrolDid(input.revocation, input.advice)
-  const steps = whatToDoNow(input.revocation, input.advice)
+  // Where to revoke or replace it is the kind's (an application secret is not managed where PATs are).
+  const steps = whatToDoNow(input.revocation, input.advice, kind?.manage ?? 'where its issuer manages it')
   const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
   const more = input.locations.length - shown.length
 
   // Plain text.
   const text: string[] = [
-    `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
+    opening ?? `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
     '',
     'What leaked',
     `  ${label}: ${preview}`,
@@ -133,7 +134,9 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     }</td></tr>`
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">',
-    `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
+    opening
+      ? `<p>${escapeHtml(opening)}</p>`
+      : `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
     '<h3>What leaked</h3><table>',
     row('token', `${label}: ${preview}`),
     input.detectedAt ? row('detected', input.detectedAt.toISOString()) : '',
@@ -186,8 +189,8 @@ function whatPatrolDid(revocation: RevocationOutcome, advice: OwnerAdvice): stri
   }
 }
 
-function whatToDoNow(revocation: RevocationOutcome, advice: OwnerAdvice): string[] {
-  const tokenSettings = advice.tokenSettings
+/** `tokenSettings`: where the owner revokes or replaces this kind of token (its catalog record's `manage`). */
+function whatToDoNow(revocation: RevocationOutcome, advice: OwnerAdvice, tokenSettings: string): string[] {
   const steps: string[] = []
   if (revocation.outcome === 'failed' || revocation.outcome === 'skipped' || revocation.outcome === 'not_revocable')
     steps.push(`Revoke the token now if it is still valid (${tokenSettings}).`)

@@ -34,10 +34,11 @@ export interface Platform {
   readonly advice: OwnerAdvice
 }
 
-/** Platform-specific sentences of the owner's email (src/notify/message.ts). */
+/**
+ * Platform-specific sentences of the owner's email (src/notify/message.ts). Where a token is managed depends on its
+ * kind, not only its platform: that is the catalog's (`manage` in src/kinds).
+ */
 export interface OwnerAdvice {
-  /** Where the owner manages these tokens, e.g. `GitHub: Settings → Developer settings → Personal access tokens`. */
-  tokenSettings: string
   /** The step that says where to look for what the token did. */
   auditLog: string
   /** How patrol revokes, when it says so: `through Azure DevOps Token Admin`. */

@@ -67,7 +67,6 @@ describe('the registry', () => {
       const p = platform(id)
       expect(p.label).toMatch(/\S/)
       expect(p.sourceSettings).toMatch(/^[A-Z_]+( (or|and) [A-Z_]+)*$/)
-      expect(p.advice.tokenSettings).toMatch(/\S/)
       expect(p.advice.auditLog).toMatch(/\S/)
       // Without a source's credentials there is no source, and the platform says which settings give one.
       expect(p.source({ config, timing: { githubBatchDelayMs: 1, githubCallsPerHour: 1, confirmDelaysMs: [1] } })).toBe(

@@ -8,6 +8,7 @@
  */
 import type { getIncident } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
+import { labelOf } from '../../kinds/index.js'
 import { PUSHED_TEXT_MAX, pushedText } from '../../notify/pushed-text.js'
 import type { LocationLinks } from '../../platforms/platform.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
@@ -49,7 +50,7 @@ export function IncidentPage(p: {
       <dl class="facts">
         <dt>Kind</dt>
         <dd>
-          {i.kind} <span class="muted">issued by {i.issuer}</span>
+          {labelOf(i.kind)} <span class="muted mono">{i.kind}</span> <span class="muted">issued by {i.issuer}</span>
         </dd>
         <dt>Owner</dt>
         <dd>

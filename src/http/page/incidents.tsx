@@ -8,9 +8,9 @@
  */
 import type { IncidentSummary } from '../../incidents/admin/queries.js'
 import { STATUSES } from '../../incidents/states.js'
+import { labelOf, TOKEN_KIND_IDS } from '../../kinds/index.js'
 import { pushedText } from '../../notify/pushed-text.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
-import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export interface ListFilters {
@@ -30,7 +30,14 @@ export function listQuery(f: ListFilters, cursor?: string): string {
   return text ? `?${text}` : ''
 }
 
-function Choice(p: { name: string; label: string; values: readonly string[]; value?: string }) {
+function Choice(p: {
+  name: string
+  label: string
+  values: readonly string[]
+  value?: string
+  /** What each option shows (default: the value). */
+  show?: (value: string) => string
+}) {
   return (
     <label>
       {p.label}
@@ -38,7 +45,7 @@ function Choice(p: { name: string; label: string; values: readonly string[]; val
         <option value="">any</option>
         {p.values.map((v) => (
           <option value={v} selected={v === p.value}>
-            {v}
+            {p.show ? p.show(v) : v}
           </option>
         ))}
       </select>
@@ -61,7 +68,7 @@ export function IncidentsPage(p: {
       {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is announced the same, and <search> is too new for some readers */}
       <form class="filters" method="get" action="/admin/incidents" role="search">
         <Choice name="status" label="Status" values={STATUSES} value={f.status} />
-        <Choice name="kind" label="Kind" values={TOKEN_KINDS} value={f.kind} />
+        <Choice name="kind" label="Kind" values={TOKEN_KIND_IDS} value={f.kind} show={labelOf} />
         <Choice name="issuer" label="Issuer" values={PLATFORM_IDS} value={f.issuer} />
         <label>
           Repository
@@ -100,7 +107,9 @@ export function IncidentsPage(p: {
                 <td>
                   <StatusBadge status={i.status} />
                 </td>
-                <td class="nowrap">{i.kind}</td>
+                <td class="nowrap" title={labelOf(i.kind)}>
+                  {i.kind}
+                </td>
                 <td class="nowrap">
                   <a href={`/admin/incidents/${i.id}`} class="mono">
                     {i.preview}

@@ -31,8 +31,8 @@ import {
   listIncidents,
 } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
+import { TOKEN_KIND_IDS } from '../../kinds/index.js'
 import { locationLinks, PLATFORM_IDS } from '../../platforms/index.js'
-import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { findAdmin } from '../admin-auth.js'
 import { bodyRefusal, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
@@ -218,7 +218,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       else filters[name] = v
     }
     pick('status', STATUSES)
-    pick('kind', TOKEN_KINDS)
+    pick('kind', TOKEN_KIND_IDS)
     pick('issuer', PLATFORM_IDS)
     pick('repository')
     pick('q', undefined, 200)

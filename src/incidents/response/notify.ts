@@ -47,6 +47,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       incidentId: incident.id,
       kind: incident.kind as TokenKind,
       preview: incident.preview,
+      publishedExample: incident.publishedExample,
       locations: places.map((o) => {
         const place = {
           repository: o.repository,
@@ -101,7 +102,6 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
 function adviceFor(issuer: string): OwnerAdvice {
   if (isPlatformId(issuer)) return platform(issuer).advice
   return {
-    tokenSettings: `at its issuer, "${issuer}", which this patrol does not know`,
     auditLog: 'Check the issuer’s audit log for what the token did since the commit.',
   }
 }

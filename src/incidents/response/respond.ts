@@ -14,12 +14,35 @@
  * const handler = respondJob(deps, (id) => responses.get(id)) // registered as handlers[RESPOND_JOB]
  */
 import { eq } from 'drizzle-orm'
-import { incidents } from '../../db/schema.js'
+import { type Incident, incidents } from '../../db/schema.js'
 import type { JobHandler } from '../../jobs/runner.js'
+import { isTokenKind, kindOf } from '../../kinds/index.js'
 import type { PlatformResponse } from '../../platforms/platform.js'
 import { RemoteError } from '../../platforms/remote-error.js'
 import { transition } from '../transitions.js'
 import { finish, type ResponseDeps } from './steps.js'
+
+/** What the response records for a published example; the email explains it too (notify/message.ts). */
+export const PUBLISHED_EXAMPLE_DETAIL =
+  "published example: this token is published in peer scanners' rules or tests, so it is not revoked and its owner is not alarmed"
+
+/**
+ * The response to a published example (incident.publishedExample, set from the scanner's `published-example` tag):
+ * no revocation call and no owner email. The incident ends `notify_only` with a `skipped` attempt saying why, and only
+ * the security team is emailed, in a low-priority message that says it is a published example. True when it handled
+ * the incident (the respond job then stops).
+ */
+export async function respondToPublishedExample(deps: ResponseDeps, incident: Incident): Promise<boolean> {
+  if (!incident.publishedExample) return false
+  await finish(
+    deps,
+    incident.id,
+    incident.issuer,
+    { outcome: 'skipped', detail: PUBLISHED_EXAMPLE_DETAIL },
+    { securityOnly: true },
+  )
+  return true
+}
 
 /**
  * @param responseOf the response of the platform with this id; throws `UnknownPlatformError` for an unknown one.
@@ -33,11 +56,16 @@ export function respondJob(deps: ResponseDeps, responseOf: (platform: string) =>
       await transition(deps.db, { incidentId, from: 'new', to: 'responding', actor: 'patrol', now: deps.now() })
     else if (incident.status !== 'responding') return // already responded: a retry or a duplicate job
 
+    if (await respondToPublishedExample(deps, incident)) return
     if (deps.revoke === 'off')
       return finish(deps, incidentId, incident.issuer, {
         outcome: 'skipped',
         detail: 'PATROL_REVOKE=off: detect and notify only',
       })
+    // The catalog says which kinds no issuer API revokes (`ghs_` installation tokens, Azure DevOps application secrets).
+    const revocation = isTokenKind(incident.kind) ? kindOf(incident.kind).revocation : undefined
+    if (revocation && !revocation.revocable)
+      return finish(deps, incidentId, incident.issuer, { outcome: 'not_revocable', detail: revocation.reason })
     let response: PlatformResponse
     try {
       response = responseOf(incident.issuer)

@@ -52,7 +52,7 @@ export async function finish(
   incidentId: number,
   issuer: PlatformId,
   outcome: RevocationOutcome,
-  o: { recorded?: boolean; batchId?: string } = {},
+  o: { recorded?: boolean; batchId?: string; securityOnly?: boolean } = {},
 ) {
   const now = deps.now()
   if (!o.recorded) await recordAttempt(deps, incidentId, issuer, outcome, o.batchId)
@@ -68,7 +68,7 @@ export async function finish(
     set: revokedAt ? { revokedAt } : {},
   })
   deps.log.info('respond.finished', { incident: incidentId, outcome: outcome.outcome, status: to })
-  await enqueueNotifications(deps, incidentId)
+  await enqueueNotifications(deps, incidentId, o.securityOnly)
 }
 
 export async function recordAttempt(
@@ -115,7 +115,7 @@ export async function onRemoteFailure(
 }
 
 /** One notification row per recipient (unique, so a repeat adds nothing) and a `notify` job for each. */
-export async function enqueueNotifications(deps: ResponseDeps, incidentId: number) {
+export async function enqueueNotifications(deps: ResponseDeps, incidentId: number, securityOnly = false) {
   const now = deps.now()
   const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
   const [first] = await deps.db
@@ -125,9 +125,13 @@ export async function enqueueNotifications(deps: ResponseDeps, incidentId: numbe
     .orderBy(asc(occurrences.id))
     .limit(1)
   const recipients = chooseRecipients({
-    ownerEmail: incident?.ownerEmail ?? undefined,
-    authorEmail: first?.authorEmail ?? undefined,
-    pusherEmail: first?.pusherEmail ?? undefined,
+    ...(securityOnly
+      ? {}
+      : {
+          ownerEmail: incident?.ownerEmail ?? undefined,
+          authorEmail: first?.authorEmail ?? undefined,
+          pusherEmail: first?.pusherEmail ?? undefined,
+        }),
     securityEmails: deps.mail.securityEmails,
     notifyDomains: deps.mail.notifyDomains,
   })

@@ -42,7 +42,6 @@ export const azureDevOps: Platform = {
   },
   links: (config) => azureDevOpsLinks(config.azureDevOps.orgUrl),
   advice: {
-    tokenSettings: 'Azure DevOps: User settings → Personal access tokens, in each organization',
     auditLog:
       'Check the audit log for what the token did since the commit: Organization settings → Auditing (token use itself is not logged; look for unexpected changes by your account).',
     revokedThrough: 'through Azure DevOps Token Admin',

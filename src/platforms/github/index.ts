@@ -38,7 +38,6 @@ export const github: Platform = {
   },
   links: (config) => githubLinks(config.github.apiUrl),
   advice: {
-    tokenSettings: 'GitHub: Settings → Developer settings → Personal access tokens',
     auditLog:
       "Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization's audit log.",
   },

@@ -16,9 +16,10 @@ import { finish, recordAttempt } from '../../incidents/response/steps.js'
 import { unseal } from '../../incidents/sealing.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
+import { NOT_REVOCABLE_KIND_IDS } from '../../kinds/index.js'
 import { RemoteError } from '../remote-error.js'
 import { GITHUB_REVOKE_BATCH_MAX } from './issuer.js'
-import { type GithubResponseDeps, NOT_REVOCABLE_KINDS } from './respond.js'
+import type { GithubResponseDeps } from './respond.js'
 
 const HOUR = 3_600_000
 
@@ -54,7 +55,7 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
         and(
           eq(incidents.issuer, 'github'),
           eq(incidents.status, 'responding'),
-          notInArray(incidents.kind, [...NOT_REVOCABLE_KINDS]),
+          notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
           isNotNull(incidents.sealedToken),
           isNull(incidents.revocationBatch),
         ),
@@ -104,7 +105,7 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
           eq(incidents.issuer, 'github'),
           eq(incidents.status, 'responding'),
           isNull(incidents.revocationBatch),
-          notInArray(incidents.kind, [...NOT_REVOCABLE_KINDS]),
+          notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
         ),
       )
     if ((more?.n ?? 0) > 0)
