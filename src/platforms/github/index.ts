@@ -38,6 +38,9 @@ export const github: Platform = {
   },
   links: (config) => githubLinks(config.github.apiUrl),
   advice: {
+    revokedThrough: 'through GitHub’s credential revocation API',
+    afterRevocation:
+      'GitHub revokes a valid token at once and emails its owner; it does not tell patrol whether it was valid.',
     auditLog:
       "Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization's audit log.",
   },
