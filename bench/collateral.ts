@@ -4,13 +4,20 @@
  * and whether the leaked one is ever missed, under `precise` (narrow, widened once when the leaked PAT survives the
  * narrow revocation) and `broad`. Owners hold 1 to 15 PATs created over 12 months, with three scope sets, mostly for
  * this organization; commits come 0–30 days after the leaked PAT was created (committer clocks off by up to ±2
- * minutes), pushes 0–3 days after the commit. Seeded, so a run is repeatable.
+ * minutes), pushes 0–3 days after the commit. Under `precise`, when more than one candidate remains, the scope probes
+ * are simulated as answering truthfully for the leaked PAT's scopes (AZURE_DEVOPS_PROBE_SCOPES=on); `precise, no
+ * probes` shows the figure without them. Seeded, so a run is repeatable.
  *
  * @example
  * const figures = collateralFigures({ leaks: 20_000, seed: 1 })
  * // { precise: { extraPerLeak: 0.31, missed: 0, widened: … }, broad: { … } }
  */
-import { type AzureTokenAdminPat, chooseCandidates } from '../src/platforms/azure-devops/issuer.js'
+import {
+  type AzureTokenAdminPat,
+  chooseCandidates,
+  matchScopes,
+  SCOPE_PROBES,
+} from '../src/platforms/azure-devops/issuer.js'
 import { generateAdoPat } from '../test/support/tokens.js'
 
 const ORG = 'org-ours'
@@ -79,10 +86,23 @@ function generateLeak(rand: () => number): Leak | undefined {
   return { pats, leaked, token, committedAt: new Date(commitTrue + skew), pushedAt: new Date(pushedAt) }
 }
 
-function revokedBy(leak: Leak, policy: 'precise' | 'broad'): { ids: Set<string>; widened: boolean } {
+type Policy = 'precise' | 'precise, no probes' | 'broad'
+const POLICIES: readonly Policy[] = ['precise', 'precise, no probes', 'broad']
+
+function revokedBy(leak: Leak, policy: Policy): { ids: Set<string>; widened: boolean } {
   const options = { token: leak.token, committedAt: leak.committedAt, pushedAt: leak.pushedAt, accountIds: [ORG] }
-  const first = chooseCandidates(leak.pats, { ...options, policy })
-  const ids = new Set(first.candidates.map((c) => c.authorizationId))
+  const first = chooseCandidates(leak.pats, { ...options, policy: policy === 'broad' ? 'broad' : 'precise' })
+  let chosen = first.candidates
+  if (policy === 'precise' && chosen.length > 1) {
+    const held = leak.leaked.scope?.split(' ') ?? []
+    const probes = SCOPE_PROBES.map((p) => ({
+      family: p.family,
+      call: p.path,
+      held: held.some((s) => s === p.family || s.startsWith(`${p.family}_`)),
+    }))
+    chosen = matchScopes(chosen, probes)
+  }
+  const ids = new Set(chosen.map((c) => c.authorizationId))
   if (policy === 'broad' || ids.has(leak.leaked.authorizationId)) return { ids, widened: first.widened !== undefined }
   // The leaked PAT survives the narrow revocation: patrol widens once to the broad remainder.
   const left = leak.pats.map((p) => (ids.has(p.authorizationId) ? { ...p, isValid: false } : p))
@@ -90,14 +110,14 @@ function revokedBy(leak: Leak, policy: 'precise' | 'broad'): { ids: Set<string>;
   return { ids, widened: true }
 }
 
-export function collateralFigures(o: { leaks: number; seed: number }): Record<'precise' | 'broad', PolicyFigures> {
+export function collateralFigures(o: { leaks: number; seed: number }): Record<Policy, PolicyFigures> {
   const rand = random(o.seed)
   const leaks: Leak[] = []
   while (leaks.length < o.leaks) {
     const leak = generateLeak(rand)
     if (leak) leaks.push(leak)
   }
-  const figures = (policy: 'precise' | 'broad'): PolicyFigures => {
+  const figures = (policy: Policy): PolicyFigures => {
     let extra = 0
     let exact = 0
     let missed = 0
@@ -112,17 +132,17 @@ export function collateralFigures(o: { leaks: number; seed: number }): Record<'p
     }
     return { leaks: leaks.length, extraPerLeak: extra / leaks.length, exact, missed, widened }
   }
-  return { precise: figures('precise'), broad: figures('broad') }
+  return Object.fromEntries(POLICIES.map((p) => [p, figures(p)])) as Record<Policy, PolicyFigures>
 }
 
 /** One line per policy, for the bench's report. */
-export function formatCollateral(f: Record<'precise' | 'broad', PolicyFigures>): string[] {
-  return (['precise', 'broad'] as const).map((policy) => {
+export function formatCollateral(f: Record<Policy, PolicyFigures>): string[] {
+  return POLICIES.map((policy) => {
     const x = f[policy]
     return (
       `azure collateral (${policy}): ${x.extraPerLeak.toFixed(3)} extra PATs revoked per leak over ${x.leaks} leaks, ` +
       `exactly the leaked PAT in ${((100 * x.exact) / x.leaks).toFixed(1)}%, leaked PAT missed ${x.missed}` +
-      (policy === 'precise' ? `, widened ${x.widened}` : '') +
+      (policy !== 'broad' ? `, widened ${x.widened}` : '') +
       (policy === 'precise' ? `  (target ≤ 0.2 extra, 0 missed)` : '')
     )
   })

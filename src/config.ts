@@ -136,6 +136,7 @@ const settingsSchema = z.object({
       'expects an api-version such as 7.1-preview.1, or 6.0-preview.1 for Azure DevOps Server',
     )
     .optional(),
+  AZURE_DEVOPS_PROBE_SCOPES: z.enum(['on', 'off'], { error: 'expects `on` or `off`' }).default('on'),
   PATROL_VERIFY: z.enum(['on', 'off'], { error: 'expects `on` or `off`' }).default('on'),
 
   PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
@@ -206,6 +207,7 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
       revokePolicy: e.AZURE_DEVOPS_REVOKE_POLICY,
       apiVersion: e.AZURE_DEVOPS_API_VERSION,
       tokenAdminApiVersion: e.AZURE_DEVOPS_TOKEN_ADMIN_API_VERSION ?? e.AZURE_DEVOPS_API_VERSION,
+      probeScopes: e.AZURE_DEVOPS_PROBE_SCOPES === 'on',
     },
     revoke: e.PATROL_REVOKE,
     verify: e.PATROL_VERIFY,

@@ -424,6 +424,34 @@ describe('revocation policies against an owner with ten PATs across months, scop
       expect(pats[key].isValid, key).toBe(true)
   })
 
+  it('precise keeps, among same-month twins, only those whose scopes fit read-only probes made as the leaked PAT', async () => {
+    const { api, issuer, pats, context } = await owner()
+    // Three twins of one month, before the commit, told apart only by their scopes.
+    const user = pats.leaked.user
+    const at = '2026-03-01T10:00:00Z'
+    const month = { year: 2026, month: 2 }
+    const code = api.addPat({ token: generateAdoPat(month), user, validFrom: at, scope: 'vso.code_write' })
+    const build = api.addPat({ token: generateAdoPat(month), user, validFrom: at, scope: 'vso.build' })
+    const work = api.addPat({ token: generateAdoPat(month), user, validFrom: at, scope: 'vso.work vso.code' })
+    const outcome = await issuer({ policy: 'precise' }).revoke(build.token, context)
+    expect(outcome.outcome).toBe('requested')
+    if (outcome.outcome !== 'requested') return
+    expect(outcome.authorizationIds).toEqual([build.authorizationId])
+    expect(outcome.candidates?.[0]?.why).toContain('scopes fit the probes')
+    // Each probe is in the timeline (the attempt's detail), one documented read-only call per family.
+    expect(outcome.detail).toContain('GET _apis/git/repositories → 401 (vso.code not held)')
+    expect(outcome.detail).toContain('GET _apis/build/resourceusage → 200 (vso.build held)')
+    expect(outcome.detail).toContain('GET _apis/wit/fields → 401 (vso.work not held)')
+    expect(outcome.detail).toContain('1 of 5 candidates fit')
+    expect(api.requests.filter((r) => r.route === 'probe').map((r) => r.method)).toEqual(['GET', 'GET', 'GET'])
+    for (const pat of [code, work, pats.leaked, pats.twin]) expect(pat.isValid).toBe(true)
+
+    // AZURE_DEVOPS_PROBE_SCOPES=off: no probe, every twin goes.
+    const off = await issuer({ policy: 'precise', probeScopes: false }).revoke(code.token, context)
+    expect(off.outcome === 'requested' && off.authorizationIds?.length).toBe(4)
+    expect(api.requests.filter((r) => r.route === 'probe')).toHaveLength(3)
+  })
+
   it('broad revokes every valid PAT usable here created before the push, as documented', async () => {
     const { issuer, pats, leakedToken, context } = await owner()
     const outcome = await issuer({ policy: 'broad' }).revoke(leakedToken, context)
@@ -467,7 +495,8 @@ describe('revocation policies against an owner with ten PATs across months, scop
     const outcome = await issuer({ tokenAdminApiVersion: '6.0-preview.1' }).revoke(leakedToken, context)
     expect(outcome.outcome).toBe('requested')
     expect(pats.leaked.isValid).toBe(false)
-    for (const r of api.requests.filter((r) => r.route !== 'connectionData'))
-      expect(r.url).toContain('api-version=6.0-preview.1')
+    const tokenAdmin = api.requests.filter((r) => r.route === 'list' || r.route === 'revoke')
+    expect(tokenAdmin.length).toBeGreaterThan(1)
+    for (const r of tokenAdmin) expect(r.url).toContain('api-version=6.0-preview.1')
   })
 })

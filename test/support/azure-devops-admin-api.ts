@@ -8,6 +8,9 @@
  *   with the admin PAT → `{ value, continuationToken }`, `pageSize` entries a page. Dates carry no offset, as in
  *   Microsoft's documented example (`"validFrom": "2018-07-19T00:00:00"`): they are UTC.
  * - `POST /vssps/{org}/_apis/tokenadmin/revocations?api-version=7.1&isPublic=false` `[{authorizationId}]` → 204.
+ * - Scope probes as a PAT: `GET /{org}/_apis/git/repositories` (`vso.code`), `_apis/build/resourceusage`
+ *   (`vso.build`), `_apis/wit/fields` (`vso.work`) → 200 `{count, value}` when the PAT's scope grants the family
+ *   (`vso.code_write` grants `vso.code`; `app_token` grants all), 401 when it does not or the PAT does not work.
  *
  * Revocation can take effect late (`revocationEffect: { afterChecks: n }`: connectionData still accepts the PAT n
  * times) or never. Scripted answers per route (429 with Retry-After, 5xx, hang) are played before normal behaviour.
@@ -48,7 +51,7 @@ export interface AzurePat {
   lateChecksLeft?: number
 }
 
-export type AzureRoute = 'connectionData' | 'list' | 'revoke'
+export type AzureRoute = 'connectionData' | 'list' | 'revoke' | 'probe'
 
 export interface AzureDevOpsAdminApiOptions {
   org?: string
@@ -90,7 +93,12 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
   const pats: AzurePat[] = []
   const requests: AzureDevOpsAdminApi['requests'] = []
   const revocationCalls: string[][] = []
-  const scripted: Record<AzureRoute, ScriptedAnswer[]> = { connectionData: [], list: [], revoke: [] }
+  const scripted: Record<AzureRoute, ScriptedAnswer[]> = { connectionData: [], list: [], revoke: [], probe: [] }
+  const probes: Record<string, string> = {
+    [`/${org}/_apis/git/repositories`]: 'vso.code',
+    [`/${org}/_apis/build/resourceusage`]: 'vso.build',
+    [`/${org}/_apis/wit/fields`]: 'vso.work',
+  }
 
   const basicSecret = (header: string | undefined): string | undefined => {
     const match = /^Basic (.+)$/i.exec(header ?? '')
@@ -138,7 +146,9 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
           ? 'list'
           : req.method === 'POST' && url.pathname === `${tokenAdmin}revocations`
             ? 'revoke'
-            : 'other'
+            : req.method === 'GET' && probes[url.pathname]
+              ? 'probe'
+              : 'other'
     requests.push({ route, method: req.method ?? '', url: `${url.pathname}${url.search}` })
     if (route === 'other') return json(404, { message: 'not found' })
 
@@ -181,6 +191,15 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
         },
         { 'x-vss-userdata': `${user.id}:${user.email}` },
       )
+    }
+
+    if (route === 'probe') {
+      const family = probes[url.pathname]!
+      const pat = pats.find((p) => p.token === secret)
+      const scopes = pat?.scope.split(/\s+/) ?? []
+      const grants = scopes.includes('app_token') || scopes.some((s) => s === family || s.startsWith(`${family}_`))
+      if (!pat || !works(pat) || !grants) return noAccess()
+      return json(200, { count: 0, value: [] })
     }
 
     // Token Admin: the admin PAT, api-version 7.1, PATs rather than SSH keys.

@@ -41,6 +41,7 @@ export const azureDevOps: Platform = {
             policy: azure.revokePolicy,
             apiVersion: azure.apiVersion,
             tokenAdminApiVersion: azure.tokenAdminApiVersion,
+            probeScopes: azure.probeScopes,
             fetch,
             timeoutMs: config.remoteTimeoutMs,
           })

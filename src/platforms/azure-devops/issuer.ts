@@ -33,6 +33,8 @@ export interface AzureDevOpsIssuerOptions {
   apiVersion?: string
   /** Token Admin's `api-version` (AZURE_DEVOPS_TOKEN_ADMIN_API_VERSION): Server documents `6.0-preview.1`. */
   tokenAdminApiVersion?: string
+  /** AZURE_DEVOPS_PROBE_SCOPES: learn the leaked PAT's scopes with read-only calls when candidates remain. Default on. */
+  probeScopes?: boolean
   fetch?: typeof fetch
   timeoutMs?: number
 }
@@ -94,13 +96,17 @@ export class AzureDevOpsIssuer implements TokenIssuer {
   readonly #adminToken?: string
   readonly #policy: AzureRevokePolicy
   readonly #tokenAdminApiVersion: string
+  readonly #apiVersion: string
+  readonly #probeScopes: boolean
   readonly #fetchOptions: { fetch?: typeof fetch; timeoutMs?: number }
 
   constructor(options: AzureDevOpsIssuerOptions) {
     this.#orgUrl = options.orgUrl.replace(/\/+$/, '')
     this.#adminToken = options.adminToken || undefined
     this.#policy = options.policy
-    this.#tokenAdminApiVersion = options.tokenAdminApiVersion || options.apiVersion || AZURE_API_VERSION
+    this.#apiVersion = options.apiVersion || AZURE_API_VERSION
+    this.#tokenAdminApiVersion = options.tokenAdminApiVersion || this.#apiVersion
+    this.#probeScopes = options.probeScopes ?? true
     this.#fetchOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs }
     const vssps = options.vsspsUrl || vsspsUrlFor(this.#orgUrl)
     // Only revocation needs Token Admin: without an admin token a Server install works as notify-only.
@@ -157,7 +163,14 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     })
     // Widening after confirmation: the narrow set is already revoked; what is left is the broad remainder.
     const widen = context.widen
-    const candidates = choice.candidates.map((c) => (widen ? { ...c, why: `${c.why}; widened: ${widen}` } : c))
+    let candidates = choice.candidates.map((c) => (widen ? { ...c, why: `${c.why}; widened: ${widen}` } : c))
+    let probed = ''
+    if (candidates.length > 1 && this.#probeScopes && this.#policy === 'precise' && !widen) {
+      const held = await this.probeScopes(token)
+      const fit = matchScopes(candidates, held)
+      probed = ` Scope probes as the leaked PAT: ${describeProbes(held)}; ${fit.length} of ${candidates.length} candidates fit.`
+      candidates = fit
+    }
     if (candidates.length === 0)
       return {
         outcome: 'failed',
@@ -175,7 +188,7 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     const why = choice.widened && !widen ? ` (widened: ${choice.widened})` : widen ? ` (widened: ${widen})` : ''
     return {
       outcome: 'requested',
-      detail: `Token Admin accepted the revocation of ${ids.length} PAT${ids.length === 1 ? '' : 's'} of ${whose} that could be the leaked one${why}; Azure may take up to an hour to enforce it`,
+      detail: `Token Admin accepted the revocation of ${ids.length} PAT${ids.length === 1 ? '' : 's'} of ${whose} that could be the leaked one${why}; Azure may take up to an hour to enforce it.${probed}`,
       authorizationIds: ids,
       candidates,
       ...(choice.widened && !widen ? { widened: choice.widened } : {}),
@@ -225,6 +238,30 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       owner: { id, descriptor, name: str(user.providerDisplayName) ?? str(user.customDisplayName), email },
       accountIds: instanceId ? [instanceId] : [],
     }
+  }
+
+  /**
+   * Which scope families the leaked PAT holds, with one read-only call per family to patrol's own organization
+   * (SCOPE_PROBES). 200: held; 401/403: not held [UNVERIFIED: Azure's answer to a PAT that lacks a scope is not
+   * documented; both are read as "not held" because the PAT did authenticate with connectionData just before];
+   * anything else, or a failure: unknown, and that family decides nothing.
+   */
+  async probeScopes(token: string): Promise<ScopeProbe[]> {
+    const probes: ScopeProbe[] = []
+    for (const probe of SCOPE_PROBES) {
+      const url = `${this.#orgUrl}/${probe.path}?api-version=${encodeURIComponent(probe.version ?? this.#apiVersion)}`
+      let status: number | undefined
+      try {
+        const res = await remoteFetch(url, { headers: basic(token) }, this.#fetchOptions)
+        await res.body?.cancel().catch(() => {})
+        status = res.status
+      } catch (error) {
+        status = error instanceof RemoteError ? error.status : undefined
+      }
+      const held = status === 200 ? true : status === 401 || status === 403 ? false : undefined
+      probes.push({ family: probe.family, call: `GET ${probe.path}`, status, held })
+    }
+    return probes
   }
 
   /** Every page of `tokenadmin/personalaccesstokens/{subjectDescriptor}`, following continuationToken. */
@@ -369,6 +406,50 @@ export function chooseCandidates(
     candidates: broad(),
     widened: `no PAT of the owner matches the narrow rules (${month ? 'embedded month, ' : ''}created by the commit): every PAT created before the push is a candidate`,
   }
+}
+
+/** One scope family and the documented read-only call that needs it (Azure DevOps REST reference). */
+export const SCOPE_PROBES: readonly { family: string; path: string; version?: string }[] = [
+  { family: 'vso.code', path: '_apis/git/repositories' }, // Repositories - List
+  { family: 'vso.build', path: '_apis/build/resourceusage', version: '7.1-preview.2' }, // Resource Usage - Get
+  { family: 'vso.work', path: '_apis/wit/fields' }, // Fields - List
+]
+
+export interface ScopeProbe {
+  family: string
+  call: string
+  status?: number
+  /** undefined: the probe could not tell. */
+  held?: boolean
+}
+
+/** Whether a Token Admin `scope` string grants a family: `vso.code`, `vso.code_write`, … or full access (`app_token`). */
+function grants(scope: string | undefined, family: string): boolean | undefined {
+  if (scope === undefined) return undefined
+  const scopes = scope.split(/\s+/)
+  return scopes.includes('app_token') || scopes.some((s) => s === family || s.startsWith(`${family}_`))
+}
+
+/**
+ * The candidates whose scopes fit what the probes learned: for every family a probe answered, the candidate grants it
+ * exactly when the leaked PAT holds it. A candidate without a listed scope always fits. If nothing fits, every
+ * candidate stays (the probes are evidence, not proof: the leaked PAT is among the candidates either way).
+ */
+export function matchScopes(candidates: RevocationCandidate[], probes: ScopeProbe[]): RevocationCandidate[] {
+  const known = probes.filter((p) => p.held !== undefined)
+  if (known.length === 0) return candidates
+  const fitting = candidates.filter((c) => known.every((p) => (grants(c.scope, p.family) ?? p.held) === p.held))
+  if (fitting.length === 0) return candidates
+  return fitting.map((c) => ({ ...c, why: `${c.why}, scopes fit the probes` }))
+}
+
+function describeProbes(probes: ScopeProbe[]): string {
+  return probes
+    .map(
+      (p) =>
+        `${p.call} → ${p.status ?? 'no answer'} (${p.family} ${p.held === undefined ? 'unknown' : p.held ? 'held' : 'not held'})`,
+    )
+    .join(', ')
 }
 
 function candidate(pat: AzureTokenAdminPat, why: string): RevocationCandidate {
