@@ -5,16 +5,14 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+import { gitIn, TSX } from './git.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const SCRIPT = join(ROOT, 'scripts/scan-changes.js')
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 interface Sarif {
   runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: Record<string, unknown> }> }> }>
@@ -25,22 +23,6 @@ let origin: string
 const onMain = generateGithubToken('ghp') // on main before the branch: not the branch's doing
 const laterOnMain = generateAdoPat() // main moves on after the branch left it
 const onBranch = generateGithubToken('ghp')
-
-function gitIn(repo: string): (...args: string[]) => string {
-  return (...args) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@example.com',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@example.com',
-      },
-    })
-      .toString()
-      .trim()
-}
 
 function scanChanges(repo: string, args: string[]) {
   const run = spawnSync(process.execPath, ['--import', TSX, SCRIPT, ...args], {

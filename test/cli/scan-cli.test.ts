@@ -3,20 +3,19 @@
  * on real files, standard input and a real git repository in a temporary folder. The compiled launcher
  * (bin/patrol.js over dist/) is tested from an installed package in test/cli/package.test.ts.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import Ajv from 'ajv-draft-04'
 import addFormats from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateAdoLegacyPat, generateAdoPat, generateGithubToken } from '../support/tokens.js'
+import { gitIn, TSX } from './git.js'
 
 const CLI = join(import.meta.dirname, '../../src/cli.ts')
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
 
 interface Run {
   code: number | null
@@ -205,20 +204,6 @@ describe('patrol scan on standard input, diffs and git history', () => {
     expect(outside.stderr).toContain('git log failed')
   })
 })
-
-function gitIn(repo: string): (...args: string[]) => string {
-  return (...args) =>
-    execFileSync('git', args, {
-      cwd: repo,
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@example.com',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@example.com',
-      },
-    }).toString()
-}
 
 describe('what a developer sees and acts on', () => {
   it('groups the text report by file, with line, kind and redacted token, and says what to do', async () => {
