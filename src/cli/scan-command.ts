@@ -35,6 +35,7 @@ Find Azure DevOps and GitHub tokens, validated offline by their checksums.
   -h, --help           show this help
 
 Exit codes: 0 nothing of high confidence found, 1 found, 2 usage or input error.
+'patrol --version' prints patrol's version.
 `
 
 const FORMATS = ['text', 'json', 'sarif'] as const
