@@ -74,11 +74,9 @@ export function renderText(findings: LocatedFinding[], stats: ScanStats, options
   }
   const high = findings.filter((f) => f.confidence === 'high')
   const issuers = [...new Set(high.map((f) => issuerOf(f.kind)))].sort()
-  if (issuers.length > 0) {
-    out.push('What to do:\n')
-    for (const issuer of issuers) out.push(`  ${ADVICE[issuer]}\n`)
-    out.push(`  ${AFTER_REVOKING}\n`)
-  }
+  if (findings.length > 0) out.push('What to do:\n')
+  for (const issuer of issuers) out.push(`  ${ADVICE[issuer]}\n`)
+  if (issuers.length > 0) out.push(`  ${AFTER_REVOKING}\n`)
   if (high.length < findings.length) out.push(`  ${LOW_ADVICE}\n`)
   if (findings.length > 0) out.push('\n')
   const baselined = stats.baselined ? `, ${stats.baselined} known from the baseline not shown` : ''
