@@ -273,9 +273,7 @@ describe('admin API under random input', () => {
         expect(res.status).toBeGreaterThanOrEqual(200)
         if (before) {
           expect(rowCounts()).toEqual(before)
-          // Compared after URL normalisation: '/api/x/../openapi.json' is the public document too.
-          if (new URL(url, 'http://localhost').pathname !== '/api/openapi.json')
-            expect([401, 404, 405]).toContain(res.status)
+          if (r.path !== '/api/openapi.json') expect([401, 404, 405]).toContain(res.status)
         }
       }),
       { numRuns: RUNS },
