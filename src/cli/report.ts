@@ -7,6 +7,7 @@
  * process.stdout.write(renderJson(findings, stats, { showSecrets: false }))
  */
 import type { Log, ReportingDescriptor, Result } from 'sarif'
+import { PLATFORM_LABELS } from '../platforms/ids.js'
 import { type Issuer, issuerOf, type LocatedFinding, redact, TOKEN_KINDS, type TokenKind } from '../scan/index.js'
 import { secretSha256 } from './baseline.js'
 
@@ -113,7 +114,7 @@ export function renderJson(findings: LocatedFinding[], stats: ScanStats, options
 
 function rule(kind: TokenKind): ReportingDescriptor {
   const name = KIND_NAMES[kind]
-  const issuer = issuerOf(kind) === 'github' ? 'GitHub' : 'Azure DevOps'
+  const issuer = PLATFORM_LABELS[issuerOf(kind)]
   return {
     id: kind,
     name: kind

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.js'
 import type { DB } from '../db/types.js'
-import type { DeliveryStore } from '../incidents/deliveries.js'
+import type { DeliveryStore } from '../incidents/ingest/deliveries.js'
 import type { TokenKeys } from '../incidents/sealing.js'
 import type { Logger } from '../log.js'
 

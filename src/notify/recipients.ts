@@ -11,7 +11,9 @@
  * // [{ address: 'dev@example.com', reason: 'pusher' }, { address: 'sec@example.com', reason: 'security' }]
  */
 
-export type RecipientReason = 'owner' | 'commit-author' | 'pusher' | 'security'
+export const RECIPIENT_REASONS = ['owner', 'commit-author', 'pusher', 'security'] as const
+
+export type RecipientReason = (typeof RECIPIENT_REASONS)[number]
 
 export interface Recipient {
   address: string

@@ -6,6 +6,7 @@
  * import type { Finding } from './types.js'
  * const f: Finding = { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: '…', line: 1, column: 7, encoding: 'plain' }
  */
+import type { PlatformId } from '../platforms/ids.js'
 
 /** Stable ids used in output, the database and the API. */
 export type TokenKind =
@@ -19,7 +20,7 @@ export type TokenKind =
   | 'github-fine-grained-pat'
 
 /** The platform that issued a token, and so the one that can revoke it. */
-export type Issuer = 'github' | 'azure-devops'
+export type Issuer = PlatformId
 
 /** `high`: the checksum holds (or, for the JWT form of `ghs_`, the structure parses). `low`: shape only; never acted on. */
 export type Confidence = 'high' | 'low'

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deliveries } from '../../src/db/schema.js'
-import { recordFinding } from '../../src/incidents/record.js'
+import { recordFinding } from '../../src/incidents/ingest/record.js'
 import { transition } from '../../src/incidents/transitions.js'
 import { enqueue } from '../../src/jobs/queue.js'
 import { type TestApp, testApp } from '../support/service-app.js'

@@ -164,7 +164,9 @@ describe('the message', () => {
     expect(toDev.parsed.text).toContain(name)
     expect(toDev.parsed.text).toContain('deploy/.env')
     expect(toDev.parsed.text).toContain(`https://patrol.acme.example/admin/incidents/${gh0.id}`)
-    expect(String(toDev.parsed.html)).toContain(`https://github.com/${name}/blob/${head}/deploy/.env#L1`)
+    // Links go to the configured GitHub host (here the stand-in), not to the payload's html_url.
+    expect(String(toDev.parsed.html)).toContain(`${gh.url}/${name}/blob/${head}/deploy/.env#L1`)
+    expect(String(toDev.parsed.html)).not.toContain('https://github.com/')
     expect(toDev.parsed.text).toMatch(/new token/i)
     const [n] = await p!.db.select().from(notifications).where(eq(notifications.recipient, 'dev@acme.example')).limit(1)
     expect(n!.messageId).toMatch(/^<incident-\d+\.notification-\d+@patrol>$/)

@@ -5,7 +5,7 @@
  * @example
  * c.html(page(<Dashboard admin="alice" stats={await incidentStats(db, since)} window="7d" />))
  */
-import type { Stats } from '../../incidents/queries.js'
+import type { Stats } from '../../incidents/admin/queries.js'
 import { duration, Layout, StatusBadge } from './layout.js'
 
 export const WINDOWS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, all: undefined } as const

@@ -6,8 +6,9 @@
  * @example
  * c.html(page(<IncidentPage admin="alice" incident={await getIncident(db, 7)} />))
  */
-import type { getIncident } from '../../incidents/queries.js'
+import type { getIncident } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
+import type { LocationLinks } from '../../platforms/platform.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export type IncidentView = NonNullable<Awaited<ReturnType<typeof getIncident>>>
@@ -20,13 +21,20 @@ const ACTION_LABELS: Record<AdminAction, string> = {
 }
 
 /** The actions the state machine allows from this status (retry may still be refused when the sealed token is gone). */
-export function availableActions(status: string): AdminAction[] {
-  return ADMIN_ACTIONS.filter((a) => !('error' in adminAction(a, status as IncidentStatus)))
+export function availableActions(status: IncidentStatus): AdminAction[] {
+  return ADMIN_ACTIONS.filter((a) => !('error' in adminAction(a, status)))
 }
 
-const webLink = (url: string | null) => (url && /^https?:\/\//.test(url) ? url : undefined)
+/** An occurrence's links, from the platform registry (the configured hosts); an unknown platform gives its error. */
+export type OccurrenceLinks = (o: IncidentView['occurrencesList'][number]) => LocationLinks | { error: string }
 
-export function IncidentPage(p: { admin: string; incident: IncidentView; notice?: string; error?: string }) {
+export function IncidentPage(p: {
+  admin: string
+  incident: IncidentView
+  linksOf: OccurrenceLinks
+  notice?: string
+  error?: string
+}) {
   const i = p.incident
   const actions = availableActions(i.status)
   return (
@@ -93,22 +101,28 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
           </tr>
         </thead>
         <tbody>
-          {i.occurrencesList.map((o) => (
-            <tr>
-              <td>{webLink(o.repositoryUrl) ? <a href={webLink(o.repositoryUrl)}>{o.repository}</a> : o.repository}</td>
-              <td class="mono">
-                {o.path}:{o.line}
-              </td>
-              <td class="mono">
-                {o.ref ?? ''} {o.commitSha ? o.commitSha.slice(0, 10) : ''}
-              </td>
-              <td>{o.authorEmail ?? o.authorName ?? ''}</td>
-              <td>{o.encoding}</td>
-              <td>
-                <Time at={new Date(o.seenAt).toISOString()} />
-              </td>
-            </tr>
-          ))}
+          {i.occurrencesList.map((o) => {
+            const links = p.linksOf(o)
+            const linked = 'error' in links ? {} : links
+            const at = (href: string | undefined, text: string) => (href ? <a href={href}>{text}</a> : text)
+            return (
+              <tr>
+                <td>
+                  {at(linked.repository, o.repository)}
+                  {'error' in links ? <small class="error"> links: {links.error}</small> : ''}
+                </td>
+                <td class="mono">{at(linked.file, `${o.path}:${o.line}`)}</td>
+                <td class="mono">
+                  {o.ref ?? ''} {o.commitSha ? at(linked.commit, o.commitSha.slice(0, 10)) : ''}
+                </td>
+                <td>{o.authorEmail ?? o.authorName ?? ''}</td>
+                <td>{o.encoding}</td>
+                <td>
+                  <Time at={new Date(o.seenAt).toISOString()} />
+                </td>
+              </tr>
+            )
+          })}
         </tbody>
       </table>
 

@@ -6,8 +6,9 @@
  * @example
  * c.html(page(<IncidentsPage admin="alice" filters={{ status: 'revoke_failed' }} items={page.items} nextCursor={page.nextCursor} />))
  */
-import type { IncidentSummary } from '../../incidents/queries.js'
+import type { IncidentSummary } from '../../incidents/admin/queries.js'
 import { STATUSES } from '../../incidents/states.js'
+import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
@@ -60,7 +61,7 @@ export function IncidentsPage(p: {
       <form class="filters" method="get" action="/admin/incidents" role="search">
         <Choice name="status" label="Status" values={STATUSES} value={f.status} />
         <Choice name="kind" label="Kind" values={TOKEN_KINDS} value={f.kind} />
-        <Choice name="issuer" label="Issuer" values={['github', 'azure-devops']} value={f.issuer} />
+        <Choice name="issuer" label="Issuer" values={PLATFORM_IDS} value={f.issuer} />
         <label>
           Repository
           <input name="repository" value={f.repository ?? ''} placeholder="owner/name" />

@@ -21,15 +21,22 @@ import {
   deleteSuppression,
   listSuppressions,
   showSuppression,
-} from '../../incidents/admin.js'
-import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
+} from '../../incidents/admin/actions.js'
+import {
+  decodeCursor,
+  getIncident,
+  type IncidentFilter,
+  incidentStats,
+  listIncidents,
+} from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
+import { locationLinks, PLATFORM_IDS } from '../../platforms/index.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { findAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
 import { clientAddress } from '../page/client-address.js'
 import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
-import { IncidentPage } from '../page/incident.js'
+import { IncidentPage, type OccurrenceLinks } from '../page/incident.js'
 import { IncidentsPage, type ListFilters } from '../page/incidents.js'
 import { Layout, page } from '../page/layout.js'
 import { endSession, sessionAdmin, startSession } from '../page/session.js'
@@ -43,7 +50,17 @@ const PAGE_SIZE = 50
 const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-const ISSUERS = ['github', 'azure-devops'] as const
+/** Links for the incident page, through the platform registry (from the configured hosts, never a payload URL). */
+const occurrenceLinks =
+  (c: Context<AppEnv>): OccurrenceLinks =>
+  (o) =>
+    locationLinks(c.get('deps').config, o.provider, {
+      repository: o.repository,
+      branch: o.ref ?? undefined,
+      commit: o.commitSha ?? undefined,
+      path: o.path,
+      line: o.line,
+    })
 
 const DONE: Record<AdminAction, string> = {
   resolve: 'Resolved.',
@@ -175,7 +192,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     }
     pick('status', STATUSES)
     pick('kind', TOKEN_KINDS)
-    pick('issuer', ISSUERS)
+    pick('issuer', PLATFORM_IDS)
     pick('repository')
     pick('q', undefined, 200)
     let cursor = q.cursor || undefined
@@ -183,7 +200,9 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       problems.push('cursor: expects the link of a previous page')
       cursor = undefined
     }
-    const list = await listIncidents(c.get('deps').db, { ...filters, limit: PAGE_SIZE, cursor })
+    // `pick` let through only values of each vocabulary.
+    const valid = filters as Omit<IncidentFilter, 'limit' | 'cursor'>
+    const list = await listIncidents(c.get('deps').db, { ...valid, limit: PAGE_SIZE, cursor })
     return c.html(
       page(
         <IncidentsPage
@@ -224,6 +243,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
         <IncidentPage
           admin={c.get('admin')}
           incident={incident}
+          linksOf={occurrenceLinks(c)}
           notice={done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined}
         />,
       ),
@@ -240,7 +260,10 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const refuse = async (status: 400 | 404 | 409, error: string) => {
       const incident = await getIncident(db, id)
       if (!incident) return notFound(c, 'Incident')
-      return c.html(page(<IncidentPage admin={c.get('admin')} incident={incident} error={error} />), status)
+      return c.html(
+        page(<IncidentPage admin={c.get('admin')} incident={incident} linksOf={occurrenceLinks(c)} error={error} />),
+        status,
+      )
     }
     if (!ADMIN_ACTIONS.includes(action)) return refuse(400, `action: expects one of ${ADMIN_ACTIONS.join(', ')}`)
     if (note.length > 2000) return refuse(400, 'note: expects at most 2000 characters')

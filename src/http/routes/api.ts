@@ -15,9 +15,10 @@ import {
   deleteSuppression,
   listSuppressions,
   showSuppression,
-} from '../../incidents/admin.js'
-import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
+} from '../../incidents/admin/actions.js'
+import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
+import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { TOKEN_KINDS } from '../../scan/issuer.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
@@ -41,7 +42,7 @@ const IncidentSummary = z
     id: z.number().int(),
     status: z.enum(STATUSES),
     kind: z.enum(TOKEN_KINDS),
-    issuer: z.enum(['github', 'azure-devops']),
+    issuer: z.enum(PLATFORM_IDS),
     preview: z.string().openapi({ example: 'ghp_…x9Qz' }),
     firstSeenAt: z.string().openapi({ format: 'date-time' }),
     lastSeenAt: z.string().openapi({ format: 'date-time' }),
@@ -127,7 +128,7 @@ api.openapi(
       query: z.object({
         status: z.enum(STATUSES).optional(),
         kind: z.enum(TOKEN_KINDS).optional(),
-        issuer: z.enum(['github', 'azure-devops']).optional(),
+        issuer: z.enum(PLATFORM_IDS).optional(),
         repository: z.string().min(1).optional(),
         since: isoTime.optional(),
         until: isoTime.optional(),

@@ -6,7 +6,7 @@
  * // curl -H "Authorization: Bearer $TOKEN" localhost:8787/metrics
  */
 import { Hono } from 'hono'
-import { renderMetrics } from '../../incidents/metrics.js'
+import { renderMetrics } from '../../incidents/admin/metrics.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
 

@@ -11,7 +11,9 @@
  * store(parsed.deliveryId, parsed.push)
  */
 import { z } from 'zod'
+import type { PlatformWebhook } from '../platform.js'
 import type { PushEvent } from '../types.js'
+import { parseJsonObject, readBody } from '../webhook-body.js'
 
 export interface AzureHookExpectation {
   user?: string
@@ -148,4 +150,37 @@ export function parseAzurePush(payload: unknown): AzurePushResult {
   const apiBase = (r.url ?? r.repository.url)?.split('/_apis/')[0]
   if (apiBase?.startsWith('https://') || apiBase?.startsWith('http://')) push.apiBase = apiBase
   return { ok: true, push, deliveryId: id }
+}
+
+/**
+ * The Azure DevOps service hook as the route sees it: basic auth and the secret header before the body is read, then
+ * the event. Azure disables a subscription that gets a 410, so no answer here is one.
+ */
+export const azureDevOpsWebhook: PlatformWebhook = {
+  async authenticate(request, config) {
+    const authentic = authenticateAzureHook(request.headers, {
+      user: config.azureDevOps.webhookUser,
+      password: config.secrets.azureWebhookPassword,
+      header: config.azureDevOps.webhookHeader,
+    })
+    if (!authentic)
+      return {
+        ok: false,
+        error: 'authorization: expects the service hook’s basic auth (and secret header, when configured)',
+        headers: { 'WWW-Authenticate': 'Basic realm="patrol"' },
+      }
+    return { ok: true, ...(await readBody(request)) }
+  },
+
+  parse(_headers, raw) {
+    const payload = parseJsonObject(raw, 'application/json')
+    if (payload === undefined) return { kind: 'refused', error: 'body: expects a JSON object' }
+    const eventType = (payload as { eventType?: unknown }).eventType
+    if (typeof eventType !== 'string') return { kind: 'refused', error: 'eventType: missing' }
+    if (eventType !== 'git.push') return { kind: 'answer', status: 202, body: { ignored: true, event: eventType } }
+    const parsed = parseAzurePush(payload)
+    if (!parsed.ok) return { kind: 'refused', error: `git.push payload: ${parsed.error}` }
+    if (parsed.deliveryId.length > 200) return { kind: 'refused', error: 'id: expects the event id' }
+    return { kind: 'push', deliveryId: parsed.deliveryId, event: eventType, push: parsed.push }
+  },
 }

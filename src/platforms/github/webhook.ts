@@ -11,7 +11,9 @@
  */
 import { Webhooks } from '@octokit/webhooks'
 import { z } from 'zod'
+import type { PlatformWebhook } from '../platform.js'
 import type { PushEvent } from '../types.js'
+import { parseJsonObject, readBody } from '../webhook-body.js'
 
 const SIGNATURE = /^sha256=[0-9a-f]{64}$/
 
@@ -129,4 +131,34 @@ export function parseGithubPush(payload: unknown): GithubPushResult {
   const apiBase = p.repository.blobs_url?.split('/repos/')[0]
   if (apiBase?.startsWith('https://') || apiBase?.startsWith('http://')) push.apiBase = apiBase
   return { ok: true, push }
+}
+
+/** The GitHub webhook as the route sees it: the signature check first (over the raw body), then the delivery. */
+export const githubWebhook: PlatformWebhook = {
+  async authenticate(request, config) {
+    const { raw, bytes } = await readBody(request)
+    const signature = request.headers.get('x-hub-signature-256')
+    if (!signature)
+      return { ok: false, error: 'X-Hub-Signature-256: missing; configure the webhook with patrol’s secret' }
+    const secrets = [config.secrets.githubWebhookSecret, ...config.github.previousWebhookSecrets]
+    if (!(await verifyGithubSignature(raw, signature, secrets)))
+      return { ok: false, error: 'X-Hub-Signature-256: does not match the body' }
+    return { ok: true, raw, bytes }
+  },
+
+  parse(headers, raw) {
+    const event = headers.get('x-github-event')
+    const deliveryId = headers.get('x-github-delivery')
+    if (!event) return { kind: 'refused', error: 'X-GitHub-Event: missing' }
+    if (!deliveryId || deliveryId.length > 200)
+      return { kind: 'refused', error: 'X-GitHub-Delivery: expects the delivery GUID' }
+    const payload = parseJsonObject(raw, headers.get('content-type') ?? undefined)
+    if (payload === undefined)
+      return { kind: 'refused', error: 'body: expects a JSON object (or a form with a `payload` field)' }
+    if (event === 'ping') return { kind: 'answer', status: 200, body: { ok: true, event: 'ping' } }
+    if (event !== 'push') return { kind: 'answer', status: 202, body: { ignored: true, event } }
+    const parsed = parseGithubPush(payload)
+    if (!parsed.ok) return { kind: 'refused', error: `push payload: ${parsed.error}` }
+    return { kind: 'push', deliveryId, event, push: parsed.push }
+  },
 }

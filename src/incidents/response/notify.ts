@@ -8,14 +8,15 @@
  * handlers[NOTIFY_JOB] = notifyJob(deps)
  */
 import { and, asc, desc, eq, ne } from 'drizzle-orm'
-import { incidents, notifications, occurrences, revocations } from '../db/schema.js'
-import type { JobHandler } from '../jobs/runner.js'
-import { composeIncidentEmail } from '../notify/message.js'
-import type { RecipientReason } from '../notify/recipients.js'
-import { RemoteError } from '../platforms/remote-error.js'
-import type { Provider, RevocationOutcome } from '../platforms/types.js'
-import type { TokenKind } from '../scan/types.js'
-import type { ResponseDeps } from './respond.js'
+import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import { composeIncidentEmail } from '../../notify/message.js'
+import { isPlatformId, locationLinks, platform } from '../../platforms/index.js'
+import type { OwnerAdvice } from '../../platforms/platform.js'
+import { RemoteError } from '../../platforms/remote-error.js'
+import type { RevocationOutcome } from '../../platforms/types.js'
+import type { TokenKind } from '../../scan/types.js'
+import type { ResponseDeps } from './steps.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {
   return async (job, payload) => {
@@ -45,19 +46,23 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       incidentId: incident.id,
       kind: incident.kind as TokenKind,
       preview: incident.preview,
-      locations: places.map((o) => ({
-        provider: o.provider as Provider,
-        repository: o.repository,
-        repositoryUrl: o.repositoryUrl ?? undefined,
-        branch: o.ref ?? undefined,
-        commit: o.commitSha || undefined,
-        path: o.path,
-        line: o.line,
-      })),
+      locations: places.map((o) => {
+        const place = {
+          repository: o.repository,
+          branch: o.ref ?? undefined,
+          commit: o.commitSha || undefined,
+          path: o.path,
+          line: o.line,
+        }
+        // Links from the configured hosts; an occurrence of a platform patrol does not know gets none.
+        const links = locationLinks(deps.config, o.provider, place)
+        return { ...place, links: 'error' in links ? undefined : links }
+      }),
       revocation,
+      advice: adviceFor(incident.issuer),
       publicUrl: deps.mail.publicUrl,
       detectedAt: new Date(incident.firstSeenAt),
-      recipientReason: n.reason as RecipientReason,
+      recipientReason: n.reason,
     })
     const now = deps.now()
     await deps.db
@@ -86,5 +91,14 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         .where(eq(notifications.id, n.id))
       throw error
     }
+  }
+}
+
+/** The issuer's sentences; for an issuer no platform registered, neutral ones that say so (never another's). */
+function adviceFor(issuer: string): OwnerAdvice {
+  if (isPlatformId(issuer)) return platform(issuer).advice
+  return {
+    tokenSettings: `at its issuer, "${issuer}", which this patrol does not know`,
+    auditLog: 'Check the issuer’s audit log for what the token did since the commit.',
   }
 }

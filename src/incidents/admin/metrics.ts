@@ -9,9 +9,9 @@
  * // patrol_incidents{status="revoked"} 3
  */
 import { isNotNull, sql } from 'drizzle-orm'
-import { deliveries, incidents, notifications, occurrences, revocations } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import { queueStats } from '../jobs/queue.js'
+import { deliveries, incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import { queueStats } from '../../jobs/queue.js'
 
 /** Upper bounds (seconds) of the push-to-revoke histogram: from a few seconds to the hour Azure may take. */
 export const LATENCY_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 900, 3600]

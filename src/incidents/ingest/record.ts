@@ -11,17 +11,18 @@
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import picomatch from 'picomatch/posix.js'
-import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import { enqueue } from '../jobs/queue.js'
-import { redact } from '../scan/redact.js'
-import type { Issuer, TokenKind } from '../scan/types.js'
-import { fingerprint, seal, type TokenKeys } from './sealing.js'
-import { transition } from './transitions.js'
+import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import { enqueue } from '../../jobs/queue.js'
+import type { PlatformId } from '../../platforms/ids.js'
+import { redact } from '../../scan/redact.js'
+import type { Issuer, TokenKind } from '../../scan/types.js'
+import { fingerprint, seal, type TokenKeys } from '../sealing.js'
+import { transition } from '../transitions.js'
 
 /** Where a token was seen; mirrors the `occurrences` columns. */
 export interface Place {
-  provider: string
+  provider: PlatformId
   repository: string
   repositoryUrl?: string
   ref?: string
