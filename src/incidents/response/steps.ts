@@ -8,7 +8,7 @@
  */
 import { asc, eq } from 'drizzle-orm'
 import type { Config } from '../../config.js'
-import type { Job } from '../../db/schema.js'
+import type { Incident, Job } from '../../db/schema.js'
 import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
@@ -39,7 +39,12 @@ export interface ResponseDeps {
    * the request). Absent: a `requested` outcome cannot be confirmed, so the token is erased at once and the incident
    * stays `revocation_requested`, which is all patrol knows.
    */
-  confirm?: { job: string; delaysMs: number[] }
+  confirm?: {
+    job: string
+    delaysMs: number[]
+    /** Which incidents can be confirmed (default all): GitHub confirms only tokens it saw live. */
+    when?: (incident: Incident) => boolean
+  }
 }
 
 /** Response outcome → the incident status it ends in. */
@@ -63,7 +68,11 @@ export async function finish(
   const now = deps.now()
   if (!o.recorded) await recordAttempt(deps, incidentId, issuer, outcome, o.batchId)
   const to = STATUS_OF[outcome.outcome]
-  const confirming = outcome.outcome === 'requested' && deps.confirm !== undefined
+  let confirming = outcome.outcome === 'requested' && deps.confirm !== undefined
+  if (confirming && deps.confirm?.when) {
+    const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+    confirming = row !== undefined && deps.confirm.when(row)
+  }
   const moved = await transition(deps.db, {
     incidentId,
     from: 'responding',

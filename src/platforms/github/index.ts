@@ -31,7 +31,13 @@ export const github: Platform = {
   response(deps, { config, fetch, timing }) {
     return githubResponse({
       ...deps,
-      issuer: new GithubIssuer({ apiUrl: config.github.apiUrl, fetch, timeoutMs: config.remoteTimeoutMs }),
+      issuer: new GithubIssuer({
+        apiUrl: config.github.apiUrl,
+        verify: config.verify === 'on',
+        fetch,
+        timeoutMs: config.remoteTimeoutMs,
+      }),
+      confirmDelaysMs: timing.confirmDelaysMs,
       batchDelayMs: timing.githubBatchDelayMs,
       callsPerHour: timing.githubCallsPerHour,
     })
