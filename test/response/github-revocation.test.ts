@@ -32,7 +32,11 @@ afterAll(() => gh.close())
 
 beforeEach(async () => {
   // What GitHub accepted for revocation stops authenticating (GET /user → 401), as on github.com.
-  credentials = await startGithubCredentialsApi({ onRevoke: (list) => list.forEach((t) => gh.killToken(t)) })
+  credentials = await startGithubCredentialsApi({
+    onRevoke: (list) => {
+      for (const t of list) gh.killToken(t)
+    },
+  })
   smtp = await startSmtpServer()
   router = await startPathRouter('', [
     { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
