@@ -91,6 +91,8 @@ export const jobs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
+    /** When the first failure of this job happened: transient failures are retried until PATROL_GIVE_UP_AFTER after it. */
+    failingSince: integer('failing_since'),
   },
   (t) => [
     uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),

@@ -17,7 +17,7 @@ import { unseal } from './sealing.js'
 import { transition } from './transitions.js'
 
 export function confirmJob(deps: ResponseDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const { incidentId, check } = payload as { incidentId: number; check: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
     if (incident?.status !== 'responding' || !incident.sealedToken || !deps.azureDevOps) return
@@ -28,7 +28,7 @@ export function confirmJob(deps: ResponseDeps): JobHandler {
     } catch (error) {
       // A check that keeps failing must not leave the incident responding forever: on the last attempt it counts as
       // "cannot tell", like a 403.
-      if (job.attempts < job.maxAttempts) throw error
+      if (!attempt.isFinal(error)) throw error
       active = undefined
     }
     const now = deps.now()

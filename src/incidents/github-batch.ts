@@ -15,14 +15,13 @@ import { incidents, revocations } from '../db/schema.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
 import { GITHUB_REVOKE_BATCH_MAX } from '../platforms/github/issuer.js'
-import { RemoteError } from '../platforms/remote-error.js'
 import { finish, GITHUB_BATCH_JOB, type ResponseDeps, recordAttempt } from './respond.js'
 import { unseal } from './sealing.js'
 
 const HOUR = 3_600_000
 
 export function githubBatchJob(deps: ResponseDeps): JobHandler {
-  return async (job) => {
+  return async (job, _payload, attempt) => {
     const now = deps.now()
     const batchId = `github-${job.id}`
 
@@ -78,7 +77,7 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
       for (const b of batch) await finish(deps, b.id, 'github', outcome, { batchId: callId })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+      const last = attempt.isFinal(error)
       for (const b of batch)
         await recordAttempt(
           deps,

@@ -12,13 +12,12 @@ import { incidents, notifications, occurrences, revocations } from '../db/schema
 import type { JobHandler } from '../jobs/runner.js'
 import { composeIncidentEmail } from '../notify/message.js'
 import type { RecipientReason } from '../notify/recipients.js'
-import { RemoteError } from '../platforms/remote-error.js'
 import type { Provider, RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
 import type { ResponseDeps } from './respond.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const { notificationId } = payload as { notificationId: number }
     const [n] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId))
     if (n?.status !== 'pending') return
@@ -79,7 +78,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       deps.log.info('notify.sent', { incident: incident.id, notification: n.id, reason: n.reason })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+      const last = attempt.isFinal(error)
       await deps.db
         .update(notifications)
         .set({ error: message, ...(last ? { status: 'failed' } : {}) })

@@ -18,6 +18,7 @@ import { asc, eq } from 'drizzle-orm'
 import type { Job } from '../db/schema.js'
 import { incidents, jobs, notifications, occurrences, revocations } from '../db/schema.js'
 import type { DB } from '../db/types.js'
+import type { Attempt } from '../jobs/give-up.js'
 import { enqueue } from '../jobs/queue.js'
 import type { JobHandler } from '../jobs/runner.js'
 import type { Logger } from '../log.js'
@@ -68,7 +69,7 @@ export const STATUS_OF: Record<RevocationOutcome['outcome'], IncidentStatus> = {
 }
 
 export function respondJob(deps: ResponseDeps): JobHandler {
-  return async (job, payload) => {
+  return async (job, payload, attempt) => {
     const { incidentId } = payload as { incidentId: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
     if (!incident) throw new RemoteError('permanent', `respond: incident ${incidentId} does not exist`)
@@ -127,7 +128,7 @@ export function respondJob(deps: ResponseDeps): JobHandler {
       deps.log.info('respond.owner_lookup', { incident: incidentId, found: owner !== undefined })
       outcome = await deps.azureDevOps.revoke(token, { kind, committedAt, owner })
     } catch (error) {
-      return onRemoteFailure(deps, job, incidentId, 'azure-devops', error)
+      return onRemoteFailure(deps, job, attempt, incidentId, 'azure-devops', error)
     }
     await recordAttempt(deps, incidentId, 'azure-devops', outcome)
     if (owner?.email || owner?.name || owner?.id)
@@ -204,22 +205,23 @@ export async function recordAttempt(
 }
 
 /**
- * A remote failure during the response: recorded as an `error` attempt and retried by the queue; on the last
- * attempt the response ends `revoke_failed` (visible) and the owner is still emailed.
+ * A remote failure during the response: recorded as an `error` attempt and retried by the queue; on the final
+ * attempt (a permanent failure, or PATROL_GIVE_UP_AFTER spent) the response ends `revoke_failed` (visible) and the
+ * owner is still emailed.
  */
 export async function onRemoteFailure(
   deps: ResponseDeps,
   job: Job,
+  attempt: Attempt,
   incidentId: number,
   issuer: string,
   error: unknown,
 ): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
-  const retryable = error instanceof RemoteError ? error.retryable : true
-  if (retryable && job.attempts < job.maxAttempts) {
+  if (!attempt.isFinal(error)) {
     await recordAttempt(deps, incidentId, issuer, {
       outcome: 'error',
-      detail: `${message} (attempt ${job.attempts} of ${job.maxAttempts}; retrying)`,
+      detail: `${message} (attempt ${job.attempts}; retrying)`,
     })
     throw error
   }

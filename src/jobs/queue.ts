@@ -3,8 +3,8 @@
  * on better-sqlite3 and on D1 alike, and several processes on one database never run the same job at the same time.
  *
  * Lifecycle: `queued` → (claim) `running` → `done`; a failure goes back to `queued` with a later `run_at`
- * (backoff, or Retry-After) until `max_attempts`, then `dead`. A worker that dies leaves its job `running` with an old
- * `locked_at`; the next claim after `staleMs` takes it over.
+ * (backoff, or Retry-After), or to `dead` when the caller says it was the final attempt (give-up.ts decides that).
+ * A worker that dies leaves its job `running` with an old `locked_at`; the next claim after `staleMs` takes it over.
  *
  * @example
  * await enqueue(db, { kind: 'scan-push', payload: { pushId }, key: `scan-push:${pushId}` }, Date.now())
@@ -16,6 +16,7 @@ import { type Job, jobs } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.js'
 
+/** Only for jobs whose process died under them (releaseAll): a job that kills its process ends dead, not looping. */
 export const DEFAULT_MAX_ATTEMPTS = 8
 
 export interface NewJob {
@@ -97,22 +98,31 @@ export interface FailOptions {
   now: number
   /** The remote asked for this much quiet (Retry-After). */
   retryAfterMs?: number
-  /** No retry can succeed (bad input, 4xx): dead at once. */
-  permanent?: boolean
+  /** This was the job's last attempt (isFinalAttempt): dead, not queued again. */
+  final?: boolean
   backoff?: BackoffPolicy
   random?: () => number
 }
 
-/** Records a failure: back to `queued` after a backoff, or `dead` when attempts are used up. Returns the new state. */
+/** Records a failure: back to `queued` after a backoff, or `dead` after the final attempt. Returns the new state. */
 export async function fail(db: DB, job: Job, error: string, o: FailOptions): Promise<'queued' | 'dead' | 'lost'> {
-  const dead = o.permanent || job.attempts >= job.maxAttempts
+  const dead = o.final === true
+  const failingSince = job.failingSince ?? o.now
   const runAt = o.now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
   const rows = await db
     .update(jobs)
     .set(
       dead
-        ? { state: 'dead', lastError: error, finishedAt: o.now, updatedAt: o.now, lockedBy: null, lockedAt: null }
-        : { state: 'queued', lastError: error, runAt, updatedAt: o.now, lockedBy: null, lockedAt: null },
+        ? {
+            state: 'dead',
+            lastError: error,
+            finishedAt: o.now,
+            updatedAt: o.now,
+            lockedBy: null,
+            lockedAt: null,
+            failingSince,
+          }
+        : { state: 'queued', lastError: error, runAt, updatedAt: o.now, lockedBy: null, lockedAt: null, failingSince },
     )
     .where(held(job))
     .returning({ id: jobs.id })

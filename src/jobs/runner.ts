@@ -1,7 +1,8 @@
 /**
  * Runs queued jobs in-process: polls the queue, wakes at once after an enqueue, runs up to `concurrency` jobs at a
  * time, and on `stop()` lets running jobs finish within a grace period before handing the rest back to the queue.
- * Handlers throw to fail: a `RemoteError` carries whether and when to retry; anything else is retried with backoff.
+ * Handlers throw to fail: a `RemoteError` carries whether and when to retry; anything else is retried with backoff,
+ * until the give-up rule (give-up.ts) says the attempt was the last.
  *
  * @example
  * const runner = createRunner({ db, worker: 'node-1', handlers: { 'scan-push': scanPush }, log })
@@ -13,14 +14,18 @@ import type { DB } from '../db/types.js'
 import type { Logger } from '../log.js'
 import { RemoteError } from '../platforms/remote-error.js'
 import type { BackoffPolicy } from './backoff.js'
+import { type Attempt, attemptOf, DEFAULT_GIVE_UP_AFTER_MS } from './give-up.js'
 import { claim, complete, fail, releaseAll, reschedule } from './queue.js'
 
 /** What a handler may ask for instead of completing: try again later without counting a failure. */
 export type JobResult = { rescheduleAt: number; reason: string }
 
-/** Resolves to nothing when the job is done, or to a {@link JobResult} to run it again later. */
+/**
+ * Resolves to nothing when the job is done, or to a {@link JobResult} to run it again later. A handler that must make
+ * its give-up visible (a push marked failed, an incident ended) asks `attempt.isFinal(error)` before rethrowing.
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers end with a bare `return`; void is what they return
-export type JobHandler = (job: Job, payload: unknown) => Promise<JobResult | void>
+export type JobHandler = (job: Job, payload: unknown, attempt: Attempt) => Promise<JobResult | void>
 
 export interface RunnerOptions {
   db: DB
@@ -32,6 +37,8 @@ export interface RunnerOptions {
   /** A running job older than this is presumed orphaned. Must exceed the longest job. Default 5 min. */
   staleMs?: number
   backoff?: BackoffPolicy
+  /** Transient failures are retried for this long after the job was enqueued (PATROL_GIVE_UP_AFTER). */
+  giveUpAfterMs?: number
   now?: () => number
 }
 
@@ -58,9 +65,10 @@ export function createRunner(o: RunnerOptions): Runner {
     const started = now()
     const payload = JSON.parse(job.payload) as unknown
     const handler = o.handlers[job.kind]
+    const attempt = attemptOf(job, o.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS)
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`)
-      const result = await handler(job, payload)
+      const result = await handler(job, payload, attempt)
       if (result) {
         await reschedule(o.db, job, result.rescheduleAt, now(), result.reason)
         o.log.info('job.rescheduled', {
@@ -79,7 +87,7 @@ export function createRunner(o: RunnerOptions): Runner {
       const state = await fail(o.db, job, message, {
         now: now(),
         retryAfterMs: remote?.retryAfterMs,
-        permanent: remote !== undefined && !remote.retryable,
+        final: attempt.isFinal(error),
         backoff: o.backoff,
       })
       const level = state === 'dead' ? 'error' : 'warn'

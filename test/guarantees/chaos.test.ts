@@ -166,9 +166,9 @@ beforeAll(async () => {
   // Remember what each failing attempt threw, to check its retry's run_at against it.
   const observed: Record<string, JobHandler> = {}
   for (const [kind, handler] of Object.entries(handlers))
-    observed[kind] = async (job, payload) => {
+    observed[kind] = async (job, payload, attempt) => {
       try {
-        return await handler(job, payload)
+        return await handler(job, payload, attempt)
       } catch (error) {
         thrown.set(`${job.id}:${job.attempts}`, {
           retryAfterMs: error instanceof RemoteError ? error.retryAfterMs : undefined,

@@ -120,6 +120,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       log,
       concurrency: config.jobs.concurrency,
       staleMs: config.jobs.staleMs,
+      giveUpAfterMs: config.jobs.giveUpAfterMs,
     })
     try {
       await runner.drain()

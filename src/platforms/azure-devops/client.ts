@@ -271,7 +271,11 @@ export class AzureDevOpsSource implements PushSource {
     const url = `${r.repoUrl}${path}?${params.toString().replace(/%24/g, '$')}`
     const headers: Record<string, string> = { accept }
     if (this.options.token) headers.authorization = `Basic ${btoa(`:${this.options.token}`)}`
-    const res = await remoteFetch(url, { headers }, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs })
+    const res = await remoteFetch(
+      url,
+      { headers },
+      { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, credential: 'AZURE_DEVOPS_TOKEN' },
+    )
     // A PAT that is wrong, expired or lacks scope can get a 203 with the HTML sign-in page instead of a 401.
     if (res.status === 203 || /text\/html/i.test(res.headers.get('content-type') ?? '')) {
       await res.body?.cancel().catch(() => {})
