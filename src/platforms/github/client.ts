@@ -270,7 +270,10 @@ export class GithubSource implements PushSource {
       }
     } else {
       if (!f.sha) return undefined
-      const fresh = await this.blob(r, `${r.repoPath}/git/blobs/${encodeURIComponent(f.sha)}`, f.filename)
+      const sha = f.sha
+      const fresh = await r.budget.readOrNote(f.filename, () =>
+        this.blob(r, `${r.repoPath}/git/blobs/${encodeURIComponent(sha)}`, f.filename),
+      )
       if (fresh === undefined) return undefined
       if (isBinary(fresh)) {
         r.budget.skip('binary', f.filename)
