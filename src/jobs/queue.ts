@@ -100,6 +100,8 @@ export interface FailOptions {
   retryAfterMs?: number
   /** This was the job's last attempt (isFinalAttempt): dead, not queued again. */
   final?: boolean
+  /** When to run again, if the caller computed it; default: the backoff after this attempt. */
+  runAt?: number
   backoff?: BackoffPolicy
   random?: () => number
 }
@@ -108,7 +110,8 @@ export interface FailOptions {
 export async function fail(db: DB, job: Job, error: string, o: FailOptions): Promise<'queued' | 'dead' | 'lost'> {
   const dead = o.final === true
   const failingSince = job.failingSince ?? o.now
-  const runAt = o.now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
+  const runAt =
+    o.runAt ?? o.now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
   const rows = await db
     .update(jobs)
     .set(
@@ -128,6 +131,33 @@ export async function fail(db: DB, job: Job, error: string, o: FailOptions): Pro
     .returning({ id: jobs.id })
   if (rows.length === 0) return 'lost'
   return dead ? 'dead' : 'queued'
+}
+
+/**
+ * Takes one job by id for `worker` (a Queues message names its job): only if it is due, or running but stale. One
+ * UPDATE … RETURNING, so two consumers given the same message never both run it. `undefined` when not takeable.
+ */
+export async function claimById(db: DB, id: number, o: Omit<ClaimOptions, 'kinds'>): Promise<Job | undefined> {
+  const [job] = await db
+    .update(jobs)
+    .set({
+      state: 'running',
+      lockedBy: o.worker,
+      lockedAt: o.now,
+      attempts: sql`${jobs.attempts} + 1`,
+      updatedAt: o.now,
+    })
+    .where(
+      and(
+        eq(jobs.id, id),
+        or(
+          and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now)),
+          and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs)),
+        ),
+      ),
+    )
+    .returning()
+  return job
 }
 
 /** Puts a job back without counting the attempt: a planned wait (hourly budget, a later confirmation), not a failure. */

@@ -1,8 +1,9 @@
 /**
  * The whole path inside workerd, mirroring test/e2e/push-to-response.test.ts: a signed GitHub push and an
- * authenticated Azure push reach the Worker's `fetch`, are stored in D1 and answered 202; their scans run through
- * `ctx.waitUntil`; the cron sweep (`scheduled`) runs what is due later (the batched GitHub revocation, Azure's
- * confirmation checks). The tokens are revoked at the loopback issuers, the mail is handed to the `send_email` binding
+ * authenticated Azure push reach the Worker's `fetch`, are stored in D1 and answered 202; a message for each scan
+ * goes to the JOBS queue (a loopback stand-in that hands its messages to the Worker's real `queue()` handler);
+ * delayed jobs (the batched GitHub revocation, Azure's confirmation checks) run when their messages' delays pass, and
+ * the cron sweep (`scheduled`) re-sends messages for due jobs. The tokens are revoked at the loopback issuers, the mail is handed to the `send_email` binding
  * once per incident and recipient, and no raw token is left in D1, the mail or the logs.
  *
  * Response delays are production-like (a minute), so nothing but the sweep can run those jobs; the test makes them
@@ -16,6 +17,7 @@ import { openD1Database } from '../../src/adapter/workers/d1.js'
 import { createWorker, type WorkerEnv } from '../../src/adapter/workers/index.js'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, revocations } from '../../src/db/schema.js'
 import type { IssuerCalls } from './global-setup.js'
+import { LoopbackQueue } from './loopback-queue.js'
 
 const scenario = inject('patrol')
 const { github: ghToken, installation: installationToken, azure: adoPat } = scenario.tokens
@@ -35,8 +37,10 @@ const watchedEmail = {
   },
 }
 
+const jobsQueue = new LoopbackQueue()
 const workerEnv: WorkerEnv = {
   ...env,
+  JOBS: jobsQueue,
   EMAIL: watchedEmail,
   LOG_LEVEL: 'info',
   GITHUB_API_URL: scenario.githubApiUrl,
@@ -73,12 +77,13 @@ async function hmacSha256Hex(secret: string, body: string): Promise<string> {
   return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** One request through the Worker's fetch; resolves after its `waitUntil` work (the scan) has settled too. */
+/** One request through the Worker's fetch; resolves after the jobs it queued for now (the scan) have run too. */
 async function deliver(request: Request): Promise<{ res: Response; body: unknown }> {
   const ctx = createExecutionContext()
   const res = await worker.fetch(request, workerEnv, ctx)
   const body = await res.json()
   await waitOnExecutionContext(ctx)
+  await jobsQueue.flush(worker, workerEnv)
   return { res, body }
 }
 
@@ -112,11 +117,12 @@ async function postAzure(): Promise<{ res: Response; body: unknown }> {
   )
 }
 
-/** One cron tick, as Cloudflare runs it. */
+/** One cron tick, as Cloudflare runs it, then the queue's messages, their delays passed. */
 async function sweep(): Promise<void> {
   const ctx = createExecutionContext()
   await worker.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() }), workerEnv, ctx)
   await waitOnExecutionContext(ctx)
+  await jobsQueue.flush(worker, workerEnv, { all: true })
 }
 
 /** Makes every waiting job due now, as if its delay had passed. */
@@ -155,7 +161,7 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
     expect(azureAgain.body).toMatchObject({ duplicate: true })
   })
 
-  it('scanned both pushes in waitUntil: one incident per token, an occurrence per place, in D1', async () => {
+  it('scanned both pushes from the queue: one incident per token, an occurrence per place, in D1', async () => {
     const scanned = await db.select().from(pushes)
     expect(scanned.map((p) => p.scanStatus)).toEqual(['scanned', 'scanned'])
 
@@ -185,7 +191,7 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
       authorEmail: 'dev2@contoso.example',
     })
 
-    // The GitHub revocation waits for its batch a minute later: only the sweep can send it.
+    // The GitHub revocation waits for its batch a minute later: its message is held until then.
     expect((await issuerCalls()).githubRevocations).toEqual([])
     const waiting = await db.select().from(jobs).where(eq(jobs.state, 'queued'))
     expect(waiting.length).toBeGreaterThan(0)

@@ -1,1 +1,0 @@
-ALTER TABLE `jobs` ADD `failing_since` integer;
