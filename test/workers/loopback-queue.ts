@@ -11,6 +11,7 @@
  * await jobs.flush(worker, { ...env, JOBS: jobs })
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test'
+import { countStatements } from '../../src/adapter/workers/d1.js'
 import type { PatrolWorker, WorkerEnv } from '../../src/adapter/workers/index.js'
 import type { JobMessageBody } from '../../src/jobs/dispatch.js'
 
@@ -28,6 +29,10 @@ export interface Delivery {
   queue: string
   messages: HeldMessage[]
   result: Awaited<ReturnType<typeof getQueueResult>>
+  /** D1 statements the consumer invocation ran (counted on its own binding). */
+  statements: number
+  /** The delay (s) of each message the consumer retried, by message id. */
+  delays: Map<string, number>
 }
 
 export class LoopbackQueue {
@@ -68,16 +73,26 @@ export class LoopbackQueue {
       queue,
       batch.map((m) => ({ id: m.id, timestamp: new Date(), attempts: m.attempts + 1, body: m.body })),
     )
+    // getQueueResult names retried messages but not their delay: read it from the retry calls themselves.
+    const delays = new Map<string, number>()
+    for (const message of messageBatch.messages) {
+      const retry = message.retry.bind(message)
+      message.retry = (options) => {
+        delays.set(message.id, options?.delaySeconds ?? 0)
+        retry(options)
+      }
+    }
     const ctx = createExecutionContext()
+    const counted = countStatements(env.DB)
     let threw = false
     try {
-      await worker.queue(messageBatch, env, ctx)
+      await worker.queue(messageBatch, { ...env, DB: counted.binding }, ctx)
     } catch {
       threw = true
     }
     const result = await getQueueResult(messageBatch, ctx)
     const retried = new Map(
-      result.retryMessages.map((r: { msgId: string; delaySeconds?: number }) => [r.msgId, r.delaySeconds ?? 0]),
+      result.retryMessages.map((r: { msgId: string }) => [r.msgId, delays.get(r.msgId) ?? 0] as const),
     )
     for (const m of batch) {
       // Cloudflare's rules: an explicit retry wins; a handler that threw retries what it did not ack; else acked.
@@ -90,7 +105,7 @@ export class LoopbackQueue {
       }
       this.held.push({ ...m, attempts: m.attempts + 1, dueAt: Date.now() + delay * 1000 })
     }
-    const delivery = { queue, messages: batch, result }
+    const delivery = { queue, messages: batch, result, statements: counted.statements.count, delays }
     this.deliveries.push(delivery)
     return delivery
   }

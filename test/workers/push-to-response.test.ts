@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { openD1Database } from '../../src/adapter/workers/d1.js'
 import { createWorker, type WorkerEnv } from '../../src/adapter/workers/index.js'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, revocations } from '../../src/db/schema.js'
+import { githubPushRequest } from './deliveries.js'
 import type { IssuerCalls } from './global-setup.js'
 import { LoopbackQueue } from './loopback-queue.js'
 
@@ -65,18 +66,6 @@ const TERMINAL = [
   'notify_only',
 ]
 
-async function hmacSha256Hex(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
-
 /** One request through the Worker's fetch; resolves after the jobs it queued for now (the scan) have run too. */
 async function deliver(request: Request): Promise<{ res: Response; body: unknown }> {
   const ctx = createExecutionContext()
@@ -89,19 +78,7 @@ async function deliver(request: Request): Promise<{ res: Response; body: unknown
 
 async function postGithub(): Promise<{ res: Response; body: unknown }> {
   const { body, deliveryId } = scenario.githubPush
-  const signature = `sha256=${await hmacSha256Hex(env.GITHUB_WEBHOOK_SECRET, body)}`
-  return deliver(
-    new Request('https://patrol.example/webhooks/github', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': deliveryId,
-        'x-hub-signature-256': signature,
-      },
-      body,
-    }),
-  )
+  return deliver(await githubPushRequest(body, deliveryId))
 }
 
 async function postAzure(): Promise<{ res: Response; body: unknown }> {
