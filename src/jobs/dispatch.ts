@@ -41,6 +41,9 @@ export interface JobMessage {
 export const MAX_DELAY_S = 12 * 3600
 /** At most this many messages per sendBatch, as Queues allows. */
 export const SEND_BATCH_MAX = 100
+/** Queues retries a message at most this often (wrangler.toml `max_retries`); then it goes to the dead-letter queue. */
+export const MAX_RETRIES = 100
+
 /** A due job with no message sent this long is presumed to have lost it. */
 export const RESEND_AFTER_MS = 2 * 60_000
 
@@ -86,6 +89,11 @@ export interface ConsumeOptions extends JobContext {
   staleMs: number
   /** Take no further message once this returns false (the invocation's statement budget); the rest are retried. */
   mayContinue?: () => boolean
+  /**
+   * The producer: a job that is still being retried when its message nears MAX_RETRIES gets a fresh message instead,
+   * so that PATROL_GIVE_UP_AFTER, not the message's retry count, decides when it ends.
+   */
+  producer?: JobQueue
 }
 
 export type MessageFate = 'done' | 'retried' | 'acked' | 'deferred' | 'dead' | 'left'
@@ -119,7 +127,11 @@ export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOpt
     const outcome = await runJob(job, o)
     if (outcome.state === 'queued') {
       await markDispatched(o.db, id, o.now())
-      message.retry({ delaySeconds: delaySeconds(outcome.runAt, o.now()) })
+      const delay = delaySeconds(outcome.runAt, o.now())
+      if (o.producer && message.attempts >= MAX_RETRIES - 5) {
+        await o.producer.sendBatch([{ body: { job: id }, delaySeconds: delay }])
+        message.ack()
+      } else message.retry({ delaySeconds: delay })
       fates.push('retried')
     } else if (outcome.state === 'rescheduled') {
       await markDispatched(o.db, id, o.now())

@@ -13,6 +13,7 @@ import { beforeEach, describe, expect, inject, it, vi } from 'vitest'
 import { countStatements, openD1Database, STATEMENT_BUDGET } from '../../src/adapter/workers/d1.js'
 import { createWorker, type WorkerEnv } from '../../src/adapter/workers/index.js'
 import { jobs, pushes } from '../../src/db/schema.js'
+import { MAX_RETRIES } from '../../src/jobs/dispatch.js'
 import { enqueue } from '../../src/jobs/queue.js'
 import { githubPushRequest } from './deliveries.js'
 import { LoopbackQueue } from './loopback-queue.js'
@@ -120,10 +121,17 @@ describe('the job queue on Workers', () => {
     expect(delay).toBeGreaterThanOrEqual(1)
     expect(delay * 1000).toBeGreaterThanOrEqual(job!.runAt - Date.now())
 
+    // Near Queues' retry limit a still-failing job gets a fresh message: time, not the retry count, ends it.
+    await env.DB.prepare('update jobs set run_at = ?').bind(Date.now()).run()
+    queue.held[0]!.attempts = MAX_RETRIES - 3
+    await queue.flush(worker, down, { all: true, rounds: 1 })
+    expect(queue.held.map((m) => m.attempts)).toEqual([0])
+    expect((await db.select().from(jobs))[0]).toMatchObject({ state: 'queued', attempts: 2 })
+
     await env.DB.prepare('update jobs set run_at = ?').bind(Date.now()).run()
     await queue.flush(worker, workerEnv(queue), { all: true })
     const [done] = await db.select().from(jobs).where(eq(jobs.kind, 'scan-push'))
-    expect(done).toMatchObject({ state: 'done', attempts: 2 })
+    expect(done).toMatchObject({ state: 'done', attempts: 3 })
     expect((await db.select().from(pushes))[0]!.scanStatus).toBe('scanned')
   })
 

@@ -155,6 +155,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       staleMs: config.jobs.staleMs,
       giveUpAfterMs: config.jobs.giveUpAfterMs,
       mayContinue: () => statements.count + STATEMENTS_PER_JOB <= STATEMENT_BUDGET,
+      producer: env.JOBS,
     })
     const left = fates.filter((f) => f === 'left').length
     if (left) log.warn('jobs.budget_spent', { statements: statements.count, left })
