@@ -16,6 +16,7 @@ import { RESPOND_JOB } from './incidents/record.js'
 import { CONFIRM_JOB, GITHUB_BATCH_JOB, NOTIFY_JOB, type ResponseDeps, respondJob } from './incidents/respond.js'
 import { scanPushJob } from './incidents/scan-push.js'
 import type { TokenKeys } from './incidents/sealing.js'
+import type { JobKind } from './jobs/kinds.js'
 import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
 import type { Mailer } from './notify/mailer.js'
@@ -97,7 +98,8 @@ export function responseDeps(parts: ServiceParts): ResponseDeps {
   }
 }
 
-export function createJobHandlers(parts: ServiceParts): Record<string, JobHandler> {
+/** A handler for every kind of the job vocabulary (src/jobs/kinds.ts); the compiler checks none is missing. */
+export function createJobHandlers(parts: ServiceParts): Record<JobKind, JobHandler> {
   const response = responseDeps(parts)
   return {
     [RESPOND_JOB]: respondJob(response),

@@ -37,6 +37,9 @@ export interface JobMessage {
   retry(options?: { delaySeconds?: number }): void
 }
 
+/** The dead-letter queue's name in wrangler.toml: its batches bury jobs instead of running them. */
+export const DEAD_LETTER_QUEUE = 'patrol-jobs-dlq'
+
 /** Queues' longest delay (12 h); a job due later gets a message at that point and is re-sent when it arrives. */
 export const MAX_DELAY_S = 12 * 3600
 /** At most this many messages per sendBatch, as Queues allows. */

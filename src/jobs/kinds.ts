@@ -27,11 +27,3 @@ export interface JobOf<K extends JobKind> {
   kind: K
   payload: JobPayloads[K]
 }
-
-export const JOB_KINDS = [
-  'scan-push',
-  'respond',
-  'revoke-github-batch',
-  'confirm-revocation',
-  'notify',
-] as const satisfies readonly JobKind[]

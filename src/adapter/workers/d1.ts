@@ -23,6 +23,9 @@ export function openD1Database(binding: D1Binding): DB {
 /** D1 statements one invocation may run (Workers Paid allows 1000, Free 50; patrol keeps well under the former). */
 export const STATEMENT_BUDGET = 200
 
+/** A consumer takes another message only while this many statements are left: a job seldom needs more. */
+export const STATEMENTS_PER_JOB = 60
+
 export interface StatementCount {
   /** Statements run so far through the counted binding (each statement of a batch counts). */
   readonly count: number

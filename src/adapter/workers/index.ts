@@ -23,13 +23,29 @@ import { type Config, parseConfig } from '../../config.js'
 import type { DB } from '../../db/types.js'
 import { type App, createApp } from '../../http/app.js'
 import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
-import { buryJobs, consumeJobs, dispatchJobs, type JobMessage, type JobQueue } from '../../jobs/dispatch.js'
+import {
+  buryJobs,
+  consumeJobs,
+  DEAD_LETTER_QUEUE,
+  dispatchJobs,
+  type JobMessage,
+  type JobQueue,
+} from '../../jobs/dispatch.js'
 import { createLogger, type Logger } from '../../log.js'
 import { createJobHandlers, type ResponseTiming } from '../../service.js'
-import { countStatements, type D1Binding, openD1Database, STATEMENT_BUDGET, type StatementCount } from './d1.js'
+import {
+  countStatements,
+  type D1Binding,
+  openD1Database,
+  STATEMENT_BUDGET,
+  STATEMENTS_PER_JOB,
+  type StatementCount,
+} from './d1.js'
 import { type SendEmailBinding, SendEmailMailer } from './send-email.js'
 
 /** The bindings wrangler.toml declares, plus vars and secrets (all strings) that `parseConfig` reads. */
+// The entry module exports only the handlers (and types): workerd refuses other values in a Worker's main module.
+
 export interface WorkerEnv {
   DB: D1Binding
   EMAIL: SendEmailBinding
@@ -37,12 +53,6 @@ export interface WorkerEnv {
   JOBS: JobQueue
   [variable: string]: unknown
 }
-
-/** The dead-letter queue's name in wrangler.toml: its batches bury jobs instead of running them. */
-export const DEAD_LETTER_QUEUE = 'patrol-jobs-dlq'
-
-/** A consumer takes another message only while this many statements are left: a job seldom needs more. */
-export const STATEMENTS_PER_JOB = 60
 
 export interface WorkerOptions {
   /** Shorter response timings, for tests. */
