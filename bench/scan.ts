@@ -22,7 +22,6 @@ import {
   generateAdoLegacyPat,
   generateAdoPat,
   generateFineGrainedPat,
-  generateGhsJwt,
   generateGithubToken,
 } from '../test/support/tokens.js'
 
@@ -58,7 +57,8 @@ const tokenMakers: Array<[string, () => string]> = [
   ['github-app-installation', () => generateGithubToken('ghs')],
   ['github-refresh', () => generateGithubToken('ghr')],
   ['github-fine-grained-pat', generateFineGrainedPat],
-  ['github-app-installation', generateGhsJwt],
+  // (The JWT form of ghs_ has no checksum: it is only ever low, so it is not planted.)
+  ['azure-devops-app-secret', () => generateAdoLegacyPat('application')],
 ]
 const b64 = (s: string, enc: BufferEncoding = 'utf8'): string => Buffer.from(s, enc).toString('base64')
 const encodings: Array<[string, Plant]> = [
@@ -75,6 +75,11 @@ const encodings: Array<[string, Plant]> = [
   [
     'unicode-escape',
     (t) => `{"token": "${[...t].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')}"}`,
+  ],
+  [
+    // One character in the middle escaped: a run too short for the skip search, found by the `\u` search.
+    'unicode-escape',
+    (t) => `{"token": "${t.slice(0, 20)}\\u${t.charCodeAt(20).toString(16).padStart(4, '0')}${t.slice(21)}"}`,
   ],
   ['url-userinfo', (t) => `git clone https://user:${t}@dev.azure.com/org/proj/_git/repo`],
 ]

@@ -105,6 +105,15 @@ const settingsSchema = z.object({
     .enum(['debug', 'info', 'warn', 'error'], { error: 'expects one of debug, info, warn, error' })
     .default('info'),
   PATROL_PUBLIC_URL: url('the URL where admins reach patrol').optional(),
+  PATROL_ALLOWED_HOSTS: list
+    .refine(
+      (xs) => xs.every((x) => /^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i.test(x)),
+      'expects comma-separated host names, each optionally with :port (e.g. patrol.internal:8787)',
+    )
+    .default([]),
+  PATROL_UNVERIFIED_BODY_BYTES: positiveInt('the bytes all unauthenticated request bodies may hold at once').default(
+    64 * 1024 * 1024,
+  ),
 
   GITHUB_WEBHOOK_SECRETS_PREVIOUS: list.default([]),
   GITHUB_API_URL: url('the GitHub REST API base, e.g. https://api.github.com or https://HOST/api/v3').default(
@@ -139,6 +148,16 @@ const settingsSchema = z.object({
     .optional(),
   MAIL_FROM: z.string().min(3).default('patrol <patrol@localhost>'),
   PATROL_SECURITY_EMAILS: emailList.default([]),
+  PATROL_NOTIFY_DOMAINS: list
+    .refine(
+      (xs) => xs.every((x) => /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(x)),
+      'expects comma-separated mail domains, e.g. example.com,corp.example.com',
+    )
+    .default([]),
+  SMTP_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+$/, 'expects a host name for the SMTP greeting (EHLO), e.g. patrol.example.com')
+    .optional(),
 
   PATROL_REMOTE_TIMEOUT_MS: positiveInt('milliseconds before a call to GitHub or Azure DevOps is abandoned').default(
     15_000,
@@ -170,6 +189,8 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     publicUrl: (e.PATROL_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    allowedHosts: e.PATROL_ALLOWED_HOSTS.map((h) => h.toLowerCase()),
+    unverifiedBodyBytes: e.PATROL_UNVERIFIED_BODY_BYTES,
     github: {
       previousWebhookSecrets: e.GITHUB_WEBHOOK_SECRETS_PREVIOUS,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
@@ -190,7 +211,15 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     },
     revoke: e.PATROL_REVOKE,
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, securityEmails: e.PATROL_SECURITY_EMAILS },
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
+      securityEmails: e.PATROL_SECURITY_EMAILS,
+      /** Owner and author addresses are mailed only in these domains (and their subdomains); empty: any domain. */
+      notifyDomains: e.PATROL_NOTIFY_DOMAINS.map((d) => d.toLowerCase()),
+      /** The SMTP greeting (EHLO) name. */
+      smtpName: e.SMTP_NAME ?? new URL(e.PATROL_PUBLIC_URL ?? `http://localhost:${e.PORT}`).hostname,
+    },
     remoteTimeoutMs: e.PATROL_REMOTE_TIMEOUT_MS,
     githubRevocation: {
       batchDelayMs: e.PATROL_GITHUB_BATCH_DELAY_MS,

@@ -7,7 +7,9 @@
  * process.stdout.write(renderJson(findings, stats, { showSecrets: false }))
  */
 import type { Log, ReportingDescriptor, Result } from 'sarif'
-import { issuerOf, type LocatedFinding, redact, TOKEN_KINDS, type TokenKind } from '../scan/index.js'
+import { KINDS, kindOf, TOKEN_KIND_IDS, type TokenKindRecord } from '../kinds/index.js'
+import { PLATFORM_LABELS } from '../platforms/ids.js'
+import { type LocatedFinding, redact } from '../scan/index.js'
 
 export interface ScanStats {
   bytes: number
@@ -19,27 +21,25 @@ export interface RenderOptions {
   showSecrets: boolean
 }
 
-/** Human names of each kind, for text output and SARIF rules. */
-export const KIND_NAMES: Record<TokenKind, string> = {
-  'azure-devops-pat': 'Azure DevOps personal access token',
-  'azure-devops-pat-legacy': 'Azure DevOps personal access token (legacy 52-character format)',
-  'github-classic-pat': 'GitHub personal access token (classic)',
-  'github-oauth': 'GitHub OAuth access token',
-  'github-app-user': 'GitHub App user access token',
-  'github-app-installation': 'GitHub App installation access token',
-  'github-refresh': 'GitHub refresh token',
-  'github-fine-grained-pat': 'GitHub fine-grained personal access token',
+/** True when the finding is a token others publish as an example (src/kinds/published-examples.ts). */
+function published(f: LocatedFinding): boolean {
+  return f.tags?.includes('published-example') ?? false
+}
+
+function preview(f: LocatedFinding): string {
+  return redact(f.secret, kindOf(f.kind).redaction)
 }
 
 function shown(f: LocatedFinding, options: RenderOptions): string {
-  return options.showSecrets ? f.secret : redact(f.secret)
+  return options.showSecrets ? f.secret : preview(f)
 }
 
 export function renderText(findings: LocatedFinding[], stats: ScanStats, options: RenderOptions): string {
   const lines = findings.map((f) => {
     const where = `${f.path}:${f.line}:${f.column}`
     const commit = f.commit ? `  commit ${f.commit.slice(0, 12)}` : ''
-    return `${where}  ${f.kind}  ${f.confidence}  ${f.encoding}  ${shown(f, options)}${commit}\n`
+    const tags = f.tags ? `  [${f.tags.join(',')}]` : ''
+    return `${where}  ${f.kind}  ${f.confidence}  ${f.encoding}  ${shown(f, options)}${commit}${tags}\n`
   })
   const high = findings.filter((f) => f.confidence === 'high').length
   const summary =
@@ -58,7 +58,8 @@ export function renderJson(findings: LocatedFinding[], stats: ScanStats, options
       column: f.column,
       commit: f.commit ?? null,
       encoding: f.encoding,
-      preview: redact(f.secret),
+      preview: preview(f),
+      tags: f.tags ?? [],
       ...(options.showSecrets ? { secret: f.secret } : {}),
     })),
     stats: { bytes: stats.bytes, files: stats.files, seconds: Number(stats.seconds.toFixed(3)) },
@@ -66,38 +67,41 @@ export function renderJson(findings: LocatedFinding[], stats: ScanStats, options
   return `${JSON.stringify(out, null, 2)}\n`
 }
 
-function rule(kind: TokenKind): ReportingDescriptor {
-  const name = KIND_NAMES[kind]
-  const issuer = issuerOf(kind) === 'github' ? 'GitHub' : 'Azure DevOps'
+function rule(kind: TokenKindRecord): ReportingDescriptor {
+  const name = kind.label
+  const issuer = PLATFORM_LABELS[kind.issuer]
+  const action = kind.revocation.revocable
+    ? `Revoke the token in ${issuer} now`
+    : `${issuer} cannot revoke it (${kind.revocation.reason}): replace it now`
   return {
-    id: kind,
-    name: kind
+    id: kind.id,
+    name: kind.id
       .split('-')
       .map((w) => (w[0] ?? '').toUpperCase() + w.slice(1))
       .join(''),
     shortDescription: { text: `${name} leaked` },
     fullDescription: {
-      text: `A ${name} was found in the scanned text. Patrol validates the token's checksum offline; a high-confidence finding is a real token.`,
+      text: `A ${name} was found in the scanned text. High confidence: ${kind.confidence.high}. Low confidence: ${kind.confidence.low}.`,
     },
     help: {
-      text: `Revoke the token in ${issuer} now, then remove it from the code and its history. Treat it as compromised: anyone who could read this text could use it.`,
+      text: `${action}, then remove it from the code and its history. Treat it as compromised: anyone who could read this text could use it.`,
     },
     defaultConfiguration: { level: 'error' },
-    properties: { tags: ['security', 'secret', issuerOf(kind)], precision: 'very-high', 'security-severity': '9.0' },
+    properties: { tags: ['security', 'secret', kind.issuer], precision: 'very-high', 'security-severity': '9.0' },
   }
 }
 
 export function renderSarif(findings: LocatedFinding[], version: string): string {
-  const rules = TOKEN_KINDS.map(rule)
+  const rules = KINDS.map(rule)
   const results: Result[] = findings.map((f) => {
     const result: Result = {
       ruleId: f.kind,
-      ruleIndex: TOKEN_KINDS.indexOf(f.kind),
+      ruleIndex: TOKEN_KIND_IDS.indexOf(f.kind),
       level: f.confidence === 'high' ? 'error' : 'warning',
       message: {
         text:
-          `${KIND_NAMES[f.kind]} ${redact(f.secret)} (${f.confidence === 'high' ? 'checksum valid' : 'shape only, checksum fails'}` +
-          `${f.encoding === 'plain' ? '' : `, encoded: ${f.encoding}`}).`,
+          `${kindOf(f.kind).label} ${preview(f)} (${f.confidence === 'high' ? 'checksum valid' : 'shape only, no valid checksum'}` +
+          `${f.encoding === 'plain' ? '' : `, encoded: ${f.encoding}`}${published(f) ? ', a published example' : ''}).`,
       },
       locations: [
         {
@@ -107,7 +111,12 @@ export function renderSarif(findings: LocatedFinding[], version: string): string
           },
         },
       ],
-      properties: { confidence: f.confidence, encoding: f.encoding, ...(f.commit ? { commit: f.commit } : {}) },
+      properties: {
+        confidence: f.confidence,
+        encoding: f.encoding,
+        ...(f.commit ? { commit: f.commit } : {}),
+        ...(f.tags ? { tags: f.tags } : {}),
+      },
     }
     return result
   })

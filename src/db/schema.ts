@@ -10,7 +10,7 @@
  *
  * Conventions: times are integers in milliseconds since the epoch (UTC); JSON columns are text; no SQL FOREIGN KEYs
  * (relations are declared below for drizzle and checked by the code) so that migrations stay additive on SQLite and D1
- * (stack.md P6, P7): add columns and tables, never rebuild one.
+ * (docs/reference/stack-notes.md P6, P7): add columns and tables, never rebuild one.
  *
  * @example
  * import { incidents } from './schema.js'
@@ -18,34 +18,46 @@
  */
 import { relations } from 'drizzle-orm'
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+// Only pure vocabularies here: this file is loaded by drizzle-kit and in Workers.
+import { STATUSES } from '../incidents/states.js'
+import { RECIPIENT_REASONS } from '../notify/recipients.js'
+import { PLATFORM_IDS } from '../platforms/ids.js'
+import { REVOCATION_OUTCOMES } from '../platforms/types.js'
+
+/** `pending` → `scanned` | `partial` (some content was not read) | `failed`. */
+export const SCAN_STATUSES = ['pending', 'scanned', 'partial', 'failed'] as const
+/** `pending` → `sent` | `failed` (after retries). */
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'withheld'] as const
+/** A delivery is stored only once its scan job exists. */
+export const DELIVERY_STATUSES = ['queued'] as const
 
 /** One webhook call as received. Written (with its job) before the 2xx answer: invariant 2. */
 export const deliveries = sqliteTable(
   'deliveries',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
-    /** `github` | `azure-devops`. */
-    provider: text('provider').notNull(),
+    /** A platform id (platforms/ids.ts). */
+    provider: text('provider', { enum: PLATFORM_IDS }).notNull(),
     /** `X-GitHub-Delivery`, or the Azure service hook event `id`. The same on a redelivery. */
     deliveryId: text('delivery_id').notNull(),
     /** `push`, `git.push`, … */
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
     /** `queued`: its scan job exists. Events patrol does not act on (`ping`, `issues`, …) are answered, not stored. */
-    status: text('status').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
     /** Size of the raw body in bytes. The body itself is not kept: it may hold the very token being reported. */
     bodyBytes: integer('body_bytes').notNull(),
   },
   (t) => [uniqueIndex('deliveries_provider_delivery').on(t.provider, t.deliveryId)],
 )
 
-/** A push to scan: the normalized event (`PushEvent` in providers/types.ts) and how its scan went. */
+/** A push to scan: the normalized event (`PushEvent` in platforms/types.ts) and how its scan went. */
 export const pushes = sqliteTable(
   'pushes',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     deliveryId: integer('delivery_id').notNull(),
-    provider: text('provider').notNull(),
+    provider: text('provider', { enum: PLATFORM_IDS }).notNull(),
     /** `owner/name` (GitHub) or `project/name` (Azure Repos). */
     repository: text('repository').notNull(),
     /** The first ref the push updated (Azure pushes may update several; all are in `event`). */
@@ -54,7 +66,7 @@ export const pushes = sqliteTable(
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
     /** `pending` → `scanned` | `partial` (some content was not read: see `partialReasons`) | `failed`. */
-    scanStatus: text('scan_status').notNull().default('pending'),
+    scanStatus: text('scan_status', { enum: SCAN_STATUSES }).notNull().default('pending'),
     scannedAt: integer('scanned_at'),
     bytesScanned: integer('bytes_scanned'),
     filesScanned: integer('files_scanned'),
@@ -80,6 +92,7 @@ export const jobs = sqliteTable(
     /** A second enqueue with the same key is a no-op. Null: no deduplication. */
     idempotencyKey: text('idempotency_key'),
     /** `queued` → `running` → `done` | back to `queued` (retry) | `dead` (gave up; visible). */
+    // jobs: typed with `{ enum }` once src/jobs exports its list of states (another change owns src/jobs).
     state: text('state').notNull().default('queued'),
     attempts: integer('attempts').notNull().default(0),
     maxAttempts: integer('max_attempts').notNull(),
@@ -115,12 +128,13 @@ export const incidents = sqliteTable(
     /** base64url HMAC-SHA-256 of the token under the fingerprint key: dedupe without holding the token. */
     fingerprint: text('fingerprint').notNull(),
     /** Scanner kind id, e.g. `github-classic-pat`, `azure-devops-pat`. */
+    // catalog: `text('kind', { enum: TOKEN_KIND_IDS })` once the token-kind catalog (src/kinds) is merged.
     kind: text('kind').notNull(),
-    /** `github` | `azure-devops`: who can revoke it. */
-    issuer: text('issuer').notNull(),
+    /** The platform that issued it (platforms/ids.ts): who can revoke it. */
+    issuer: text('issuer', { enum: PLATFORM_IDS }).notNull(),
     /** Redacted preview (first 4 … last 4), safe to show. */
     preview: text('preview').notNull(),
-    status: text('status').notNull(),
+    status: text('status', { enum: STATUSES }).notNull(),
     statusChangedAt: integer('status_changed_at').notNull(),
     /**
      * The token sealed with AES-GCM under the sealing key (`v1.<iv>.<ciphertext>`, base64url), needed to revoke it.
@@ -141,6 +155,8 @@ export const incidents = sqliteTable(
     revocationBatch: text('revocation_batch'),
     /** Set when a suppression matched when the incident was recorded. */
     suppressionId: integer('suppression_id'),
+    /** The token is one others publish as an example (src/kinds/published-examples.ts): notify-only, low priority. */
+    publishedExample: integer('published_example', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -158,9 +174,9 @@ export const occurrences = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     incidentId: integer('incident_id').notNull(),
     pushId: integer('push_id'),
-    provider: text('provider').notNull(),
+    provider: text('provider', { enum: PLATFORM_IDS }).notNull(),
     repository: text('repository').notNull(),
-    /** Web URL of the repository, for links. */
+    /** Web URL of the repository as the payload gave it: a record only; links are built from the configured hosts. */
     repositoryUrl: text('repository_url'),
     ref: text('ref'),
     commitSha: text('commit_sha'),
@@ -184,15 +200,15 @@ export const occurrences = sqliteTable(
   ],
 )
 
-/** Each revocation attempt at an issuer, and its outcome (`RevocationOutcome` in providers/types.ts). */
+/** Each revocation attempt at an issuer, and its outcome (`RevocationOutcome` in platforms/types.ts). */
 export const revocations = sqliteTable(
   'revocations',
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     incidentId: integer('incident_id').notNull(),
-    issuer: text('issuer').notNull(),
+    issuer: text('issuer', { enum: PLATFORM_IDS }).notNull(),
     /** `revoked` | `requested` | `inactive` | `not_revocable` | `skipped` | `failed` | `error` (a retried failure). */
-    outcome: text('outcome').notNull(),
+    outcome: text('outcome', { enum: [...REVOCATION_OUTCOMES, 'error'] }).notNull(),
     detail: text('detail').notNull(),
     /** Azure Token Admin authorization ids revoked, JSON array. */
     authorizationIds: text('authorization_ids'),
@@ -211,9 +227,9 @@ export const notifications = sqliteTable(
     incidentId: integer('incident_id').notNull(),
     recipient: text('recipient').notNull(),
     /** Why this address: `owner (issuer)`, `commit author`, `pusher`, `security team`. */
-    reason: text('reason').notNull(),
-    /** `pending` → `sent` | `failed` (after retries). */
-    status: text('status').notNull(),
+    reason: text('reason', { enum: RECIPIENT_REASONS }).notNull(),
+    /** `pending` → `sent` | `failed` (after retries); `withheld`: not mailed, `error` says why (PATROL_NOTIFY_DOMAINS). */
+    status: text('status', { enum: NOTIFICATION_STATUSES }).notNull(),
     messageId: text('message_id'),
     error: text('error'),
     attempts: integer('attempts').notNull().default(0),
@@ -256,6 +272,31 @@ export const suppressions = sqliteTable('suppressions', {
   /** Soft delete keeps the audit trail meaningful. */
   deletedAt: integer('deleted_at'),
 })
+
+/**
+ * One admin-page sign-in, so that a session can end on the server (sign-out, "sign out everywhere") and not only in
+ * the browser. The cookie carries a random session id; this table keeps only its SHA-256. Rows past their expiry are
+ * deleted at the next sign-in.
+ */
+export const adminSessions = sqliteTable(
+  'admin_sessions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** SHA-256 (hex) of the session id in the cookie. */
+    sessionHash: text('session_hash').notNull(),
+    /** The admin token's name. */
+    admin: text('admin').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    /** Set by sign-out or sign-out-everywhere; the cookie stops working at once. */
+    endedAt: integer('ended_at'),
+  },
+  (t) => [
+    uniqueIndex('admin_sessions_session_hash').on(t.sessionHash),
+    index('admin_sessions_admin').on(t.admin),
+    index('admin_sessions_expires').on(t.expiresAt),
+  ],
+)
 
 export const deliveriesRelations = relations(deliveries, ({ many }) => ({ pushes: many(pushes) }))
 export const pushesRelations = relations(pushes, ({ one }) => ({

@@ -6,9 +6,10 @@
  */
 import type { Config } from '../config.js'
 import type { DB } from '../db/types.js'
-import type { DeliveryStore } from '../incidents/deliveries.js'
+import type { DeliveryStore } from '../incidents/ingest/deliveries.js'
 import type { TokenKeys } from '../incidents/sealing.js'
 import type { Logger } from '../log.js'
+import type { BodyBudget } from './body-budget.js'
 
 export interface AppDeps {
   config: Config
@@ -28,6 +29,8 @@ export type AppEnv = {
     deps: AppDeps
     log: Logger
     requestId: string
+    /** The process's (isolate's) budget of unverified body bytes (body-budget.ts). */
+    bodyBudget: BodyBudget
     /** The name of the admin token that authenticated this request (admin routes only). */
     admin: string
   }

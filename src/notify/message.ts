@@ -4,28 +4,30 @@
  *
  * The input has no raw-token field: only the caller's redacted preview, which is clamped again here in case a
  * caller passes something longer. Everything from a push (paths, branch names, repository names) is untrusted:
- * HTML escapes every value, links are only built from http(s) repository URLs, the subject has no line breaks.
+ * HTML escapes every value, links come from the platform registry (built on the configured hosts, never from a
+ * payload's URLs) and only http(s) ones are shown, the subject has no line breaks.
  *
  * @example
  * const { subject, text, html } = composeIncidentEmail({
  *   incidentId: 42, kind: 'github-classic-pat', preview: 'ghp_…9xQz', publicUrl: 'https://patrol.example.com',
- *   locations: [{ provider: 'github', repository: 'acme/api', repositoryUrl: 'https://github.com/acme/api',
- *     branch: 'refs/heads/main', commit: 'a1b2c3…', path: 'config/.env', line: 3 }],
+ *   locations: [{ repository: 'acme/api', branch: 'refs/heads/main', commit: 'a1b2c3…', path: 'config/.env', line: 3,
+ *     links: { repository: 'https://github.com/acme/api', file: 'https://github.com/acme/api/blob/a1b2c3…/config/.env#L3' } }],
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */
-import type { Provider, RevocationOutcome } from '../platforms/types.js'
+import { isTokenKind, kindOf } from '../kinds/index.js'
+import type { LocationLinks, OwnerAdvice } from '../platforms/platform.js'
+import type { RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
+import { pushedText } from './pushed-text.js'
 import { describeReason, type RecipientReason } from './recipients.js'
 
 /** One place the token was found. */
 export interface IncidentLocation {
-  /** The platform hosting the repository (decides the link format). */
-  provider: Provider
   /** `owner/name` or `project/name`. */
   repository: string
-  /** Web URL of the repository; links are built only when it is http(s). */
-  repositoryUrl?: string
+  /** From the platform registry (`locationLinks`); each is shown only when it is http(s). */
+  links?: LocationLinks
   /** `refs/heads/main` or `main`. */
   branch?: string
   commit?: string
@@ -42,28 +44,21 @@ export interface IncidentEmailInput {
   /** First occurrence first; at least one. */
   locations: IncidentLocation[]
   revocation: RevocationOutcome
+  /** The issuing platform's sentences (`platform(issuer).advice`). */
+  advice: OwnerAdvice
   /** PATROL_PUBLIC_URL; without it the message names the incident id only. */
   publicUrl?: string
   detectedAt?: Date
   /** Why this recipient gets the message (recipients.ts), when composing one message per recipient. */
   recipientReason?: RecipientReason
+  /** The token is one peer scanners publish as an example: a low-priority note, not an alarm. */
+  publishedExample?: boolean
 }
 
 export interface IncidentEmail {
   subject: string
   text: string
   html: string
-}
-
-const KIND_LABEL: Record<TokenKind, string> = {
-  'azure-devops-pat': 'Azure DevOps personal access token',
-  'azure-devops-pat-legacy': 'Azure DevOps personal access token (legacy format)',
-  'github-classic-pat': 'GitHub personal access token (classic)',
-  'github-fine-grained-pat': 'GitHub fine-grained personal access token',
-  'github-oauth': 'GitHub OAuth access token',
-  'github-app-user': 'GitHub App user access token',
-  'github-app-installation': 'GitHub App installation token',
-  'github-refresh': 'GitHub App refresh token',
 }
 
 const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
@@ -79,8 +74,9 @@ const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
 const MAX_LOCATIONS = 5
 
 export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
-  const label = KIND_LABEL[input.kind]
-  const azure = input.kind.startsWith('azure-devops')
+  // A kind this patrol does not know (a row written by another version) is named by its id.
+  const kind = isTokenKind(input.kind) ? kindOf(input.kind) : undefined
+  const label = kind?.label ?? input.kind
   const preview = clampPreview(input.preview)
   const first = input.locations[0]
   const incidentUrl =
@@ -88,18 +84,25 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
       ? `${input.publicUrl.replace(/\/+$/, '')}/admin/incidents/${encodeURIComponent(String(input.incidentId))}`
       : undefined
 
+  const where = first ? ` in ${pushedText(first.repository, 100)}` : ''
   const subject = oneLine(
-    `[patrol] ${label} leaked${first ? ` in ${first.repository}` : ''}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+    input.publishedExample
+      ? `[patrol] low priority: a published example of a ${label} was pushed${where}`
+      : `[patrol] ${label} leaked${where}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
+  const opening = input.publishedExample
+    ? `${article(label)} ${label} that peer scanners publish as an example (in their rules or test suites) was pushed to a repository. It is public already, so patrol did not revoke it and did not alarm its owner; remove it if it should not be there.`
+    : undefined
 
-  const did = whatPatrolDid(input.revocation, azure)
-  const steps = whatToDoNow(input.revocation, azure)
+  const did = whatPatrolDid(input.revocation, input.advice)
+  // Where to revoke or replace it is the kind's (an application secret is not managed where PATs are).
+  const steps = whatToDoNow(input.revocation, input.advice, kind?.manage ?? 'where its issuer manages it')
   const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
   const more = input.locations.length - shown.length
 
   // Plain text.
   const text: string[] = [
-    `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
+    opening ?? `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
     '',
     'What leaked',
     `  ${label}: ${preview}`,
@@ -131,7 +134,9 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     }</td></tr>`
   const html = [
     '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">',
-    `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
+    opening
+      ? `<p>${escapeHtml(opening)}</p>`
+      : `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
     '<h3>What leaked</h3><table>',
     row('token', `${label}: ${preview}`),
     input.detectedAt ? row('detected', input.detectedAt.toISOString()) : '',
@@ -160,12 +165,17 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
   return { subject, text: text.join('\n'), html }
 }
 
-function whatPatrolDid(revocation: RevocationOutcome, azure: boolean): string {
+function whatPatrolDid(revocation: RevocationOutcome, advice: OwnerAdvice): string {
   switch (revocation.outcome) {
     case 'revoked':
-      return azure
-        ? `patrol revoked it through Azure DevOps Token Admin${revocation.authorizationIds ? `, together with the owner's other PATs that could have been this one (${revocation.authorizationIds.length} in all)` : ''}. Azure DevOps can take up to an hour to enforce it.`
-        : 'patrol revoked it.'
+      return [
+        `patrol revoked it${advice.revokedThrough ? ` ${advice.revokedThrough}` : ''}`,
+        revocation.authorizationIds
+          ? `, together with the owner's other PATs that could have been this one (${revocation.authorizationIds.length} in all)`
+          : '',
+        '.',
+        advice.afterRevocation ? ` ${advice.afterRevocation}` : '',
+      ].join('')
     case 'requested':
       return 'patrol asked GitHub to revoke it and GitHub accepted the request. GitHub revokes a valid token at once and emails its owner; it does not tell patrol whether the token was valid.'
     case 'inactive':
@@ -179,78 +189,37 @@ function whatPatrolDid(revocation: RevocationOutcome, azure: boolean): string {
   }
 }
 
-function whatToDoNow(revocation: RevocationOutcome, azure: boolean): string[] {
-  const tokenSettings = azure
-    ? 'Azure DevOps: User settings → Personal access tokens, in each organization'
-    : 'GitHub: Settings → Developer settings → Personal access tokens'
+/** `tokenSettings`: where the owner revokes or replaces this kind of token (its catalog record's `manage`). */
+function whatToDoNow(revocation: RevocationOutcome, advice: OwnerAdvice, tokenSettings: string): string[] {
   const steps: string[] = []
   if (revocation.outcome === 'failed' || revocation.outcome === 'skipped' || revocation.outcome === 'not_revocable')
     steps.push(`Revoke the token now if it is still valid (${tokenSettings}).`)
   steps.push(
-    azure && revocation.outcome === 'revoked' && (revocation.authorizationIds?.length ?? 0) > 1
+    revocation.outcome === 'revoked' && (revocation.authorizationIds?.length ?? 0) > 1
       ? `Create new tokens for the ones you still need (patrol revoked every PAT that could have been this one), with the least scope and shortest lifetime that work (${tokenSettings}). Keep them in a secret store, not in the repository.`
       : `Create a new token with the least scope and shortest lifetime that work (${tokenSettings}), and replace the old one wherever it was used. Keep it in a secret store, not in the repository.`,
   )
   steps.push(
     'Remove the secret from the repository history (git filter-repo or BFG, then force-push) and from open pull requests. Clones and forks keep it, which is why the token itself must be dead.',
   )
-  steps.push(
-    azure
-      ? 'Check the audit log for what the token did since the commit: Organization settings → Auditing (token use itself is not logged; look for unexpected changes by your account).'
-      : "Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization's audit log.",
-  )
+  steps.push(advice.auditLog)
   return steps
 }
 
-/** Facts about one location as [name, value, link?]; links only from an http(s) repository URL. */
+/** Facts about one location as [name, value, link?]; only http(s) links. */
 function describeLocation(place: IncidentLocation): { facts: [string, string, string?][] } {
-  const base = place.repositoryUrl && safeUrl(place.repositoryUrl) ? place.repositoryUrl.replace(/\/+$/, '') : undefined
+  const link = (url: string | undefined) => (url && safeUrl(url) ? url : undefined)
+  const links = place.links ?? {}
   const branch = place.branch?.replace(/^refs\/heads\//, '')
   const isCommitMessage = place.path === '(commit message)'
-  const links: PlatformLinks = base
-    ? platformLinks(place.provider, base, branch, place.commit, isCommitMessage ? undefined : place.path, place.line)
-    : {}
-  const facts: [string, string, string?][] = [['repository', place.repository, base]]
-  if (branch) facts.push(['branch', branch, links.branch])
-  if (place.commit) facts.push(['commit', place.commit, links.commit])
-  facts.push([isCommitMessage ? 'found in' : 'file', place.path, links.file])
-  if (place.line !== undefined && !isCommitMessage) facts.push(['line', String(place.line), links.file])
+  const file = isCommitMessage ? undefined : link(links.file)
+  // Pushed strings lose their line breaks and control characters (pushed-text.ts): a file name cannot write text.
+  const facts: [string, string, string?][] = [['repository', pushedText(place.repository), link(links.repository)]]
+  if (branch) facts.push(['branch', pushedText(branch), link(links.branch)])
+  if (place.commit) facts.push(['commit', pushedText(place.commit, 64), link(links.commit)])
+  facts.push([isCommitMessage ? 'found in' : 'file', pushedText(place.path), file])
+  if (place.line !== undefined && !isCommitMessage) facts.push(['line', String(place.line), file])
   return { facts }
-}
-
-interface PlatformLinks {
-  branch?: string
-  commit?: string
-  file?: string
-}
-
-function platformLinks(
-  provider: Provider,
-  base: string,
-  branch: string | undefined,
-  commit: string | undefined,
-  path: string | undefined,
-  line: number | undefined,
-): PlatformLinks {
-  const sha = commit && /^[0-9a-f]{7,64}$/i.test(commit) ? commit : undefined
-  if (provider === 'github') {
-    const segments = (value: string) => value.split('/').map(encodeURIComponent).join('/')
-    return {
-      branch: branch ? `${base}/tree/${segments(branch)}` : undefined,
-      commit: sha ? `${base}/commit/${sha}` : undefined,
-      file:
-        sha && path ? `${base}/blob/${sha}/${segments(path.replace(/^\/+/, ''))}${line ? `#L${line}` : ''}` : undefined,
-    }
-  }
-  const file =
-    sha && path
-      ? `${base}?path=${encodeURIComponent(`/${path.replace(/^\/+/, '')}`)}&version=GC${sha}${line ? `&line=${line}&lineEnd=${line + 1}&lineStartColumn=1&lineEndColumn=1&lineStyle=plain` : ''}&_a=contents`
-      : undefined
-  return {
-    branch: branch ? `${base}?version=GB${encodeURIComponent(branch)}` : undefined,
-    commit: sha ? `${base}/commit/${sha}` : undefined,
-    file,
-  }
 }
 
 /**

@@ -4,18 +4,25 @@
  * addresses (PATROL_SECURITY_EMAILS) always. Pure and runtime-neutral.
  *
  * Addresses come from webhook payloads, so anything that is not one plain address (no display name, no spaces,
- * no commas, no line breaks: e.g. Azure DevOps Server's `DOMAIN\user` unique names) is passed over.
+ * no commas, no line breaks: e.g. Azure DevOps Server's `DOMAIN\user` unique names) is passed over. And anyone can
+ * write any address into a commit: with `PATROL_NOTIFY_DOMAINS` set, a person's address outside those domains (or
+ * their subdomains) is withheld, not mailed; it is returned with `withheld` saying why, so the incident shows it,
+ * and the next source is tried. The security addresses are always mailed.
  *
  * @example
  * chooseRecipients({ authorEmail: '1+dev@users.noreply.github.com', pusherEmail: 'dev@example.com', securityEmails: ['sec@example.com'] })
  * // [{ address: 'dev@example.com', reason: 'pusher' }, { address: 'sec@example.com', reason: 'security' }]
  */
 
-export type RecipientReason = 'owner' | 'commit-author' | 'pusher' | 'security'
+export const RECIPIENT_REASONS = ['owner', 'commit-author', 'pusher', 'security'] as const
+
+export type RecipientReason = (typeof RECIPIENT_REASONS)[number]
 
 export interface Recipient {
   address: string
   reason: RecipientReason
+  /** Set when patrol must not mail this address, saying why (shown on the incident). */
+  withheld?: string
 }
 
 export interface RecipientSources {
@@ -24,6 +31,14 @@ export interface RecipientSources {
   authorEmail?: string
   pusherEmail?: string
   securityEmails: string[]
+  /** PATROL_NOTIFY_DOMAINS: person addresses are mailed only in these domains; empty or absent: any domain. */
+  notifyDomains?: string[]
+}
+
+/** Whether `address` is in one of `domains` or a subdomain of one. */
+export function inDomains(address: string, domains: string[]): boolean {
+  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase()
+  return domains.some((d) => domain === d || domain.endsWith(`.${d}`))
 }
 
 /** GitHub's private-email addresses (`123+login@users.noreply.github.com`, and the GHES equivalent) reach nobody. */
@@ -48,12 +63,17 @@ export function chooseRecipients(sources: RecipientSources): Recipient[] {
     [sources.authorEmail, 'commit-author'],
     [sources.pusherEmail, 'pusher'],
   ]
+  const domains = sources.notifyDomains ?? []
+  const security = new Set(sources.securityEmails.map((a) => a.trim().toLowerCase()))
   for (const [address, reason] of people) {
     const ok = usable(address)
-    if (ok) {
-      chosen.push({ address: ok, reason })
-      break
+    if (!ok) continue
+    if (domains.length && !inDomains(ok, domains) && !security.has(ok.toLowerCase())) {
+      chosen.push({ address: ok, reason, withheld: `outside PATROL_NOTIFY_DOMAINS (${domains.join(', ')})` })
+      continue
     }
+    chosen.push({ address: ok, reason })
+    break
   }
   for (const address of sources.securityEmails) {
     const ok = usable(address)

@@ -1,7 +1,8 @@
 /**
- * The two seams that keep platforms apart from the core (DESIGN.md):
- * a `PushSource` hosts repositories and tells what a push added; a `TokenIssuer` issues tokens and can revoke them.
- * A GitHub repository can leak an Azure DevOps PAT, so source and issuer are chosen independently.
+ * The vocabulary platforms and the core share (docs/architecture.md): the normalized `PushEvent`, a `PushSource` that tells what
+ * a push added, a `TokenIssuer` that can find a token's owner, check it and revoke it, and revocation outcomes.
+ * A GitHub repository can leak an Azure DevOps PAT, so source and issuer are chosen independently: the push's
+ * platform reads it, the token's issuer responds (platform.ts has the interface each platform implements).
  *
  * @example
  * for await (const file of source.added(push, { maxBytes: 100 << 20 }, report)) {
@@ -9,8 +10,10 @@
  * }
  */
 import type { TokenKind } from '../scan/types.js'
+import type { PlatformId } from './ids.js'
 
-export type Provider = 'github' | 'azure-devops'
+/** The platform a push came from (ids.ts). */
+export type Provider = PlatformId
 
 export const ZERO_SHA = '0000000000000000000000000000000000000000'
 
@@ -131,8 +134,18 @@ export type RevocationOutcome =
   | { outcome: 'skipped'; detail: string }
   | { outcome: 'failed'; detail: string }
 
+/** Every outcome, as stored in `revocations.outcome` (with `error`: a failed attempt that is retried). */
+export const REVOCATION_OUTCOMES = [
+  'revoked',
+  'requested',
+  'inactive',
+  'not_revocable',
+  'skipped',
+  'failed',
+] as const satisfies readonly RevocationOutcome['outcome'][]
+
 export interface TokenIssuer {
-  readonly issuer: 'github' | 'azure-devops'
+  readonly issuer: PlatformId
   /** Who owns the token, when the issuer can tell. `undefined` when unknown; throws RemoteError on transient failure. */
   owner(token: string, kind: TokenKind): Promise<TokenOwner | undefined>
   revoke(token: string, context: RevocationContext): Promise<RevocationOutcome>

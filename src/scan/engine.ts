@@ -11,6 +11,8 @@
  *    second skip search finds 52-character base32 runs (legacy PATs), and base64, percent and
  *    escape decoding is scanned again (up to two decoders deep). Decoding itself is gated by cheap
  *    checks (decode.ts), because most long runs are paths, identifiers and hashes.
+ * 3. a literal search for `\u` finds the unicode escapes the skip search cannot see: a token with
+ *    a few escaped characters is a run shorter than 52, and `\u{…}` braces break runs.
  *
  * Every loop is linear; a 1 MB line of `a` costs a few passes over it and nothing more.
  *
@@ -107,6 +109,48 @@ function scan(text: string, options: EngineOptions, depth: number, hits: Hit[]):
     if (options.diff && text.charCodeAt(from) === 0x2b && (from === 0 || text.charCodeAt(from - 1) === 0x0a)) from++
     if (to - from >= MIN_RUN) examineRun(text, from, to, options, depth, hits, add)
     probe = to + MIN_RUN
+  }
+  if (depth < MAX_DEPTH) unicodeEscapes(text, options, depth, hits)
+}
+
+/** Run characters and the braces of `\u{…}`: the extent of an escaped token. */
+const ESCAPED_TOKEN = (() => {
+  const t = RUN.slice()
+  t[0x7b] = 1
+  t[0x7d] = 1
+  return t
+})()
+/** The shortest escaped token: 40 characters, one of them escaped as `\u{X}` at least. */
+const MIN_ESCAPED_TOKEN = 44
+
+/**
+ * Regions around `\u` escapes that the skip search left alone (shorter than a run, or holding
+ * braces), decoded and scanned again. A region the skip search examined is not decoded twice.
+ */
+function unicodeEscapes(text: string, options: EngineOptions, depth: number, hits: Hit[]): void {
+  const region = ESCAPED_TOKEN
+  let done = 0
+  for (let at = text.indexOf('\\u'); at !== -1; at = text.indexOf('\\u', Math.max(at + 2, done))) {
+    if (at < done) continue
+    let from = at
+    let braces = false
+    while (from > 0) {
+      const c = text.charCodeAt(from - 1)
+      if (c >= 128 || region[c] !== 1) break
+      if (c === 0x7b || c === 0x7d) braces = true
+      from--
+    }
+    let to = at + 2
+    while (to < text.length) {
+      const c = text.charCodeAt(to)
+      if (c >= 128 || region[c] !== 1) break
+      if (c === 0x7b || c === 0x7d) braces = true
+      to++
+    }
+    done = to
+    if (to - from < MIN_ESCAPED_TOKEN || (!braces && to - from >= MIN_RUN)) continue
+    const view = unescapedView(text, from, to, 'unicode-escape')
+    if (view) rescan(view, options, depth, hits)
   }
 }
 

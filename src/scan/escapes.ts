@@ -1,5 +1,5 @@
 /**
- * Recognising single escape sequences (`%XX`, `\uXXXX`, `\xXX`) in place, without decoding a
+ * Recognising single escape sequences (`%XX`, `\uXXXX`, `\u{X…}`, `\xXX`) in place, without decoding a
  * whole run. Detectors use it so that a token right after an escape (`user%3Aghp_…`,
  * `\u0022ghp_…`) still counts as starting at a boundary, and the engine uses it to decide whether
  * a run's escapes could hide token characters at all before paying for a decoded view.
@@ -38,6 +38,7 @@ export function escapedUnitAt(text: string, at: number): { unit: number; length:
   if (c !== 0x5c /* \ */) return undefined
   const kind = text.charCodeAt(at + 1)
   if (kind === 0x75 /* u */) {
+    if (text.charCodeAt(at + 2) === 0x7b /* { */) return bracedAt(text, at)
     const v = hexAt(text, at + 2, 4)
     return v < 0 ? undefined : { unit: v, length: 6 }
   }
@@ -49,9 +50,30 @@ export function escapedUnitAt(text: string, at: number): { unit: number; length:
   return undefined
 }
 
-/** True when `text[last]` is the final character of a `%XX`, `\uXXXX` or `\xXX` escape. */
+/** Most hex digits in `\u{…}` (ES2015, Rust, Swift): code points go up to 10FFFF. */
+const MAX_BRACED_DIGITS = 6
+
+/** `\u{X…}` at `text[at]`: 1 to 6 hex digits in braces. */
+function bracedAt(text: string, at: number): { unit: number; length: number } | undefined {
+  for (let digits = 1; digits <= MAX_BRACED_DIGITS; digits++) {
+    if (text.charCodeAt(at + 3 + digits) !== 0x7d /* } */) continue
+    const v = hexAt(text, at + 3, digits)
+    return v < 0 || v > 0x10ffff ? undefined : { unit: v, length: digits + 4 }
+  }
+  return undefined
+}
+
+/** True when `text[last]` is the final character of a `%XX`, `\uXXXX`, `\u{X…}` or `\xXX` escape. */
 export function escapeEndingAt(text: string, last: number): boolean {
   if (text.charCodeAt(last - 2) === 0x25 && hexAt(text, last - 1, 2) >= 0) return true
+  if (text.charCodeAt(last) === 0x7d /* } */) {
+    for (let digits = 1; digits <= MAX_BRACED_DIGITS; digits++) {
+      const at = last - digits - 3
+      if (text.charCodeAt(at) === 0x5c && text.charCodeAt(at + 1) === 0x75)
+        return bracedAt(text, at)?.length === digits + 4
+    }
+    return false
+  }
   if (text.charCodeAt(last - 5) === 0x5c && text.charCodeAt(last - 4) === 0x75 && hexAt(text, last - 3, 4) >= 0)
     return true
   return text.charCodeAt(last - 3) === 0x5c && text.charCodeAt(last - 2) === 0x78 && hexAt(text, last - 1, 2) >= 0

@@ -10,7 +10,15 @@
 export { validateAdoLegacyPat, validateAdoPat } from './detectors/azure-devops.js'
 export { validateFineGrainedPat, validateGhsJwt, validateGithubClassic } from './detectors/github.js'
 export { DiffReader, parsePatch, parseUnifiedDiff, parseUnifiedDiffStream } from './diff.js'
-export { issuerOf, TOKEN_KINDS } from './issuer.js'
 export { redact } from './redact.js'
 export { DiffScanner, scanAddedLines, scanText, scanUnifiedDiff } from './scanner.js'
-export type { AddedLine, Confidence, Finding, Issuer, LocatedFinding, ScanOptions, TokenKind } from './types.js'
+export type {
+  AddedLine,
+  Confidence,
+  Finding,
+  FindingTag,
+  Issuer,
+  LocatedFinding,
+  ScanOptions,
+  TokenKind,
+} from './types.js'

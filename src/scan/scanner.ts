@@ -7,22 +7,26 @@
  * scanText('a\nTOKEN=ghp_…')            // [{ kind: 'github-classic-pat', line: 2, column: 7, encoding: 'plain', … }]
  * scanAddedLines(parsePatch(patch, 'x'))  // findings with path, line and commit
  */
+import { kindOf } from '../kinds/index.js'
+import { isPublishedExample } from '../kinds/published-examples.js'
 import { commitAt, DiffReader } from './diff.js'
 import { findHits } from './engine.js'
 import type { Hit } from './hit.js'
-import { issuerOf } from './issuer.js'
 import type { AddedLine, Finding, LocatedFinding, ScanOptions } from './types.js'
 
 function toFinding(hit: Hit, line: number, column: number): Finding {
-  return {
+  const finding: Finding = {
     kind: hit.kind,
-    issuer: issuerOf(hit.kind),
+    issuer: kindOf(hit.kind).issuer,
     confidence: hit.confidence,
     secret: hit.secret,
     line,
     column,
     encoding: hit.encoding,
   }
+  // Findings are few: hashing each one costs nothing next to the scan that found it.
+  if (isPublishedExample(hit.secret)) finding.tags = ['published-example']
+  return finding
 }
 
 /** One hit per secret: the least-decoded, then the leftmost. Hits must all be on one line. */

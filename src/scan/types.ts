@@ -1,30 +1,27 @@
 /**
  * The scanner's vocabulary: what a finding is, shared by the service, the CLI and the Workers runtime.
- * Pure types; no runtime code.
+ * Pure types; no runtime code (kinds come from the catalog, src/kinds).
  *
  * @example
  * import type { Finding } from './types.js'
  * const f: Finding = { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: '…', line: 1, column: 7, encoding: 'plain' }
  */
+import type { TokenKindId } from '../kinds/index.js'
+import type { PlatformId } from '../platforms/ids.js'
 
-/** Stable ids used in output, the database and the API. */
-export type TokenKind =
-  | 'azure-devops-pat'
-  | 'azure-devops-pat-legacy'
-  | 'github-classic-pat'
-  | 'github-oauth'
-  | 'github-app-user'
-  | 'github-app-installation'
-  | 'github-refresh'
-  | 'github-fine-grained-pat'
+/** Stable ids used in output, the database and the API: the catalog's (src/kinds). */
+export type TokenKind = TokenKindId
 
 /** The platform that issued a token, and so the one that can revoke it. */
-export type Issuer = 'github' | 'azure-devops'
+export type Issuer = PlatformId
 
-/** `high`: the checksum holds (or, for the JWT form of `ghs_`, the structure parses). `low`: shape only; never acted on. */
+/** `high`: the checksum holds. `low`: shape only (or a form without a checksum); never acted on. */
 export type Confidence = 'high' | 'low'
 
-/** One token found in a piece of text. `secret` is the raw token: keep it in memory only (DESIGN.md invariant 1). */
+/** `published-example`: a token others publish as an example (src/kinds/published-examples.ts). */
+export type FindingTag = 'published-example'
+
+/** One token found in a piece of text. `secret` is the raw token: keep it in memory only (invariant 1, docs/architecture.md). */
 export interface Finding {
   kind: TokenKind
   issuer: Issuer
@@ -37,6 +34,8 @@ export interface Finding {
   column: number
   /** `plain`, or the decoder chain joined by `>`, e.g. `base64`, `base64>utf16le`, `url-userinfo`, `percent`. */
   encoding: string
+  /** Present only when the finding has tags. */
+  tags?: FindingTag[]
 }
 
 /** One line a diff or a push added, at its line number in the new file. */

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deliveries } from '../../src/db/schema.js'
-import { recordFinding } from '../../src/incidents/record.js'
+import { recordFinding } from '../../src/incidents/ingest/record.js'
 import { transition } from '../../src/incidents/transitions.js'
 import { enqueue } from '../../src/jobs/queue.js'
+import { TOKEN_KIND_IDS } from '../../src/kinds/index.js'
 import { type TestApp, testApp } from '../support/service-app.js'
 import { generateGithubToken } from '../support/tokens.js'
 
@@ -70,6 +71,10 @@ describe('GET /metrics', () => {
     expect(m.get('patrol_deliveries_total{provider="github"}')).toBe(1)
     expect(m.get('patrol_findings_total')).toBe(2)
     expect(m.get('patrol_incidents{status="revocation_requested"}')).toBe(2)
+    // One sample per kind of the catalog, so a dashboard sees every kind, even at 0.
+    expect(m.get('patrol_incidents_by_kind{kind="github-classic-pat"}')).toBe(2)
+    expect(m.get('patrol_incidents_by_kind{kind="azure-devops-app-secret"}')).toBe(0)
+    expect([...m.keys()].filter((k) => k.startsWith('patrol_incidents_by_kind{'))).toHaveLength(TOKEN_KIND_IDS.length)
     expect(m.get('patrol_push_to_revoke_seconds_bucket{le="5"}')).toBe(1)
     expect(m.get('patrol_push_to_revoke_seconds_bucket{le="60"}')).toBe(2)
     expect(m.get('patrol_push_to_revoke_seconds_bucket{le="+Inf"}')).toBe(2)

@@ -7,7 +7,7 @@ import { and, eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, suppressions } from '../../src/db/schema.js'
 import { SESSION_MS } from '../../src/http/page/session.js'
-import { type Place, recordFinding } from '../../src/incidents/record.js'
+import { type Place, recordFinding } from '../../src/incidents/ingest/record.js'
 import { transition } from '../../src/incidents/transitions.js'
 import type { TokenKind } from '../../src/scan/types.js'
 import { pageRequest, postForm, sessionCookie, signIn } from '../support/admin-page.js'
@@ -111,7 +111,12 @@ describe('signing in', () => {
   it('marks the cookie Secure when patrol is published over https', async () => {
     const https = await testApp({ PATROL_PUBLIC_URL: 'https://patrol.acme.example' })
     try {
-      const res = await postForm(https.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN })
+      const res = await postForm(
+        https.app,
+        'http://patrol.acme.example/admin/sign-in',
+        { token: TEST_ADMIN_TOKEN },
+        { origin: 'https://patrol.acme.example' },
+      )
       expect(res.headers.getSetCookie()[0]).toMatch(/; Secure/)
     } finally {
       https.cleanup()
@@ -166,6 +171,38 @@ describe('signing in', () => {
     expect(res.headers.getSetCookie()[0]).toMatch(/^patrol_admin=; Max-Age=0/)
   })
 
+  it('ends the session on the server at sign-out: the same cookie no longer opens the page', async () => {
+    const cookie = await signIn(t.app)
+    const other = await signIn(t.app)
+    expect((await postForm(t.app, '/admin/sign-out', {}, { cookie })).status).toBe(303)
+    expect((await pageRequest(t.app, '/admin', { cookie })).status).toBe(303)
+    // Only that session: the admin's other browser stays signed in.
+    expect((await pageRequest(t.app, '/admin', { cookie: other })).status).toBe(200)
+  })
+
+  it('signs an admin out everywhere: every session of theirs ends, other admins’ stay', async () => {
+    const two = await testApp({
+      PATROL_ADMIN_TOKENS: `tester:${TEST_ADMIN_TOKEN},other:another-admin-token-0123456789`,
+    })
+    try {
+      const [laptop, phone] = [await signIn(two.app), await signIn(two.app)]
+      const colleague = await signIn(two.app, 'another-admin-token-0123456789')
+      const page = await (await pageRequest(two.app, '/admin', { cookie: phone })).text()
+      expect(page).toContain('action="/admin/sign-out-everywhere"')
+      const res = await postForm(two.app, '/admin/sign-out-everywhere', {}, { cookie: phone })
+      expect(res.status).toBe(303)
+      expect(res.headers.get('location')).toBe('/admin/sign-in?signed-out-everywhere')
+      for (const cookie of [laptop, phone]) expect((await pageRequest(two.app, '/admin', { cookie })).status).toBe(303)
+      expect((await pageRequest(two.app, '/admin', { cookie: colleague })).status).toBe(200)
+      expect(two.log.lines.find((l) => l.event === 'admin.signed_out_everywhere')).toMatchObject({
+        admin: 'tester',
+        sessions: 2,
+      })
+    } finally {
+      two.cleanup()
+    }
+  })
+
   it('slows repeated failures from one address, then refuses them for a while, even with the right token', async () => {
     const attempt = (token: string) => postForm(t.app, '/admin/sign-in', { token })
     for (let i = 0; i < 4; i++) expect((await attempt('wrong-wrong-wrong-wrong')).status).toBe(401)
@@ -188,6 +225,17 @@ describe('signing in', () => {
     expect(Number(locked.headers.get('retry-after'))).toBe(60)
     t.clock.now += 60_000
     expect((await attempt(TEST_ADMIN_TOKEN)).status).toBe(303)
+  })
+
+  it('checks only the free attempts of 500 parallel wrong guesses and refuses the rest unchecked', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => postForm(t.app, '/admin/sign-in', { token: `wrong-guess-${i}-padding` })),
+    )
+    const statuses = answers.map((r) => r.status)
+    // Three free failures, and the fourth that starts the wait: each attempt is counted before its compare.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(4)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(496)
+    expect((await postForm(t.app, '/admin/sign-in', { token: TEST_ADMIN_TOKEN })).status).toBe(429)
   })
 })
 
@@ -237,9 +285,10 @@ describe('CSRF', () => {
 
     const proxied = await testApp({ PATROL_PUBLIC_URL: 'https://patrol.acme.example' })
     try {
+      // The proxy forwards the public Host; the request itself arrives over plain http.
       const res = await postForm(
         proxied.app,
-        '/admin/sign-in',
+        'http://patrol.acme.example/admin/sign-in',
         { token: TEST_ADMIN_TOKEN },
         { origin: 'https://patrol.acme.example' },
       )
@@ -265,6 +314,23 @@ describe('pages', () => {
     expect(res.headers.get('cache-control')).toBe('no-store')
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
     expect(res.headers.get('content-security-policy')).toContain("form-action 'self'")
+  })
+
+  it('shows pushed paths, refs and repository names without their line breaks or control characters', async () => {
+    const { id } = await incident({
+      where: {
+        path: 'a.env\n\nVisit http://evil.example/reset\u202e',
+        ref: 'refs/heads/x\r\ny',
+        repository: 'acme/app\u0007',
+      },
+    })
+    const cookie = await signIn(t.app)
+    const html = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
+    expect(html).toContain('a.env Visit http://evil.example/reset:1')
+    expect(html).toContain('refs/heads/x y')
+    for (const raw of ['a.env\n', '\u202e', '\u0007', 'x\r\n']) expect(html).not.toContain(raw)
+    const list = await (await pageRequest(t.app, '/admin/incidents', { cookie })).text()
+    expect(list).not.toContain('\u0007')
   })
 
   it('lists and filters incidents by previews only, with a next-page link', async () => {

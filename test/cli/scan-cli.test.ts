@@ -74,6 +74,7 @@ describe('patrol scan on files and folders', () => {
         commit: null,
         encoding: 'base64',
         preview: `${ado.slice(0, 4)}…${ado.slice(-4)}`,
+        tags: [],
       },
       {
         kind: 'github-classic-pat',
@@ -84,6 +85,7 @@ describe('patrol scan on files and folders', () => {
         commit: null,
         encoding: 'plain',
         preview: `ghp_…${ghp.slice(-4)}`,
+        tags: [],
       },
       {
         kind: 'azure-devops-pat-legacy',
@@ -94,6 +96,7 @@ describe('patrol scan on files and folders', () => {
         commit: null,
         encoding: 'plain',
         preview: `${legacy.slice(0, 4)}…${legacy.slice(-4)}`,
+        tags: [],
       },
     ])
     expect(out.stats.files).toBe(4)
@@ -191,6 +194,7 @@ describe('patrol scan on standard input, diffs and git history', () => {
         commit: leaked,
         encoding: 'url-userinfo',
         preview: `ghp_…${ghp.slice(-4)}`,
+        tags: [],
       },
     ])
     const [range, outside] = await Promise.all([

@@ -30,6 +30,13 @@ describe('parseSettings', () => {
     expect(s.revoke).toBe('auto')
     expect(s.maxPushBytes).toBe(100 * 1024 * 1024)
     expect(s.publicUrl).toBe('http://localhost:8787')
+    expect(s.mail.smtpName).toBe('localhost')
+    expect(s.mail.notifyDomains).toEqual([])
+    expect(s.allowedHosts).toEqual([])
+    expect(s.unverifiedBodyBytes).toBe(64 * 1024 * 1024)
+    expect(parseSettings({ PATROL_PUBLIC_URL: 'https://patrol.acme.example/' }).mail.smtpName).toBe(
+      'patrol.acme.example',
+    )
   })
 
   it('puts the database in the data folder unless DATABASE_PATH says otherwise', () => {
@@ -51,6 +58,10 @@ describe('parseSettings', () => {
     [{ PATROL_MAX_PUSH_BYTES: '-5' }, 'PATROL_MAX_PUSH_BYTES: expects a byte count'],
     [{ AZURE_DEVOPS_WEBHOOK_HEADER: 'no-colon' }, 'AZURE_DEVOPS_WEBHOOK_HEADER: expects `Header-Name:value`'],
     [{ GITHUB_APP_ID: '12' }, 'GITHUB_APP_PRIVATE_KEY: expects the PEM private key'],
+    [{ PATROL_NOTIFY_DOMAINS: 'acme.example,@evil' }, 'PATROL_NOTIFY_DOMAINS: expects comma-separated mail domains'],
+    [{ PATROL_ALLOWED_HOSTS: 'https://x.example' }, 'PATROL_ALLOWED_HOSTS: expects comma-separated host names'],
+    [{ PATROL_UNVERIFIED_BODY_BYTES: 'lots' }, 'PATROL_UNVERIFIED_BODY_BYTES: expects the bytes'],
+    [{ SMTP_NAME: 'two words' }, 'SMTP_NAME: expects a host name'],
   ])('names the variable and what it expects: %o', (env, message) => {
     const problems = problemsOf(() => parseSettings(env))
     expect(problems.join('\n')).toContain(message)

@@ -56,6 +56,7 @@ describe('migrations', () => {
     const { sqlite, close } = openNodeDatabase(join(tempDir(), 'empty.db'))
     expect(tables(sqlite)).toEqual(
       [
+        'admin_sessions',
         'audit_events',
         'deliveries',
         'incidents',

@@ -94,7 +94,8 @@ describe('oversized bodies', () => {
         'content-type': 'application/json',
         'x-github-event': 'push',
         'x-github-delivery': 'big-1',
-        'x-hub-signature-256': 'sha256=00',
+        // Well-formed but wrong: a malformed or missing signature is refused (401) before any body is read.
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
       },
     ],
     ['/webhooks/azure-devops', { 'content-type': 'application/json', authorization: azureAuth }],

@@ -273,7 +273,9 @@ describe('admin API under random input', () => {
         expect(res.status).toBeGreaterThanOrEqual(200)
         if (before) {
           expect(rowCounts()).toEqual(before)
-          if (r.path !== '/api/openapi.json') expect([401, 404, 405]).toContain(res.status)
+          // The URL parser resolves dot segments (`/api/x/../openapi.json`): the public document is what it names.
+          if (new URL(url, 'http://localhost').pathname !== '/api/openapi.json')
+            expect([401, 404, 405]).toContain(res.status)
         }
       }),
       { numRuns: RUNS },

@@ -62,9 +62,16 @@ describe('every response', () => {
     })
   })
 
-  it('keeps a caller’s request id', async () => {
+  it('answers with its own request id and logs a caller’s plain one beside it, never as it', async () => {
     const res = await app.request('/healthz', { headers: { 'x-request-id': 'abc-123' } })
-    expect(res.headers.get('x-request-id')).toBe('abc-123')
+    const id = res.headers.get('x-request-id')
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(log.lines.find((l) => l.event === 'http.request')).toMatchObject({
+      requestId: id,
+      callerRequestId: 'abc-123',
+    })
+    await app.request('/healthz', { headers: { 'x-request-id': '==' } })
+    expect(log.lines.filter((l) => l.event === 'http.request')[1]).not.toHaveProperty('callerRequestId')
   })
 
   it('answers unknown routes with a JSON 404', async () => {
@@ -78,7 +85,11 @@ describe('body limit', () => {
   it('refuses a body over 25 MB with 413 and a JSON error', async () => {
     const res = await app.request('/webhooks/github', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-length': String(MAX_BODY_BYTES + 1) },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(MAX_BODY_BYTES + 1),
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      },
       body: 'x'.repeat(MAX_BODY_BYTES + 1),
     })
     expect(res.status).toBe(413)

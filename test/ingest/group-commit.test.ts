@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { groupCommitDeliveries } from '../../src/adapter/node/group-commit.js'
 import { deliveries, jobs, pushes } from '../../src/db/schema.js'
-import { type IncomingDelivery, openPushEvent } from '../../src/incidents/deliveries.js'
+import { type IncomingDelivery, openPushEvent } from '../../src/incidents/ingest/deliveries.js'
 import { importKeys, type TokenKeys } from '../../src/incidents/sealing.js'
 import type { PushEvent } from '../../src/platforms/types.js'
 import { tempDatabase } from '../support/db.js'

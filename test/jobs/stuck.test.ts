@@ -15,7 +15,7 @@ afterEach(() => t.cleanup())
 
 const MIN = 60_000
 
-async function pushReceived(agoMs: number, scanStatus = 'pending') {
+async function pushReceived(agoMs: number, scanStatus: 'pending' | 'scanned' = 'pending') {
   const at = t.clock.now - agoMs
   const [d] = await t.db.db
     .insert(deliveries)

@@ -8,6 +8,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { IncidentEmailInput } from '../../src/notify/message.js'
+import { github } from '../../src/platforms/github/index.js'
+import { githubLinks } from '../../src/platforms/github/links.js'
 
 export function fakeGithubToken(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
@@ -19,6 +21,13 @@ export function incidentInput(overrides: Partial<IncidentEmailInput> = {}): {
   input: IncidentEmailInput
 } {
   const token = fakeGithubToken()
+  const place = {
+    repository: 'contoso/api',
+    branch: 'refs/heads/main',
+    commit: 'a'.repeat(40),
+    path: 'config/prod settings.env',
+    line: 7,
+  }
   return {
     token,
     input: {
@@ -27,18 +36,9 @@ export function incidentInput(overrides: Partial<IncidentEmailInput> = {}): {
       preview: `ghp_…${token.slice(-4)}`,
       publicUrl: 'https://patrol.contoso.example/',
       detectedAt: new Date('2026-03-01T12:05:00Z'),
-      locations: [
-        {
-          provider: 'github',
-          repository: 'contoso/api',
-          repositoryUrl: 'https://github.com/contoso/api',
-          branch: 'refs/heads/main',
-          commit: 'a'.repeat(40),
-          path: 'config/prod settings.env',
-          line: 7,
-        },
-      ],
+      locations: [{ ...place, links: githubLinks('https://api.github.com').of(place) }],
       revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation of the token (HTTP 202)' },
+      advice: github.advice,
       ...overrides,
     },
   }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { clampPreview, composeIncidentEmail, escapeHtml } from '../../src/notify/message.js'
+import { azureDevOps } from '../../src/platforms/azure-devops/index.js'
+import { azureDevOpsLinks } from '../../src/platforms/azure-devops/links.js'
 import type { RevocationOutcome } from '../../src/platforms/types.js'
 import { incidentInput } from './incident-input.js'
 
@@ -34,20 +36,18 @@ describe('composeIncidentEmail', () => {
   })
 
   it('builds Azure Repos links and explains a candidate revocation', () => {
+    const azurePlace = {
+      repository: 'Platform/api',
+      branch: 'refs/heads/release/1.0',
+      commit: 'b'.repeat(40),
+      path: '/src/app.config',
+      line: 12,
+    }
     const { input } = incidentInput({
       kind: 'azure-devops-pat',
       preview: '…AZDO1x2y',
-      locations: [
-        {
-          provider: 'azure-devops',
-          repository: 'Platform/api',
-          repositoryUrl: 'https://dev.azure.com/contoso/Platform/_git/api',
-          branch: 'refs/heads/release/1.0',
-          commit: 'b'.repeat(40),
-          path: '/src/app.config',
-          line: 12,
-        },
-      ],
+      locations: [{ ...azurePlace, links: azureDevOpsLinks('https://dev.azure.com/contoso').of(azurePlace) }],
+      advice: azureDevOps.advice,
       revocation: {
         outcome: 'revoked',
         detail: 'revoked 3 PATs of dev@contoso.example',
@@ -96,9 +96,8 @@ describe('composeIncidentEmail', () => {
       incidentId: 'x"><img src=x>',
       locations: [
         {
-          provider: 'github',
           repository: '<script>alert(1)</script>/repo',
-          repositoryUrl: 'javascript:alert(1)',
+          links: { repository: 'javascript:alert(1)', commit: 'data:text/html,x', file: 'javascript:alert(2)' },
           branch: 'refs/heads/"quoted"&<b>',
           commit: 'c'.repeat(40),
           path: `it's <evil>.env`,

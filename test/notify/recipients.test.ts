@@ -77,3 +77,29 @@ describe('chooseRecipients', () => {
     ])
   })
 })
+
+describe('PATROL_NOTIFY_DOMAINS', () => {
+  it('withholds owner and author addresses outside the domains, saying why, and mails the security list anyway', () => {
+    expect(
+      chooseRecipients({
+        ownerEmail: 'owner@evil.example',
+        authorEmail: 'author@eu.contoso.example',
+        securityEmails: ['sec@elsewhere.example'],
+        notifyDomains: ['contoso.example'],
+      }),
+    ).toEqual([
+      { address: 'owner@evil.example', reason: 'owner', withheld: 'outside PATROL_NOTIFY_DOMAINS (contoso.example)' },
+      { address: 'author@eu.contoso.example', reason: 'commit-author' },
+      { address: 'sec@elsewhere.example', reason: 'security' },
+    ])
+    expect(
+      chooseRecipients({ authorEmail: 'x@notcontoso.example', securityEmails: [], notifyDomains: ['contoso.example'] }),
+    ).toEqual([
+      {
+        address: 'x@notcontoso.example',
+        reason: 'commit-author',
+        withheld: 'outside PATROL_NOTIFY_DOMAINS (contoso.example)',
+      },
+    ])
+  })
+})

@@ -15,7 +15,7 @@ import {
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
-import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
+import { generateAdoLegacyPat, generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 const READER = 'reader-token-for-contents'
 const ADMIN = 'azure-admin-pat-for-token-admin'
@@ -305,5 +305,29 @@ describe('notify only', () => {
     expect(az!.revocationCalls).toEqual([])
     expect(az!.requests.filter((r) => r.route !== 'connectionData')).toEqual([])
     expect(await p!.jobsOf('confirm-revocation')).toEqual([])
+  })
+})
+
+describe('an Azure DevOps application secret', () => {
+  it('is notify-only: no owner lookup, no Token Admin call, `not_revocable` with the reason, and never called a PAT', async () => {
+    await setup()
+    const secret = generateAdoLegacyPat('application')
+    leaked.push(secret)
+    await deliver(`ClientSecret: ${secret}\n`)
+    await p!.settle()
+    const [row] = await p!.db.select().from(incidents)
+    expect(row).toMatchObject({ kind: 'azure-devops-app-secret', issuer: 'azure-devops', status: 'not_revocable' })
+    expect(await attempts(row!.id)).toMatchObject([
+      { outcome: 'not_revocable', detail: expect.stringContaining('Token Admin cannot revoke it') },
+    ])
+    expect(az!.requests).toEqual([])
+    expect(await recipients()).toEqual(['commit-author:dev2@acme.example:sent', 'security:security@acme.example:sent'])
+    for (const m of smtp!.messages) {
+      expect(m.parsed.subject).toMatch(/Azure DevOps application secret/)
+      expect(m.parsed.subject).not.toMatch(/personal access token/i)
+      // The steps point at the application's settings, not at PAT settings.
+      expect(m.parsed.text).toContain("the registered application's settings")
+      expect(m.parsed.text).not.toContain('Personal access tokens')
+    }
   })
 })

@@ -152,8 +152,8 @@ describe('the hourly budget', () => {
     await p.db.insert(revocations).values(
       Array.from({ length: 60 }, (_, i) => ({
         incidentId: 0,
-        issuer: 'github',
-        outcome: 'requested',
+        issuer: 'github' as const,
+        outcome: 'requested' as const,
         detail: 'seeded',
         batchId: `seeded-${i}#1`,
         at: oldest + i * 10_000,

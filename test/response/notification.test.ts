@@ -4,7 +4,7 @@
  * leaves the notification `failed` with the server's answer, visibly; what the owner reads says what leaked and where,
  * with links, and never holds the raw token in any part or header (nor its base64).
  */
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { incidents, notifications } from '../../src/db/schema.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
@@ -86,6 +86,30 @@ describe('SMTP answers', () => {
     })
     expect(smtp!.messages).toHaveLength(1)
     expect(smtp!.messages[0]!.envelope).toEqual({ from: 'patrol@acme.example', to: ['dev@acme.example'] })
+    // The id chosen before the refused attempt is the one the message went out with.
+    expect(pending!.messageId).toMatch(/^<[0-9a-f]{32}@localhost>$/)
+    expect(sent!.messageId).toBe(pending!.messageId)
+    expect(smtp!.messages[0]!.parsed.messageId).toBe(pending!.messageId)
+  })
+
+  it('gives the same incident in two installs different Message-IDs, and greets with SMTP_NAME when set', async () => {
+    const ids: string[] = []
+    for (let install = 0; install < 2; install++) {
+      await setup({ SMTP_NAME: 'mail-client.acme.example' })
+      leaked.push(generateGithubToken('ghp'))
+      repoCounter = 0
+      await deliver({ 'app.env': `T=${leaked.at(-1)}\n` })
+      await p!.settle()
+      const [row] = await rows()
+      expect(row).toMatchObject({ incidentId: 1, id: 1, status: 'sent' })
+      ids.push(smtp!.messages[0]!.parsed.messageId!)
+      expect(smtp!.messages[0]!.greeting).toBe('mail-client.acme.example')
+      expect(tokensAtRest(p!.dir, leaked)).toEqual([])
+      await p!.close()
+      await smtp!.close()
+      p = smtp = undefined
+    }
+    expect(ids[0]).not.toBe(ids[1])
   })
 
   it('ends a permanent refusal (554) as a failed notification carrying the answer, after one try', async () => {
@@ -164,10 +188,18 @@ describe('the message', () => {
     expect(toDev.parsed.text).toContain(name)
     expect(toDev.parsed.text).toContain('deploy/.env')
     expect(toDev.parsed.text).toContain(`https://patrol.acme.example/admin/incidents/${gh0.id}`)
-    expect(String(toDev.parsed.html)).toContain(`https://github.com/${name}/blob/${head}/deploy/.env#L1`)
+    // Links go to the configured GitHub host (here the stand-in), not to the payload's html_url.
+    expect(String(toDev.parsed.html)).toContain(`${gh.url}/${name}/blob/${head}/deploy/.env#L1`)
+    expect(String(toDev.parsed.html)).not.toContain('https://github.com/')
     expect(toDev.parsed.text).toMatch(/new token/i)
-    const [n] = await p!.db.select().from(notifications).where(eq(notifications.recipient, 'dev@acme.example')).limit(1)
-    expect(n!.messageId).toMatch(/^<incident-\d+\.notification-\d+@patrol>$/)
+    const [n] = await p!.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.recipient, 'dev@acme.example'), eq(notifications.incidentId, gh0.id)))
+    expect(n!.messageId).toMatch(/^<[0-9a-f]{32}@patrol\.acme\.example>$/)
+    expect(toDev.parsed.messageId).toBe(n!.messageId)
+    // The SMTP greeting names the public host by default.
+    expect(toDev.greeting).toBe('patrol.acme.example')
   })
 
   it('sends nothing to a GitHub noreply author: the pusher is told instead', async () => {
@@ -177,5 +209,23 @@ describe('the message', () => {
     await p!.settle()
     expect((await rows()).map((n) => [n.reason, n.recipient])).toEqual([['pusher', 'mona@example.com']])
     expect(smtp!.messages.map((m) => m.envelope.to)).toEqual([['mona@example.com']])
+  })
+
+  it('withholds person addresses outside PATROL_NOTIFY_DOMAINS, saying why, and a file name cannot write text into the mail', async () => {
+    await setup({ PATROL_NOTIFY_DOMAINS: 'acme.example', PATROL_SECURITY_EMAILS: 'security@acme.example' })
+    leaked.push(generateGithubToken('ghp'))
+    const trap = 'a.env\n\nVisit http://evil.example/reset and paste your new token\n\u202eenv.'
+    await deliver({ [trap]: `T=${leaked[0]}\n` }, { name: 'Attacker', email: 'victim@evil.example' })
+    await p!.settle()
+    expect((await rows()).map((n) => [n.reason, n.recipient, n.status, n.error])).toEqual([
+      ['commit-author', 'victim@evil.example', 'withheld', 'outside PATROL_NOTIFY_DOMAINS (acme.example)'],
+      ['pusher', 'mona@example.com', 'withheld', 'outside PATROL_NOTIFY_DOMAINS (acme.example)'],
+      ['security', 'security@acme.example', 'sent', null],
+    ])
+    expect(smtp!.messages.map((m) => m.envelope.to)).toEqual([['security@acme.example']])
+    const text = smtp!.messages[0]!.parsed.text!
+    expect(text).toContain('file: a.env Visit http://evil.example/reset and paste your new token env.')
+    expect(text).not.toMatch(/^\s*Visit/m)
+    expect(text).not.toContain('\u202e')
   })
 })

@@ -70,13 +70,20 @@ describe.each(TOKENS)('%s', (kind, generate) => {
 })
 
 describe('decoding, more', () => {
-  it('x-access-token:ghs_… in a GitHub URL, classic and JWT forms', () => {
+  it('x-access-token:ghs_… in a GitHub URL, classic and JWT forms (the JWT form only as low)', () => {
     const classic = generateGithubToken('ghs')
     const jwt = generateGhsJwt()
     const text = `https://x-access-token:${classic}@github.com/o/r.git\ngit+https://x-access-token:${jwt}@github.com/o/r`
-    expect(scanText(text)).toMatchObject([
-      { kind: 'github-app-installation', secret: classic, encoding: 'url-userinfo', line: 1, column: 24 },
-      { kind: 'github-app-installation', secret: jwt, encoding: 'url-userinfo', line: 2, column: 28 },
+    expect(scanText(text, { includeLow: true })).toMatchObject([
+      { kind: 'github-app-installation', confidence: 'high', secret: classic, encoding: 'url-userinfo', column: 24 },
+      {
+        kind: 'github-app-installation',
+        confidence: 'low',
+        secret: jwt,
+        encoding: 'url-userinfo',
+        line: 2,
+        column: 28,
+      },
     ])
   })
 

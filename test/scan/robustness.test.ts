@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { issuerOf, redact, scanText, scanUnifiedDiff } from '../../src/scan/index.js'
+import { kindOf } from '../../src/kinds/index.js'
+import { redact, scanText, scanUnifiedDiff } from '../../src/scan/index.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 describe('pathological input', () => {
@@ -94,7 +95,7 @@ describe("node_modules' own text", () => {
   })
 })
 
-describe('redact and issuerOf', () => {
+describe('redact and the issuer of a kind', () => {
   it('never shows more than 8 characters of a secret', () => {
     for (const length of [0, 1, 3, 4, 7, 8, 15, 16, 40, 93, 600]) {
       const secret = 'x'.repeat(length)
@@ -103,10 +104,14 @@ describe('redact and issuerOf', () => {
     }
     const token = generateGithubToken('ghp')
     expect(redact(token)).toBe(`ghp_…${token.slice(-4)}`)
+    // A record asking for more still shows at most 8 characters in all.
+    expect(redact(token, { head: 8, tail: 8 }).replace('…', '')).toHaveLength(8)
   })
 
   it('names the issuer of each kind', () => {
-    expect(issuerOf('azure-devops-pat-legacy')).toBe('azure-devops')
-    expect(issuerOf('github-fine-grained-pat')).toBe('github')
+    expect(kindOf('azure-devops-pat-legacy').issuer).toBe('azure-devops')
+    expect(kindOf('azure-devops-app-secret').issuer).toBe('azure-devops')
+    expect(kindOf('github-fine-grained-pat').issuer).toBe('github')
+    expect(() => kindOf('gitlab-pat')).toThrow(/unknown token kind "gitlab-pat": known kinds are azure-devops-pat, /)
   })
 })

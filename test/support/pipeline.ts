@@ -86,7 +86,9 @@ export async function startPipeline(env: Record<string, string> = {}, o: Pipelin
   const log = memoryLogger()
   const clock = { now: o.startAt ?? Date.now() }
   const now = () => clock.now
-  const smtp = config.mail.smtpUrl ? new SmtpMailer({ url: config.mail.smtpUrl, timeoutMs: 5_000 }) : undefined
+  const smtp = config.mail.smtpUrl
+    ? new SmtpMailer({ url: config.mail.smtpUrl, name: config.mail.smtpName, timeoutMs: 5_000 })
+    : undefined
   const mailer: Mailer = smtp ?? new OutboxMailer({ dir: join(t.dir, 'outbox') })
   const handlers = createJobHandlers({
     config,

@@ -20,6 +20,8 @@ export interface ReceivedMail {
   /** The message as received, headers and body, line ends as sent. */
   raw: string
   parsed: ParsedMail
+  /** The name the client greeted with (EHLO/HELO). */
+  greeting: string
 }
 
 export type SmtpStage = 'mail' | 'rcpt' | 'data'
@@ -79,7 +81,12 @@ export async function startSmtpServer(
         simpleParser(raw)
           .then((parsed) => {
             const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
-            messages.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed })
+            messages.push({
+              envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) },
+              raw,
+              parsed,
+              greeting: session.hostNameAppearsAs,
+            })
             callback(null)
           })
           .catch((error: Error) => callback(error))

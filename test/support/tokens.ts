@@ -88,10 +88,11 @@ export function generateAdoPat(): string {
   return head + checksum
 }
 
-/** Azure DevOps legacy 52-character PAT (lower-case base32) with a valid CRC32 for the given seed. */
-export function generateAdoLegacyPat(seed: 'user' | 'application' = 'user'): string {
+/** Azure DevOps legacy 52-character token (lower-case base32) with a valid CRC32 for the given seed (or its value). */
+export function generateAdoLegacyPat(seed: 'user' | 'application' | number = 'user'): string {
   const data = randomBytes(28)
-  const value = (crc32(data) ^ (seed === 'user' ? 0xe0b9692d : 0x1019f92e)) >>> 0
+  const xor = typeof seed === 'number' ? seed : seed === 'user' ? 0xe0b9692d : 0x1019f92e
+  const value = (crc32(data) ^ xor) >>> 0
   const b = Buffer.alloc(32)
   data.copy(b, 0, 0, 2)
   data.copy(b, 3, 2, 6)
@@ -104,9 +105,12 @@ export function generateAdoLegacyPat(seed: 'user' | 'application' = 'user'): str
   return base32(b).toLowerCase()
 }
 
-/** GitHub `gh?_` token: random base62 body (30, or 70 for `ghr`) + base62(CRC32(body)) padded to 6. */
-export function generateGithubToken(prefix: 'ghp' | 'gho' | 'ghu' | 'ghs' | 'ghr'): string {
-  const body = randomFrom(BASE62, prefix === 'ghr' ? 70 : 30)
+/** GitHub `gh?_` token: random base62 body (30, or 70 for `ghr`, or to fill `length`) + base62(CRC32(body)) padded to 6. */
+export function generateGithubToken(
+  prefix: 'ghp' | 'gho' | 'ghu' | 'ghs' | 'ghr' | (string & {}),
+  length?: number,
+): string {
+  const body = randomFrom(BASE62, length !== undefined ? length - prefix.length - 7 : prefix === 'ghr' ? 70 : 30)
   return `${prefix}_${body}${base62(BigInt(crc32(Buffer.from(body, 'ascii')))).padStart(6, '0')}`
 }
 

@@ -52,6 +52,7 @@ const workerEnv: WorkerEnv = {
   AZURE_DEVOPS_VSSPS_URL: scenario.azureVsspsUrl,
   PATROL_SECURITY_EMAILS: 'security@acme.example',
   PATROL_PUBLIC_URL: 'https://patrol.acme.example',
+  PATROL_ALLOWED_HOSTS: 'patrol.example',
   MAIL_FROM: 'patrol <patrol@acme.example>',
 }
 

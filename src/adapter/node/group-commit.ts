@@ -12,7 +12,7 @@ import { sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type * as schema from '../../db/schema.js'
 import { deliveries, jobs, pushes } from '../../db/schema.js'
-import { type DeliveryStore, deliveryRows, type IncomingDelivery } from '../../incidents/deliveries.js'
+import { type DeliveryStore, deliveryRows, type IncomingDelivery } from '../../incidents/ingest/deliveries.js'
 import { seal, type TokenKeys } from '../../incidents/sealing.js'
 
 type Rows = ReturnType<typeof deliveryRows>

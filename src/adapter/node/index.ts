@@ -141,7 +141,7 @@ function isAlive(pid: number): boolean {
 /** SMTP when configured; otherwise `.eml` files in the data folder, so that no message is silently dropped. */
 function nodeMailer(config: Config): Mailer {
   return config.mail.smtpUrl
-    ? new SmtpMailer({ url: config.mail.smtpUrl })
+    ? new SmtpMailer({ url: config.mail.smtpUrl, name: config.mail.smtpName })
     : new OutboxMailer({ dir: join(config.dataDir, 'outbox') })
 }
 

@@ -41,7 +41,7 @@ export class OutboxMailer implements Mailer {
     const info = await this.#transport.sendMail(nodemailerFields(message))
     const raw = info.message
     if (!Buffer.isBuffer(raw)) throw new Error('outbox: the stream transport did not buffer the message')
-    await mkdir(this.dir, { recursive: true })
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
     const name = outboxFileName(new Date())
     const file = join(this.dir, name)
     const temporary = join(this.dir, `.${name}.tmp`)

@@ -1,15 +1,17 @@
 /**
  * First-boot secrets for the Node runtime: every secret the environment does not set is read from
  * `<data dir>/secrets.json`, or generated there (mode 0600) on the first boot. Generated once, reused after.
+ * Called first at boot, it also makes the data folder 0700 (private-files.ts).
  *
  * @example
  * const { values, created } = ensureSecretsFile('./data', secretsFromEnv(process.env))
  * if (created) log.info('secrets.created', { path: created })
  */
 import { randomBytes } from 'node:crypto'
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigError, type SECRET_VARIABLES, type SecretValues } from '../../config.js'
+import { privateFolder } from './private-files.js'
 
 const generators: Record<keyof typeof SECRET_VARIABLES, () => string> = {
   PATROL_ADMIN_TOKENS: () => `admin:${randomBytes(32).toString('base64url')}`,
@@ -27,6 +29,7 @@ export interface EnsuredSecrets {
 }
 
 export function ensureSecretsFile(dataDir: string, fromEnv: SecretValues): EnsuredSecrets {
+  privateFolder(dataDir)
   const path = join(dataDir, 'secrets.json')
   let stored: SecretValues = {}
   if (existsSync(path)) {
@@ -39,9 +42,9 @@ export function ensureSecretsFile(dataDir: string, fromEnv: SecretValues): Ensur
   const missing = (Object.keys(generators) as (keyof typeof generators)[]).filter(
     (name) => !fromEnv[name] && !stored[name],
   )
+  if (existsSync(path)) chmodSync(path, 0o600)
   if (missing.length === 0) return { values: stored }
   for (const name of missing) stored[name] = generators[name]()
-  mkdirSync(dataDir, { recursive: true })
   writeFileSync(path, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 })
   chmodSync(path, 0o600)
   return { values: stored, created: path }

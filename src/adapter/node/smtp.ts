@@ -20,6 +20,8 @@ import { RemoteError } from '../../platforms/remote-error.js'
 export interface SmtpMailerOptions {
   /** SMTP_URL: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start), auth in the userinfo. */
   url: string
+  /** The name patrol greets the server with (EHLO): SMTP_NAME, by default the public URL's host. */
+  name?: string
   /** Connection, greeting and socket inactivity timeout. Default 30 s. */
   timeoutMs?: number
 }
@@ -62,6 +64,7 @@ export class SmtpMailer implements Mailer {
       host: url.hostname,
       port: url.port ? Number(url.port) : undefined,
       secure: url.protocol === 'smtps:',
+      ...(options.name ? { name: options.name } : {}),
       auth: url.username
         ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
         : undefined,

@@ -1,7 +1,7 @@
 /**
  * Opens the D1 binding as patrol's one `DB` type, so repository code runs unchanged on Workers. Cheap enough to call
- * per request (stack.md §3): drizzle only wraps the binding. Workers only in practice, but imports nothing Node-only.
- * Also counts the statements an invocation runs, against D1's per-invocation limit.
+ * per request (docs/reference/stack-notes.md §3): drizzle only wraps the binding. Workers only in practice, but
+ * imports nothing Node-only. Also counts the statements an invocation runs, against D1's per-invocation limit.
  *
  * @example
  * const { binding, statements } = countStatements(env.DB)

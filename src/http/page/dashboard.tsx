@@ -5,7 +5,8 @@
  * @example
  * c.html(page(<Dashboard admin="alice" stats={await incidentStats(db, since)} window="7d" />))
  */
-import type { Stats } from '../../incidents/queries.js'
+import type { Stats } from '../../incidents/admin/queries.js'
+import { pushedText } from '../../notify/pushed-text.js'
 import { duration, Layout, StatusBadge } from './layout.js'
 
 export const WINDOWS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, all: undefined } as const
@@ -30,7 +31,7 @@ function Counts(p: {
               <tr>
                 <td>
                   <a href={`/admin/incidents?${new URLSearchParams({ [p.filter]: key })}`}>
-                    {p.badge ? <StatusBadge status={key} /> : key}
+                    {p.badge ? <StatusBadge status={key} /> : pushedText(key)}
                   </a>
                 </td>
                 <td class="nowrap">{n}</td>

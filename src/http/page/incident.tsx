@@ -6,8 +6,11 @@
  * @example
  * c.html(page(<IncidentPage admin="alice" incident={await getIncident(db, 7)} />))
  */
-import type { getIncident } from '../../incidents/queries.js'
+import type { getIncident } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
+import { labelOf } from '../../kinds/index.js'
+import { PUSHED_TEXT_MAX, pushedText } from '../../notify/pushed-text.js'
+import type { LocationLinks } from '../../platforms/platform.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export type IncidentView = NonNullable<Awaited<ReturnType<typeof getIncident>>>
@@ -20,13 +23,20 @@ const ACTION_LABELS: Record<AdminAction, string> = {
 }
 
 /** The actions the state machine allows from this status (retry may still be refused when the sealed token is gone). */
-export function availableActions(status: string): AdminAction[] {
-  return ADMIN_ACTIONS.filter((a) => !('error' in adminAction(a, status as IncidentStatus)))
+export function availableActions(status: IncidentStatus): AdminAction[] {
+  return ADMIN_ACTIONS.filter((a) => !('error' in adminAction(a, status)))
 }
 
-const webLink = (url: string | null) => (url && /^https?:\/\//.test(url) ? url : undefined)
+/** An occurrence's links, from the platform registry (the configured hosts); an unknown platform gives its error. */
+export type OccurrenceLinks = (o: IncidentView['occurrencesList'][number]) => LocationLinks | { error: string }
 
-export function IncidentPage(p: { admin: string; incident: IncidentView; notice?: string; error?: string }) {
+export function IncidentPage(p: {
+  admin: string
+  incident: IncidentView
+  linksOf: OccurrenceLinks
+  notice?: string
+  error?: string
+}) {
   const i = p.incident
   const actions = availableActions(i.status)
   return (
@@ -40,12 +50,14 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
       <dl class="facts">
         <dt>Kind</dt>
         <dd>
-          {i.kind} <span class="muted">issued by {i.issuer}</span>
+          {labelOf(i.kind)} <span class="muted mono">{i.kind}</span> <span class="muted">issued by {i.issuer}</span>
         </dd>
         <dt>Owner</dt>
-        <dd>{[i.owner.name, i.owner.email].filter(Boolean).join(' · ') || <span class="muted">unknown</span>}</dd>
+        <dd>
+          {pushedText([i.owner.name, i.owner.email].filter(Boolean).join(' · ')) || <span class="muted">unknown</span>}
+        </dd>
         <dt>Repositories</dt>
-        <dd>{i.repositories.join(', ')}</dd>
+        <dd>{pushedText(i.repositories.join(', '), 2 * PUSHED_TEXT_MAX)}</dd>
         <dt>First seen</dt>
         <dd>
           <Time at={i.firstSeenAt} />
@@ -93,22 +105,28 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
           </tr>
         </thead>
         <tbody>
-          {i.occurrencesList.map((o) => (
-            <tr>
-              <td>{webLink(o.repositoryUrl) ? <a href={webLink(o.repositoryUrl)}>{o.repository}</a> : o.repository}</td>
-              <td class="mono">
-                {o.path}:{o.line}
-              </td>
-              <td class="mono">
-                {o.ref ?? ''} {o.commitSha ? o.commitSha.slice(0, 10) : ''}
-              </td>
-              <td>{o.authorEmail ?? o.authorName ?? ''}</td>
-              <td>{o.encoding}</td>
-              <td>
-                <Time at={new Date(o.seenAt).toISOString()} />
-              </td>
-            </tr>
-          ))}
+          {i.occurrencesList.map((o) => {
+            const links = p.linksOf(o)
+            const linked = 'error' in links ? {} : links
+            const at = (href: string | undefined, text: string) => (href ? <a href={href}>{text}</a> : text)
+            return (
+              <tr>
+                <td>
+                  {at(linked.repository, pushedText(o.repository))}
+                  {'error' in links ? <small class="error"> links: {links.error}</small> : ''}
+                </td>
+                <td class="mono">{at(linked.file, `${pushedText(o.path)}:${o.line}`)}</td>
+                <td class="mono">
+                  {pushedText(o.ref ?? '')} {o.commitSha ? at(linked.commit, pushedText(o.commitSha.slice(0, 10))) : ''}
+                </td>
+                <td>{pushedText(o.authorEmail ?? o.authorName ?? '')}</td>
+                <td>{o.encoding}</td>
+                <td>
+                  <Time at={new Date(o.seenAt).toISOString()} />
+                </td>
+              </tr>
+            )
+          })}
         </tbody>
       </table>
 
@@ -119,7 +137,7 @@ export function IncidentPage(p: { admin: string; incident: IncidentView; notice?
             <Time at={e.at} />
             <span class="muted">{e.type}</span>
             <span>
-              {e.summary}
+              {pushedText(e.summary, 2 * PUSHED_TEXT_MAX)}
               {typeof e.detail.note === 'string' ? <em> — “{e.detail.note}”</em> : null}
               {e.type === 'revocation' && typeof e.detail.detail === 'string' ? (
                 <span class="muted"> — {e.detail.detail}</span>

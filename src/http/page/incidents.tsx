@@ -6,9 +6,11 @@
  * @example
  * c.html(page(<IncidentsPage admin="alice" filters={{ status: 'revoke_failed' }} items={page.items} nextCursor={page.nextCursor} />))
  */
-import type { IncidentSummary } from '../../incidents/queries.js'
+import type { IncidentSummary } from '../../incidents/admin/queries.js'
 import { STATUSES } from '../../incidents/states.js'
-import { TOKEN_KINDS } from '../../scan/issuer.js'
+import { labelOf, TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { pushedText } from '../../notify/pushed-text.js'
+import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
 export interface ListFilters {
@@ -28,7 +30,14 @@ export function listQuery(f: ListFilters, cursor?: string): string {
   return text ? `?${text}` : ''
 }
 
-function Choice(p: { name: string; label: string; values: readonly string[]; value?: string }) {
+function Choice(p: {
+  name: string
+  label: string
+  values: readonly string[]
+  value?: string
+  /** What each option shows (default: the value). */
+  show?: (value: string) => string
+}) {
   return (
     <label>
       {p.label}
@@ -36,7 +45,7 @@ function Choice(p: { name: string; label: string; values: readonly string[]; val
         <option value="">any</option>
         {p.values.map((v) => (
           <option value={v} selected={v === p.value}>
-            {v}
+            {p.show ? p.show(v) : v}
           </option>
         ))}
       </select>
@@ -59,8 +68,8 @@ export function IncidentsPage(p: {
       {/* biome-ignore lint/a11y/useSemanticElements: a form with role=search is announced the same, and <search> is too new for some readers */}
       <form class="filters" method="get" action="/admin/incidents" role="search">
         <Choice name="status" label="Status" values={STATUSES} value={f.status} />
-        <Choice name="kind" label="Kind" values={TOKEN_KINDS} value={f.kind} />
-        <Choice name="issuer" label="Issuer" values={['github', 'azure-devops']} value={f.issuer} />
+        <Choice name="kind" label="Kind" values={TOKEN_KIND_IDS} value={f.kind} show={labelOf} />
+        <Choice name="issuer" label="Issuer" values={PLATFORM_IDS} value={f.issuer} />
         <label>
           Repository
           <input name="repository" value={f.repository ?? ''} placeholder="owner/name" />
@@ -98,14 +107,22 @@ export function IncidentsPage(p: {
                 <td>
                   <StatusBadge status={i.status} />
                 </td>
-                <td class="nowrap">{i.kind}</td>
+                <td class="nowrap" title={labelOf(i.kind)}>
+                  {i.kind}
+                </td>
                 <td class="nowrap">
                   <a href={`/admin/incidents/${i.id}`} class="mono">
                     {i.preview}
                   </a>
                 </td>
-                <td>{i.repositories.join(', ')}</td>
-                <td>{i.owner.email ?? i.owner.name ?? <span class="muted">unknown</span>}</td>
+                <td>{pushedText(i.repositories.join(', '))}</td>
+                <td>
+                  {i.owner.email || i.owner.name ? (
+                    pushedText(i.owner.email ?? i.owner.name ?? '')
+                  ) : (
+                    <span class="muted">unknown</span>
+                  )}
+                </td>
                 <td class="nowrap">{i.occurrences}×</td>
                 <td>
                   <Time at={i.firstSeenAt} short />

@@ -1,6 +1,6 @@
 /**
  * The frame of every admin page: a small inline stylesheet (no external assets, nothing to build), the navigation,
- * the signed-in admin with a sign-out button, and a notice or error line. Plain HTML forms and links throughout, so
+ * the signed-in admin with sign-out buttons (this browser, or every session of this admin), and a notice or error line. Plain HTML forms and links throughout, so
  * reading and acting work without JavaScript.
  *
  * @example
@@ -91,6 +91,11 @@ export function Layout(p: LayoutProps) {
                 </span>
                 <form method="post" action="/admin/sign-out">
                   <button type="submit">Sign out</button>
+                </form>
+                <form method="post" action="/admin/sign-out-everywhere">
+                  <button type="submit" title="End every session of yours, in every browser">
+                    Sign out everywhere
+                  </button>
                 </form>
               </span>
             </>

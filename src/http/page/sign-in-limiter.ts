@@ -9,8 +9,11 @@
  *
  * @example
  * const limiter = createSignInLimiter()
- * const gate = limiter.check(address, now)    // { allowed: true } or { allowed: false, retryAfterMs: 4000 }
- * if (wrong) limiter.failed(address, now); else limiter.succeeded(address)
+ * const gate = limiter.attempt(address, now)  // { allowed: true } or { allowed: false, retryAfterMs: 4000 }
+ * if (gate.allowed && right) limiter.succeeded(address)
+ *
+ * `attempt` counts the attempt as a failure before the caller compares the token, synchronously with the check:
+ * parallel guesses cannot all pass the gate while the first ones are still being compared. A success then forgets it.
  */
 export interface SignInLimits {
   freeFailures: number
@@ -44,6 +47,8 @@ interface Record {
 
 export interface SignInLimiter {
   check(address: string, now: number): Gate
+  /** `check`, and when allowed, the attempt recorded as a failure at once (undone by `succeeded`). */
+  attempt(address: string, now: number): Gate
   failed(address: string, now: number): void
   succeeded(address: string): void
 }
@@ -68,6 +73,11 @@ export function createSignInLimiter(limits: SignInLimits = DEFAULT_SIGN_IN_LIMIT
       const r = current(address, now)
       if (!r || now >= r.waitUntil) return { allowed: true }
       return { allowed: false, retryAfterMs: r.waitUntil - now, locked: r.locked }
+    },
+    attempt(address, now) {
+      const gate = this.check(address, now)
+      if (gate.allowed) this.failed(address, now)
+      return gate
     },
     failed(address, now) {
       const r = current(address, now) ?? { failures: 0, lastFailureAt: now, waitUntil: now, locked: false }

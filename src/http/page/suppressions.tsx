@@ -6,7 +6,7 @@
  * @example
  * c.html(page(<SuppressionsPage admin="alice" items={(await listSuppressions(db)).map(showSuppression)} />))
  */
-import type { SuppressionView } from '../../incidents/admin.js'
+import type { SuppressionView } from '../../incidents/admin/actions.js'
 import { Layout, Time } from './layout.js'
 
 /** What the form sends back after a refusal: everything but the token, which is never echoed. */

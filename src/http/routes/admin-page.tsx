@@ -8,7 +8,8 @@
  *
  * Routes: GET /admin (dashboard), GET /admin/incidents (list, filters, pages), GET /admin/incidents/:id (timeline),
  * POST /admin/incidents/:id/actions, GET/POST /admin/suppressions, POST /admin/suppressions/:id/delete,
- * GET/POST /admin/sign-in, POST /admin/sign-out.
+ * GET/POST /admin/sign-in, POST /admin/sign-out, POST /admin/sign-out-everywhere (sessions end on the server:
+ * page/session.ts).
  *
  * @example
  * app.route('/', createAdminPage())   // in createApp; one sign-in limiter per app (per process or isolate)
@@ -21,20 +22,28 @@ import {
   deleteSuppression,
   listSuppressions,
   showSuppression,
-} from '../../incidents/admin.js'
-import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
+} from '../../incidents/admin/actions.js'
+import {
+  decodeCursor,
+  getIncident,
+  type IncidentFilter,
+  incidentStats,
+  listIncidents,
+} from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
-import { TOKEN_KINDS } from '../../scan/issuer.js'
+import { TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { locationLinks, PLATFORM_IDS } from '../../platforms/index.js'
 import { findAdmin } from '../admin-auth.js'
+import { bodyRefusal, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
 import { clientAddress } from '../page/client-address.js'
 import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
-import { IncidentPage } from '../page/incident.js'
+import { IncidentPage, type OccurrenceLinks } from '../page/incident.js'
 import { IncidentsPage, type ListFilters } from '../page/incidents.js'
 import { Layout, page } from '../page/layout.js'
-import { endSession, sessionAdmin, startSession } from '../page/session.js'
+import { endAllSessions, endSession, sessionAdmin, startSession } from '../page/session.js'
 import { SignInPage } from '../page/sign-in.js'
-import { createSignInLimiter, type SignInLimiter } from '../page/sign-in-limiter.js'
+import { createSignInLimiter, type Gate, type SignInLimiter } from '../page/sign-in-limiter.js'
 import { type SuppressionDraft, SuppressionsPage } from '../page/suppressions.js'
 
 const PAGE_SIZE = 50
@@ -43,7 +52,17 @@ const PAGE_SIZE = 50
 const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-const ISSUERS = ['github', 'azure-devops'] as const
+/** Links for the incident page, through the platform registry (from the configured hosts, never a payload URL). */
+const occurrenceLinks =
+  (c: Context<AppEnv>): OccurrenceLinks =>
+  (o) =>
+    locationLinks(c.get('deps').config, o.provider, {
+      repository: o.repository,
+      branch: o.ref ?? undefined,
+      commit: o.commitSha ?? undefined,
+      path: o.path,
+      line: o.line,
+    })
 
 const DONE: Record<AdminAction, string> = {
   resolve: 'Resolved.',
@@ -65,8 +84,15 @@ const field = (body: Record<string, unknown>, name: string): string => {
 }
 
 function isForm(c: Context): boolean {
-  return /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(c.req.header('content-type') ?? '')
+  return isUrlencoded(c) || /^multipart\/form-data\b/i.test(c.req.header('content-type') ?? '')
 }
+
+function isUrlencoded(c: Context): boolean {
+  return /^application\/x-www-form-urlencoded\b/i.test(c.req.header('content-type') ?? '')
+}
+
+/** The sign-in form is a token (43 characters when generated, 2000 at most) and a `next` path. */
+const SIGN_IN_MAX_BYTES = 8 * 1024
 
 export interface AdminPageOptions {
   /** The sign-in limiter; default a fresh one with DEFAULT_SIGN_IN_LIMITS. */
@@ -111,17 +137,19 @@ export function createAdminPage(o: AdminPageOptions = {}) {
 
   admin.get('/admin/sign-in', async (c) => {
     if (await sessionAdmin(c)) return c.redirect(safeNext(c.req.query('next')) ?? '/admin', 303)
-    const notice = c.req.query('signed-out') !== undefined ? 'Signed out.' : undefined
+    const notice =
+      c.req.query('signed-out') !== undefined
+        ? 'Signed out.'
+        : c.req.query('signed-out-everywhere') !== undefined
+          ? 'Signed out everywhere: every session of yours has ended.'
+          : undefined
     return c.html(page(<SignInPage next={safeNext(c.req.query('next'))} notice={notice} />))
   })
 
   admin.post('/admin/sign-in', async (c) => {
     const { config, now, log } = c.get('deps')
-    const body = await c.req.parseBody()
-    const next = safeNext(body.next)
     const address = clientAddress(c)
-    const gate = limiter.check(address, now())
-    if (!gate.allowed) {
+    const refuse = (gate: Extract<Gate, { allowed: false }>, next?: string) => {
       const seconds = Math.ceil(gate.retryAfterMs / 1000)
       log.warn('admin.sign_in_refused', { address, retryAfterS: seconds, locked: gate.locked })
       c.header('Retry-After', String(seconds))
@@ -132,9 +160,19 @@ export function createAdminPage(o: AdminPageOptions = {}) {
         429,
       )
     }
+    // A refused address is turned away before its body is read; anyone else gets a few kilobytes of urlencoded form.
+    const waiting = limiter.check(address, now())
+    if (!waiting.allowed) return refuse(waiting)
+    if (!isUrlencoded(c)) return c.text('expects a form (application/x-www-form-urlencoded)', 415)
+    const read = await readBounded(c.req.raw, { maxBytes: SIGN_IN_MAX_BYTES, budget: c.get('bodyBudget') })
+    if (!read.ok) return bodyRefusal(c, read)
+    const body = Object.fromEntries(new URLSearchParams(new TextDecoder().decode(read.bytes)))
+    const next = safeNext(body.next)
+    // Counted before the compare, in the same tick as the check: parallel guesses cannot all get through.
+    const gate = limiter.attempt(address, now())
+    if (!gate.allowed) return refuse(gate, next)
     const found = await findAdmin(config.secrets.adminTokens, field(body, 'token'))
     if (!found) {
-      limiter.failed(address, now())
       log.warn('admin.sign_in_failed', { address })
       return c.html(page(<SignInPage next={next} error="That is not an admin token." />), 401)
     }
@@ -144,12 +182,18 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     return c.redirect(next ?? '/admin', 303)
   })
 
-  admin.post('/admin/sign-out', (c) => {
-    endSession(c)
+  admin.post('/admin/sign-out', async (c) => {
+    await endSession(c)
     return c.redirect('/admin/sign-in?signed-out', 303)
   })
 
   admin.use('/admin/*', signedIn)
+
+  admin.post('/admin/sign-out-everywhere', async (c) => {
+    const ended = await endAllSessions(c, c.get('admin'))
+    c.get('deps').log.info('admin.signed_out_everywhere', { admin: c.get('admin'), sessions: ended })
+    return c.redirect('/admin/sign-in?signed-out-everywhere', 303)
+  })
 
   admin.get('/admin', async (c) => {
     const asked = c.req.query('window')
@@ -174,8 +218,8 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       else filters[name] = v
     }
     pick('status', STATUSES)
-    pick('kind', TOKEN_KINDS)
-    pick('issuer', ISSUERS)
+    pick('kind', TOKEN_KIND_IDS)
+    pick('issuer', PLATFORM_IDS)
     pick('repository')
     pick('q', undefined, 200)
     let cursor = q.cursor || undefined
@@ -183,7 +227,9 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       problems.push('cursor: expects the link of a previous page')
       cursor = undefined
     }
-    const list = await listIncidents(c.get('deps').db, { ...filters, limit: PAGE_SIZE, cursor })
+    // `pick` let through only values of each vocabulary.
+    const valid = filters as Omit<IncidentFilter, 'limit' | 'cursor'>
+    const list = await listIncidents(c.get('deps').db, { ...valid, limit: PAGE_SIZE, cursor })
     return c.html(
       page(
         <IncidentsPage
@@ -224,6 +270,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
         <IncidentPage
           admin={c.get('admin')}
           incident={incident}
+          linksOf={occurrenceLinks(c)}
           notice={done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined}
         />,
       ),
@@ -240,7 +287,10 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const refuse = async (status: 400 | 404 | 409, error: string) => {
       const incident = await getIncident(db, id)
       if (!incident) return notFound(c, 'Incident')
-      return c.html(page(<IncidentPage admin={c.get('admin')} incident={incident} error={error} />), status)
+      return c.html(
+        page(<IncidentPage admin={c.get('admin')} incident={incident} linksOf={occurrenceLinks(c)} error={error} />),
+        status,
+      )
     }
     if (!ADMIN_ACTIONS.includes(action)) return refuse(400, `action: expects one of ${ADMIN_ACTIONS.join(', ')}`)
     if (note.length > 2000) return refuse(400, 'note: expects at most 2000 characters')

@@ -15,10 +15,11 @@ import {
   deleteSuppression,
   listSuppressions,
   showSuppression,
-} from '../../incidents/admin.js'
-import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/queries.js'
+} from '../../incidents/admin/actions.js'
+import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
-import { TOKEN_KINDS } from '../../scan/issuer.js'
+import { TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
 
@@ -40,8 +41,8 @@ const IncidentSummary = z
   .object({
     id: z.number().int(),
     status: z.enum(STATUSES),
-    kind: z.enum(TOKEN_KINDS),
-    issuer: z.enum(['github', 'azure-devops']),
+    kind: z.enum(TOKEN_KIND_IDS),
+    issuer: z.enum(PLATFORM_IDS),
     preview: z.string().openapi({ example: 'ghp_…x9Qz' }),
     firstSeenAt: z.string().openapi({ format: 'date-time' }),
     lastSeenAt: z.string().openapi({ format: 'date-time' }),
@@ -126,8 +127,8 @@ api.openapi(
     request: {
       query: z.object({
         status: z.enum(STATUSES).optional(),
-        kind: z.enum(TOKEN_KINDS).optional(),
-        issuer: z.enum(['github', 'azure-devops']).optional(),
+        kind: z.enum(TOKEN_KIND_IDS).optional(),
+        issuer: z.enum(PLATFORM_IDS).optional(),
         repository: z.string().min(1).optional(),
         since: isoTime.optional(),
         until: isoTime.optional(),

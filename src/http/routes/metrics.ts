@@ -8,7 +8,7 @@
  * // patrol_pushes_unscanned 0
  */
 import { Hono } from 'hono'
-import { type Family, render, renderMetrics } from '../../incidents/metrics.js'
+import { type Family, render, renderMetrics } from '../../incidents/admin/metrics.js'
 import { type StuckWork, stuckWork } from '../../jobs/stuck.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'

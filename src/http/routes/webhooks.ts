@@ -1,78 +1,62 @@
 /**
- * The two webhook endpoints. Each authenticates, parses, stores the delivery with its scan job, and answers 202 in
- * milliseconds: no network call happens on the request path. A repeated delivery answers 200 `{ "duplicate": true }`.
- * Every refusal is a JSON 4xx that names the problem and stores nothing. The Azure endpoint never answers 410
- * (Azure disables a subscription that gets one) and answers 503 when patrol cannot store the delivery right now.
+ * The webhook endpoints, one per registered platform (`/webhooks/github`, `/webhooks/azure-devops`), dispatched
+ * through the platform registry. Each request is admitted by its platform from its headers (a separate first step),
+ * its body read under a budget (and verified as it streams, for GitHub), parsed,
+ * stored with its scan job, and answered 202 in milliseconds: no network call happens on the request path. A
+ * repeated delivery answers 200 `{ "duplicate": true }`. Every refusal is a JSON 4xx that names the problem and
+ * stores nothing; a platform patrol does not know is a 404 naming it. No answer is 410 (Azure disables a
+ * subscription that gets one); a delivery patrol cannot store right now is a 503.
  *
  * @example
  * // POST /webhooks/github  X-GitHub-Event: push  X-GitHub-Delivery: <guid>  X-Hub-Signature-256: sha256=…
  * // → 202 {"queued":true,"deliveryId":"<guid>"}
  */
 import { type Context, Hono } from 'hono'
-import { type DeliveryStore, storeDelivery } from '../../incidents/deliveries.js'
-import { authenticateAzureHook, parseAzurePush } from '../../platforms/azure-devops/webhook.js'
-import { parseGithubPush, verifyGithubSignature } from '../../platforms/github/webhook.js'
-import type { Provider, PushEvent } from '../../platforms/types.js'
+import { type DeliveryStore, storeDelivery } from '../../incidents/ingest/deliveries.js'
+import type { PlatformId } from '../../platforms/ids.js'
+import { type Platform, platform, UnknownPlatformError } from '../../platforms/index.js'
+import type { PushEvent } from '../../platforms/types.js'
+import { bodyRefusal, MAX_BODY_BYTES, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
 import { jsonError } from '../errors.js'
 
 export const webhooks = new Hono<AppEnv>()
 
-webhooks.post('/webhooks/github', async (c) => {
-  const { config } = c.get('deps')
-  const { raw, bytes } = await readBody(c)
-  const secrets = [config.secrets.githubWebhookSecret, ...config.github.previousWebhookSecrets]
-  const signature = c.req.header('x-hub-signature-256')
-  if (!signature) return jsonError(c, 401, 'X-Hub-Signature-256: missing; configure the webhook with patrol’s secret')
-  if (!(await verifyGithubSignature(raw, signature, secrets)))
-    return jsonError(c, 401, 'X-Hub-Signature-256: does not match the body')
-
-  const event = c.req.header('x-github-event')
-  const deliveryId = c.req.header('x-github-delivery')
-  if (!event) return jsonError(c, 400, 'X-GitHub-Event: missing')
-  if (!deliveryId || deliveryId.length > 200) return jsonError(c, 400, 'X-GitHub-Delivery: expects the delivery GUID')
-
-  const payload = parseBody(raw, c.req.header('content-type'))
-  if (payload === undefined) return jsonError(c, 400, 'body: expects a JSON object (or a form with a `payload` field)')
-  if (event === 'ping') return c.json({ ok: true, event: 'ping' }, 200)
-  if (event !== 'push') return c.json({ ignored: true, event }, 202)
-
-  const parsed = parseGithubPush(payload)
-  if (!parsed.ok) return jsonError(c, 400, `push payload: ${parsed.error}`)
-  return store(c, 'github', deliveryId, event, bytes, parsed.push)
-})
-
-webhooks.post('/webhooks/azure-devops', async (c) => {
-  const { config } = c.get('deps')
-  const authentic = authenticateAzureHook(c.req.raw.headers, {
-    user: config.azureDevOps.webhookUser,
-    password: config.secrets.azureWebhookPassword,
-    header: config.azureDevOps.webhookHeader,
-  })
-  if (!authentic) {
-    c.header('WWW-Authenticate', 'Basic realm="patrol"')
-    return jsonError(
-      c,
-      401,
-      'authorization: expects the service hook’s basic auth (and secret header, when configured)',
-    )
+webhooks.post('/webhooks/:platform', async (c) => {
+  let receiver: Platform
+  try {
+    receiver = platform(c.req.param('platform'))
+  } catch (error) {
+    if (error instanceof UnknownPlatformError) return jsonError(c, 404, error.message)
+    throw error
   }
-  const { raw, bytes } = await readBody(c)
-  const payload = parseBody(raw, 'application/json')
-  if (payload === undefined) return jsonError(c, 400, 'body: expects a JSON object')
-  const eventType = (payload as { eventType?: unknown }).eventType
-  if (typeof eventType !== 'string') return jsonError(c, 400, 'eventType: missing')
-  if (eventType !== 'git.push') return c.json({ ignored: true, event: eventType }, 202)
+  const { config } = c.get('deps')
 
-  const parsed = parseAzurePush(payload)
-  if (!parsed.ok) return jsonError(c, 400, `git.push payload: ${parsed.error}`)
-  if (parsed.deliveryId.length > 200) return jsonError(c, 400, 'id: expects the event id')
-  return store(c, 'azure-devops', parsed.deliveryId, eventType, bytes, parsed.push)
+  // Headers first: a request that cannot be the platform's is refused before a byte of its body is read.
+  const admitted = receiver.webhook.admit(c.req.raw.headers, config)
+  if (!admitted.ok) {
+    for (const [name, value] of Object.entries(admitted.headers ?? {})) c.header(name, value)
+    return jsonError(c, 401, admitted.error)
+  }
+  // A body still to be verified is read under the shared budget of unverified bytes (body-budget.ts).
+  const { check } = admitted
+  const read = await readBounded(c.req.raw, {
+    maxBytes: MAX_BODY_BYTES,
+    ...(check ? { budget: c.get('bodyBudget'), onChunk: (chunk: Uint8Array) => check.update(chunk) } : {}),
+  })
+  if (!read.ok) return bodyRefusal(c, read)
+  if (check && !check.matches()) return jsonError(c, 401, check.mismatch)
+  const raw = new TextDecoder().decode(read.bytes)
+
+  const delivery = receiver.webhook.parse(c.req.raw.headers, raw)
+  if (delivery.kind === 'refused') return jsonError(c, 400, delivery.error)
+  if (delivery.kind === 'answer') return c.json(delivery.body, delivery.status)
+  return store(c, receiver.id, delivery.deliveryId, delivery.event, read.bytes.length, delivery.push)
 })
 
 async function store(
   c: Context<AppEnv>,
-  provider: Provider,
+  provider: PlatformId,
   deliveryId: string,
   event: string,
   bodyBytes: number,
@@ -105,22 +89,4 @@ async function store(
   })
   jobsEnqueued()
   return c.json({ queued: true, deliveryId }, 202)
-}
-
-/** The body as text, and its size in bytes (`deliveries.body_bytes`; the text's length counts UTF-16 units). */
-async function readBody(c: Context<AppEnv>): Promise<{ raw: string; bytes: number }> {
-  const buffer = await c.req.arrayBuffer()
-  return { raw: new TextDecoder().decode(buffer), bytes: buffer.byteLength }
-}
-
-/** JSON body, or GitHub's form encoding (`payload=<json>`). Undefined unless it is a JSON object. */
-function parseBody(raw: string, contentType: string | undefined): object | undefined {
-  let text = raw
-  if (contentType?.startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(raw).get('payload') ?? ''
-  try {
-    const value: unknown = JSON.parse(text)
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : undefined
-  } catch {
-    return undefined
-  }
 }

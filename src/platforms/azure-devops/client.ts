@@ -3,7 +3,7 @@
  * The hook payload is not trusted for content: the push is re-read by id with patrol's own credential. Azure returns
  * no diff text, only changed paths and blob ids, so new and old blobs are fetched and diffed locally.
  *
- * Per ref update (research/apis.md 5): deleted → nothing; branch update (forced or not) → `diffs/commits` from the
+ * Per ref update (docs/reference/platform-apis.md §5): deleted → nothing; branch update (forced or not) → `diffs/commits` from the
  * merge base to the new commit, paged with `$top/$skip` until `allChangesIncluded`; new ref or tag → each commit of
  * the push (`commits?pushId=`) and its own `changes`. Folders and deletions are skipped; a change without `objectId`
  * is read by path at its commit (`items`); a file the API refuses for good is noted in the report, path and reason,
@@ -17,6 +17,7 @@
  */
 import { addedLinesBetween, allLines } from '../blob-diff.js'
 import { isBinary, skippableKind } from '../content-kind.js'
+import { pathSegment } from '../path-segment.js'
 import { PushBudget } from '../push-budget.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import { readJson, utf8 } from '../response-body.js'
@@ -42,7 +43,7 @@ export interface AzureDevOpsSourceOptions {
   apiVersion?: string
 }
 
-export { COMMIT_MESSAGE_PATH }
+export type { COMMIT_MESSAGE_PATH }
 
 const PAGE = 100
 
@@ -96,7 +97,7 @@ export class AzureDevOpsSource implements PushSource {
       throw new RemoteError('permanent', 'Azure push without a push id: nothing to re-read')
     const project = push.repository.projectId ?? push.repository.fullName.split('/')[0] ?? ''
     const r: Reading = {
-      repoUrl: `${this.orgUrl}/${encodeURIComponent(project)}/_apis/git/repositories/${encodeURIComponent(push.repository.id)}`,
+      repoUrl: `${this.orgUrl}/${pathSegment(project)}/_apis/git/repositories/${pathSegment(push.repository.id)}`,
       budget: new PushBudget(limits.maxBytes, report),
       report,
       changesSeen: new Set(),
@@ -155,7 +156,7 @@ export class AzureDevOpsSource implements PushSource {
   private async *message(r: Reading, c: ApiCommitRef): AsyncGenerator<AddedFile> {
     let text = c.comment ?? ''
     if (c.commentTruncated) {
-      const whole = await this.json<ApiCommitRef>(r, `/commits/${encodeURIComponent(c.commitId)}`, {}, 'commit')
+      const whole = await this.json<ApiCommitRef>(r, `/commits/${pathSegment(c.commitId)}`, {}, 'commit')
       text = whole.comment ?? text
     }
     if (!text || !r.budget.take(byteLength(text), `the message of ${c.commitId.slice(0, 12)}`)) return
@@ -196,7 +197,7 @@ export class AzureDevOpsSource implements PushSource {
     for (let skip = 0; ; skip += PAGE) {
       const page = await this.json<{ changes?: ApiChange[] }>(
         r,
-        `/commits/${encodeURIComponent(commitId)}/changes`,
+        `/commits/${pathSegment(commitId)}/changes`,
         { top: String(PAGE), skip: String(skip) },
         'commit changes',
       )
@@ -261,7 +262,7 @@ export class AzureDevOpsSource implements PushSource {
     if (r.budget.exhausted) return undefined
     const res = await this.get(
       r,
-      `/blobs/${encodeURIComponent(objectId)}`,
+      `/blobs/${pathSegment(objectId)}`,
       { $format: 'octetstream' },
       'application/octet-stream',
     )

@@ -11,7 +11,9 @@
  * store(parsed.deliveryId, parsed.push)
  */
 import { z } from 'zod'
+import type { PlatformWebhook } from '../platform.js'
 import type { PushEvent } from '../types.js'
+import { parseJsonObject } from '../webhook-body.js'
 
 export interface AzureHookExpectation {
   user?: string
@@ -59,6 +61,18 @@ export function constantTimeEqual(a: string, b: string): boolean {
 
 const sha = z.string().regex(/^[0-9a-f]{40}$/i, 'expected a hex commit id')
 
+/**
+ * Project and repository ids are GUIDs on Azure DevOps; accepted are letters, digits, `-` and `_` (what no URL path
+ * can resolve), so that a crafted id cannot move an API call to another path (issue 14).
+ */
+const azureId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected an Azure DevOps id (a GUID)')
+
+/** Azure DevOps names never hold `/ \ : * ? " < > | ; # $ { } , + = [ ]` or control characters, nor start with `.` or `_`. */
+const azureName = z
+  .string()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  .regex(/^(?![._])[^/\\:*?"<>|;#${},+=[\]\u0000-\u001f\u007f]{1,256}$/, 'expected an Azure DevOps name')
+
 const identity = z.object({
   name: z.string().optional(),
   email: z.string().optional(),
@@ -82,12 +96,12 @@ const gitPushEvent = z.object({
       .optional(),
     refUpdates: z.array(z.object({ name: z.string(), oldObjectId: sha, newObjectId: sha })).min(1),
     repository: z.object({
-      id: z.string().min(1),
-      name: z.string().min(1),
+      id: azureId,
+      name: azureName,
       url: z.string().optional(),
       remoteUrl: z.string().optional(),
       defaultBranch: z.string().optional(),
-      project: z.object({ id: z.string().min(1), name: z.string().min(1) }),
+      project: z.object({ id: azureId, name: azureName }),
     }),
     pushedBy: z.object({
       id: z.string().optional(),
@@ -148,4 +162,37 @@ export function parseAzurePush(payload: unknown): AzurePushResult {
   const apiBase = (r.url ?? r.repository.url)?.split('/_apis/')[0]
   if (apiBase?.startsWith('https://') || apiBase?.startsWith('http://')) push.apiBase = apiBase
   return { ok: true, push, deliveryId: id }
+}
+
+/**
+ * The Azure DevOps service hook as the route sees it: basic auth and the secret header before the body is read, then
+ * the event. Azure disables a subscription that gets a 410, so no answer here is one.
+ */
+export const azureDevOpsWebhook: PlatformWebhook = {
+  admit(headers, config) {
+    const authentic = authenticateAzureHook(headers, {
+      user: config.azureDevOps.webhookUser,
+      password: config.secrets.azureWebhookPassword,
+      header: config.azureDevOps.webhookHeader,
+    })
+    if (!authentic)
+      return {
+        ok: false,
+        error: 'authorization: expects the service hook’s basic auth (and secret header, when configured)',
+        headers: { 'WWW-Authenticate': 'Basic realm="patrol"' },
+      }
+    return { ok: true }
+  },
+
+  parse(_headers, raw) {
+    const payload = parseJsonObject(raw, 'application/json')
+    if (payload === undefined) return { kind: 'refused', error: 'body: expects a JSON object' }
+    const eventType = (payload as { eventType?: unknown }).eventType
+    if (typeof eventType !== 'string') return { kind: 'refused', error: 'eventType: missing' }
+    if (eventType !== 'git.push') return { kind: 'answer', status: 202, body: { ignored: true, event: eventType } }
+    const parsed = parseAzurePush(payload)
+    if (!parsed.ok) return { kind: 'refused', error: `git.push payload: ${parsed.error}` }
+    if (parsed.deliveryId.length > 200) return { kind: 'refused', error: 'id: expects the event id' }
+    return { kind: 'push', deliveryId: parsed.deliveryId, event: eventType, push: parsed.push }
+  },
 }

@@ -1,7 +1,7 @@
 /**
  * GitHub as a push source: what a push added, read through the REST API (github.com or GitHub Enterprise Server).
  *
- * By push type (research/apis.md 2.4):
+ * By push type (docs/reference/platform-apis.md §2.4):
  * - deleted ref: nothing.
  * - branch update, forced or not: `compare/{before}...{after}` (what `after` added since the merge base). A
  *   truncated compare (300 files or more commits than listed) falls back to each commit's own diff, paged over
@@ -20,6 +20,7 @@
 import { parsePatch } from '../../scan/diff.js'
 import { addedLinesBetween, allLines, type NumberedLine } from '../blob-diff.js'
 import { isBinary, skippableKind } from '../content-kind.js'
+import { pathSegment, pathSegments } from '../path-segment.js'
 import { PushBudget } from '../push-budget.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import { readJson, utf8 } from '../response-body.js'
@@ -118,7 +119,7 @@ export class GithubSource implements PushSource {
     const budget = new PushBudget(limits.maxBytes, report)
     const [owner, name] = push.repository.fullName.split('/')
     const r: Reading = {
-      repoPath: `/repos/${encodeURIComponent(owner ?? '')}/${encodeURIComponent(name ?? '')}`,
+      repoPath: `/repos/${pathSegment(owner ?? '')}/${pathSegment(name ?? '')}`,
       authorization: await this.authorization(push),
       budget,
       report,
@@ -216,7 +217,7 @@ export class GithubSource implements PushSource {
 
   /** One commit: its message, then the lines each of its files added relative to its first parent. */
   private async *oneCommit(r: Reading, sha: string): AsyncGenerator<AddedFile> {
-    let url: string | undefined = `${this.apiUrl}${r.repoPath}/commits/${encodeURIComponent(sha)}`
+    let url: string | undefined = `${this.apiUrl}${r.repoPath}/commits/${pathSegment(sha)}`
     let first = true
     let fileCount = 0
     while (url) {
@@ -272,7 +273,7 @@ export class GithubSource implements PushSource {
       if (!f.sha) return undefined
       const sha = f.sha
       const fresh = await r.budget.readOrNote(f.filename, () =>
-        this.blob(r, `${r.repoPath}/git/blobs/${encodeURIComponent(sha)}`, f.filename),
+        this.blob(r, `${r.repoPath}/git/blobs/${pathSegment(sha)}`, f.filename),
       )
       if (fresh === undefined) return undefined
       if (isBinary(fresh)) {
@@ -301,7 +302,7 @@ export class GithubSource implements PushSource {
 
   /** A file as it was at `ref`; empty when it did not exist there. `undefined` when the byte budget ran out. */
   private async oldContent(r: Reading, path: string, ref: string): Promise<Uint8Array | undefined> {
-    const encodedPath = path.split('/').map(encodeURIComponent).join('/')
+    const encodedPath = pathSegments(path)
     try {
       return await this.blob(r, `${r.repoPath}/contents/${encodedPath}?ref=${encodeURIComponent(ref)}`, path)
     } catch (err) {

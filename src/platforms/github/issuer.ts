@@ -1,5 +1,5 @@
 /**
- * GitHub as a token issuer: revocation through `POST /credentials/revoke` (research/apis.md 3.1).
+ * GitHub as a token issuer: revocation through `POST /credentials/revoke` (docs/reference/platform-apis.md §3.1).
  *
  * The endpoint is unauthenticated, takes up to 1000 tokens a call, is limited to 60 calls an hour per source
  * address, and answers 202 without telling which tokens were valid: so the outcome is `requested`, never `revoked`.
@@ -12,6 +12,7 @@
  * const outcome = await github.revokeBatch(waitingTokens) // { outcome: 'requested', … }; throws RemoteError on 429/5xx
  */
 
+import { detectorsOf, kindOf } from '../../kinds/index.js'
 import type { TokenKind } from '../../scan/types.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
 import type { RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
@@ -28,18 +29,16 @@ export interface GithubIssuerOptions {
   timeoutMs?: number
 }
 
-const INSTALLATION_TOKEN_DETAIL = 'installation token: expires within an hour, not revocable'
-
 /**
  * The outcome for a token GitHub's endpoint does not accept, decided without any call; `undefined` when it can be
  * sent. The queue uses it to keep `ghs_` tokens out of batches.
  */
 export function githubNotRevocable(token: string, kind: TokenKind): RevocationOutcome | undefined {
-  // `ghs_` installation tokens are not in the endpoint's accepted types and die within the hour anyway.
-  // The reported stateless (JWT-like) form of installation tokens carries the same kind from the scanner.
-  if (kind === 'github-app-installation' || token.startsWith('ghs_'))
-    return { outcome: 'not_revocable', detail: INSTALLATION_TOKEN_DETAIL }
-  return undefined
+  // The catalog says which kinds no API revokes (`ghs_` installation tokens, in both forms). The token's own prefix
+  // decides over the kind it was filed under, so a `ghs_` token is never sent whatever an older row says.
+  const byPrefix = detectorsOf('github-prefixed').find((d) => token.startsWith(d.detector.prefix))?.kind
+  const { revocation } = kindOf(byPrefix ?? kind)
+  return revocation.revocable ? undefined : { outcome: 'not_revocable', detail: revocation.reason }
 }
 
 export class GithubIssuer implements TokenIssuer {
@@ -54,7 +53,7 @@ export class GithubIssuer implements TokenIssuer {
     this.#timeoutMs = options.timeoutMs
   }
 
-  /** patrol does not use a leaked token on GitHub (an org-policy decision, research 3.2): the owner comes from the push. */
+  /** patrol does not use a leaked token on GitHub (an org-policy decision, docs/reference/platform-apis.md §3.2): the owner comes from the push. */
   async owner(_token: string, _kind: TokenKind): Promise<TokenOwner | undefined> {
     return undefined
   }

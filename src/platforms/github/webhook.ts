@@ -1,6 +1,6 @@
 /**
  * Receiving a GitHub push: checking `X-Hub-Signature-256` and turning the `push` payload into a PushEvent.
- * Signature checks go through @octokit/webhooks (Web Crypto in Workers, node:crypto on Node, both constant-time);
+ * Signature checks are a streaming HMAC-SHA-256 (signature.ts, constant-time compare, the same on Node and Workers);
  * the payload is validated with zod so that a delivery missing what patrol needs is refused with the field's name.
  * No `node:` import here: this module runs in Cloudflare Workers too.
  *
@@ -9,42 +9,26 @@
  * const parsed = parseGithubPush(JSON.parse(raw))
  * if (!parsed.ok) return c.json({ error: parsed.error }, 400)
  */
-import { Webhooks } from '@octokit/webhooks'
 import { z } from 'zod'
+import type { PlatformWebhook } from '../platform.js'
 import type { PushEvent } from '../types.js'
-
-const SIGNATURE = /^sha256=[0-9a-f]{64}$/
-
-/** One verifier per secret: built once, not on every delivery (the set of secrets is small and fixed per config). */
-const verifiers = new Map<string, Webhooks>()
-function verifierFor(secret: string): Webhooks {
-  let verifier = verifiers.get(secret)
-  if (!verifier) {
-    verifier = new Webhooks({ secret })
-    verifiers.set(secret, verifier)
-  }
-  return verifier
-}
+import { parseJsonObject } from '../webhook-body.js'
+import { githubSignatureCheck } from './signature.js'
 
 /**
  * True when `signature` is the HMAC-SHA-256 of `rawBody` under one of `secrets` (the current secret first, then
  * previous ones kept during a rotation). A missing, malformed or non-matching signature is false, never an exception.
+ * The webhook route checks while the body streams (signature.ts); this is the same check over a whole body.
  */
 export async function verifyGithubSignature(
   rawBody: string,
   signature: string | undefined,
   secrets: string[],
 ): Promise<boolean> {
-  if (!signature || !SIGNATURE.test(signature) || rawBody.length === 0) return false
-  for (const secret of secrets) {
-    if (!secret) continue
-    try {
-      if (await verifierFor(secret).verify(rawBody, signature)) return true
-    } catch {
-      // The web build throws on input it cannot decode; that is a mismatch, not a server error.
-    }
-  }
-  return false
+  const check = githubSignatureCheck(signature, secrets)
+  if (!check) return false
+  check.update(new TextEncoder().encode(rawBody))
+  return check.matches()
 }
 
 const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'expected a hex commit SHA')
@@ -76,7 +60,14 @@ const pushPayload = z.object({
   sender: z.object({ login: z.string() }).optional(),
   repository: z.object({
     id: z.number().int(),
-    full_name: z.string().regex(/^[^/]+\/[^/]+$/, 'expected owner/name'),
+    // GitHub's rules: owner letters, digits, `-` (and `_` on Enterprise); name letters, digits, `.`, `-`, `_`, never
+    // `.` or `..` (which would move an API path: issue 14).
+    full_name: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_-]{1,100}\/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/,
+        'expected owner/name in GitHub’s characters (letters, digits, `.`, `-`, `_`; not `.` or `..`)',
+      ),
     html_url: z.string().optional(),
     default_branch: z.string().optional(),
     blobs_url: z.string().optional(),
@@ -129,4 +120,34 @@ export function parseGithubPush(payload: unknown): GithubPushResult {
   const apiBase = p.repository.blobs_url?.split('/repos/')[0]
   if (apiBase?.startsWith('https://') || apiBase?.startsWith('http://')) push.apiBase = apiBase
   return { ok: true, push }
+}
+
+/** The GitHub webhook as the route sees it: the signature header first, checked over the body as it streams, then the delivery. */
+export const githubWebhook: PlatformWebhook = {
+  admit(headers, config) {
+    const signature = headers.get('x-hub-signature-256')
+    if (!signature)
+      return { ok: false, error: 'X-Hub-Signature-256: missing; configure the webhook with patrol’s secret' }
+    const secrets = [config.secrets.githubWebhookSecret, ...config.github.previousWebhookSecrets]
+    // Checked while the body streams in (signature.ts): the body is never held whole before it is known to be GitHub's.
+    const check = githubSignatureCheck(signature, secrets)
+    if (!check) return { ok: false, error: 'X-Hub-Signature-256: expects sha256=<64 hex digits>' }
+    return { ok: true, check: { ...check, mismatch: 'X-Hub-Signature-256: does not match the body' } }
+  },
+
+  parse(headers, raw) {
+    const event = headers.get('x-github-event')
+    const deliveryId = headers.get('x-github-delivery')
+    if (!event) return { kind: 'refused', error: 'X-GitHub-Event: missing' }
+    if (!deliveryId || deliveryId.length > 200)
+      return { kind: 'refused', error: 'X-GitHub-Delivery: expects the delivery GUID' }
+    const payload = parseJsonObject(raw, headers.get('content-type') ?? undefined)
+    if (payload === undefined)
+      return { kind: 'refused', error: 'body: expects a JSON object (or a form with a `payload` field)' }
+    if (event === 'ping') return { kind: 'answer', status: 200, body: { ok: true, event: 'ping' } }
+    if (event !== 'push') return { kind: 'answer', status: 202, body: { ignored: true, event } }
+    const parsed = parseGithubPush(payload)
+    if (!parsed.ok) return { kind: 'refused', error: `push payload: ${parsed.error}` }
+    return { kind: 'push', deliveryId, event, push: parsed.push }
+  },
 }

@@ -26,19 +26,63 @@ function rotr(x: number, n: number): number {
 
 /** SHA-256 digest of `bytes` (32 bytes). */
 export function sha256(bytes: Uint8Array): Uint8Array {
-  const bitLength = bytes.length * 8
-  const padded = new Uint8Array(((bytes.length + 9 + 63) >> 6) << 6)
-  padded.set(bytes)
-  padded[bytes.length] = 0x80
-  const view = new DataView(padded.buffer)
-  view.setUint32(padded.length - 8, Math.floor(bitLength / 0x100000000))
-  view.setUint32(padded.length - 4, bitLength >>> 0)
+  return new Sha256().update(bytes).digest()
+}
 
-  const h = new Int32Array([
+/**
+ * The same digest fed in pieces, for input that arrives as a stream (a webhook body checked while it is read).
+ *
+ * @example
+ * const h = new Sha256(); h.update(part1); h.update(part2); h.digest()
+ */
+export class Sha256 {
+  readonly #h = new Int32Array([
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
   ])
-  const w = new Int32Array(64)
-  for (let offset = 0; offset < padded.length; offset += 64) {
+  readonly #w = new Int32Array(64)
+  /** The bytes of an unfinished 64-byte block. */
+  readonly #block = new Uint8Array(64)
+  readonly #blockView = new DataView(this.#block.buffer)
+  #filled = 0
+  #length = 0
+
+  update(bytes: Uint8Array): this {
+    this.#length += bytes.length
+    let i = 0
+    if (this.#filled > 0) {
+      const take = Math.min(64 - this.#filled, bytes.length)
+      this.#block.set(bytes.subarray(0, take), this.#filled)
+      this.#filled += take
+      i = take
+      if (this.#filled < 64) return this
+      this.#compress(this.#blockView, 0)
+      this.#filled = 0
+    }
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    for (; i + 64 <= bytes.length; i += 64) this.#compress(view, i)
+    this.#block.set(bytes.subarray(i))
+    this.#filled = bytes.length - i
+    return this
+  }
+
+  digest(): Uint8Array {
+    const bitLength = this.#length * 8
+    const tail = new Uint8Array(((this.#filled + 9 + 63) >> 6) << 6)
+    tail.set(this.#block.subarray(0, this.#filled))
+    tail[this.#filled] = 0x80
+    const view = new DataView(tail.buffer)
+    view.setUint32(tail.length - 8, Math.floor(bitLength / 0x100000000))
+    view.setUint32(tail.length - 4, bitLength >>> 0)
+    for (let offset = 0; offset < tail.length; offset += 64) this.#compress(view, offset)
+    const out = new Uint8Array(32)
+    const outView = new DataView(out.buffer)
+    for (let i = 0; i < 8; i++) outView.setInt32(i * 4, this.#h[i] ?? 0)
+    return out
+  }
+
+  #compress(view: DataView, offset: number): void {
+    const h = this.#h
+    const w = this.#w
     for (let t = 0; t < 16; t++) w[t] = view.getInt32(offset + t * 4)
     for (let t = 16; t < 64; t++) {
       const a = w[t - 15] ?? 0
@@ -82,8 +126,4 @@ export function sha256(bytes: Uint8Array): Uint8Array {
     h[6] = ((h[6] ?? 0) + g) | 0
     h[7] = ((h[7] ?? 0) + hh) | 0
   }
-  const out = new Uint8Array(32)
-  const outView = new DataView(out.buffer)
-  for (let i = 0; i < 8; i++) outView.setInt32(i * 4, h[i] ?? 0)
-  return out
 }

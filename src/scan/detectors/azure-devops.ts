@@ -6,15 +6,17 @@
  *   characters, or 8 in the 88-character long form. Both checksum encodings that Microsoft's
  *   validator accepts (base62, and the older raw-bytes base64) are accepted here.
  * - legacy 52-character format: lower-case base32 of 32 bytes carrying a CRC32 of the other 28,
- *   XORed with the user-PAT or the application-secret seed.
+ *   XORed with a seed that tells the kind: the user-PAT seed (a legacy PAT) or the application
+ *   seed (an application secret, not a PAT). The seeds and kinds come from the catalog (src/kinds).
  *
- * Layouts and sources: shared/research/token-formats.md §1.
+ * Layouts and sources: docs/reference/token-formats.md §1.
  *
  * @example
  * validateAdoPat(token) // true when the Marvin32 checksum holds
  * validateAdoLegacyPat('h5lx…') // true for a checksum-valid legacy PAT
  */
 
+import { detectorsOf } from '../../kinds/index.js'
 import { ADO_TAIL, ALNUM, isIn } from '../chars.js'
 import { base32Decode } from '../checksums/base32.js'
 import { base62Bytes } from '../checksums/base62.js'
@@ -23,6 +25,7 @@ import { crc32 } from '../checksums/crc32.js'
 import { marvin32 } from '../checksums/marvin32.js'
 import { escapeEndingAt } from '../escapes.js'
 import type { Detection } from '../hit.js'
+import type { TokenKind } from '../types.js'
 
 /** The CASK signature plus the "org" bits and the PAT key kind; found with indexOf. */
 export const ADO_PAT_SIGNATURE = 'JQQJ99'
@@ -34,9 +37,11 @@ export const ADO_PAT_LENGTH = 84
 const SEED_LOW = 0x756c7430
 const SEED_HIGH = 0x44656661
 
-/** Seeds XORed into the legacy PAT's CRC32 (`IdentifiableMetadata.cs`). */
-const LEGACY_USER_PAT_SEED = 0xe0b9692d
-const LEGACY_APPLICATION_SEED = 0x1019f92e
+const PAT_KIND = detectorsOf('azure-devops-pat')[0]?.kind
+/** Seeds XORed into the legacy format's CRC32 (`IdentifiableMetadata.cs`), and the kind each one means. */
+const LEGACY_SEEDS = detectorsOf('azure-devops-legacy').map(({ kind, detector }) => ({ kind, seed: detector.seed }))
+/** The kind a checksum-invalid legacy-format run is reported as (low): the first legacy kind, a PAT. */
+const LEGACY_LOW_KIND = LEGACY_SEEDS[0]?.kind
 
 /** Length of a legacy PAT: 52 base32 characters. */
 export const ADO_LEGACY_LENGTH = 52
@@ -64,8 +69,9 @@ export function validateAdoPat(token: string): boolean {
  */
 export function adoPatAt(text: string, at: number, includeLow: boolean): Detection | undefined {
   const start = at - SIGNATURE_AT
-  if (start < 0 || at + 32 > text.length) return undefined
-  if (start > 0 && isIn(ALNUM, text.charCodeAt(start - 1)) && !escapeEndingAt(text, start - 1)) return undefined
+  if (!PAT_KIND || start < 0 || at + 32 > text.length) return undefined
+  // Glued after a base62 character: only a checksum-valid PAT is reported (the checksum keeps that safe).
+  const glued = start > 0 && isIn(ALNUM, text.charCodeAt(start - 1)) && !escapeEndingAt(text, start - 1)
   for (let i = start; i < at; i++) if (!isIn(ALNUM, text.charCodeAt(i))) return undefined
   // JQQJ99 · key-kind'd year [A-Za-z0-9] · month [A-L] · 16 reserved · AZDO · 4 checksum
   if (!isIn(ALNUM, text.charCodeAt(at + 6))) return undefined
@@ -81,19 +87,24 @@ export function adoPatAt(text: string, at: number, includeLow: boolean): Detecti
   if (end < text.length && isIn(ADO_TAIL, text.charCodeAt(end))) return undefined
   const secret = text.slice(start, end)
   const valid = validateAdoPat(secret)
-  if (!valid && !includeLow) return undefined
-  return { kind: 'azure-devops-pat', confidence: valid ? 'high' : 'low', secret }
+  if (!valid && (!includeLow || glued)) return undefined
+  return { kind: PAT_KIND, confidence: valid ? 'high' : 'low', secret }
 }
 
-/** True when a 52-character legacy PAT (either case) carries a valid user-PAT or application CRC32. */
+/** True when a 52-character legacy-format token (either case) carries a valid user-PAT or application CRC32. */
 export function validateAdoLegacyPat(token: string): boolean {
-  if (token.length !== ADO_LEGACY_LENGTH) return false
+  return legacyKindOf(token) !== undefined
+}
+
+/** The kind whose seed the legacy-format token's CRC32 carries, or undefined when it carries none. */
+export function legacyKindOf(token: string): TokenKind | undefined {
+  if (token.length !== ADO_LEGACY_LENGTH) return undefined
   // 52 characters carry 260 bits for 256: a real PAT's last character has its 4 spare bits clear
   // (it is one of a, q, A, Q). Requiring that keeps one token from having 16 spellings.
   const last = token.charCodeAt(ADO_LEGACY_LENGTH - 1) | 0x20
-  if (last !== 0x61 && last !== 0x71) return false
+  if (last !== 0x61 && last !== 0x71) return undefined
   const b = base32Decode(token)
-  if (b?.length !== 32) return false
+  if (b?.length !== 32) return undefined
   const data = new Uint8Array(28)
   data.set(b.subarray(0, 2), 0)
   data.set(b.subarray(3, 7), 2)
@@ -101,7 +112,7 @@ export function validateAdoLegacyPat(token: string): boolean {
   data.set(b.subarray(23, 32), 19)
   const embedded = ((b[22] ?? 0) | ((b[8] ?? 0) << 8) | ((b[7] ?? 0) << 16) | ((b[2] ?? 0) << 24)) >>> 0
   const crc = crc32(data)
-  return embedded === (crc ^ LEGACY_USER_PAT_SEED) >>> 0 || embedded === (crc ^ LEGACY_APPLICATION_SEED) >>> 0
+  return LEGACY_SEEDS.find(({ seed }) => embedded === (crc ^ seed) >>> 0)?.kind
 }
 
 /** Words that make a checksum-invalid 52-character run worth reporting as low confidence. */
@@ -116,11 +127,12 @@ const CONTEXT_WINDOW = 64
  */
 export function adoLegacyPatAt(text: string, start: number, includeLow: boolean): Detection | undefined {
   const secret = text.slice(start, start + ADO_LEGACY_LENGTH)
-  if (validateAdoLegacyPat(secret)) return { kind: 'azure-devops-pat-legacy', confidence: 'high', secret }
-  if (!includeLow) return undefined
+  const kind = legacyKindOf(secret)
+  if (kind) return { kind, confidence: 'high', secret }
+  if (!includeLow || !LEGACY_LOW_KIND) return undefined
   let from = Math.max(0, start - CONTEXT_WINDOW)
   const newline = text.lastIndexOf('\n', start)
   if (newline >= from) from = newline + 1
   if (!LEGACY_CONTEXT.test(text.slice(from, start))) return undefined
-  return { kind: 'azure-devops-pat-legacy', confidence: 'low', secret }
+  return { kind: LEGACY_LOW_KIND, confidence: 'low', secret }
 }

@@ -5,15 +5,20 @@
  *   base62(CRC32(body)), left-padded with `0` (GitHub's 2021 token-format post).
  * - `github_pat_` + 22 + `_` + 59 (93 characters): characters 77..85 are the first 8 of
  *   base32(SHA-256(first 77 characters)) (reverse-engineered by Kingfisher; holds on real tokens).
- * - `ghs_<app id>_<JWT>` (installation tokens from 2026): GitHub signs them; we can only check that
- *   the JWT parses (header with `alg`, JSON payload, a signature).
+ * - `ghs_<app id>_<JWT>` (installation tokens from 2026): GitHub signs them and there is no checksum,
+ *   so they are only ever `low` (a fixture whose JWT merely parses must not become an incident).
  *
- * Sources: shared/research/token-formats.md §2.
+ * Which prefix is which kind, and how long it is, comes from the catalog (src/kinds). A token glued
+ * after a word character (`nawak_ghp_…`) is reported only when its checksum holds: the checksum
+ * makes that safe, while shape-only (low) matches keep the word boundary.
+ *
+ * Sources: docs/reference/token-formats.md §2.
  *
  * @example
  * githubTokenAt('x ghp_…', 2, false) // { kind: 'github-classic-pat', confidence: 'high', secret: 'ghp_…' }
  */
 
+import { detectorsOf } from '../../kinds/index.js'
 import { ALNUM, BASE64URL, isIn, WORD } from '../chars.js'
 import { base32Encode } from '../checksums/base32.js'
 import { base62Padded } from '../checksums/base62.js'
@@ -27,13 +32,14 @@ import type { TokenKind } from '../types.js'
 /** Every GitHub token starts with these two letters; the scanner finds them with indexOf. */
 export const GITHUB_PREFIX = 'gh'
 
-const CLASSIC: Record<string, { kind: TokenKind; length: number }> = {
-  p: { kind: 'github-classic-pat', length: 40 },
-  o: { kind: 'github-oauth', length: 40 },
-  u: { kind: 'github-app-user', length: 40 },
-  s: { kind: 'github-app-installation', length: 40 },
-  r: { kind: 'github-refresh', length: 80 },
+/** `gh?_` prefixes by their third letter (the engine finds `gh`, the letter picks the kind). */
+const CLASSIC: Record<string, { kind: TokenKind; length: number }> = {}
+for (const { kind, detector } of detectorsOf('github-prefixed')) {
+  if (detector.prefix.length !== 4) throw new Error(`${kind}: a github-prefixed prefix is gh + one letter + _`)
+  CLASSIC[detector.prefix[2]!] = { kind, length: detector.length }
 }
+const FINE_GRAINED_KIND = detectorsOf('github-fine-grained')[0]?.kind
+const JWT_KIND = detectorsOf('github-installation-jwt')[0]?.kind
 
 /** Fine-grained PATs do not contain `gh`; they get their own literal search. */
 export const FINE_GRAINED_PREFIX = 'github_pat_'
@@ -58,7 +64,10 @@ export function validateFineGrainedPat(token: string): boolean {
   return base32Encode(sha256(signed)).slice(0, 8) === token.slice(FINE_GRAINED_SIGNED, FINE_GRAINED_SIGNED + 8)
 }
 
-/** True when the JWT of a `ghs_<id>_<jwt>` token has a JSON header with `alg` and a JSON payload. */
+/**
+ * True when the JWT of a `ghs_<id>_<jwt>` token has a JSON header with `alg` and a JSON payload.
+ * Not a checksum: fabricated tokens pass it too, so it never makes a finding high.
+ */
 export function validateGhsJwt(token: string): boolean {
   const m = /^ghs_[0-9]{1,20}_([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{16,})$/.exec(token)
   if (!m) return false
@@ -83,15 +92,20 @@ function alnumRun(text: string, from: number, to: number): boolean {
   return true
 }
 
-function detection(kind: TokenKind, valid: boolean, secret: string, includeLow: boolean): Detection | undefined {
-  if (!valid && !includeLow) return undefined
+/** `low` findings are wanted and the token starts at a word boundary. */
+type LowAllowed = boolean
+
+function detection(kind: TokenKind, valid: boolean, secret: string, low: LowAllowed): Detection | undefined {
+  if (!valid && !low) return undefined
   return { kind, confidence: valid ? 'high' : 'low', secret }
 }
 
 /** The GitHub token starting at `at` (where `gh` or `github_pat_` was found), if the text there has a token's shape. */
 export function githubTokenAt(text: string, at: number, includeLow: boolean): Detection | undefined {
+  if (text.charCodeAt(at + 3) !== 0x5f /* _ */ && text.charCodeAt(at + 2) !== 0x74 /* t */) return undefined
   // `user%3Aghp_…`: the character before is the end of an escape, which is a boundary.
-  if (at > 0 && isIn(WORD, text.charCodeAt(at - 1)) && !escapeEndingAt(text, at - 1)) return undefined
+  const glued = at > 0 && isIn(WORD, text.charCodeAt(at - 1)) && !escapeEndingAt(text, at - 1)
+  const low = includeLow && !glued
   const letter = text[at + 2] ?? ''
   if (text.charCodeAt(at + 3) === 0x5f /* _ */) {
     const spec = CLASSIC[letter]
@@ -99,15 +113,16 @@ export function githubTokenAt(text: string, at: number, includeLow: boolean): De
     const end = at + spec.length
     if (alnumRun(text, at + 4, end) && !isIn(WORD, text.charCodeAt(end))) {
       const secret = text.slice(at, end)
-      return detection(spec.kind, validateGithubClassic(secret), secret, includeLow)
+      return detection(spec.kind, validateGithubClassic(secret), secret, low)
     }
-    return letter === 's' ? ghsJwtAt(text, at, includeLow) : undefined
+    return letter === 's' && low ? ghsJwtAt(text, at) : undefined
   }
-  if (letter === 't' && text.startsWith(FINE_GRAINED_PREFIX, at)) return fineGrainedAt(text, at, includeLow)
+  if (letter === 't' && text.startsWith(FINE_GRAINED_PREFIX, at)) return fineGrainedAt(text, at, low)
   return undefined
 }
 
-function fineGrainedAt(text: string, at: number, includeLow: boolean): Detection | undefined {
+function fineGrainedAt(text: string, at: number, low: LowAllowed): Detection | undefined {
+  if (!FINE_GRAINED_KIND) return undefined
   const id = at + FINE_GRAINED_PREFIX.length
   const c = text.charCodeAt(id)
   if (c < 0x30 || c > 0x39) return undefined
@@ -115,11 +130,16 @@ function fineGrainedAt(text: string, at: number, includeLow: boolean): Detection
   const end = at + FINE_GRAINED_LENGTH
   if (!alnumRun(text, id + 23, end) || isIn(WORD, text.charCodeAt(end))) return undefined
   const secret = text.slice(at, end)
-  return detection('github-fine-grained-pat', validateFineGrainedPat(secret), secret, includeLow)
+  return detection(FINE_GRAINED_KIND, validateFineGrainedPat(secret), secret, low)
 }
 
-/** `ghs_<digits>_<seg>.<seg>.<seg>`: the 2026 installation-token format. */
-function ghsJwtAt(text: string, at: number, includeLow: boolean): Detection | undefined {
+/**
+ * `ghs_<digits>_<seg>.<seg>.<seg>`: the 2026 installation-token format, always `low`. It has no
+ * checksum (GitHub signs it), so a parsing JWT proves nothing: scanners' test suites ship
+ * fabricated ones. Called only when low findings are wanted.
+ */
+function ghsJwtAt(text: string, at: number): Detection | undefined {
+  if (!JWT_KIND) return undefined
   let i = at + 4
   const digitsFrom = i
   while (i < text.length && i - digitsFrom <= 20 && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++
@@ -139,5 +159,5 @@ function ghsJwtAt(text: string, at: number, includeLow: boolean): Detection | un
   // A fourth segment means something else (a JWE, a dotted identifier): not this token.
   if (text.charCodeAt(i) === 0x2e && isIn(BASE64URL, text.charCodeAt(i + 1))) return undefined
   const secret = text.slice(at, i)
-  return detection('github-app-installation', validateGhsJwt(secret), secret, includeLow)
+  return { kind: JWT_KIND, confidence: 'low', secret }
 }

@@ -9,11 +9,11 @@
  * if (stored === 'duplicate') return c.json({ duplicate: true }, 200)
  */
 import { and, eq, sql } from 'drizzle-orm'
-import { deliveries, jobs, pushes } from '../db/schema.js'
-import { atomically, type DB } from '../db/types.js'
-import { DEFAULT_MAX_ATTEMPTS } from '../jobs/queue.js'
-import type { Provider, PushEvent } from '../platforms/types.js'
-import { seal, type TokenKeys, unseal } from './sealing.js'
+import { deliveries, jobs, pushes } from '../../db/schema.js'
+import { atomically, type DB } from '../../db/types.js'
+import { DEFAULT_MAX_ATTEMPTS } from '../../jobs/queue.js'
+import type { Provider, PushEvent } from '../../platforms/types.js'
+import { seal, type TokenKeys, unseal } from '../sealing.js'
 
 export const SCAN_PUSH_JOB = 'scan-push'
 
@@ -42,7 +42,7 @@ export function deliveryRows(d: IncomingDelivery, sealedEvent: string, now: numb
       deliveryId: d.deliveryId,
       event: d.event,
       receivedAt: now,
-      status: 'queued',
+      status: 'queued' as const,
       bodyBytes: d.bodyBytes,
     },
     push: {

@@ -5,26 +5,29 @@
  * Either way the sealed token is erased then.
  *
  * @example
- * handlers[CONFIRM_JOB] = confirmJob(deps)
+ * handlers[CONFIRM_JOB] = confirmJob({ ...responseDeps, issuer, confirmDelaysMs })
  */
 import { eq } from 'drizzle-orm'
-import { incidents } from '../db/schema.js'
-import { enqueue } from '../jobs/queue.js'
-import type { JobHandler } from '../jobs/runner.js'
-import type { TokenKind } from '../scan/types.js'
-import { CONFIRM_JOB, type ResponseDeps, recordAttempt } from './respond.js'
-import { unseal } from './sealing.js'
-import { transition } from './transitions.js'
+import { incidents } from '../../db/schema.js'
+import { recordAttempt } from '../../incidents/response/steps.js'
+import { unseal } from '../../incidents/sealing.js'
+import { transition } from '../../incidents/transitions.js'
+import { enqueue } from '../../jobs/queue.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import type { TokenKind } from '../../scan/types.js'
+import type { AzureResponseDeps } from './respond.js'
 
-export function confirmJob(deps: ResponseDeps): JobHandler {
+export const CONFIRM_JOB = 'confirm-revocation'
+
+export function confirmJob(deps: AzureResponseDeps): JobHandler {
   return async (_job, payload, attempt) => {
     const { incidentId, check } = payload as { incidentId: number; check: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
-    if (incident?.status !== 'responding' || !incident.sealedToken || !deps.azureDevOps) return
+    if (incident?.status !== 'responding' || !incident.sealedToken || !deps.issuer) return
     const token = await unseal(deps.keys, incident.sealedToken)
     let active: boolean | undefined
     try {
-      active = await deps.azureDevOps.isActive(token, incident.kind as TokenKind)
+      active = await deps.issuer.isActive(token, incident.kind as TokenKind)
     } catch (error) {
       // A check that keeps failing must not leave the incident responding forever: on the last attempt it counts as
       // "cannot tell", like a 403.

@@ -8,13 +8,15 @@
  * handlers[NOTIFY_JOB] = notifyJob(deps)
  */
 import { and, asc, desc, eq, ne } from 'drizzle-orm'
-import { incidents, notifications, occurrences, revocations } from '../db/schema.js'
-import type { JobHandler } from '../jobs/runner.js'
-import { composeIncidentEmail } from '../notify/message.js'
-import type { RecipientReason } from '../notify/recipients.js'
-import type { Provider, RevocationOutcome } from '../platforms/types.js'
-import type { TokenKind } from '../scan/types.js'
-import type { ResponseDeps } from './respond.js'
+import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import { composeIncidentEmail } from '../../notify/message.js'
+import { newMessageId } from '../../notify/message-id.js'
+import { isPlatformId, locationLinks, platform } from '../../platforms/index.js'
+import type { OwnerAdvice } from '../../platforms/platform.js'
+import type { RevocationOutcome } from '../../platforms/types.js'
+import type { TokenKind } from '../../scan/types.js'
+import type { ResponseDeps } from './steps.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {
   return async (_job, payload, attempt) => {
@@ -44,24 +46,31 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       incidentId: incident.id,
       kind: incident.kind as TokenKind,
       preview: incident.preview,
-      locations: places.map((o) => ({
-        provider: o.provider as Provider,
-        repository: o.repository,
-        repositoryUrl: o.repositoryUrl ?? undefined,
-        branch: o.ref ?? undefined,
-        commit: o.commitSha || undefined,
-        path: o.path,
-        line: o.line,
-      })),
+      publishedExample: incident.publishedExample,
+      locations: places.map((o) => {
+        const place = {
+          repository: o.repository,
+          branch: o.ref ?? undefined,
+          commit: o.commitSha || undefined,
+          path: o.path,
+          line: o.line,
+        }
+        // Links from the configured hosts; an occurrence of a platform patrol does not know gets none.
+        const links = locationLinks(deps.config, o.provider, place)
+        return { ...place, links: 'error' in links ? undefined : links }
+      }),
       revocation,
+      advice: adviceFor(incident.issuer),
       publicUrl: deps.mail.publicUrl,
       detectedAt: new Date(incident.firstSeenAt),
-      recipientReason: n.reason as RecipientReason,
+      recipientReason: n.reason,
     })
     const now = deps.now()
+    // Chosen once and stored before the first attempt: a retry sends the same Message-ID.
+    const messageId = n.messageId ?? newMessageId(deps.mail.publicUrl)
     await deps.db
       .update(notifications)
-      .set({ attempts: n.attempts + 1 })
+      .set({ attempts: n.attempts + 1, messageId })
       .where(eq(notifications.id, n.id))
     try {
       const sent = await deps.mailer.send({
@@ -69,11 +78,11 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         to: [n.recipient],
         ...email,
         headers: { 'X-Patrol-Incident': String(incident.id) },
-        messageId: `<incident-${incident.id}.notification-${n.id}@patrol>`,
+        messageId,
       })
       await deps.db
         .update(notifications)
-        .set({ status: 'sent', messageId: sent.messageId ?? null, sentAt: now, error: null })
+        .set({ status: 'sent', messageId: sent.messageId ?? messageId, sentAt: now, error: null })
         .where(eq(notifications.id, n.id))
       deps.log.info('notify.sent', { incident: incident.id, notification: n.id, reason: n.reason })
     } catch (error) {
@@ -85,5 +94,13 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         .where(eq(notifications.id, n.id))
       throw error
     }
+  }
+}
+
+/** The issuer's sentences; for an issuer no platform registered, neutral ones that say so (never another's). */
+function adviceFor(issuer: string): OwnerAdvice {
+  if (isPlatformId(issuer)) return platform(issuer).advice
+  return {
+    auditLog: 'Check the issuer’s audit log for what the token did since the commit.',
   }
 }

@@ -8,19 +8,23 @@
  * at once never send the same token twice.
  *
  * @example
- * handlers[GITHUB_BATCH_JOB] = githubBatchJob(deps)
+ * handlers[GITHUB_BATCH_JOB] = githubBatchJob({ ...responseDeps, issuer, batchDelayMs, callsPerHour })
  */
-import { and, asc, eq, gt, inArray, isNotNull, isNull, ne, sql } from 'drizzle-orm'
-import { incidents, revocations } from '../db/schema.js'
-import { enqueue } from '../jobs/queue.js'
-import type { JobHandler } from '../jobs/runner.js'
-import { GITHUB_REVOKE_BATCH_MAX } from '../platforms/github/issuer.js'
-import { finish, GITHUB_BATCH_JOB, type ResponseDeps, recordAttempt } from './respond.js'
-import { unseal } from './sealing.js'
+import { and, asc, eq, gt, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-orm'
+import { incidents, revocations } from '../../db/schema.js'
+import { finish, recordAttempt } from '../../incidents/response/steps.js'
+import { unseal } from '../../incidents/sealing.js'
+import { enqueue } from '../../jobs/queue.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import { NOT_REVOCABLE_KIND_IDS } from '../../kinds/index.js'
+import { GITHUB_REVOKE_BATCH_MAX } from './issuer.js'
+import type { GithubResponseDeps } from './respond.js'
 
 const HOUR = 3_600_000
 
-export function githubBatchJob(deps: ResponseDeps): JobHandler {
+export const GITHUB_BATCH_JOB = 'revoke-github-batch'
+
+export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
   return async (job, _payload, attempt) => {
     const now = deps.now()
     const batchId = `github-${job.id}`
@@ -32,7 +36,7 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
       .where(and(eq(revocations.issuer, 'github'), isNotNull(revocations.batchId), gt(revocations.at, now - HOUR)))
       .orderBy(asc(revocations.at))
     const distinct = [...new Map(calls.map((c) => [c.batch, c.at])).values()]
-    if (distinct.length >= deps.githubCallsPerHour) {
+    if (distinct.length >= deps.callsPerHour) {
       const rescheduleAt = distinct[0]! + HOUR + 1000
       deps.log.warn('revoke.github_budget_spent', {
         calls: distinct.length,
@@ -50,7 +54,7 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
         and(
           eq(incidents.issuer, 'github'),
           eq(incidents.status, 'responding'),
-          ne(incidents.kind, 'github-app-installation'),
+          notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
           isNotNull(incidents.sealedToken),
           isNull(incidents.revocationBatch),
         ),
@@ -72,7 +76,7 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
     const tokens = await Promise.all(batch.map((b) => unseal(deps.keys, b.sealedToken!)))
     const callId = `${batchId}#${job.attempts}`
     try {
-      const outcome = await deps.github.revokeBatch(tokens)
+      const outcome = await deps.issuer.revokeBatch(tokens)
       deps.log.info('revoke.github_batch', { tokens: tokens.length, outcome: outcome.outcome, call: callId })
       for (const b of batch) await finish(deps, b.id, 'github', outcome, { batchId: callId })
     } catch (error) {
@@ -100,7 +104,7 @@ export function githubBatchJob(deps: ResponseDeps): JobHandler {
           eq(incidents.issuer, 'github'),
           eq(incidents.status, 'responding'),
           isNull(incidents.revocationBatch),
-          ne(incidents.kind, 'github-app-installation'),
+          notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
         ),
       )
     if ((more?.n ?? 0) > 0)

@@ -9,9 +9,10 @@
  * // patrol_incidents{status="revoked"} 3
  */
 import { isNotNull, sql } from 'drizzle-orm'
-import { deliveries, incidents, notifications, occurrences, revocations } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import { queueStats } from '../jobs/queue.js'
+import { deliveries, incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import { queueStats } from '../../jobs/queue.js'
+import { TOKEN_KIND_IDS } from '../../kinds/index.js'
 
 /** Upper bounds (seconds) of the push-to-revoke histogram: from a few seconds to the hour Azure may take. */
 export const LATENCY_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 900, 3600]
@@ -26,7 +27,7 @@ export interface Family {
 
 export async function renderMetrics(db: DB, now: number): Promise<string> {
   const n = sql<number>`count(*)`
-  const [byProvider, findings, byStatus, byOutcome, byEmail, queue, latencies] = await Promise.all([
+  const [byProvider, findings, byStatus, byOutcome, byEmail, queue, latencies, byKind] = await Promise.all([
     db.select({ provider: deliveries.provider, n }).from(deliveries).groupBy(deliveries.provider),
     db.select({ n }).from(occurrences),
     db.select({ status: incidents.status, n }).from(incidents).groupBy(incidents.status),
@@ -40,6 +41,7 @@ export async function renderMetrics(db: DB, now: number): Promise<string> {
       .select({ ms: sql<number>`${incidents.revokedAt} - ${incidents.firstPushedAt}` })
       .from(incidents)
       .where(isNotNull(incidents.revokedAt)),
+    db.select({ kind: incidents.kind, n }).from(incidents).groupBy(incidents.kind),
   ])
   const seconds = latencies.map((l) => l.ms / 1000)
   const families: Family[] = [
@@ -60,6 +62,15 @@ export async function renderMetrics(db: DB, now: number): Promise<string> {
       help: 'Incidents by status.',
       type: 'gauge',
       samples: byStatus.map((r) => ({ labels: { status: r.status }, value: r.n })),
+    },
+    {
+      name: 'patrol_incidents_by_kind',
+      help: 'Incidents by token kind (every kind of the catalog, 0 when none).',
+      type: 'gauge',
+      samples: TOKEN_KIND_IDS.map((kind) => ({
+        labels: { kind },
+        value: byKind.find((r) => r.kind === kind)?.n ?? 0,
+      })),
     },
     {
       name: 'patrol_revocations_total',

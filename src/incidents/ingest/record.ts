@@ -11,17 +11,19 @@
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import picomatch from 'picomatch/posix'
-import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import { enqueue } from '../jobs/queue.js'
-import { redact } from '../scan/redact.js'
-import type { Issuer, TokenKind } from '../scan/types.js'
-import { fingerprint, seal, type TokenKeys } from './sealing.js'
-import { transition } from './transitions.js'
+import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import { enqueue } from '../../jobs/queue.js'
+import { kindOf } from '../../kinds/index.js'
+import type { PlatformId } from '../../platforms/ids.js'
+import { redact } from '../../scan/redact.js'
+import type { FindingTag, Issuer, TokenKind } from '../../scan/types.js'
+import { fingerprint, seal, type TokenKeys } from '../sealing.js'
+import { transition } from '../transitions.js'
 
 /** Where a token was seen; mirrors the `occurrences` columns. */
 export interface Place {
-  provider: string
+  provider: PlatformId
   repository: string
   repositoryUrl?: string
   ref?: string
@@ -43,6 +45,8 @@ export interface TokenSighting {
   issuer: Issuer
   /** The raw token: sealed and fingerprinted here, never stored in clear. */
   secret: string
+  /** The scanner's tags; `published-example` is recorded on the incident. */
+  tags?: FindingTag[]
 }
 
 export interface Recorded {
@@ -70,7 +74,7 @@ export async function recordFinding(
       fingerprint: fp,
       kind: token.kind,
       issuer: token.issuer,
-      preview: redact(token.secret),
+      preview: redact(token.secret, kindOf(token.kind).redaction),
       status: suppression ? 'suppressed' : 'new',
       statusChangedAt: at.now,
       sealedToken: suppression ? null : await seal(keys, token.secret),
@@ -78,6 +82,7 @@ export async function recordFinding(
       lastSeenAt: at.now,
       firstPushedAt: at.pushedAt,
       suppressionId: suppression?.id ?? null,
+      publishedExample: token.tags?.includes('published-example') ?? false,
       createdAt: at.now,
       updatedAt: at.now,
     })

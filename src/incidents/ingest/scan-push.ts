@@ -10,23 +10,23 @@
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
  */
 import { eq } from 'drizzle-orm'
-import { type Push, pushes } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import type { JobHandler } from '../jobs/runner.js'
-import type { Logger } from '../log.js'
-import { RemoteError } from '../platforms/remote-error.js'
+import { type Push, pushes } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import type { JobHandler } from '../../jobs/runner.js'
+import type { Logger } from '../../log.js'
+import { platform, UnknownPlatformError } from '../../platforms/index.js'
+import { RemoteError } from '../../platforms/remote-error.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
-  type Provider,
   type PushEvent,
   type PushSource,
   type ScanReport,
-} from '../platforms/types.js'
-import { scanAddedLines } from '../scan/index.js'
+} from '../../platforms/types.js'
+import { scanAddedLines } from '../../scan/index.js'
+import type { TokenKeys } from '../sealing.js'
 import { openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
 import { recordFinding } from './record.js'
-import type { TokenKeys } from './sealing.js'
 
 export interface ScanPushDeps {
   db: DB
@@ -34,7 +34,7 @@ export interface ScanPushDeps {
   log: Logger
   now(): number
   /** The configured source of each platform; a platform without one gets only its payload's commit messages scanned. */
-  sources: Partial<Record<Provider, PushSource>>
+  sources: ReadonlyMap<string, PushSource>
   maxPushBytes: number
 }
 
@@ -67,8 +67,12 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
 async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   const event = await openPushEvent(deps.keys, push.event)
   const report: ScanReport = { bytes: 0, files: 0, partial: [] }
-  const source = deps.sources[event.provider]
-  const files = source ? source.added(event, { maxBytes: deps.maxPushBytes }, report) : messagesOnly(event, report)
+  // A push stored for a platform patrol no longer knows is a permanent failure, shown on the push (invariant 5).
+  const known = knownPlatform(event.provider)
+  const source = deps.sources.get(known.id)
+  const files = source
+    ? source.added(event, { maxBytes: deps.maxPushBytes }, report)
+    : messagesOnly(event, report, known.sourceSettings)
 
   const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
   let findings = 0
@@ -140,11 +144,19 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   })
 }
 
+/** The push's platform; one patrol does not know is a permanent failure, not a retry. */
+function knownPlatform(id: string) {
+  try {
+    return platform(id)
+  } catch (error) {
+    if (error instanceof UnknownPlatformError) throw new RemoteError('permanent', `scan-push: ${error.message}`)
+    throw error
+  }
+}
+
 /** Without a configured source, the payload's commit messages are all patrol can read; say so. */
-async function* messagesOnly(event: PushEvent, report: ScanReport): AsyncIterable<AddedFile> {
-  const variable =
-    event.provider === 'github' ? 'GITHUB_TOKEN or GITHUB_APP_ID' : 'AZURE_DEVOPS_ORG_URL and AZURE_DEVOPS_TOKEN'
-  report.partial.push(`file contents not read: set ${variable} so patrol can read pushes`)
+async function* messagesOnly(event: PushEvent, report: ScanReport, settings: string): AsyncIterable<AddedFile> {
+  report.partial.push(`file contents not read: set ${settings} so patrol can read pushes`)
   // Azure cuts long comments in the hook payload; without a source they cannot be fetched whole.
   const truncated = event.commits.filter((c) => c.messageTruncated).map((c) => c.id.slice(0, 12))
   if (truncated.length)

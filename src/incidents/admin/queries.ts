@@ -7,13 +7,15 @@
  * const next = await listIncidents(db, { status: 'revoke_failed', limit: 50, cursor: page.nextCursor })
  */
 import { and, asc, desc, eq, gte, inArray, isNotNull, type like, lt, or, type SQL, sql } from 'drizzle-orm'
-import { auditEvents, type Incident, incidents, notifications, occurrences, revocations } from '../db/schema.js'
-import type { DB } from '../db/types.js'
+import { auditEvents, type Incident, incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import type { PlatformId } from '../../platforms/ids.js'
+import { type IncidentStatus, STATUSES } from '../states.js'
 
 export interface IncidentFilter {
-  status?: string
+  status?: IncidentStatus
   kind?: string
-  issuer?: string
+  issuer?: PlatformId
   repository?: string
   /** First seen at or after (ms). */
   since?: number
@@ -27,9 +29,9 @@ export interface IncidentFilter {
 
 export interface IncidentSummary {
   id: number
-  status: string
+  status: IncidentStatus
   kind: string
-  issuer: string
+  issuer: PlatformId
   preview: string
   firstSeenAt: string
   lastSeenAt: string
@@ -254,7 +256,7 @@ export async function incidentStats(db: DB, since?: number): Promise<Stats> {
 }
 
 /** The status an incident had before it was resolved or dismissed, from its audit trail. */
-export async function statusBefore(db: DB, incidentId: number): Promise<string | undefined> {
+export async function statusBefore(db: DB, incidentId: number): Promise<IncidentStatus | undefined> {
   const [last] = await db
     .select({ detail: auditEvents.detail })
     .from(auditEvents)
@@ -267,5 +269,6 @@ export async function statusBefore(db: DB, incidentId: number): Promise<string |
     )
     .orderBy(desc(auditEvents.id))
     .limit(1)
-  return last?.detail ? ((JSON.parse(last.detail) as { from?: string }).from ?? undefined) : undefined
+  const from = last?.detail ? (JSON.parse(last.detail) as { from?: unknown }).from : undefined
+  return STATUSES.find((s) => s === from)
 }

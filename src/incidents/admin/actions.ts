@@ -7,14 +7,14 @@
  * if ('error' in r) return c.json({ error: r.error }, r.status)
  */
 import { and, eq, isNull } from 'drizzle-orm'
-import { auditEvents, incidents, type Suppression, suppressions } from '../db/schema.js'
-import type { DB } from '../db/types.js'
-import { enqueue } from '../jobs/queue.js'
+import { auditEvents, incidents, type Suppression, suppressions } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import { enqueue } from '../../jobs/queue.js'
+import { RESPOND_JOB } from '../ingest/record.js'
+import { fingerprint, type TokenKeys } from '../sealing.js'
+import { type AdminAction, adminAction, type IncidentStatus } from '../states.js'
+import { transition } from '../transitions.js'
 import { statusBefore } from './queries.js'
-import { RESPOND_JOB } from './record.js'
-import { fingerprint, type TokenKeys } from './sealing.js'
-import { type AdminAction, adminAction, type IncidentStatus } from './states.js'
-import { transition } from './transitions.js'
 
 export interface ActionRequest {
   incidentId: number
@@ -29,9 +29,8 @@ export type ActionResult = { from: IncidentStatus; to: IncidentStatus } | { stat
 export async function applyAdminAction(db: DB, r: ActionRequest): Promise<ActionResult> {
   const [incident] = await db.select().from(incidents).where(eq(incidents.id, r.incidentId))
   if (!incident) return { status: 404, error: `incident ${r.incidentId} not found` }
-  const from = incident.status as IncidentStatus
-  const previous =
-    r.action === 'reopen' ? ((await statusBefore(db, r.incidentId)) as IncidentStatus | undefined) : undefined
+  const from = incident.status
+  const previous = r.action === 'reopen' ? await statusBefore(db, r.incidentId) : undefined
   const decision = adminAction(r.action, from, previous)
   if ('error' in decision) return { status: 409, error: decision.error }
   if (r.action === 'retry_response' && !incident.sealedToken)

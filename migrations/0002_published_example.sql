@@ -1,0 +1,1 @@
+ALTER TABLE `incidents` ADD `published_example` integer DEFAULT false NOT NULL;

@@ -1,0 +1,155 @@
+/**
+ * The platform-neutral steps of a response, shared by the `respond` job and each platform's own strategy
+ * (src/platforms/<id>/respond.ts): record an attempt, end the incident in the status its outcome means (erasing the
+ * sealed token), retry or give up on a remote failure, and queue the emails.
+ *
+ * @example
+ * await finish(deps, incidentId, 'azure-devops', { outcome: 'inactive', detail: 'the token no longer works' })
+ */
+import { asc, eq } from 'drizzle-orm'
+import type { Config } from '../../config.js'
+import type { Job } from '../../db/schema.js'
+import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import type { DB } from '../../db/types.js'
+import type { Attempt } from '../../jobs/give-up.js'
+import { enqueue } from '../../jobs/queue.js'
+import type { Logger } from '../../log.js'
+import type { Mailer } from '../../notify/mailer.js'
+import { chooseRecipients } from '../../notify/recipients.js'
+import type { PlatformId } from '../../platforms/ids.js'
+import type { RevocationOutcome } from '../../platforms/types.js'
+import type { TokenKeys } from '../sealing.js'
+import type { IncidentStatus } from '../states.js'
+import { transition } from '../transitions.js'
+
+export const NOTIFY_JOB = 'notify'
+
+export interface ResponseDeps {
+  /** For the platforms' links and settings. */
+  config: Config
+  db: DB
+  keys: TokenKeys
+  log: Logger
+  now(): number
+  revoke: 'auto' | 'off'
+  mailer: Mailer
+  mail: { from: string; securityEmails: string[]; publicUrl: string; notifyDomains?: string[] }
+}
+
+/** Response outcome → the incident status it ends in. */
+export const STATUS_OF: Record<RevocationOutcome['outcome'], IncidentStatus> = {
+  revoked: 'revoked',
+  requested: 'revocation_requested',
+  inactive: 'inactive',
+  not_revocable: 'not_revocable',
+  skipped: 'notify_only',
+  failed: 'revoke_failed',
+}
+
+/** Records the outcome, moves the incident to its terminal state (erasing the token), and emails. */
+export async function finish(
+  deps: ResponseDeps,
+  incidentId: number,
+  issuer: PlatformId,
+  outcome: RevocationOutcome,
+  o: { recorded?: boolean; batchId?: string; securityOnly?: boolean } = {},
+) {
+  const now = deps.now()
+  if (!o.recorded) await recordAttempt(deps, incidentId, issuer, outcome, o.batchId)
+  const to = STATUS_OF[outcome.outcome]
+  const revokedAt = outcome.outcome === 'revoked' || outcome.outcome === 'requested' ? now : undefined
+  await transition(deps.db, {
+    incidentId,
+    from: 'responding',
+    to,
+    actor: 'patrol',
+    now,
+    detail: { outcome: outcome.outcome, reason: outcome.detail },
+    set: revokedAt ? { revokedAt } : {},
+  })
+  deps.log.info('respond.finished', { incident: incidentId, outcome: outcome.outcome, status: to })
+  await enqueueNotifications(deps, incidentId, o.securityOnly)
+}
+
+export async function recordAttempt(
+  deps: ResponseDeps,
+  incidentId: number,
+  issuer: PlatformId,
+  outcome: RevocationOutcome | { outcome: 'error'; detail: string },
+  batchId?: string,
+) {
+  await deps.db.insert(revocations).values({
+    incidentId,
+    issuer,
+    outcome: outcome.outcome,
+    detail: outcome.detail,
+    authorizationIds:
+      'authorizationIds' in outcome && outcome.authorizationIds ? JSON.stringify(outcome.authorizationIds) : null,
+    batchId: batchId ?? null,
+    at: deps.now(),
+  })
+}
+
+/**
+ * A remote failure during the response: recorded as an `error` attempt and retried by the queue; on the final
+ * attempt (a permanent failure, or PATROL_GIVE_UP_AFTER spent) the response ends `revoke_failed` (visible) and the
+ * owner is still emailed.
+ */
+export async function onRemoteFailure(
+  deps: ResponseDeps,
+  job: Job,
+  attempt: Attempt,
+  incidentId: number,
+  issuer: PlatformId,
+  error: unknown,
+): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error)
+  if (!attempt.isFinal(error)) {
+    await recordAttempt(deps, incidentId, issuer, {
+      outcome: 'error',
+      detail: `${message} (attempt ${job.attempts}; retrying)`,
+    })
+    throw error
+  }
+  await recordAttempt(deps, incidentId, issuer, { outcome: 'failed', detail: message })
+  await finish(deps, incidentId, issuer, { outcome: 'failed', detail: message }, { recorded: true })
+}
+
+/** One notification row per recipient (unique, so a repeat adds nothing) and a `notify` job for each. */
+export async function enqueueNotifications(deps: ResponseDeps, incidentId: number, securityOnly = false) {
+  const now = deps.now()
+  const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+  const [first] = await deps.db
+    .select()
+    .from(occurrences)
+    .where(eq(occurrences.incidentId, incidentId))
+    .orderBy(asc(occurrences.id))
+    .limit(1)
+  const recipients = chooseRecipients({
+    ...(securityOnly
+      ? {}
+      : {
+          ownerEmail: incident?.ownerEmail ?? undefined,
+          authorEmail: first?.authorEmail ?? undefined,
+          pusherEmail: first?.pusherEmail ?? undefined,
+        }),
+    securityEmails: deps.mail.securityEmails,
+    notifyDomains: deps.mail.notifyDomains,
+  })
+  if (!recipients.some((r) => !r.withheld)) deps.log.warn('notify.no_recipient', { incident: incidentId })
+  for (const r of recipients) {
+    // A withheld address is kept as a `withheld` row with the reason, so the incident shows who was not mailed.
+    const status = r.withheld ? 'withheld' : 'pending'
+    const [row] = await deps.db
+      .insert(notifications)
+      .values({ incidentId, recipient: r.address, reason: r.reason, status, error: r.withheld, createdAt: now })
+      .onConflictDoNothing()
+      .returning({ id: notifications.id })
+    if (row && !r.withheld)
+      await enqueue(
+        deps.db,
+        { kind: NOTIFY_JOB, payload: { notificationId: row.id }, key: `${NOTIFY_JOB}:${row.id}` },
+        now,
+      )
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * GitHub (github.com, GHE.com and GitHub Enterprise Server) as a platform: its webhook, its source (a token or a
+ * GitHub App), its response (batched `/credentials/revoke`) and its links, from GITHUB_* settings.
+ *
+ * @example
+ * github.source({ config, timing }) // GithubSource, or undefined without GITHUB_TOKEN / GITHUB_APP_ID
+ */
+import { PLATFORM_LABELS } from '../ids.js'
+import type { Platform } from '../platform.js'
+import { GithubSource } from './client.js'
+import { GithubIssuer } from './issuer.js'
+import { githubLinks } from './links.js'
+import { githubResponse } from './respond.js'
+import { githubWebhook } from './webhook.js'
+
+export const github: Platform = {
+  id: 'github',
+  label: PLATFORM_LABELS.github,
+  webhook: githubWebhook,
+  sourceSettings: 'GITHUB_TOKEN or GITHUB_APP_ID',
+  source({ config, fetch }) {
+    if (!config.github.token && !config.github.app) return undefined
+    return new GithubSource({
+      apiUrl: config.github.apiUrl,
+      token: config.github.token,
+      app: config.github.app,
+      fetch,
+      timeoutMs: config.remoteTimeoutMs,
+    })
+  },
+  response(deps, { config, fetch, timing }) {
+    return githubResponse({
+      ...deps,
+      issuer: new GithubIssuer({ apiUrl: config.github.apiUrl, fetch, timeoutMs: config.remoteTimeoutMs }),
+      batchDelayMs: timing.githubBatchDelayMs,
+      callsPerHour: timing.githubCallsPerHour,
+    })
+  },
+  links: (config) => githubLinks(config.github.apiUrl),
+  advice: {
+    auditLog:
+      "Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization's audit log.",
+  },
+}
