@@ -27,3 +27,12 @@ export interface JobOf<K extends JobKind> {
   kind: K
   payload: JobPayloads[K]
 }
+
+/** Every kind, for the check that each has a handler (test/jobs/kinds.test.ts). */
+export const JOB_KINDS: readonly JobKind[] = [
+  'scan-push',
+  'respond',
+  'revoke-github-batch',
+  'confirm-revocation',
+  'notify',
+] satisfies readonly JobKind[]
