@@ -59,10 +59,7 @@ export interface ClaimOptions {
 
 /** Takes the oldest due job (or an orphaned one) for `worker`, counting the attempt. One UPDATE … RETURNING. */
 export async function claim(db: DB, o: ClaimOptions): Promise<Job | undefined> {
-  const due = or(
-    and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now)),
-    and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs)),
-  )
+  const due = takeable(o)
   const next = db
     .select({ id: jobs.id })
     .from(jobs)
@@ -71,13 +68,7 @@ export async function claim(db: DB, o: ClaimOptions): Promise<Job | undefined> {
     .limit(1)
   const [job] = await db
     .update(jobs)
-    .set({
-      state: 'running',
-      lockedBy: o.worker,
-      lockedAt: o.now,
-      attempts: sql`${jobs.attempts} + 1`,
-      updatedAt: o.now,
-    })
+    .set(taken(o))
     // The state test is repeated outside the subquery so that a row taken by another worker in between is not re-taken.
     .where(and(inArray(jobs.id, next), or(eq(jobs.state, 'queued'), lt(jobs.lockedAt, o.now - o.staleMs))))
     .returning()
@@ -140,24 +131,29 @@ export async function fail(db: DB, job: Job, error: string, o: FailOptions): Pro
 export async function claimById(db: DB, id: number, o: Omit<ClaimOptions, 'kinds'>): Promise<Job | undefined> {
   const [job] = await db
     .update(jobs)
-    .set({
-      state: 'running',
-      lockedBy: o.worker,
-      lockedAt: o.now,
-      attempts: sql`${jobs.attempts} + 1`,
-      updatedAt: o.now,
-    })
-    .where(
-      and(
-        eq(jobs.id, id),
-        or(
-          and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now)),
-          and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs)),
-        ),
-      ),
-    )
+    .set(taken(o))
+    .where(and(eq(jobs.id, id), takeable(o)))
     .returning()
   return job
+}
+
+/** Due and queued, or running but orphaned (locked longer ago than `staleMs`). */
+function takeable(o: { now: number; staleMs: number }) {
+  return or(
+    and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now)),
+    and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs)),
+  )
+}
+
+/** A claim: running, locked by `worker`, the attempt counted. */
+function taken(o: { worker: string; now: number }) {
+  return {
+    state: 'running',
+    lockedBy: o.worker,
+    lockedAt: o.now,
+    attempts: sql`${jobs.attempts} + 1`,
+    updatedAt: o.now,
+  } as const
 }
 
 /** Puts a job back without counting the attempt: a planned wait (hourly budget, a later confirmation), not a failure. */
