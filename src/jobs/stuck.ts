@@ -2,14 +2,17 @@
  * What is stuck, for `/healthz` and `/metrics`: pushes still unscanned, jobs that ended `dead`, and `running` jobs
  * older than their stale limit (claimed by an invocation or process that never finished them). patrol's promise is
  * that nobody has to watch it, so each of these turns the health answer `degraded`, with a reason an admin can act on.
+ * The admin API lists unscanned pushes and dead jobs, and retries a dead job or rescans a push (audited).
  *
  * @example
  * const stuck = await stuckWork(db, Date.now(), { staleMs: 300_000 })
  * degradedReasons(stuck) // ['1 push unscanned for more than 10 minutes (oldest 2 h)', '2 dead jobs: …']
  */
-import { and, count, eq, lt, min, sql } from 'drizzle-orm'
-import { jobs, pushes } from '../db/schema.js'
+import { and, asc, count, eq, inArray, lt, min, sql } from 'drizzle-orm'
+import { auditEvents, deliveries, jobs, pushes } from '../db/schema.js'
 import type { DB } from '../db/types.js'
+import type { JobKind, JobPayloads } from './kinds.js'
+import { enqueue } from './queue.js'
 
 /** A push still unscanned after this long is a problem, not a queue: scans take seconds. */
 export const UNSCANNED_ALARM_MS = 10 * 60_000
@@ -69,4 +72,100 @@ export function degradedReasons(s: StuckWork): string[] {
 
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : noun.endsWith('h') ? 'es' : 's'}`
+}
+
+/** A push patrol has not (fully) scanned: still pending, or given up on. */
+export interface UnscannedPush {
+  id: number
+  provider: string
+  repository: string
+  ref: string
+  status: 'pending' | 'failed'
+  receivedAt: number
+  reasons: string[]
+}
+
+export interface DeadJob {
+  id: number
+  kind: string
+  attempts: number
+  lastError: string | null
+  finishedAt: number | null
+}
+
+/** The unscanned pushes and dead jobs, oldest first, at most `limit` of each: what an admin can retry. */
+export async function stuckLists(db: DB, limit = 100): Promise<{ pushes: UnscannedPush[]; deadJobs: DeadJob[] }> {
+  const unscanned = await db
+    .select()
+    .from(pushes)
+    .where(inArray(pushes.scanStatus, ['pending', 'failed']))
+    .orderBy(asc(pushes.receivedAt))
+    .limit(limit)
+  const dead = await db
+    .select({
+      id: jobs.id,
+      kind: jobs.kind,
+      attempts: jobs.attempts,
+      lastError: jobs.lastError,
+      finishedAt: jobs.finishedAt,
+    })
+    .from(jobs)
+    .where(eq(jobs.state, 'dead'))
+    .orderBy(asc(jobs.finishedAt), asc(jobs.id))
+    .limit(limit)
+  return {
+    pushes: unscanned.map((p) => ({
+      id: p.id,
+      provider: p.provider,
+      repository: p.repository,
+      ref: p.ref,
+      status: p.scanStatus as 'pending' | 'failed',
+      receivedAt: p.receivedAt,
+      reasons: p.partialReasons ? (JSON.parse(p.partialReasons) as string[]) : [],
+    })),
+    deadJobs: dead,
+  }
+}
+
+/** Puts a dead job back in the queue, due now, with a fresh give-up clock. False when no dead job has that id. */
+export async function retryDeadJob(db: DB, id: number, actor: string, now: number): Promise<boolean> {
+  const rows = await db
+    .update(jobs)
+    .set({ state: 'queued', runAt: now, failingSince: null, dispatchedAt: null, finishedAt: null, updatedAt: now })
+    .where(and(eq(jobs.id, id), eq(jobs.state, 'dead')))
+    .returning({ id: jobs.id, kind: jobs.kind })
+  if (rows.length === 0) return false
+  await audit(db, actor, 'job.retried', 'job', id, { kind: rows[0]!.kind }, now)
+  return true
+}
+
+/**
+ * Scans a push again from the start (after a fix: a token with the right scope, a repository restored): the push is
+ * `pending` again and a new scan-push job is queued. False when there is no such push.
+ */
+export async function rescanPush(db: DB, id: number, actor: string, now: number): Promise<boolean> {
+  const [row] = await db
+    .select({ provider: deliveries.provider, deliveryId: deliveries.deliveryId })
+    .from(pushes)
+    .innerJoin(deliveries, eq(pushes.deliveryId, deliveries.id))
+    .where(eq(pushes.id, id))
+  if (!row) return false
+  const kind: JobKind = 'scan-push'
+  const payload: JobPayloads['scan-push'] = { provider: row.provider, deliveryId: row.deliveryId }
+  await db.update(pushes).set({ scanStatus: 'pending', partialReasons: null }).where(eq(pushes.id, id))
+  await enqueue(db, { kind, payload, key: `${kind}:${row.provider}:${row.deliveryId}:rescan:${now}` }, now)
+  await audit(db, actor, 'push.rescanned', 'push', id, {}, now)
+  return true
+}
+
+async function audit(
+  db: DB,
+  actor: string,
+  action: string,
+  subjectType: string,
+  subjectId: number,
+  detail: Record<string, unknown>,
+  at: number,
+) {
+  await db.insert(auditEvents).values({ actor, action, subjectType, subjectId, detail: JSON.stringify(detail), at })
 }

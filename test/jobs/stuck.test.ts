@@ -2,8 +2,10 @@
  * Stuck work made visible: /healthz turns `degraded` (still 200) with reasons, and /metrics counts it, for a push
  * unscanned past 10 minutes, a dead job, and a job running past PATROL_JOB_STALE_MS.
  */
+
+import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { deliveries, jobs, pushes } from '../../src/db/schema.js'
+import { auditEvents, deliveries, jobs, pushes } from '../../src/db/schema.js'
 import { claim, enqueue, fail } from '../../src/jobs/queue.js'
 import { type TestApp, testApp } from '../support/service-app.js'
 
@@ -94,5 +96,49 @@ describe('/healthz and /metrics on stuck work', () => {
     expect(body.status).toBe('degraded')
     expect(body.reasons).toEqual([expect.stringMatching(/^1 job running past PATROL_JOB_STALE_MS/)])
     expect(await metric('patrol_jobs_stale_running')).toBe(1)
+  })
+})
+
+describe('admin API on stuck work', () => {
+  it('lists unscanned pushes and dead jobs, retries a dead job and rescans a push, each audited', async () => {
+    await pushReceived(42 * MIN)
+    await enqueue(t.db.db, { kind: 'notify', payload: { notificationId: 1 } }, t.clock.now)
+    const job = await claim(t.db.db, { worker: 'w', now: t.clock.now, staleMs: 300_000 })
+    await fail(t.db.db, job!, 'SMTP 550: refused', { now: t.clock.now, final: true })
+
+    const listed = await t.admin('/api/stuck')
+    expect(listed.status).toBe(200)
+    const body = (await listed.json()) as { pushes: { id: number; status: string }[]; deadJobs: { id: number }[] }
+    expect(body.pushes.map((p) => p.status)).toEqual(['pending'])
+    expect(body.deadJobs).toEqual([
+      expect.objectContaining({ id: job!.id, kind: 'notify', lastError: 'SMTP 550: refused' }),
+    ])
+
+    expect((await t.admin(`/api/jobs/${job!.id}/retry`, { method: 'POST' })).status).toBe(200)
+    const [again] = await t.db.db.select().from(jobs).where(eq(jobs.id, job!.id))
+    expect(again).toMatchObject({ state: 'queued', runAt: t.clock.now, failingSince: null })
+    expect((await t.admin(`/api/jobs/${job!.id}/retry`, { method: 'POST' })).status).toBe(404)
+
+    const pushId = body.pushes[0]!.id
+    await t.db.db.update(pushes).set({ scanStatus: 'failed', partialReasons: '["scan failed: HTTP 401"]' })
+    expect((await t.admin(`/api/pushes/${pushId}/rescan`, { method: 'POST' })).status).toBe(200)
+    expect((await t.db.db.select().from(pushes))[0]).toMatchObject({ scanStatus: 'pending', partialReasons: null })
+    expect((await t.db.db.select().from(jobs).where(eq(jobs.kind, 'scan-push'))).map((j) => j.state)).toEqual([
+      'queued',
+    ])
+    expect((await t.admin('/api/pushes/999/rescan', { method: 'POST' })).status).toBe(404)
+    expect(t.enqueued.count).toBe(2)
+
+    const audit = await t.db.db.select().from(auditEvents)
+    expect(audit.map((a) => [a.actor, a.action, a.subjectType])).toEqual([
+      ['admin:tester', 'job.retried', 'job'],
+      ['admin:tester', 'push.rescanned', 'push'],
+    ])
+    expect((await t.app.request('/api/stuck')).status).toBe(401)
+    expect((await t.admin('/api/jobs/x/retry', { method: 'POST' })).status).toBe(400)
+    const doc = (await (await t.app.request('/api/openapi.json')).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/stuck', '/api/jobs/{id}/retry', '/api/pushes/{id}/rescan']),
+    )
   })
 })
