@@ -18,7 +18,7 @@ import { TOKEN_KIND_IDS } from '../../kinds/index.js'
 export const LATENCY_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 900, 3600]
 
 type Labels = Record<string, string>
-interface Family {
+export interface Family {
   name: string
   help: string
   type: 'counter' | 'gauge' | 'histogram'
@@ -155,7 +155,7 @@ function collateral(rows: { incidentId: number; candidates: string | null }[]): 
   return total
 }
 
-function render(f: Family): string {
+export function render(f: Family): string {
   const lines = [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`]
   for (const s of f.samples) lines.push(`${s.name ?? f.name}${labels(s.labels)} ${formatValue(s.value)}`)
   return lines.join('\n')

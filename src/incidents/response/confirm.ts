@@ -25,7 +25,7 @@ export interface ConfirmOptions {
 }
 
 export function confirmJob(deps: ResponseDeps, o: ConfirmOptions): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const { incidentId, check, requestedAt, widened } = payload as {
       incidentId: number
       check: number
@@ -40,9 +40,9 @@ export function confirmJob(deps: ResponseDeps, o: ConfirmOptions): JobHandler {
     try {
       active = await o.issuer.isActive(token, incident.kind as TokenKind)
     } catch (error) {
-      // A check that keeps failing must not leave the incident waiting forever: on the last attempt it counts as
+      // A check that keeps failing must not leave the incident waiting forever: when the queue gives up it counts as
       // "cannot tell".
-      if (job.attempts < job.maxAttempts) throw error
+      if (!attempt.isFinal(error)) throw error
       active = undefined
     }
     const now = deps.now()

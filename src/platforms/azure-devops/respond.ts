@@ -8,7 +8,7 @@
  *
  * @example
  * const response = azureDevOpsResponse({ ...deps, issuer, policy: 'precise', confirmDelaysMs: [120_000, 600_000] })
- * await response.respond(incident, job)
+ * await response.respond(incident, job, attempt)
  */
 import { eq } from 'drizzle-orm'
 import { incidents } from '../../db/schema.js'
@@ -34,7 +34,7 @@ export function azureDevOpsResponse(azure: AzureResponseDeps): PlatformResponse 
   return {
     issuer: deps.issuer,
     jobs: { [CONFIRM_JOB]: azureConfirmJob(deps) },
-    async respond(incident, job) {
+    async respond(incident, job, attempt) {
       const incidentId = incident.id
       if (!deps.issuer)
         return finish(deps, incidentId, incident.issuer, {
@@ -58,7 +58,7 @@ export function azureDevOpsResponse(azure: AzureResponseDeps): PlatformResponse 
         deps.log.info('respond.owner_lookup', { incident: incidentId, found: owner !== undefined })
         outcome = await deps.issuer.revoke(token, { kind, ...times, owner })
       } catch (error) {
-        return onRemoteFailure(deps, job, incidentId, incident.issuer, error)
+        return onRemoteFailure(deps, job, attempt, incidentId, incident.issuer, error)
       }
       await recordAttempt(deps, incidentId, incident.issuer, outcome)
       if (owner?.email || owner?.name || owner?.id)
