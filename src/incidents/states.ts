@@ -45,9 +45,6 @@ export function holdsToken(status: IncidentStatus): boolean {
   return status === 'new' || status === 'responding' || status === 'revocation_requested' || RETRYABLE.includes(status)
 }
 
-/** States that say the token is confirmed dead; every screen, email and metric says "revoked" for these only. */
-export const CONFIRMED_DEAD: readonly IncidentStatus[] = ['revoked']
-
 const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
   new: ['responding', 'suppressed'],
   responding: RESPONSE_OUTCOMES,
