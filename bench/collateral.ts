@@ -18,6 +18,7 @@ import {
   matchScopes,
   SCOPE_PROBES,
 } from '../src/platforms/azure-devops/issuer.js'
+import { seededRandom } from '../test/support/fault-proxy.js'
 import { generateAdoPat } from '../test/support/tokens.js'
 
 const ORG = 'org-ours'
@@ -37,18 +38,6 @@ export interface PolicyFigures {
   missed: number
   /** `precise` only: leaks that needed the widening (narrow set empty or without the leaked PAT). */
   widened: number
-}
-
-/** mulberry32: a small seeded generator, so the figures are repeatable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 interface Leak {
@@ -111,7 +100,7 @@ function revokedBy(leak: Leak, policy: Policy): { ids: Set<string>; widened: boo
 }
 
 export function collateralFigures(o: { leaks: number; seed: number }): Record<Policy, PolicyFigures> {
-  const rand = random(o.seed)
+  const rand = seededRandom(o.seed)
   const leaks: Leak[] = []
   while (leaks.length < o.leaks) {
     const leak = generateLeak(rand)

@@ -42,17 +42,23 @@ beforeEach(async () => {
     { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
     { test: () => true, base: gh.url },
   ])
-  p = await startPipeline(
+  p = await pipeline()
+  tokens.length = 0
+})
+
+/** patrol wired to this test's stand-ins; `env` adds settings. */
+function pipeline(env: Record<string, string> = {}) {
+  return startPipeline(
     {
       GITHUB_API_URL: router.url,
       GITHUB_TOKEN: READER,
       PATROL_SECURITY_EMAILS: 'security@acme.example',
       PATROL_PUBLIC_URL: 'https://patrol.acme.example',
+      ...env,
     },
     { smtpUrl: smtp.url },
   )
-  tokens.length = 0
-})
+}
 
 afterEach(async () => {
   // Whatever the test did, nothing it leaked may be at rest in the database or in a mail.
@@ -313,15 +319,7 @@ describe('live-token verification (PATROL_VERIFY, on by default)', () => {
 
   it('PATROL_VERIFY=off: never uses the token for anything but revocation', async () => {
     await p.close()
-    p = await startPipeline(
-      {
-        GITHUB_API_URL: router.url,
-        GITHUB_TOKEN: READER,
-        PATROL_SECURITY_EMAILS: 'security@acme.example',
-        PATROL_VERIFY: 'off',
-      },
-      { smtpUrl: smtp.url },
-    )
+    p = await pipeline({ PATROL_VERIFY: 'off' })
     const token = leak()
     gh.addAccount(token, { login: 'octo-dev' })
     const before = userCalls().length
