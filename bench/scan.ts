@@ -469,6 +469,10 @@ async function inProcess(corpus: Corpus): Promise<void> {
   }
   console.log(`planted by encoding: ${[...byEncoding].map(([e, [f, n]]) => `${e} ${f}/${n}`).join(', ')}`)
   for (const m of missed.slice(0, 10)) console.log(`  missed ${m.kind} (${m.encoding}) at ${m.path}:${m.line}`)
+  const targets = patrolRate >= 200 && patrolRate / baselineRate >= 5 && missed.length === 0
+  console.log(
+    `in-process targets (>=200 MB/s, >=5x baseline, every planted token found): ${targets ? 'met' : 'NOT met'}`,
+  )
 }
 
 await main()
