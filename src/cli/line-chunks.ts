@@ -1,10 +1,12 @@
 /**
  * Turns a byte stream into text pieces that end on line boundaries, so a file or a diff of any
  * size can be scanned with bounded memory. Bytes are decoded as UTF-8; invalid sequences become
- * U+FFFD instead of failing (leaked text is often not clean UTF-8).
+ * U+FFFD instead of failing (leaked text is often not clean UTF-8). With `bytes`, pieces are left
+ * undecoded, one character per byte, for DiffScanner's `bytes` mode.
  *
  * @example
- * for await (const piece of lineChunks(process.stdin)) scanner.scan(piece.text)
+ * const scanner = new DiffScanner({ bytes: true })
+ * for await (const piece of lineChunks(process.stdin, { bytes: true })) scanner.scan(piece.text)
  */
 
 /**
