@@ -371,4 +371,16 @@ describe('GET /api/openapi.json', () => {
       expect.arrayContaining(['status', 'kind', 'issuer', 'repository', 'since', 'until', 'q', 'limit', 'cursor']),
     )
   })
+
+  it('documents the signed webhook body patrol sends to PATROL_WEBHOOK_URL', async () => {
+    const doc = await json(await t.app.request('/api/openapi.json'))
+    const hook = doc.webhooks.incidentEvent.post
+    expect(hook.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/IncidentEvent')
+    expect(hook.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['X-Patrol-Signature-256', 'X-Patrol-Timestamp', 'X-Patrol-Delivery', 'X-Patrol-Event']),
+    )
+    expect(Object.keys(doc.components.schemas.IncidentEvent.properties)).toEqual(
+      expect.arrayContaining(['event', 'events', 'followUp', 'incident', 'response', 'locations']),
+    )
+  })
 })

@@ -19,6 +19,8 @@ import {
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { IncidentEvent, WEBHOOK_HEADERS } from '../../notify/channel-event.js'
+import { EVENT_MEANING, NOTIFY_EVENTS } from '../../notify/events.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
@@ -117,6 +119,24 @@ api.openAPIRegistry.registerComponent('securitySchemes', 'adminToken', {
 api.use('/api/*', async (c, next) => (c.req.path === '/api/openapi.json' ? next() : requireAdmin(c, next)))
 
 const security = [{ adminToken: [] }]
+
+// What patrol POSTs to PATROL_WEBHOOK_URL (notify/webhook.ts): documented here so a SIEM can be built against it.
+api.openAPIRegistry.registerWebhook({
+  method: 'post',
+  path: 'incidentEvent',
+  summary: 'An incident event, sent to PATROL_WEBHOOK_URL',
+  description: `One message per incident, channel and outcome (events: ${NOTIFY_EVENTS.map((e) => `\`${e}\` ${EVENT_MEANING[e]}`).join('; ')}). Verify \`${WEBHOOK_HEADERS.signature}\`: \`sha256=\` + hex HMAC-SHA256 keyed with PATROL_WEBHOOK_SECRET over \`<${WEBHOOK_HEADERS.timestamp}>.<raw body>\`; refuse old timestamps; drop repeats of \`${WEBHOOK_HEADERS.delivery}\`.`,
+  request: {
+    headers: z.object({
+      [WEBHOOK_HEADERS.event]: z.enum(NOTIFY_EVENTS),
+      [WEBHOOK_HEADERS.delivery]: z.string(),
+      [WEBHOOK_HEADERS.timestamp]: z.string().openapi({ description: 'Unix seconds' }),
+      [WEBHOOK_HEADERS.signature]: z.string().openapi({ example: 'sha256=5f1c…' }),
+    }),
+    body: { content: { 'application/json': { schema: IncidentEvent } } },
+  },
+  responses: { 200: { description: 'Any 2xx: received. 5xx and 429 are retried with backoff; other 4xx are not.' } },
+})
 
 api.openapi(
   createRoute({
