@@ -29,6 +29,8 @@ export interface ListFilters {
   issuer?: string
   repository?: string
   q?: string
+  /** Incidents a suppression matched (its id). */
+  suppression?: string
   sort?: Sort
   dir?: 'asc' | 'desc'
 }

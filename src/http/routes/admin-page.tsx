@@ -15,7 +15,7 @@
  * app.route('/', createAdminPage())   // in createApp; one sign-in limiter per app (per process or isolate)
  */
 
-import { and, count, eq, inArray, isNull } from 'drizzle-orm'
+import { and, count, eq, inArray, isNotNull, isNull } from 'drizzle-orm'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { csrf } from 'hono/csrf'
 import { incidents, suppressions } from '../../db/schema.js'
@@ -104,6 +104,7 @@ function listFilters(c: Context<AppEnv>): { filters: ListFilters; page: number; 
   if (q.sort && (SORTS as readonly string[]).includes(q.sort)) filters.sort = q.sort as Sort
   else if (q.sort) problems.push(`sort: expects one of ${SORTS.join(', ')}`)
   if (q.dir === 'asc' || q.dir === 'desc') filters.dir = q.dir
+  if (q.suppression && /^[1-9]\d{0,15}$/.test(q.suppression)) filters.suppression = q.suppression
   const pageNo = /^[1-9]\d{0,6}$/.test(q.page ?? '') ? Number(q.page) : 1
   return { filters, page: pageNo, problems }
 }
@@ -118,6 +119,7 @@ function pageFilter(f: ListFilters, pageNo: number, limit: number): PageFilter {
     issuer: f.issuer as PlatformId | undefined,
     repository: f.repository,
     q: f.q,
+    suppressionId: f.suppression ? Number(f.suppression) : undefined,
     sort,
     dir: f.dir ?? (sort === 'risk' ? 'asc' : 'desc'),
     page: pageNo,
@@ -518,7 +520,20 @@ export function createAdminPage(o: AdminPageOptions = {}) {
   ) => {
     const { db, now } = c.get('deps')
     const items = (await listSuppressions(db)).map(showSuppression)
-    return page(<SuppressionsPage admin={c.get('admin')} items={items} now={now()} {...extra} />)
+    const matched = await db
+      .select({ id: incidents.suppressionId, n: count() })
+      .from(incidents)
+      .where(isNotNull(incidents.suppressionId))
+      .groupBy(incidents.suppressionId)
+    return page(
+      <SuppressionsPage
+        admin={c.get('admin')}
+        items={items}
+        matched={Object.fromEntries(matched.map((m) => [m.id, m.n]))}
+        now={now()}
+        {...extra}
+      />,
+    )
   }
 
   admin.get('/admin/suppressions', async (c) => {

@@ -35,6 +35,8 @@ export interface IncidentFilter {
   since?: number
   /** First seen before (ms). */
   until?: number
+  /** Incidents this suppression matched. */
+  suppressionId?: number
   /** Free text: preview, owner, repository, path, commit, author or pusher. */
   q?: string
   limit: number
@@ -83,6 +85,7 @@ function filterConditions(db: DB, f: Omit<IncidentFilter, 'limit' | 'cursor'>): 
   if (statuses.length) where.push(inArray(incidents.status, [...statuses]))
   if (f.attention) where.push(inArray(incidents.status, ATTENTION_STATUSES))
   if (f.kind) where.push(eq(incidents.kind, f.kind))
+  if (f.suppressionId !== undefined) where.push(eq(incidents.suppressionId, f.suppressionId))
   if (f.issuer) where.push(eq(incidents.issuer, f.issuer))
   if (f.since !== undefined) where.push(gte(incidents.firstSeenAt, f.since))
   if (f.until !== undefined) where.push(lt(incidents.firstSeenAt, f.until))
