@@ -218,10 +218,10 @@ export function IncidentsPage(p: {
                       {i.preview}
                     </a>
                   </td>
-                  <td data-label="Repositories" class="break">
+                  <td data-label="Repositories" class="wrap">
                     {pushedText(i.repositories.join(', '))}
                   </td>
-                  <td data-label="Owner" class="break">
+                  <td data-label="Owner" class="wrap">
                     {i.owner.email || i.owner.name ? (
                       pushedText(i.owner.email ?? i.owner.name ?? '')
                     ) : (
