@@ -21,8 +21,7 @@ import type { Notifier } from '../../notify/notifier.js'
 import { pushedText } from '../../notify/pushed-text.js'
 import { mayBeLive, statusLabel } from '../../notify/status-labels.js'
 import { locationLinks } from '../../platforms/index.js'
-import { RemoteError } from '../../platforms/remote-error.js'
-import type { ResponseDeps } from './steps.js'
+import { lastAttempt, type ResponseDeps } from './steps.js'
 
 export const CHANNEL_NOTIFY_JOB = 'channel-notify'
 
@@ -92,7 +91,7 @@ export function channelNotifyJob(deps: ResponseDeps): JobHandler {
       deps.log.info('channel.sent', { incident: m.incidentId, channel: m.channel, event: m.event })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+      const last = lastAttempt(job, error)
       await deps.db
         .update(channelMessages)
         .set({ error: message, ...(last ? { status: 'failed' } : {}) })

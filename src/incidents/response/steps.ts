@@ -50,6 +50,11 @@ export const STATUS_OF: Record<RevocationOutcome['outcome'], IncidentStatus> = {
   failed: 'revoke_failed',
 }
 
+/** Whether a failed send was its job's last try: attempts used up, or a refusal that retrying cannot change. */
+export function lastAttempt(job: Job, error: unknown): boolean {
+  return job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+}
+
 /** Records the outcome, moves the incident to its terminal state (erasing the token), and emails. */
 export async function finish(
   deps: ResponseDeps,
