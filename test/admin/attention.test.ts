@@ -156,6 +156,40 @@ describe('needs attention', () => {
     expect(await statusOf(live.id)).toBe('resolved')
   })
 
+  it('acts on every incident of one push at once: a commit with many tokens is one close', async () => {
+    const inPush = [
+      await incident('revoke_failed', { pushId: 7 }),
+      await incident('not_revocable', { pushId: 7, path: 'b.env' }),
+      await incident('revocation_requested', { pushId: 7, path: 'c.env' }),
+    ]
+    const other = await incident('revoke_failed', { pushId: 8 })
+    const incidentPage = await get(`/admin/incidents/${inPush[0]!.id}`)
+    expect(incidentPage).toContain('href="/admin/incidents?view=all&amp;push=7"')
+    const list = await get('/admin/incidents?view=all&push=7')
+    expect(idsIn(list).sort()).toEqual(inPush.map((i) => i.id).sort())
+    expect(list).toContain('Close all 3 of this push…')
+    const asked = await post('/admin/incidents/bulk', [
+      ['action', 'close'],
+      ...inPush.map((i): [string, string] => ['id', String(i.id)]),
+    ])
+    expect(await asked.text()).toContain('Close 3 incidents')
+    const done = await post('/admin/incidents/close', [
+      ['confirm', 'yes'],
+      ['reason', 'revoked_elsewhere'],
+      ['rotated', 'yes'],
+      ...inPush.map((i): [string, string] => ['id', String(i.id)]),
+    ])
+    expect(done.headers.get('location')).toBe('/admin/incidents?closed=3')
+    const statuses = await t.db.db.select().from(incidents)
+    expect(
+      statuses
+        .filter((r) => r.status === 'resolved')
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(inPush.map((i) => i.id).sort())
+    expect(statuses.find((r) => r.id === other.id)?.status).toBe('revoke_failed')
+  })
+
   it('answers an unknown /admin path with the page’s HTML 404', async () => {
     const res = await pageRequest(t.app, '/admin/nothing/here', { cookie })
     expect(res.status).toBe(404)

@@ -140,6 +140,12 @@ export function IncidentPage(p: {
       )}
 
       <h2>Where it was seen ({i.occurrences})</h2>
+      {[...new Set(i.occurrencesList.map((o) => o.pushId).filter((id) => id !== null))].map((pushId) => (
+        <p>
+          <a href={`/admin/incidents?view=all&push=${pushId}`}>Every incident of push {pushId}</a>{' '}
+          <span class="muted">(to close or retry them together)</span>
+        </p>
+      ))}
       <table class="stack">
         <thead>
           <tr>

@@ -31,6 +31,8 @@ export interface ListFilters {
   q?: string
   /** Incidents a suppression matched (its id). */
   suppression?: string
+  /** Incidents seen in one push (its id). */
+  push?: string
   sort?: Sort
   dir?: 'asc' | 'desc'
 }
@@ -250,6 +252,19 @@ export function IncidentsPage(p: {
           </div>
         </form>
       )}
+      {f.push && items.length > 1 ? (
+        // One push can carry many tokens: act on all of them at once (each still confirmed on the next page).
+        <form method="post" action="/admin/incidents/bulk" class="actions">
+          {items.map((i) => (
+            <input type="hidden" name="id" value={String(i.id)} />
+          ))}
+          {BULK_ACTIONS.map((a) => (
+            <button type="submit" name="action" value={a.id}>
+              {a.label} all {items.length} of this push…
+            </button>
+          ))}
+        </form>
+      ) : null}
       <nav class="pager" aria-label="pages">
         {pageNo > 1 ? (
           <a href={`/admin/incidents${listQuery(f, pageNo - 1)}`} rel="prev">

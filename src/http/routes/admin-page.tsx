@@ -105,6 +105,7 @@ function listFilters(c: Context<AppEnv>): { filters: ListFilters; page: number; 
   else if (q.sort) problems.push(`sort: expects one of ${SORTS.join(', ')}`)
   if (q.dir === 'asc' || q.dir === 'desc') filters.dir = q.dir
   if (q.suppression && /^[1-9]\d{0,15}$/.test(q.suppression)) filters.suppression = q.suppression
+  if (q.push && /^[1-9]\d{0,15}$/.test(q.push)) filters.push = q.push
   const pageNo = /^[1-9]\d{0,6}$/.test(q.page ?? '') ? Number(q.page) : 1
   return { filters, page: pageNo, problems }
 }
@@ -120,6 +121,7 @@ function pageFilter(f: ListFilters, pageNo: number, limit: number): PageFilter {
     repository: f.repository,
     q: f.q,
     suppressionId: f.suppression ? Number(f.suppression) : undefined,
+    pushId: f.push ? Number(f.push) : undefined,
     sort,
     dir: f.dir ?? (sort === 'risk' ? 'asc' : 'desc'),
     page: pageNo,

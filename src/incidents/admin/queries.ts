@@ -37,6 +37,8 @@ export interface IncidentFilter {
   until?: number
   /** Incidents this suppression matched. */
   suppressionId?: number
+  /** Incidents seen in this push (a commit with 45 tokens is one push). */
+  pushId?: number
   /** Free text: preview, owner, repository, path, commit, author or pusher. */
   q?: string
   limit: number
@@ -86,6 +88,13 @@ function filterConditions(db: DB, f: Omit<IncidentFilter, 'limit' | 'cursor'>): 
   if (f.attention) where.push(inArray(incidents.status, ATTENTION_STATUSES))
   if (f.kind) where.push(eq(incidents.kind, f.kind))
   if (f.suppressionId !== undefined) where.push(eq(incidents.suppressionId, f.suppressionId))
+  if (f.pushId !== undefined)
+    where.push(
+      inArray(
+        incidents.id,
+        db.select({ id: occurrences.incidentId }).from(occurrences).where(eq(occurrences.pushId, f.pushId)),
+      ),
+    )
   if (f.issuer) where.push(eq(incidents.issuer, f.issuer))
   if (f.since !== undefined) where.push(gte(incidents.firstSeenAt, f.since))
   if (f.until !== undefined) where.push(lt(incidents.firstSeenAt, f.until))
