@@ -65,7 +65,7 @@ export function ClosePage(p: { admin: string; items: Chosen[]; error?: string; b
               {live.length === p.items.length ? 'This token' : `${live.length} of these tokens`} may still work:
             </strong>{' '}
             patrol has not seen {live.length === 1 ? 'it' : 'them'} dead. Close only after rotating.
-            <label>
+            <label class="inline">
               <input type="checkbox" name="rotated" value="yes" />I have rotated {live.length === 1 ? 'it' : 'them'} (or
               confirmed {live.length === 1 ? 'it no longer works' : 'they no longer work'})
             </label>

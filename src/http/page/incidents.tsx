@@ -203,7 +203,7 @@ export function IncidentsPage(p: {
               {items.map((i) => (
                 <tr>
                   <td>
-                    <label>
+                    <label class="inline">
                       <input type="checkbox" name="id" value={String(i.id)} />
                       <span class="muted">select {i.id}</span>
                     </label>

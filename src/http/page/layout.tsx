@@ -54,7 +54,7 @@ ol.timeline li{padding:.45rem .7rem;border-bottom:1px solid #e6e9ee;display:grid
 .tabs{display:flex;gap:.4rem;flex-wrap:wrap;margin:0 0 .8rem}.tabs a{padding:.3rem .8rem;border:1px solid #b9c2cd;border-radius:999px;text-decoration:none;background:#fff}
 .tabs a[aria-current=page]{background:#1d2733;color:#fff;border-color:#1d2733}
 fieldset{border:1px solid #dde2e8;padding:.3rem .6rem;margin:0;display:flex;flex-wrap:wrap;gap:.2rem .8rem;font-size:.85rem}
-fieldset label{flex-direction:row;align-items:center;gap:.3rem;font-size:.85rem}
+fieldset label,label.inline{flex-direction:row;align-items:center;gap:.3rem;font-size:.85rem}
 .scroll{overflow-x:auto;max-width:100%}.break{overflow-wrap:anywhere}.wrap{overflow-wrap:break-word}
 .sha{display:block;width:100%;max-width:26rem;margin-top:.2rem;font-size:.78rem}
 .count{margin:.2rem 0 .6rem;color:#3b4654}.waiting{font-size:.85rem}
