@@ -163,16 +163,17 @@ describe('the three channels', () => {
     ])
   })
 
-  it('retries a receiver’s 5xx with backoff and sends exactly one message; a 4xx ends failed without the URL', async () => {
+  it('retries a receiver’s 5xx in the call and as a job with backoff, and sends exactly one message; a 4xx ends failed without the URL', async () => {
     await setup()
-    rx.answerNext('/slack/services/T000/B000/secretpart', 503, 502)
+    // Five refusals: more than one job attempt's short in-call retries (remote-error.ts CALL_RETRY, 4 tries).
+    rx.answerNext('/slack/services/T000/B000/secretpart', 503, 502, 503, 503, 503)
     rx.answerNext('/teams', 400)
     await leak()
     await p!.settle()
-    // Two refusals, then accepted: one message in the channel, three attempts on the row.
+    // Four refused in the first job attempt, the fifth refused and the sixth accepted in the second: one message.
     const rows = await p!.db.select().from(channelMessages)
-    expect(rows.find((r) => r.channel === 'slack')).toMatchObject({ status: 'sent', attempts: 3, error: null })
-    expect(to('/slack')).toHaveLength(3)
+    expect(rows.find((r) => r.channel === 'slack')).toMatchObject({ status: 'sent', attempts: 2, error: null })
+    expect(to('/slack')).toHaveLength(6)
     expect(rows.find((r) => r.channel === 'teams')).toMatchObject({
       status: 'failed',
       attempts: 1,

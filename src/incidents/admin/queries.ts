@@ -15,10 +15,10 @@ import {
   jobs,
   notifications,
   occurrences,
-  pushes,
   revocations,
 } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
+import { stuckLists, UNSCANNED_ALARM_MS } from '../../jobs/stuck.js'
 import { mayBeLive, riskRank, statusLabel } from '../../notify/status-labels.js'
 import type { PlatformId } from '../../platforms/ids.js'
 import { type IncidentStatus, STATUSES } from '../states.js'
@@ -465,40 +465,30 @@ async function waitingFor(db: DB, live: Incident[]): Promise<Map<number, Waiting
 
 /** Pushes patrol has not fully read, and jobs it gave up on: what else needs a person, beside live tokens. */
 export interface Trouble {
-  /** Pushes whose scan failed, was partial, or is still pending after `staleMs`. */
+  /** Pushes whose scan failed, or is still pending after UNSCANNED_ALARM_MS (jobs/stuck.ts). */
   unscannedPushes: { id: number; repository: string; status: string; receivedAt: string; reasons: string | null }[]
-  deadJobs: { id: number; kind: string; attempts: number; lastError: string | null; updatedAt: string }[]
+  deadJobs: { id: number; kind: string; attempts: number; lastError: string | null; updatedAt: string | null }[]
 }
 
-export async function pipelineTrouble(db: DB, now: number, staleMs = 15 * 60_000): Promise<Trouble> {
-  const [unscanned, dead] = await Promise.all([
-    db
-      .select()
-      .from(pushes)
-      .where(
-        or(
-          inArray(pushes.scanStatus, ['failed', 'partial']),
-          and(eq(pushes.scanStatus, 'pending'), lt(pushes.receivedAt, now - staleMs)),
-        ),
-      )
-      .orderBy(desc(pushes.receivedAt))
-      .limit(20),
-    db.select().from(jobs).where(eq(jobs.state, 'dead')).orderBy(desc(jobs.updatedAt)).limit(20),
-  ])
+/** The lists of jobs/stuck.ts (the same `/healthz` reports), shaped for the page. */
+export async function pipelineTrouble(db: DB, now: number): Promise<Trouble> {
+  const stuck = await stuckLists(db, 20)
   return {
-    unscannedPushes: unscanned.map((p) => ({
-      id: p.id,
-      repository: p.repository,
-      status: p.scanStatus,
-      receivedAt: new Date(p.receivedAt).toISOString(),
-      reasons: p.partialReasons,
-    })),
-    deadJobs: dead.map((j) => ({
+    unscannedPushes: stuck.pushes
+      .filter((p) => p.status !== 'pending' || p.receivedAt < now - UNSCANNED_ALARM_MS)
+      .map((p) => ({
+        id: p.id,
+        repository: p.repository,
+        status: p.status,
+        receivedAt: new Date(p.receivedAt).toISOString(),
+        reasons: p.reasons.join('; ') || null,
+      })),
+    deadJobs: stuck.deadJobs.map((j) => ({
       id: j.id,
       kind: j.kind,
       attempts: j.attempts,
       lastError: j.lastError,
-      updatedAt: new Date(j.updatedAt).toISOString(),
+      updatedAt: j.finishedAt !== null ? new Date(j.finishedAt).toISOString() : null,
     })),
   }
 }

@@ -21,7 +21,7 @@ import type { Notifier } from '../../notify/notifier.js'
 import { pushedText } from '../../notify/pushed-text.js'
 import { mayBeLive, statusLabel } from '../../notify/status-labels.js'
 import { locationLinks } from '../../platforms/index.js'
-import { lastAttempt, type ResponseDeps } from './steps.js'
+import type { ResponseDeps } from './steps.js'
 
 export const CHANNEL_NOTIFY_JOB = 'channel-notify'
 
@@ -65,7 +65,7 @@ export async function enqueueChannelMessages(deps: ResponseDeps, incidentId: num
 }
 
 export function channelNotifyJob(deps: ResponseDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const { messageId } = payload as { messageId: number }
     const [m] = await deps.db.select().from(channelMessages).where(eq(channelMessages.id, messageId))
     if (m?.status !== 'pending') return
@@ -91,7 +91,7 @@ export function channelNotifyJob(deps: ResponseDeps): JobHandler {
       deps.log.info('channel.sent', { incident: m.incidentId, channel: m.channel, event: m.event })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const last = lastAttempt(job, error)
+      const last = attempt.isFinal(error)
       await deps.db
         .update(channelMessages)
         .set({ error: message, ...(last ? { status: 'failed' } : {}) })
