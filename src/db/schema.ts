@@ -73,8 +73,13 @@ export const pushes = sqliteTable(
     findings: integer('findings'),
     /** JSON array of human-readable reasons why the scan did not read everything. */
     partialReasons: text('partial_reasons'),
+    /**
+     * What the push changed, `provider repository ref:before..after …` (ingest/deliveries.ts `pushContentKey`): a
+     * delivery replayed under a new delivery id carries the same key and is answered as a duplicate (issue 14).
+     */
+    contentKey: text('content_key'),
   },
-  (t) => [index('pushes_delivery').on(t.deliveryId)],
+  (t) => [index('pushes_delivery').on(t.deliveryId), uniqueIndex('pushes_content_key').on(t.contentKey)],
 )
 
 /**

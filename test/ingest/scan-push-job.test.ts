@@ -240,13 +240,14 @@ describe('recording', () => {
     expect(await p.jobsOf('respond')).toHaveLength(1)
   })
 
-  it('a redelivered scan (same push scanned twice) adds no occurrence', async () => {
+  it('the same push delivered again under another delivery id is not scanned again and adds no occurrence', async () => {
     p = await withReader()
     const token = generateGithubToken('ghp')
     const { payload } = pushOf({ 'a.env': `T=${token}\n` })
     await post(p, payload, 'first')
-    await post(p, payload, 'second-delivery-of-the-same-push')
+    expect((await p.postGithub(payload, 'second-delivery-of-the-same-push')).status).toBe(200)
     await p.drain()
+    expect(await p.jobsOf('scan-push')).toHaveLength(1)
     expect(await allIncidents(p)).toHaveLength(1)
     expect(await tokenOccurrences(p)).toHaveLength(1)
   })
