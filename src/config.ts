@@ -128,6 +128,7 @@ const settingsSchema = z.object({
 
   PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
   PATROL_MAX_PUSH_BYTES: positiveInt('a byte count').default(100 * 1024 * 1024),
+  PATROL_PUSH_CALL_BUDGET: positiveInt('a number of API calls').default(50),
 
   SMTP_URL: z
     .string()
@@ -195,6 +196,8 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     },
     revoke: e.PATROL_REVOKE,
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
+    /** Most API calls one push scan may make (per-commit reading falls back to one compare beyond it). */
+    pushCallBudget: e.PATROL_PUSH_CALL_BUDGET,
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -36,6 +36,8 @@ export interface ScanPushDeps {
   /** The configured source of each platform; a platform without one gets only its payload's commit messages scanned. */
   sources: ReadonlyMap<string, PushSource>
   maxPushBytes: number
+  /** Most API calls one push's reading may make (PATROL_PUSH_CALL_BUDGET). */
+  pushCallBudget?: number
 }
 
 export function scanPushJob(deps: ScanPushDeps): JobHandler {
@@ -72,7 +74,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   const known = knownPlatform(event.provider)
   const source = deps.sources.get(known.id)
   const files = source
-    ? source.added(event, { maxBytes: deps.maxPushBytes }, report)
+    ? source.added(event, { maxBytes: deps.maxPushBytes, maxCalls: deps.pushCallBudget }, report)
     : messagesOnly(event, report, known.sourceSettings)
 
   const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
