@@ -129,6 +129,7 @@ const settingsSchema = z.object({
   PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
   PATROL_MAX_PUSH_BYTES: positiveInt('a byte count').default(100 * 1024 * 1024),
   PATROL_PUSH_CALL_BUDGET: positiveInt('a number of API calls').default(50),
+  PATROL_RETAIN_DAYS: positiveInt('a number of days').default(90),
 
   SMTP_URL: z
     .string()
@@ -198,6 +199,8 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
     /** Most API calls one push scan may make (per-commit reading falls back to one compare beyond it). */
     pushCallBudget: e.PATROL_PUSH_CALL_BUDGET,
+    /** Pushes and deliveries older than this many days are deleted (incidents and occurrences are kept). */
+    retainDays: e.PATROL_RETAIN_DAYS,
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -48,7 +48,10 @@ export const deliveries = sqliteTable(
     /** Size of the raw body in bytes. The body itself is not kept: it may hold the very token being reported. */
     bodyBytes: integer('body_bytes').notNull(),
   },
-  (t) => [uniqueIndex('deliveries_provider_delivery').on(t.provider, t.deliveryId)],
+  (t) => [
+    uniqueIndex('deliveries_provider_delivery').on(t.provider, t.deliveryId),
+    index('deliveries_received').on(t.receivedAt),
+  ],
 )
 
 /** A push to scan: the normalized event (`PushEvent` in platforms/types.ts) and how its scan went. */
@@ -62,7 +65,10 @@ export const pushes = sqliteTable(
     repository: text('repository').notNull(),
     /** The first ref the push updated (Azure pushes may update several; all are in `event`). */
     ref: text('ref').notNull(),
-    /** The normalized `PushEvent` as JSON, sealed like a token (its commit messages may hold one). */
+    /**
+     * The normalized `PushEvent` as JSON, sealed like a token (its commit messages may hold one). Erased (`''`) once
+     * the scan is over: nothing after the scan reads it (ingest/scan-push.ts).
+     */
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
     /** `pending` → `scanned` | `partial` (some content was not read: see `partialReasons`) | `failed`. */
@@ -79,7 +85,11 @@ export const pushes = sqliteTable(
      */
     contentKey: text('content_key'),
   },
-  (t) => [index('pushes_delivery').on(t.deliveryId), uniqueIndex('pushes_content_key').on(t.contentKey)],
+  (t) => [
+    index('pushes_delivery').on(t.deliveryId),
+    uniqueIndex('pushes_content_key').on(t.contentKey),
+    index('pushes_received').on(t.receivedAt),
+  ],
 )
 
 /**

@@ -33,6 +33,8 @@ export interface RunnerOptions {
   staleMs?: number
   backoff?: BackoffPolicy
   now?: () => number
+  /** Called when a look for work finds nothing due (housekeeping such as retention.ts); its errors are its own. */
+  idle?: () => Promise<void>
 }
 
 export interface Runner {
@@ -90,10 +92,14 @@ export function createRunner(o: RunnerOptions): Runner {
   async function fill(): Promise<void> {
     if (filling) return
     filling = true
+    let idle = false
     try {
       while (!stopping && running.size < concurrency) {
         const job = await claim(o.db, { worker: o.worker, now: now(), staleMs })
-        if (!job) break
+        if (!job) {
+          idle = running.size === 0
+          break
+        }
         const p: Promise<void> = runOne(job).finally(() => {
           running.delete(p)
           if (!stopping) void fill()
@@ -105,6 +111,8 @@ export function createRunner(o: RunnerOptions): Runner {
     } finally {
       filling = false
     }
+    // Outside `filling`, so a wake() during housekeeping still looks for work.
+    if (idle && !stopping) await o.idle?.()
   }
 
   return {

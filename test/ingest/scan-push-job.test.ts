@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { count, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, suppressions } from '../../src/db/schema.js'
-import { fingerprint } from '../../src/incidents/sealing.js'
+import { fingerprint, unseal } from '../../src/incidents/sealing.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { generateGithubToken, mutateOneChar } from '../support/tokens.js'
@@ -303,6 +303,34 @@ describe('recording', () => {
     expect(JSON.parse(respond[0]!.payload)).toEqual({ incidentId: rows.find((r) => r.status !== 'suppressed')!.id })
     const [{ n }] = (await p.db.select({ n: count() }).from(jobs).where(eq(jobs.kind, 'notify'))) as [{ n: number }]
     expect(n).toBe(0)
+  })
+})
+
+describe('what the scan leaves behind', () => {
+  it('erases the sealed push event once the scan is over: the database and the sealing key (a backup) no longer give back a token leaked in a commit message', async () => {
+    p = await withReader()
+    const token = generateGithubToken('ghp')
+    const { payload } = pushOf({ 'a.txt': 'harmless\n' }, { message: `deploy with ${token}` })
+    await post(p, payload)
+    const [before] = await p.db.select().from(pushes)
+    expect(await unseal(p.keys, before!.event)).toContain(token)
+    await p.settle()
+    const [row] = await p.db.select().from(pushes)
+    expect(row).toMatchObject({ scanStatus: 'scanned', findings: 1, event: '' })
+    // No push row holds anything sealed any more (the incident's sealed token has its own erasure: respond).
+    const sealed = p.sqlite.prepare(`select count(*) as n from pushes where event like 'v1.%'`).get() as { n: number }
+    expect(sealed.n).toBe(0)
+  })
+
+  it('erases the event of a push whose scan was given up too, and keeps it while a retry is still to come', async () => {
+    p = await withReader()
+    const { payload } = pushOf({ 'a.env': 'A=1\n' })
+    await post(p, payload)
+    gh.fail({ match: /compare/, status: 500, times: 8 })
+    await p.drain()
+    expect((await p.db.select().from(pushes))[0]!.event).toMatch(/^v1\./)
+    await p.settle(24 * 3_600_000)
+    expect((await p.db.select().from(pushes))[0]).toMatchObject({ scanStatus: 'failed', event: '' })
   })
 })
 

@@ -18,6 +18,7 @@ import { type Config, ConfigError, parseConfig, parseSettings, secretsFromEnv } 
 import type { DB } from '../../db/types.js'
 import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/deps.js'
+import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys } from '../../incidents/sealing.js'
 import { lockHolders, releaseAll } from '../../jobs/queue.js'
 import { createRunner } from '../../jobs/runner.js'
@@ -74,6 +75,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
+    idle: retentionSweep({ db: database.db, log, now: Date.now, retainDays: config.retainDays }),
   })
   const deps: AppDeps = {
     config,

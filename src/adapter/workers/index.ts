@@ -18,6 +18,7 @@ import type { ExecutionContext } from 'hono'
 import { type Config, parseConfig } from '../../config.js'
 import type { DB } from '../../db/types.js'
 import { type App, createApp } from '../../http/app.js'
+import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
 import { createRunner } from '../../jobs/runner.js'
 import { createLogger, type Logger } from '../../log.js'
@@ -102,6 +103,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
     runtime: Omit<Runtime, 'app'>,
     env: WorkerEnv,
     db: DB = openD1Database(env.DB),
+    { sweep } = { sweep: false },
   ): Promise<void> {
     const { config, keys, log } = runtime
     const handlers = createJobHandlers({
@@ -120,6 +122,8 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       log,
       concurrency: config.jobs.concurrency,
       staleMs: config.jobs.staleMs,
+      // Retention runs from the cron sweep, not after every delivery.
+      ...(sweep ? { idle: retentionSweep({ db, log, now: Date.now, retainDays: config.retainDays }) } : {}),
     })
     try {
       await runner.drain()
@@ -148,7 +152,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
         return
       }
       runtime.log.debug('jobs.sweep', { cron: controller.cron })
-      await drainJobs(runtime, env)
+      await drainJobs(runtime, env, undefined, { sweep: true })
     },
   }
 }

@@ -5,6 +5,8 @@
  * Low-confidence (checksum-failing) matches are never recorded (invariant 4).
  * When the queue gives up on a scan (a permanent failure, or the last attempt), the push is marked `failed` with the
  * reason, so that an unscanned push is visible rather than pending forever (invariant 5).
+ * Once the scan is over (done, or given up), the sealed push event is erased: only the scan needed it, and its commit
+ * messages may hold a token that a stolen backup and sealing key would otherwise give back (issue 14).
  *
  * @example
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
@@ -25,7 +27,7 @@ import {
 } from '../../platforms/types.js'
 import { scanAddedLines } from '../../scan/index.js'
 import type { TokenKeys } from '../sealing.js'
-import { openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
+import { ERASED_EVENT, openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
 import { recordFinding } from './record.js'
 
 export interface ScanPushDeps {
@@ -46,6 +48,8 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
     const push = await pushForDelivery(deps.db, p)
     if (!push)
       throw new RemoteError('permanent', `scan-push: no push stored for ${p.provider} delivery ${p.deliveryId}`)
+    // Scanned already (a run that ended before the queue heard of it): the event is gone, and nothing is left to do.
+    if (push.event === ERASED_EVENT && push.scanStatus !== 'pending') return
     try {
       await scan(deps, push)
     } catch (error) {
@@ -57,6 +61,7 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
           .update(pushes)
           .set({
             scanStatus: 'failed',
+            event: ERASED_EVENT,
             scannedAt: deps.now(),
             partialReasons: JSON.stringify([`scan failed: ${reason}`]),
           })
@@ -128,6 +133,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
     .update(pushes)
     .set({
       scanStatus: report.partial.length ? 'partial' : 'scanned',
+      event: ERASED_EVENT,
       scannedAt: deps.now(),
       bytesScanned: report.bytes,
       filesScanned: report.files,
