@@ -28,6 +28,11 @@ import { REVOCATION_OUTCOMES } from '../platforms/types.js'
 export const SCAN_STATUSES = ['pending', 'scanned', 'partial', 'failed'] as const
 /** `pending` → `sent` | `failed` (after retries). */
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'withheld'] as const
+/**
+ * What an email is about: `outcome` (what patrol did: the one message in the normal case), `revocation_queued`
+ * (sent at once when the revocation must wait for GitHub's hourly budget; the `outcome` one follows it).
+ */
+export const NOTIFICATION_PURPOSES = ['outcome', 'revocation_queued'] as const
 /** A delivery is stored only once its scan job exists. */
 export const DELIVERY_STATUSES = ['queued'] as const
 
@@ -230,7 +235,7 @@ export const revocations = sqliteTable(
   (t) => [index('revocations_incident').on(t.incidentId), index('revocations_batch').on(t.issuer, t.at)],
 )
 
-/** Each email patrol owes or sent: exactly one per incident and recipient (invariant 3). */
+/** Each email patrol owes or sent: exactly one per incident, recipient and purpose (invariant 3). */
 export const notifications = sqliteTable(
   'notifications',
   {
@@ -246,8 +251,10 @@ export const notifications = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     sentAt: integer('sent_at'),
+    /** `outcome`, or `revocation_queued` (NOTIFICATION_PURPOSES). */
+    purpose: text('purpose', { enum: NOTIFICATION_PURPOSES }).notNull().default('outcome'),
   },
-  (t) => [uniqueIndex('notifications_incident_recipient').on(t.incidentId, t.recipient)],
+  (t) => [uniqueIndex('notifications_incident_recipient_purpose').on(t.incidentId, t.recipient, t.purpose)],
 )
 
 /** Who did what to which subject, when. Actor is `patrol` or `admin:<token name>`. */

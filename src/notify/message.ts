@@ -53,6 +53,11 @@ export interface IncidentEmailInput {
   recipientReason?: RecipientReason
   /** The token is one peer scanners publish as an example: a low-priority note, not an alarm. */
   publishedExample?: boolean
+  /**
+   * The revocation waits for GitHub's hourly budget: this message goes out at once, says when it is planned, and
+   * never says revoked; the outcome follows in a second message.
+   */
+  queued?: { plannedAt: Date }
 }
 
 export interface IncidentEmail {
@@ -88,13 +93,15 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
   const subject = oneLine(
     input.publishedExample
       ? `[patrol] low priority: a published example of a ${label} was pushed${where}`
-      : `[patrol] ${label} leaked${where}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+      : `[patrol] ${label} leaked${where}: ${input.queued ? `revocation queued, planned for ${utcTime(input.queued.plannedAt)}` : SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
   const opening = input.publishedExample
     ? `${article(label)} ${label} that peer scanners publish as an example (in their rules or test suites) was pushed to a repository. It is public already, so patrol did not revoke it and did not alarm its owner; remove it if it should not be there.`
     : undefined
 
-  const did = whatPatrolDid(input.revocation, input.advice)
+  const did = input.queued
+    ? `Revocation queued, planned for ${utcTime(input.queued.plannedAt)} (${input.queued.plannedAt.toISOString().slice(0, 10)}): GitHub allows a limited number of revocation calls an hour and they are spent. The token is not revoked yet; patrol will write again when the revocation went through.`
+    : whatPatrolDid(input.revocation, input.advice)
   // Where to revoke or replace it is the kind's (an application secret is not managed where PATs are).
   const steps = whatToDoNow(input.revocation, input.advice, kind?.manage ?? 'where its issuer manages it')
   const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
@@ -254,4 +261,9 @@ function safeUrl(value: string): boolean {
   } catch {
     return false
   }
+}
+
+/** `HH:MM UTC`. */
+function utcTime(at: Date): string {
+  return `${at.toISOString().slice(11, 16)} UTC`
 }

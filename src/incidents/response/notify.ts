@@ -21,7 +21,7 @@ import type { ResponseDeps } from './steps.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {
   return async (job, payload) => {
-    const { notificationId } = payload as { notificationId: number }
+    const { notificationId, plannedAt } = payload as { notificationId: number; plannedAt?: number }
     const [n] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId))
     if (n?.status !== 'pending') return
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, n.incidentId))
@@ -38,10 +38,13 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       .where(and(eq(revocations.incidentId, incident.id), ne(revocations.outcome, 'error')))
       .orderBy(desc(revocations.id))
       .limit(1)
+    const queued = n.purpose === 'revocation_queued' && plannedAt !== undefined
     const revocation = (
-      latest
-        ? { outcome: latest.outcome, detail: latest.detail }
-        : { outcome: 'skipped', detail: 'no revocation attempted' }
+      queued
+        ? { outcome: 'skipped', detail: 'queued: GitHub’s hourly revocation budget is spent' }
+        : latest
+          ? { outcome: latest.outcome, detail: latest.detail }
+          : { outcome: 'skipped', detail: 'no revocation attempted' }
     ) as RevocationOutcome
     const email = composeIncidentEmail({
       incidentId: incident.id,
@@ -65,6 +68,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       publicUrl: deps.mail.publicUrl,
       detectedAt: new Date(incident.firstSeenAt),
       recipientReason: n.reason,
+      ...(queued ? { queued: { plannedAt: new Date(plannedAt) } } : {}),
     })
     const now = deps.now()
     // Chosen once and stored before the first attempt: a retry sends the same Message-ID.
