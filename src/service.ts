@@ -99,6 +99,8 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
       sources: pushSources(parts.config, parts.fetch),
       maxPushBytes: parts.config.maxPushBytes,
       pushCallBudget: parts.config.pushCallBudget,
+      massLeakThreshold: parts.config.massLeakThreshold,
+      securityEmails: parts.config.mail.securityEmails,
     }),
     // Each platform's own jobs (GitHub's batched revocation, Azure's confirmation).
     ...Object.assign({}, ...[...responses.values()].map((r) => r.jobs)),

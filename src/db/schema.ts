@@ -30,9 +30,10 @@ export const SCAN_STATUSES = ['pending', 'scanned', 'partial', 'failed'] as cons
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'withheld'] as const
 /**
  * What an email is about: `outcome` (what patrol did: the one message in the normal case), `revocation_queued`
- * (sent at once when the revocation must wait for GitHub's hourly budget; the `outcome` one follows it).
+ * (sent at once when the revocation must wait for GitHub's hourly budget; the `outcome` one follows it),
+ * `mass_leak` (one alert to the security addresses about a push of more than PATROL_MASS_LEAK_THRESHOLD tokens).
  */
-export const NOTIFICATION_PURPOSES = ['outcome', 'revocation_queued'] as const
+export const NOTIFICATION_PURPOSES = ['outcome', 'revocation_queued', 'mass_leak'] as const
 /** A delivery is stored only once its scan job exists. */
 export const DELIVERY_STATUSES = ['queued'] as const
 
@@ -171,6 +172,11 @@ export const incidents = sqliteTable(
     revocationBatch: text('revocation_batch'),
     /** Set when a suppression matched when the incident was recorded. */
     suppressionId: integer('suppression_id'),
+    /**
+     * The push that carried this token among more than PATROL_MASS_LEAK_THRESHOLD: still revoked, but told as one
+     * mass-leak alert to the security addresses instead of one email per token.
+     */
+    massLeakPushId: integer('mass_leak_push_id'),
     /** The token is one others publish as an example (src/kinds/published-examples.ts): notify-only, low priority. */
     publishedExample: integer('published_example', { mode: 'boolean' }).notNull().default(false),
     createdAt: integer('created_at').notNull(),
@@ -251,7 +257,7 @@ export const notifications = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     sentAt: integer('sent_at'),
-    /** `outcome`, or `revocation_queued` (NOTIFICATION_PURPOSES). */
+    /** `outcome`, `revocation_queued` or `mass_leak` (NOTIFICATION_PURPOSES). */
     purpose: text('purpose', { enum: NOTIFICATION_PURPOSES }).notNull().default('outcome'),
   },
   (t) => [uniqueIndex('notifications_incident_recipient_purpose').on(t.incidentId, t.recipient, t.purpose)],

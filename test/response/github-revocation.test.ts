@@ -37,17 +37,21 @@ beforeEach(async () => {
     { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
     { test: () => true, base: gh.url },
   ])
-  p = await startPipeline(
+  p = await pipeline()
+  tokens.length = 0
+})
+
+const pipeline = (extra: Record<string, string> = {}) =>
+  startPipeline(
     {
       GITHUB_API_URL: router.url,
       GITHUB_TOKEN: READER,
       PATROL_SECURITY_EMAILS: 'security@acme.example',
       PATROL_PUBLIC_URL: 'https://patrol.acme.example',
+      ...extra,
     },
     { smtpUrl: smtp.url },
   )
-  tokens.length = 0
-})
 
 afterEach(async () => {
   // Whatever the test did, nothing it leaked may be at rest in the database or in a mail.
@@ -247,6 +251,39 @@ describe('when the hourly budget is spent', () => {
     }
     expect((await p.jobsOf('revoke-github-batch'))[0]!.state).toBe('queued')
     expect(smtp.messages).toHaveLength(2)
+  })
+})
+
+describe('a mass leak', () => {
+  it('revokes every token of a push over PATROL_MASS_LEAK_THRESHOLD and tells the security team once, with no email per token', async () => {
+    await p.close()
+    p = await pipeline({ PATROL_MASS_LEAK_THRESHOLD: '3' })
+    const leaked = [leak('ghp'), leak('gho'), leak('ghp'), leak('ghu')]
+    await deliver(leaked.map((t, i) => `T${i}=${t}`).join('\n'), { repo: 'acme/flood' })
+    await p.settle()
+
+    expect(credentials.calls).toHaveLength(1)
+    expect([...credentials.calls[0]!.credentials].sort()).toEqual([...leaked].sort())
+    expect(await statusOf()).toEqual(leaked.map(() => 'revocation_requested'))
+    expect(smtp.messages).toHaveLength(1)
+    const [alert] = smtp.messages
+    expect(alert!.envelope.to).toEqual(['security@acme.example'])
+    expect(alert!.parsed.subject).toBe('[patrol] mass leak: 4 tokens pushed to acme/flood')
+    expect(alert!.parsed.text).toContain('One push carried 4 distinct tokens')
+    const rows = await p.db.select().from(notifications)
+    expect(rows.map((n) => [n.purpose, n.recipient, n.status])).toEqual([
+      ['mass_leak', 'security@acme.example', 'sent'],
+    ])
+  })
+
+  it('keeps one email per recipient for a push at the threshold', async () => {
+    await p.close()
+    p = await pipeline({ PATROL_MASS_LEAK_THRESHOLD: '3' })
+    const leaked = [leak('ghp'), leak('gho'), leak('ghu')]
+    await deliver(leaked.map((t, i) => `T${i}=${t}`).join('\n'))
+    await p.settle()
+    expect(smtp.messages).toHaveLength(6)
+    expect(smtp.messages.every((m) => /revocation requested/.test(m.parsed.subject ?? ''))).toBe(true)
   })
 })
 

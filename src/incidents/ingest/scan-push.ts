@@ -21,6 +21,7 @@ import { RemoteError } from '../../platforms/remote-error.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
+  type Person,
   type PushEvent,
   type PushSource,
   type ScanReport,
@@ -28,6 +29,7 @@ import {
 import { scanAddedLines } from '../../scan/index.js'
 import type { TokenKeys } from '../sealing.js'
 import { ERASED_EVENT, openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
+import { enqueueMassLeakAlert } from './mass-leak.js'
 import { recordFinding } from './record.js'
 
 export interface ScanPushDeps {
@@ -40,6 +42,10 @@ export interface ScanPushDeps {
   maxPushBytes: number
   /** Most API calls one push's reading may make (PATROL_PUSH_CALL_BUDGET). */
   pushCallBudget?: number
+  /** More distinct tokens than this in one push make it a mass leak (PATROL_MASS_LEAK_THRESHOLD). */
+  massLeakThreshold?: number
+  /** Who gets the mass-leak alert. */
+  securityEmails?: string[]
 }
 
 export function scanPushJob(deps: ScanPushDeps): JobHandler {
@@ -72,6 +78,8 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
   }
 }
 
+type PushFinding = ReturnType<typeof scanAddedLines>[number]
+
 async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   const event = await openPushEvent(deps.keys, push.event)
   const report: ScanReport = { bytes: 0, files: 0, partial: [] }
@@ -83,50 +91,58 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
     : messagesOnly(event, report, known.sourceSettings)
 
   const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
-  let findings = 0
-  let newIncidents = 0
+  // Findings are gathered before any is recorded: whether the push is a mass leak decides how its people are told.
+  const found: { finding: PushFinding; author?: Person }[] = []
   for await (const file of files) {
     const lines = file.lines.map((l) => ({ path: file.path, line: l.line, text: l.text, commit: file.commit }))
     for (const finding of scanAddedLines(lines)) {
       if (finding.confidence !== 'high') continue
-      findings++
-      const author = file.author ?? event.commits.find((c) => c.id === file.commit)?.author
-      const at = committedAt.get(finding.commit ?? '')
-      const recorded = await recordFinding(
-        deps.db,
-        deps.keys,
-        finding,
-        {
-          provider: event.provider,
-          repository: event.repository.fullName,
-          repositoryUrl: event.repository.url,
-          ref: event.refUpdates[0]?.ref,
-          commitSha: finding.commit,
-          path: finding.path,
-          line: finding.line,
-          column: finding.column,
-          encoding: finding.encoding,
-          authorName: author?.name,
-          authorEmail: author?.email,
-          pusherName: event.pusher.name,
-          pusherEmail: event.pusher.email,
-          committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
-          pushId: push.id,
-        },
-        { now: deps.now(), pushedAt: push.receivedAt },
-      )
-      if (recorded.isNew && !recorded.suppressed) newIncidents++
-      deps.log.info('finding.recorded', {
-        incident: recorded.incidentId,
-        new: recorded.isNew,
-        suppressed: recorded.suppressed,
-        kind: finding.kind,
+      found.push({ finding, author: file.author ?? event.commits.find((c) => c.id === file.commit)?.author })
+    }
+  }
+  const massLeak = new Set(found.map((f) => f.finding.secret)).size > (deps.massLeakThreshold ?? Infinity)
+  const findings = found.length
+  let newIncidents = 0
+  let firstNew: number | undefined
+  for (const { finding, author } of found) {
+    const at = committedAt.get(finding.commit ?? '')
+    const recorded = await recordFinding(
+      deps.db,
+      deps.keys,
+      finding,
+      {
+        provider: event.provider,
         repository: event.repository.fullName,
+        repositoryUrl: event.repository.url,
+        ref: event.refUpdates[0]?.ref,
+        commitSha: finding.commit,
         path: finding.path,
         line: finding.line,
+        column: finding.column,
         encoding: finding.encoding,
-      })
+        authorName: author?.name,
+        authorEmail: author?.email,
+        pusherName: event.pusher.name,
+        pusherEmail: event.pusher.email,
+        committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
+        pushId: push.id,
+      },
+      { now: deps.now(), pushedAt: push.receivedAt, ...(massLeak ? { massLeakPushId: push.id } : {}) },
+    )
+    if (recorded.isNew && !recorded.suppressed) {
+      newIncidents++
+      firstNew ??= recorded.incidentId
     }
+    deps.log.info('finding.recorded', {
+      incident: recorded.incidentId,
+      new: recorded.isNew,
+      suppressed: recorded.suppressed,
+      kind: finding.kind,
+      repository: event.repository.fullName,
+      path: finding.path,
+      line: finding.line,
+      encoding: finding.encoding,
+    })
   }
 
   await deps.db
@@ -141,6 +157,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
       partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
     })
     .where(eq(pushes.id, push.id))
+  if (massLeak && firstNew !== undefined) await enqueueMassLeakAlert(deps, push.id, firstNew)
   deps.log.info('scan.finished', {
     push: push.id,
     provider: event.provider,
@@ -149,6 +166,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
     files: report.files,
     findings,
     newIncidents,
+    massLeak,
     partial: report.partial,
   })
 }

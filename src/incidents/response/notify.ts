@@ -7,10 +7,11 @@
  * @example
  * handlers[NOTIFY_JOB] = notifyJob(deps)
  */
-import { and, asc, desc, eq, ne } from 'drizzle-orm'
-import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import { and, asc, count, desc, eq, ne } from 'drizzle-orm'
+import { incidents, notifications, occurrences, pushes, revocations } from '../../db/schema.js'
 import type { JobHandler } from '../../jobs/runner.js'
-import { composeIncidentEmail } from '../../notify/message.js'
+import { isTokenKind, kindOf } from '../../kinds/index.js'
+import { composeIncidentEmail, composeMassLeakEmail } from '../../notify/message.js'
 import { newMessageId } from '../../notify/message-id.js'
 import { isPlatformId, locationLinks, platform } from '../../platforms/index.js'
 import type { OwnerAdvice } from '../../platforms/platform.js'
@@ -21,7 +22,11 @@ import type { ResponseDeps } from './steps.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {
   return async (job, payload) => {
-    const { notificationId, plannedAt } = payload as { notificationId: number; plannedAt?: number }
+    const { notificationId, plannedAt, pushId } = payload as {
+      notificationId: number
+      plannedAt?: number
+      pushId?: number
+    }
     const [n] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId))
     if (n?.status !== 'pending') return
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, n.incidentId))
@@ -70,6 +75,8 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       recipientReason: n.reason,
       ...(queued ? { queued: { plannedAt: new Date(plannedAt) } } : {}),
     })
+    // A mass leak's one alert is about the push, not this (first) incident.
+    const alert = n.purpose === 'mass_leak' && pushId !== undefined ? await massLeakEmail(deps, pushId) : undefined
     const now = deps.now()
     // Chosen once and stored before the first attempt: a retry sends the same Message-ID.
     const messageId = n.messageId ?? newMessageId(deps.mail.publicUrl)
@@ -81,7 +88,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       const sent = await deps.mailer.send({
         from: deps.mail.from,
         to: [n.recipient],
-        ...email,
+        ...(alert ?? email),
         headers: { 'X-Patrol-Incident': String(incident.id) },
         messageId,
       })
@@ -108,4 +115,28 @@ function adviceFor(issuer: string): OwnerAdvice {
   return {
     auditLog: 'Check the issuer’s audit log for what the token did since the commit.',
   }
+}
+
+/** The mass-leak alert about push `pushId`: its tokens counted by kind (ingest/mass-leak.ts). */
+async function massLeakEmail(deps: ResponseDeps, pushId: number) {
+  const [push] = await deps.db.select().from(pushes).where(eq(pushes.id, pushId))
+  const [first] = await deps.db
+    .select()
+    .from(occurrences)
+    .where(eq(occurrences.pushId, pushId))
+    .orderBy(asc(occurrences.id))
+    .limit(1)
+  const rows = await deps.db
+    .select({ kind: incidents.kind, n: count() })
+    .from(incidents)
+    .where(eq(incidents.massLeakPushId, pushId))
+    .groupBy(incidents.kind)
+  const kinds = Object.fromEntries(rows.map((r) => [isTokenKind(r.kind) ? kindOf(r.kind).label : r.kind, r.n]))
+  return composeMassLeakEmail({
+    repository: push?.repository ?? first?.repository ?? 'an unknown repository',
+    ref: push?.ref ?? first?.ref ?? undefined,
+    pusher: first?.pusherName ?? first?.pusherEmail ?? undefined,
+    kinds,
+    publicUrl: deps.mail.publicUrl,
+  })
 }

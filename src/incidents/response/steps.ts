@@ -132,6 +132,8 @@ export async function enqueueNotifications(
 ) {
   const now = deps.now()
   const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+  // Part of a mass leak: its people get the push's one alert (ingest/mass-leak.ts), not a message per token.
+  if (incident?.massLeakPushId != null) return
   const [first] = await deps.db
     .select()
     .from(occurrences)
