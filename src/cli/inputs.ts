@@ -1,6 +1,6 @@
 /**
  * Where `patrol scan` reads from: files and folders (skipping `.git`, `node_modules` and binary
- * files), standard input, or the output of `git log -p` as it streams. Every source is read in
+ * files), standard input, or the output of `git log -p` or `git diff --cached` as it streams. Every source is read in
  * line-aligned pieces, so memory stays bounded whatever the size of the input.
  *
  * @example
@@ -107,19 +107,25 @@ export async function scanStream(
   }
 }
 
+/** Options that make git print plain unified diffs whatever the user's configuration. */
+const PLAIN_DIFF = ['--no-color', '--no-ext-diff', '--no-textconv']
+
 /** Runs `git log -p` over `range` (default `--all`) and scans its output as it streams. */
-export async function scanGit(range: string[], sink: Sink): Promise<void> {
-  const args = [
-    '-c',
-    'core.quotePath=false',
-    'log',
-    '-p',
-    '--no-color',
-    '--no-ext-diff',
-    '--no-textconv',
-    ...(range.length > 0 ? range : ['--all']),
-  ]
-  const git = spawn('git', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+export function scanGit(range: string[], sink: Sink): Promise<void> {
+  return scanGitOutput(['log', '-p', ...PLAIN_DIFF, ...(range.length > 0 ? range : ['--all'])], sink)
+}
+
+/**
+ * What `git add` staged, as `git diff --cached` shows it (added lines only, no context): the input
+ * of a pre-commit hook. Before the first commit it is every staged file.
+ */
+export function scanStaged(sink: Sink): Promise<void> {
+  return scanGitOutput(['diff', '--cached', '-U0', ...PLAIN_DIFF], sink)
+}
+
+/** Runs git with `args` in the current folder and scans its standard output as a diff while it streams. */
+async function scanGitOutput(args: string[], sink: Sink): Promise<void> {
+  const git = spawn('git', ['-c', 'core.quotePath=false', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const stderr: Buffer[] = []
   git.stderr.on('data', (d: Buffer) => stderr.push(d))
   const exited = new Promise<number>((resolve, reject) => {
@@ -135,7 +141,7 @@ export async function scanGit(range: string[], sink: Sink): Promise<void> {
   const [code] = await Promise.all([exited, scanned])
   if (code !== 0) {
     const message = Buffer.concat(stderr).toString('utf8').trim().split('\n')[0] ?? ''
-    throw new InputError(`git log failed (exit ${code})${message ? `: ${message}` : ''}`)
+    throw new InputError(`git ${args[0]} failed (exit ${code})${message ? `: ${message}` : ''}`)
   }
 }
 

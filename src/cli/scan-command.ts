@@ -5,15 +5,17 @@
  *
  * @example
  * // $ git diff | patrol scan --diff
+ * // $ patrol scan --staged                     (a pre-commit hook)
  * // $ patrol scan --git origin/main..HEAD --format sarif > patrol.sarif
  * await runScan(['--format', 'json', 'src'])
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { LocatedFinding, ScanOptions } from '../scan/index.js'
-import { InputError, type Sink, scanFile, scanGit, scanStream, standardInput, walk } from './inputs.js'
+import { baselineKey, loadBaseline } from './baseline.js'
+import { InputError, type Sink, scanFile, scanGit, scanStaged, scanStream, standardInput, walk } from './inputs.js'
 import { startProgress } from './progress.js'
 import { renderJson, renderSarif, renderText } from './report.js'
+import { packageVersion } from './version.js'
 
 export const USAGE = `Usage: patrol scan [options] [PATH...]
 
@@ -24,12 +26,16 @@ Find Azure DevOps and GitHub tokens, validated offline by their checksums.
   --diff               treat the input as a unified diff (git diff, git log -p) and scan only
                        added lines, reported by path and new-file line number
   --git [RANGE...]     scan 'git log -p RANGE' (default --all) of the current repository
+  --staged             scan what 'git add' staged (added lines only): for a pre-commit hook
+  --baseline FILE      leave out findings already in FILE, an earlier '--format json' output
+                       (matched on path, kind and the token's SHA-256; it holds no token)
   --format FORMAT      text (default), json, or sarif (SARIF 2.1.0 for code scanning)
   --include-low        also report shape matches whose checksum fails (low confidence)
   --show-secrets       print raw tokens instead of redacted previews (text and json only)
   -h, --help           show this help
 
 Exit codes: 0 nothing of high confidence found, 1 found, 2 usage or input error.
+'patrol --version' prints patrol's version.
 `
 
 const FORMATS = ['text', 'json', 'sarif'] as const
@@ -38,15 +44,6 @@ type Format = (typeof FORMATS)[number]
 function usageError(message: string): number {
   process.stderr.write(`patrol scan: ${message}\n\n${USAGE}`)
   return 2
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
-    return pkg.version ?? '0.0.0'
-  } catch {
-    return '0.0.0'
-  }
 }
 
 export async function runScan(argv: string[]): Promise<number> {
@@ -65,6 +62,8 @@ export async function runScan(argv: string[]): Promise<number> {
   if (!FORMATS.includes(format))
     return usageError(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`)
   if (values.git && values.diff) return usageError('--git already reads a diff; do not combine it with --diff')
+  if (values.staged && (values.git || values.diff || positionals.length > 0))
+    return usageError('--staged reads what git staged; do not combine it with --git, --diff or paths')
 
   const options: ScanOptions = { includeLow: values['include-low'] }
   const findings: LocatedFinding[] = []
@@ -90,8 +89,12 @@ export async function runScan(argv: string[]): Promise<number> {
 
   const started = performance.now()
   const progress = startProgress(stats)
+  let known: Set<string> | undefined
   try {
-    if (values.git) {
+    if (values.baseline !== undefined) known = loadBaseline(values.baseline)
+    if (values.staged) {
+      await scanStaged(sink)
+    } else if (values.git) {
       await scanGit(positionals, sink)
     } else if (positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')) {
       sink.file()
@@ -117,16 +120,17 @@ export async function runScan(argv: string[]): Promise<number> {
   progress.stop()
 
   const seconds = (performance.now() - started) / 1000
-  const result = { bytes: stats.bytes, files: stats.files, seconds }
+  const reported = known ? findings.filter((f) => !known.has(baselineKey(f))) : findings
+  const result = { bytes: stats.bytes, files: stats.files, seconds, baselined: findings.length - reported.length }
   const render = { showSecrets: values['show-secrets'] }
   const output =
     format === 'json'
-      ? renderJson(findings, result, render)
+      ? renderJson(reported, result, render)
       : format === 'sarif'
-        ? renderSarif(findings, packageVersion())
-        : renderText(findings, result, render)
+        ? renderSarif(reported, packageVersion())
+        : renderText(reported, result, render)
   await new Promise<void>((resolve) => process.stdout.write(output, () => resolve()))
-  if (findings.some((f) => f.confidence === 'high')) return 1
+  if (reported.some((f) => f.confidence === 'high')) return 1
   return errors.length > 0 ? 2 : 0
 }
 
@@ -138,6 +142,8 @@ function parseScanArgs(argv: string[]) {
     options: {
       diff: { type: 'boolean', default: false },
       git: { type: 'boolean', default: false },
+      staged: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
       format: { type: 'string', default: 'text' },
       'include-low': { type: 'boolean', default: false },
       'show-secrets': { type: 'boolean', default: false },

@@ -10,7 +10,7 @@
  *
  * Conventions: times are integers in milliseconds since the epoch (UTC); JSON columns are text; no SQL FOREIGN KEYs
  * (relations are declared below for drizzle and checked by the code) so that migrations stay additive on SQLite and D1
- * (stack.md P6, P7): add columns and tables, never rebuild one.
+ * (docs/reference/stack-notes.md P6, P7): add columns and tables, never rebuild one.
  *
  * @example
  * import { incidents } from './schema.js'

@@ -17,7 +17,7 @@ type Statement = BatchItem<'sqlite'>
 
 /**
  * Runs statements all-or-nothing: D1's `batch`, or a synchronous better-sqlite3 transaction (D1 has no interactive
- * transactions, and better-sqlite3 rejects async callbacks: stack.md P5). Statements must be built on `db`, and reads
+ * transactions, and better-sqlite3 rejects async callbacks: docs/reference/stack-notes.md P5). Statements must be built on `db`, and reads
  * cannot feed later writes.
  */
 export async function atomically(db: DB, statements: [Statement, ...Statement[]]): Promise<unknown[]> {

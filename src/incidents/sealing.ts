@@ -1,5 +1,5 @@
 /**
- * How patrol holds a token without holding it in clear (DESIGN.md invariant 1):
+ * How patrol holds a token without holding it in clear (invariant 1, docs/architecture.md):
  * - the **fingerprint**, HMAC-SHA-256 under the fingerprint key, identifies a token for dedupe and suppressions
  *   without revealing it (a plain hash of a 40-character token with a 6-character checksum could be brute-forced
  *   offline only with the key);

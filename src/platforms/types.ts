@@ -1,5 +1,5 @@
 /**
- * The vocabulary platforms and the core share (DESIGN.md): the normalized `PushEvent`, a `PushSource` that tells what
+ * The vocabulary platforms and the core share (docs/architecture.md): the normalized `PushEvent`, a `PushSource` that tells what
  * a push added, a `TokenIssuer` that can find a token's owner, check it and revoke it, and revocation outcomes.
  * A GitHub repository can leak an Azure DevOps PAT, so source and issuer are chosen independently: the push's
  * platform reads it, the token's issuer responds (platform.ts has the interface each platform implements).

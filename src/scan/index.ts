@@ -7,6 +7,8 @@
  * for (const f of scanAddedLines(parsePatch(file.patch, file.filename, sha))) console.log(f.kind, f.path, f.line, redact(f.secret))
  */
 
+// The catalog travels with the engine: what each kind is, who issues it, how it is revoked.
+export { KINDS, kindOf, labelOf, TOKEN_KIND_IDS } from '../kinds/index.js'
 export { validateAdoLegacyPat, validateAdoPat } from './detectors/azure-devops.js'
 export { validateFineGrainedPat, validateGhsJwt, validateGithubClassic } from './detectors/github.js'
 export { DiffReader, parsePatch, parseUnifiedDiff, parseUnifiedDiffStream } from './diff.js'

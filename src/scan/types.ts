@@ -21,7 +21,7 @@ export type Confidence = 'high' | 'low'
 /** `published-example`: a token others publish as an example (src/kinds/published-examples.ts). */
 export type FindingTag = 'published-example'
 
-/** One token found in a piece of text. `secret` is the raw token: keep it in memory only (DESIGN.md invariant 1). */
+/** One token found in a piece of text. `secret` is the raw token: keep it in memory only (invariant 1, docs/architecture.md). */
 export interface Finding {
   kind: TokenKind
   issuer: Issuer

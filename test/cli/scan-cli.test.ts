@@ -1,8 +1,10 @@
 /**
- * `patrol scan` end to end: the real launcher (bin/patrol.js) in a child process, on real files,
- * standard input and a real git repository in a temporary folder.
+ * `patrol scan` end to end: the command's sources (src/cli.ts, through tsx's loader) in a child process,
+ * on real files, standard input and a real git repository in a temporary folder. The compiled launcher
+ * (bin/patrol.js over dist/) is tested from an installed package in test/cli/package.test.ts.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -11,8 +13,9 @@ import Ajv from 'ajv-draft-04'
 import addFormats from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateAdoLegacyPat, generateAdoPat, generateGithubToken } from '../support/tokens.js'
+import { gitIn, TSX } from './git.js'
 
-const BIN = join(import.meta.dirname, '../../bin/patrol.js')
+const CLI = join(import.meta.dirname, '../../src/cli.ts')
 
 interface Run {
   code: number | null
@@ -22,7 +25,10 @@ interface Run {
 
 function patrol(args: string[], options: { cwd?: string; input?: string } = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -32,6 +38,8 @@ function patrol(args: string[], options: { cwd?: string; input?: string } = {}):
     child.stdin.end(options.input ?? '')
   })
 }
+
+const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex')
 
 let dir: string
 const ghp = generateGithubToken('ghp')
@@ -74,6 +82,7 @@ describe('patrol scan on files and folders', () => {
         commit: null,
         encoding: 'base64',
         preview: `${ado.slice(0, 4)}…${ado.slice(-4)}`,
+        secretSha256: sha256(ado),
         tags: [],
       },
       {
@@ -85,6 +94,7 @@ describe('patrol scan on files and folders', () => {
         commit: null,
         encoding: 'plain',
         preview: `ghp_…${ghp.slice(-4)}`,
+        secretSha256: sha256(ghp),
         tags: [],
       },
       {
@@ -96,6 +106,7 @@ describe('patrol scan on files and folders', () => {
         commit: null,
         encoding: 'plain',
         preview: `${legacy.slice(0, 4)}…${legacy.slice(-4)}`,
+        secretSha256: sha256(legacy),
         tags: [],
       },
     ])
@@ -108,7 +119,7 @@ describe('patrol scan on files and folders', () => {
   it('shows raw tokens only with --show-secrets', async () => {
     const run = await patrol(['scan', '--show-secrets', 'src/config.ts'], { cwd: dir })
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain(`src/config.ts:2:23  github-classic-pat  high  plain  ${ghp}`)
+    expect(run.stdout).toContain(`src/config.ts\n  2:23  github-classic-pat  high  ${ghp}\n`)
     expect(run.stdout).toContain('1 finding (1 high confidence) in 1 file')
   })
 
@@ -164,17 +175,7 @@ describe('patrol scan on standard input, diffs and git history', () => {
   it('--git scans the history of the repository it runs in, as git log -p streams', async () => {
     const repo = join(dir, 'repo')
     mkdirSync(repo)
-    const git = (...args: string[]): string =>
-      execFileSync('git', args, {
-        cwd: repo,
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: 't',
-          GIT_AUTHOR_EMAIL: 't@example.com',
-          GIT_COMMITTER_NAME: 't',
-          GIT_COMMITTER_EMAIL: 't@example.com',
-        },
-      }).toString()
+    const git = gitIn(repo)
     git('init', '-q')
     writeFileSync(join(repo, 'deploy.sh'), `#!/bin/sh\ngit clone https://x:${ghp}@github.com/o/r\n`)
     git('add', '.')
@@ -194,6 +195,7 @@ describe('patrol scan on standard input, diffs and git history', () => {
         commit: leaked,
         encoding: 'url-userinfo',
         preview: `ghp_…${ghp.slice(-4)}`,
+        secretSha256: sha256(ghp),
         tags: [],
       },
     ])
@@ -204,6 +206,117 @@ describe('patrol scan on standard input, diffs and git history', () => {
     expect(range.code).toBe(0)
     expect(outside.code).toBe(2)
     expect(outside.stderr).toContain('git log failed')
+  })
+})
+
+describe('what a developer sees and acts on', () => {
+  it('groups the text report by file, with line, kind and redacted token, and says what to do', async () => {
+    const run = await patrol(['scan', 'src'], { cwd: dir })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain(
+      `src/ci.yml\n  2:15  azure-devops-pat  high  ${ado.slice(0, 4)}…${ado.slice(-4)}  (base64)\n\n` +
+        `src/config.ts\n  2:23  github-classic-pat  high  ghp_…${ghp.slice(-4)}\n\n` +
+        `src/notes.ps1\n  2:9  azure-devops-pat-legacy  high  ${legacy.slice(0, 4)}…${legacy.slice(-4)}\n\n`,
+    )
+    const advice = run.stdout.slice(run.stdout.indexOf('What to do:'))
+    // One line per kind found, in the catalog's words, with where its owner revokes it.
+    expect(advice).toContain('Azure DevOps personal access token: revoke it now (Azure DevOps: User settings')
+    expect(advice).toContain('GitHub personal access token (classic): revoke it now (GitHub: Settings')
+    expect(advice).toMatch(/3 findings \(3 high confidence\) in 4 files/)
+    for (const secret of [ghp, ado, legacy]) expect(run.stdout).not.toContain(secret)
+  })
+
+  it('prints the version of the package with --version', async () => {
+    const run = await patrol(['--version'])
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string }
+    expect(run).toMatchObject({ code: 0, stdout: `patrol ${pkg.version}\n` })
+  })
+})
+
+describe('patrol scan --staged (pre-commit)', () => {
+  it('scans only the lines git add staged, by path and new-file line, before and after the first commit', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'patrol-staged-'))
+    const git = gitIn(repo)
+    git('init', '-q')
+    writeFileSync(join(repo, 'app.env'), `A=1\nOLD=${ado}\n`)
+    git('add', 'app.env')
+    const first = await patrol(['scan', '--staged', '--format', 'json'], { cwd: repo })
+    expect(first.code).toBe(1)
+    expect(JSON.parse(first.stdout).findings).toMatchObject([{ kind: 'azure-devops-pat', path: 'app.env', line: 2 }])
+    git('commit', '-qm', 'first')
+
+    // The committed token is not staged again; an unstaged token is not what the commit will hold.
+    writeFileSync(join(repo, 'app.env'), `A=1\nB=2\nNEW=${ghp}\nOLD=${ado}\n`)
+    git('add', 'app.env')
+    writeFileSync(join(repo, 'app.env'), `A=1\nB=2\nNEW=${ghp}\nOLD=${ado}\nLATER=${legacy}\n`)
+    const staged = await patrol(['scan', '--staged', '--format', 'json'], { cwd: repo })
+    expect(staged.code).toBe(1)
+    expect(JSON.parse(staged.stdout).findings).toMatchObject([
+      { kind: 'github-classic-pat', path: 'app.env', line: 3, column: 5 },
+    ])
+
+    git('reset', '-q')
+    const nothing = await patrol(['scan', '--staged'], { cwd: repo })
+    expect(nothing.code).toBe(0)
+    expect(nothing.stdout).toMatch(/^0 findings/)
+    rmSync(repo, { recursive: true, force: true })
+  })
+
+  it('exits 2 outside a repository, and when combined with other inputs', async () => {
+    const [outside, mixed] = await Promise.all([
+      patrol(['scan', '--staged'], { cwd: tmpdir() }),
+      patrol(['scan', '--staged', 'src'], { cwd: dir }),
+    ])
+    expect(outside.code).toBe(2)
+    expect(outside.stderr).toContain('git diff failed')
+    expect(mixed.code).toBe(2)
+    expect(mixed.stderr).toContain('--staged reads what git staged')
+  })
+})
+
+describe('patrol scan --baseline', () => {
+  it('leaves out findings the baseline knows, even after their line moved, and reports new ones', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'patrol-baseline-'))
+    writeFileSync(join(work, 'a.ts'), `export const t = '${ghp}'\n`)
+    const first = await patrol(['scan', '--format', 'json', '.'], { cwd: work })
+    expect(first.code).toBe(1)
+    writeFileSync(join(work, 'baseline.json'), first.stdout)
+    expect(first.stdout).not.toContain(ghp)
+
+    writeFileSync(join(work, 'a.ts'), `// moved down\n\nexport const t = '${ghp}'\n`)
+    const known = await patrol(['scan', '--baseline', 'baseline.json', 'a.ts'], { cwd: work })
+    expect(known.code).toBe(0)
+    expect(known.stdout).toMatch(
+      /^0 findings \(0 high confidence\) in 1 file, .*, 1 known from the baseline not shown\n$/,
+    )
+
+    // The same token in another file, and a new token next to the known one, are new findings.
+    writeFileSync(join(work, 'b.ts'), `export const t = '${ghp}'\n`)
+    writeFileSync(join(work, 'a.ts'), `export const t = '${ghp}'\nexport const u = '${ado}'\n`)
+    const fresh = await patrol(['scan', '--baseline', 'baseline.json', '--format', 'json', 'a.ts', 'b.ts'], {
+      cwd: work,
+    })
+    expect(fresh.code).toBe(1)
+    const out = JSON.parse(fresh.stdout) as { findings: unknown[]; stats: { baselined: number } }
+    expect(out.findings).toMatchObject([
+      { path: 'a.ts', line: 2, kind: 'azure-devops-pat' },
+      { path: 'b.ts', line: 1, kind: 'github-classic-pat' },
+    ])
+    expect(out.stats.baselined).toBe(1)
+    rmSync(work, { recursive: true, force: true })
+  })
+
+  it('exits 2 naming the problem when the baseline is missing or not a patrol JSON report', async () => {
+    const bad = join(dir, 'bad-baseline.json')
+    writeFileSync(bad, JSON.stringify({ findings: [{ path: 'a', kind: 'github-classic-pat', preview: 'x' }] }))
+    const [missing, malformed] = await Promise.all([
+      patrol(['scan', '--baseline', 'no-such.json', 'src/clean.md'], { cwd: dir }),
+      patrol(['scan', '--baseline', bad, 'src/clean.md'], { cwd: dir }),
+    ])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('cannot read baseline no-such.json: ENOENT')
+    expect(malformed.code).toBe(2)
+    expect(malformed.stderr).toContain("needs a 'findings' list whose entries have path, kind and secretSha256")
   })
 })
 

@@ -1,6 +1,6 @@
 /**
  * Opens the D1 binding as patrol's one `DB` type, so repository code runs unchanged on Workers. Cheap enough to call
- * per request (stack.md §3): drizzle only wraps the binding. Workers only in practice, but imports nothing Node-only.
+ * per request (docs/reference/stack-notes.md §3): drizzle only wraps the binding. Workers only in practice, but imports nothing Node-only.
  *
  * @example
  * const db = openD1Database(env.DB)

@@ -10,7 +10,7 @@
  * result // { incidentId: 7, isNew: true, suppressed: false }
  */
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
-import picomatch from 'picomatch/posix'
+import picomatch from 'picomatch/posix.js'
 import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'

@@ -3,7 +3,7 @@
  * The hook payload is not trusted for content: the push is re-read by id with patrol's own credential. Azure returns
  * no diff text, only changed paths and blob ids, so new and old blobs are fetched and diffed locally.
  *
- * Per ref update (research/apis.md 5): deleted → nothing; branch update (forced or not) → `diffs/commits` from the
+ * Per ref update (docs/reference/platform-apis.md §5): deleted → nothing; branch update (forced or not) → `diffs/commits` from the
  * merge base to the new commit, paged with `$top/$skip` until `allChangesIncluded`; new ref or tag → each commit of
  * the push (`commits?pushId=`) and its own `changes`. Folders and deletions are skipped. Every pushed commit's
  * message is yielded with path `(commit message)`, read whole via `commits/{id}` when the list truncated it.

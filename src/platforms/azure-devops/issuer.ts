@@ -1,6 +1,6 @@
 /**
  * Azure DevOps as a token issuer: find the owner of a leaked PAT, then revoke it through Token Admin
- * (research/apis.md 6a, 6b, 6e).
+ * (docs/reference/platform-apis.md §6a, §6b, §6e).
  *
  * No API maps a raw PAT to its authorization id, so revocation is by candidates: the owner's valid PATs that existed
  * when the commit was made and that work in this organization. Policy `candidates` revokes all of them (certain, blunt:
@@ -192,7 +192,7 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       emailIn(record(properties.Account).$value) ??
       emailIn(record(properties.Mail).$value) ??
       emailIn(res.headers.get('x-vss-userdata')?.split(':').slice(1).join(':'))
-    // UNVERIFIED (apis.md 6a/7): which id Token Admin's `targetAccounts` holds for this organization. The best
+    // UNVERIFIED (docs/reference/platform-apis.md §6a, §7): which id Token Admin's `targetAccounts` holds for this organization. The best
     // evidence is connectionData's `instanceId` (the organization's host id); `locationServiceData.serviceOwner`
     // is a service-type id, not an account. chooseCandidates copes with the id matching nothing.
     const instanceId = str(record(body).instanceId)

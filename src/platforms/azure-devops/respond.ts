@@ -55,7 +55,7 @@ export function azureDevOpsResponse(deps: AzureResponseDeps): PlatformResponse {
         const token = await unseal(deps.keys, incident.sealedToken)
         // The token existed when it was pushed; commit dates can be older than the token (amend keeps the author date).
         const committedAt = new Date(incident.firstPushedAt)
-        // Uses the leaked PAT once against our own organization to learn its owner (apis.md 6a); logged as such.
+        // Uses the leaked PAT once against our own organization to learn its owner (docs/reference/platform-apis.md §6a); logged as such.
         owner = await deps.issuer.owner(token, kind)
         deps.log.info('respond.owner_lookup', { incident: incidentId, found: owner !== undefined })
         outcome = await deps.issuer.revoke(token, { kind, committedAt, owner })

@@ -1,7 +1,7 @@
 /**
  * GitHub as a push source: what a push added, read through the REST API (github.com or GitHub Enterprise Server).
  *
- * By push type (research/apis.md 2.4):
+ * By push type (docs/reference/platform-apis.md §2.4):
  * - deleted ref: nothing.
  * - branch update, forced or not: `compare/{before}...{after}` (what `after` added since the merge base). A
  *   truncated compare (300 files or more commits than listed) falls back to each commit's own diff, paged over

@@ -1,5 +1,5 @@
 /**
- * GitHub as a token issuer: revocation through `POST /credentials/revoke` (research/apis.md 3.1).
+ * GitHub as a token issuer: revocation through `POST /credentials/revoke` (docs/reference/platform-apis.md §3.1).
  *
  * The endpoint is unauthenticated, takes up to 1000 tokens a call, is limited to 60 calls an hour per source
  * address, and answers 202 without telling which tokens were valid: so the outcome is `requested`, never `revoked`.
@@ -53,7 +53,7 @@ export class GithubIssuer implements TokenIssuer {
     this.#timeoutMs = options.timeoutMs
   }
 
-  /** patrol does not use a leaked token on GitHub (an org-policy decision, research 3.2): the owner comes from the push. */
+  /** patrol does not use a leaked token on GitHub (an org-policy decision, docs/reference/platform-apis.md §3.2): the owner comes from the push. */
   async owner(_token: string, _kind: TokenKind): Promise<TokenOwner | undefined> {
     return undefined
   }

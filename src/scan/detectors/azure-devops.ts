@@ -9,7 +9,7 @@
  *   XORed with a seed that tells the kind: the user-PAT seed (a legacy PAT) or the application
  *   seed (an application secret, not a PAT). The seeds and kinds come from the catalog (src/kinds).
  *
- * Layouts and sources: shared/research/token-formats.md §1.
+ * Layouts and sources: docs/reference/token-formats.md §1.
  *
  * @example
  * validateAdoPat(token) // true when the Marvin32 checksum holds

@@ -12,7 +12,7 @@
  * after a word character (`nawak_ghp_…`) is reported only when its checksum holds: the checksum
  * makes that safe, while shape-only (low) matches keep the word boundary.
  *
- * Sources: shared/research/token-formats.md §2.
+ * Sources: docs/reference/token-formats.md §2.
  *
  * @example
  * githubTokenAt('x ghp_…', 2, false) // { kind: 'github-classic-pat', confidence: 'high', secret: 'ghp_…' }
