@@ -92,6 +92,22 @@ async function deliver(content: string, o: { path?: string; repo?: string } = {}
 
 const statusOf = async () => (await p.db.select().from(incidents).orderBy(asc(incidents.id))).map((i) => i.status)
 
+/** 60 calls in the last hour, the oldest 50 minutes ago. */
+async function spendTheBudget() {
+  const oldest = p.clock.now - 50 * 60_000
+  await p.db.insert(revocations).values(
+    Array.from({ length: 60 }, (_, i) => ({
+      incidentId: 0,
+      issuer: 'github' as const,
+      outcome: 'requested' as const,
+      detail: 'seeded',
+      batchId: `seeded-${i}#1`,
+      at: oldest + i * 10_000,
+    })),
+  )
+  return oldest
+}
+
 describe('idempotency', () => {
   it('revokes a token carried by ten deliveries with one call, and emails each recipient once', async () => {
     const token = leak()
@@ -151,18 +167,7 @@ describe('batching across processes', () => {
 
 describe('the hourly budget', () => {
   it('waits, without spending an attempt or a call, until the oldest of 60 calls in the last hour leaves the window', async () => {
-    const now = p.clock.now
-    const oldest = now - 50 * 60_000
-    await p.db.insert(revocations).values(
-      Array.from({ length: 60 }, (_, i) => ({
-        incidentId: 0,
-        issuer: 'github' as const,
-        outcome: 'requested' as const,
-        detail: 'seeded',
-        batchId: `seeded-${i}#1`,
-        at: oldest + i * 10_000,
-      })),
-    )
+    const oldest = await spendTheBudget()
     const token = leak()
     await deliver(`T=${token}\n`)
     // Run what is due, then the batch at its bucket time (still inside the budget window).
@@ -187,22 +192,6 @@ describe('the hourly budget', () => {
 })
 
 describe('when the hourly budget is spent', () => {
-  /** 60 calls in the last hour, the oldest 50 minutes ago. */
-  async function spendTheBudget() {
-    const oldest = p.clock.now - 50 * 60_000
-    await p.db.insert(revocations).values(
-      Array.from({ length: 60 }, (_, i) => ({
-        incidentId: 0,
-        issuer: 'github' as const,
-        outcome: 'requested' as const,
-        detail: 'seeded',
-        batchId: `seeded-${i}#1`,
-        at: oldest + i * 10_000,
-      })),
-    )
-    return oldest
-  }
-
   it('tells the owner and the security team at once that the revocation is queued and when, then once more when it went through', async () => {
     const oldest = await spendTheBudget()
     const token = leak()
