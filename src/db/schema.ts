@@ -73,7 +73,7 @@ export const pushes = sqliteTable(
     ref: text('ref').notNull(),
     /**
      * The normalized `PushEvent` as JSON, sealed like a token (its commit messages may hold one). Erased (`''`) once
-     * the scan is over: nothing after the scan reads it (ingest/scan-push.ts).
+     * the push is scanned completely; kept for a partial or failed scan, which an admin may rescan (ingest/scan-push.ts).
      */
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
@@ -125,6 +125,10 @@ export const jobs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
+    /** When the first failure of this job happened: transient failures are retried until PATROL_GIVE_UP_AFTER after it. */
+    failingSince: integer('failing_since'),
+    /** Workers: when a Queues message was last sent for this job (the sweep re-sends for a due job without one). */
+    dispatchedAt: integer('dispatched_at'),
   },
   (t) => [
     uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),

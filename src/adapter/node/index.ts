@@ -75,6 +75,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
+    giveUpAfterMs: config.jobs.giveUpAfterMs,
     idle: retentionSweep({ db: database.db, log, now: Date.now, retainDays: config.retainDays }),
   })
   const deps: AppDeps = {

@@ -17,7 +17,7 @@ import type { Provider, PushEvent } from '../../platforms/types.js'
 import { seal, type TokenKeys, unseal } from '../sealing.js'
 
 export const SCAN_PUSH_JOB = 'scan-push'
-/** `pushes.event` once the scan is over: the sealed event is erased, as nothing after the scan reads it. */
+/** `pushes.event` once the push is scanned completely: the sealed event is erased, as nothing after it reads it. */
 export const ERASED_EVENT = ''
 
 export interface IncomingDelivery {

@@ -5,8 +5,10 @@
  * Low-confidence (checksum-failing) matches are never recorded (invariant 4).
  * When the queue gives up on a scan (a permanent failure, or the last attempt), the push is marked `failed` with the
  * reason, so that an unscanned push is visible rather than pending forever (invariant 5).
- * Once the scan is over (done, or given up), the sealed push event is erased: only the scan needed it, and its commit
- * messages may hold a token that a stolen backup and sealing key would otherwise give back (issue 14).
+ * Once the push is scanned completely, the sealed push event is erased: only the scan needed it, and its commit
+ * messages may hold a token that a stolen backup and sealing key would otherwise give back (issue 14). A push scanned
+ * in part, or whose scan failed, keeps it (sealed) so that an admin can rescan it after a fix, until retention.ts
+ * deletes the push.
  *
  * @example
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
@@ -49,25 +51,29 @@ export interface ScanPushDeps {
 }
 
 export function scanPushJob(deps: ScanPushDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const p = payload as ScanPushPayload
     const push = await pushForDelivery(deps.db, p)
     if (!push)
       throw new RemoteError('permanent', `scan-push: no push stored for ${p.provider} delivery ${p.deliveryId}`)
-    // Scanned already (a run that ended before the queue heard of it): the event is gone, and nothing is left to do.
-    if (push.event === ERASED_EVENT && push.scanStatus !== 'pending') return
+    // Scanned completely already (a run that ended before the queue heard of it, or an admin's rescan): the event is
+    // gone and nothing is left to read, so the push stays `scanned`.
+    if (push.event === ERASED_EVENT) {
+      if (push.scanStatus !== 'scanned')
+        await deps.db.update(pushes).set({ scanStatus: 'scanned' }).where(eq(pushes.id, push.id))
+      deps.log.info('scan.already_complete', { push: push.id })
+      return
+    }
     try {
       await scan(deps, push)
     } catch (error) {
       // The queue gives up after this attempt: say so on the push, or it would look pending (not scanned) forever.
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
-      if (last) {
+      if (attempt.isFinal(error)) {
         const reason = error instanceof Error ? error.message : String(error)
         await deps.db
           .update(pushes)
           .set({
             scanStatus: 'failed',
-            event: ERASED_EVENT,
             scannedAt: deps.now(),
             partialReasons: JSON.stringify([`scan failed: ${reason}`]),
           })
@@ -149,7 +155,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
     .update(pushes)
     .set({
       scanStatus: report.partial.length ? 'partial' : 'scanned',
-      event: ERASED_EVENT,
+      ...(report.partial.length ? {} : { event: ERASED_EVENT }),
       scannedAt: deps.now(),
       bytesScanned: report.bytes,
       filesScanned: report.files,

@@ -19,7 +19,6 @@ import { unseal } from '../../incidents/sealing.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { NOT_REVOCABLE_KIND_IDS } from '../../kinds/index.js'
-import { RemoteError } from '../remote-error.js'
 import { fairOrder, type WaitingToken } from './fair-share.js'
 import { GITHUB_REVOKE_BATCH_MAX } from './issuer.js'
 import type { GithubResponseDeps } from './respond.js'
@@ -30,7 +29,7 @@ const ID_SLICE = 90
 export const GITHUB_BATCH_JOB = 'revoke-github-batch'
 
 export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
-  return async (job) => {
+  return async (job, _payload, attempt) => {
     const now = deps.now()
     const batchId = `github-${job.id}`
 
@@ -81,7 +80,7 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
       for (const b of batch) await finish(deps, b.id, 'github', outcome, { batchId: callId })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+      const last = attempt.isFinal(error)
       for (const b of batch)
         await recordAttempt(
           deps,
