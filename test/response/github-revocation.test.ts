@@ -108,6 +108,18 @@ async function spendTheBudget() {
   return oldest
 }
 
+/** One token leaked while the budget is spent, run up to its batch finding the budget spent; the oldest call's time. */
+async function leakWhileTheBudgetIsSpent() {
+  const oldest = await spendTheBudget()
+  await deliver(`T=${leak()}\n`)
+  // Run what is due, then the batch at its bucket time (still inside the budget window).
+  await p.drain()
+  const [batchJob] = await p.jobsOf('revoke-github-batch')
+  p.clock.now = batchJob!.runAt
+  await p.drain()
+  return oldest
+}
+
 describe('idempotency', () => {
   it('revokes a token carried by ten deliveries with one call, and emails each recipient once', async () => {
     const token = leak()
@@ -167,14 +179,7 @@ describe('batching across processes', () => {
 
 describe('the hourly budget', () => {
   it('waits, without spending an attempt or a call, until the oldest of 60 calls in the last hour leaves the window', async () => {
-    const oldest = await spendTheBudget()
-    const token = leak()
-    await deliver(`T=${token}\n`)
-    // Run what is due, then the batch at its bucket time (still inside the budget window).
-    await p.drain()
-    const [batchJob] = await p.jobsOf('revoke-github-batch')
-    p.clock.now = batchJob!.runAt
-    await p.drain()
+    const oldest = await leakWhileTheBudgetIsSpent()
 
     const [waiting] = await p.jobsOf('revoke-github-batch')
     expect(waiting).toMatchObject({ state: 'queued', attempts: 0 })
@@ -193,13 +198,7 @@ describe('the hourly budget', () => {
 
 describe('when the hourly budget is spent', () => {
   it('tells the owner and the security team at once that the revocation is queued and when, then once more when it went through', async () => {
-    const oldest = await spendTheBudget()
-    const token = leak()
-    await deliver(`T=${token}\n`)
-    await p.drain()
-    const [batchJob] = await p.jobsOf('revoke-github-batch')
-    p.clock.now = batchJob!.runAt
-    await p.drain()
+    const oldest = await leakWhileTheBudgetIsSpent()
 
     expect(credentials.calls).toHaveLength(0)
     expect(await statusOf()).toEqual(['responding'])
