@@ -6,9 +6,9 @@
  * (response/steps.ts).
  *
  * @example
- * if (massLeak) await enqueueMassLeakAlert({ db, log, now, securityEmails }, push.id, firstNewIncidentId)
+ * if (massLeak) await enqueueMassLeakAlert({ db, log, now, securityEmails }, push.id)
  */
-import { count, eq } from 'drizzle-orm'
+import { count, eq, min } from 'drizzle-orm'
 import { incidents, notifications } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
@@ -22,11 +22,19 @@ export interface MassLeakDeps {
   securityEmails?: string[]
 }
 
-/** Queues the one alert per security address; `incidentId` is the push's first new incident (the row's anchor). */
-export async function enqueueMassLeakAlert(deps: MassLeakDeps, pushId: number, incidentId: number): Promise<void> {
+/**
+ * Queues the one alert per security address, anchored on the push's first incident (so a retried scan finds the same
+ * rows). Nothing when the push brought no new incident (every token was known already: nothing new to tell).
+ */
+export async function enqueueMassLeakAlert(deps: MassLeakDeps, pushId: number): Promise<void> {
   const now = deps.now()
-  const [tokens] = await deps.db.select({ n: count() }).from(incidents).where(eq(incidents.massLeakPushId, pushId))
-  deps.log.warn('scan.mass_leak', { push: pushId, tokens: tokens?.n ?? 0 })
+  const [tokens] = await deps.db
+    .select({ n: count(), first: min(incidents.id) })
+    .from(incidents)
+    .where(eq(incidents.massLeakPushId, pushId))
+  const incidentId = tokens?.first
+  if (!incidentId) return
+  deps.log.warn('scan.mass_leak', { push: pushId, tokens: tokens.n })
   const recipients = deps.securityEmails ?? []
   if (recipients.length === 0) deps.log.warn('notify.no_recipient', { push: pushId, purpose: 'mass_leak' })
   for (const recipient of recipients) {

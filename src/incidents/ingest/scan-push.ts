@@ -109,7 +109,6 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   const massLeak = new Set(found.map((f) => f.finding.secret)).size > (deps.massLeakThreshold ?? Infinity)
   const findings = found.length
   let newIncidents = 0
-  let firstNew: number | undefined
   for (const { finding, author } of found) {
     const at = committedAt.get(finding.commit ?? '')
     const recorded = await recordFinding(
@@ -135,10 +134,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
       },
       { now: deps.now(), pushedAt: push.receivedAt, ...(massLeak ? { massLeakPushId: push.id } : {}) },
     )
-    if (recorded.isNew && !recorded.suppressed) {
-      newIncidents++
-      firstNew ??= recorded.incidentId
-    }
+    if (recorded.isNew && !recorded.suppressed) newIncidents++
     deps.log.info('finding.recorded', {
       incident: recorded.incidentId,
       new: recorded.isNew,
@@ -163,7 +159,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
       partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
     })
     .where(eq(pushes.id, push.id))
-  if (massLeak && firstNew !== undefined) await enqueueMassLeakAlert(deps, push.id, firstNew)
+  if (massLeak) await enqueueMassLeakAlert(deps, push.id)
   deps.log.info('scan.finished', {
     push: push.id,
     provider: event.provider,
