@@ -46,7 +46,11 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       queued
         ? { outcome: 'skipped', detail: 'queued: GitHub’s hourly revocation budget is spent' }
         : latest
-          ? { outcome: latest.outcome, detail: latest.detail }
+          ? {
+              outcome: latest.outcome,
+              detail: latest.detail,
+              ...(latest.candidates ? { candidates: JSON.parse(latest.candidates) } : {}),
+            }
           : { outcome: 'skipped', detail: 'no revocation attempted' }
     ) as RevocationOutcome
     const email = composeIncidentEmail({
