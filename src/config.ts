@@ -160,6 +160,9 @@ const settingsSchema = z.object({
 
   PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
   PATROL_MAX_PUSH_BYTES: positiveInt('a byte count').default(100 * 1024 * 1024),
+  PATROL_PUSH_CALL_BUDGET: positiveInt('a number of API calls').default(50),
+  PATROL_RETAIN_DAYS: positiveInt('a number of days').default(90),
+  PATROL_MASS_LEAK_THRESHOLD: positiveInt('a number of tokens').default(50),
 
   SMTP_URL: z
     .string()
@@ -247,6 +250,12 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     revoke: e.PATROL_REVOKE,
     verify: e.PATROL_VERIFY,
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
+    /** Most API calls one push scan may make (per-commit reading falls back to one compare beyond it). */
+    pushCallBudget: e.PATROL_PUSH_CALL_BUDGET,
+    /** Pushes and deliveries older than this many days are deleted (incidents and occurrences are kept). */
+    retainDays: e.PATROL_RETAIN_DAYS,
+    /** A push carrying more new tokens than this is one mass-leak alert to the security addresses. */
+    massLeakThreshold: e.PATROL_MASS_LEAK_THRESHOLD,
     mail: {
       smtpUrl: e.SMTP_URL,
       from: e.MAIL_FROM,

@@ -102,6 +102,9 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
       now: parts.now,
       sources: pushSources(parts.config, parts.fetch),
       maxPushBytes: parts.config.maxPushBytes,
+      pushCallBudget: parts.config.pushCallBudget,
+      massLeakThreshold: parts.config.massLeakThreshold,
+      securityEmails: parts.config.mail.securityEmails,
     }),
     // Each platform's own jobs (GitHub's batched revocation, Azure's confirmation).
     ...Object.assign({}, ...[...responses.values()].map((r) => r.jobs)),

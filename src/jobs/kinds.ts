@@ -23,7 +23,13 @@ export interface JobPayloads {
   /** The same for a GitHub token `GET /user` saw live before GitHub accepted its revocation. */
   'github-confirm-revocation': { incidentId: number; check: number; requestedAt?: number; widened?: boolean }
   /** One email to one recipient. */
-  notify: { notificationId: number }
+  notify: {
+    notificationId: number
+    /** A `revocation_queued` message: when the revocation is planned (ms since the epoch). */
+    plannedAt?: number
+    /** A `mass_leak` alert: the push it is about. */
+    pushId?: number
+  }
   /** One Slack, Teams or webhook message (a `channel_messages` row). */
   'channel-notify': { messageId: number }
 }

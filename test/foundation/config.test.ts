@@ -29,6 +29,9 @@ describe('parseSettings', () => {
     expect(s.github.apiUrl).toBe('https://api.github.com')
     expect(s.revoke).toBe('auto')
     expect(s.maxPushBytes).toBe(100 * 1024 * 1024)
+    expect(s.pushCallBudget).toBe(50)
+    expect(s.retainDays).toBe(90)
+    expect(s.massLeakThreshold).toBe(50)
     expect(s.publicUrl).toBe('http://localhost:8787')
     expect(s.mail.smtpName).toBe('localhost')
     expect(s.mail.notifyDomains).toEqual([])
@@ -56,6 +59,9 @@ describe('parseSettings', () => {
       'PATROL_SECURITY_EMAILS: expects comma-separated email addresses',
     ],
     [{ PATROL_MAX_PUSH_BYTES: '-5' }, 'PATROL_MAX_PUSH_BYTES: expects a byte count'],
+    [{ PATROL_PUSH_CALL_BUDGET: '0' }, 'PATROL_PUSH_CALL_BUDGET: expects a number of API calls'],
+    [{ PATROL_RETAIN_DAYS: 'forever' }, 'PATROL_RETAIN_DAYS: expects a number of days'],
+    [{ PATROL_MASS_LEAK_THRESHOLD: '0' }, 'PATROL_MASS_LEAK_THRESHOLD: expects a number of tokens'],
     [{ AZURE_DEVOPS_WEBHOOK_HEADER: 'no-colon' }, 'AZURE_DEVOPS_WEBHOOK_HEADER: expects `Header-Name:value`'],
     [{ GITHUB_APP_ID: '12' }, 'GITHUB_APP_PRIVATE_KEY: expects the PEM private key'],
     [{ PATROL_NOTIFY_DOMAINS: 'acme.example,@evil' }, 'PATROL_NOTIFY_DOMAINS: expects comma-separated mail domains'],
