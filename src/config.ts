@@ -125,6 +125,9 @@ const settingsSchema = z.object({
   GITHUB_API_URL: url('the GitHub REST API base, e.g. https://api.github.com or https://HOST/api/v3').default(
     'https://api.github.com',
   ),
+  GITHUB_DOTCOM_API_URL: url(
+    "github.com's REST API base (patrol also revokes there when GITHUB_API_URL is a GitHub Enterprise Server)",
+  ).default('https://api.github.com'),
   GITHUB_TOKEN: z.string().min(1).optional(),
   GITHUB_APP_ID: z.string().regex(/^\d+$/, 'expects the numeric GitHub App id').optional(),
   GITHUB_APP_PRIVATE_KEY: z
@@ -229,6 +232,7 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
     github: {
       previousWebhookSecrets: e.GITHUB_WEBHOOK_SECRETS_PREVIOUS,
       apiUrl: e.GITHUB_API_URL.replace(/\/+$/, ''),
+      dotcomApiUrl: e.GITHUB_DOTCOM_API_URL.replace(/\/+$/, ''),
       token: e.GITHUB_TOKEN,
       app:
         e.GITHUB_APP_ID && e.GITHUB_APP_PRIVATE_KEY

@@ -121,6 +121,7 @@ export async function startStage(o: { log?: Logger } = {}): Promise<Stage> {
         GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
         AZURE_DEVOPS_WEBHOOK_PASSWORD: AZURE_HOOK_PASSWORD,
         GITHUB_API_URL: githubRouter.url,
+        GITHUB_DOTCOM_API_URL: githubRouter.url,
         GITHUB_TOKEN: READER_TOKEN,
         AZURE_DEVOPS_ORG_URL: `${azureRouter.url}/fabrikam`,
         AZURE_DEVOPS_TOKEN: AZURE_READER,

@@ -247,6 +247,8 @@ export const revocations = sqliteTable(
     candidates: text('candidates'),
     /** GitHub batches: the call this attempt was part of, for the hourly budget. */
     batchId: text('batch_id'),
+    /** GitHub: the issuer(s) that accepted the request, JSON array (`github.com`, a GitHub Enterprise Server host). */
+    acceptedBy: text('accepted_by'),
     at: integer('at').notNull(),
   },
   (t) => [index('revocations_incident').on(t.incidentId), index('revocations_batch').on(t.issuer, t.at)],

@@ -157,6 +157,8 @@ export type RevocationOutcome =
       candidates?: RevocationCandidate[]
       /** Why the narrow rules were widened, when they were. */
       widened?: string
+      /** GitHub: which issuer(s) accepted the request (a host, or `github.com`). */
+      acceptedBy?: string[]
     }
   | { outcome: 'inactive'; detail: string }
   | { outcome: 'not_revocable'; detail: string }

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { GITHUB_REVOKE_BATCH_MAX, GithubIssuer, githubNotRevocable } from '../../src/platforms/github/issuer.js'
+import {
+  GITHUB_REVOKE_BATCH_MAX,
+  GithubIssuer,
+  githubNotRevocable,
+  PartialRevocationError,
+} from '../../src/platforms/github/issuer.js'
 import { CALL_RETRY } from '../../src/platforms/remote-error.js'
+import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { rejection } from '../support/remote-rejection.js'
 
@@ -149,5 +155,101 @@ describe('GithubIssuer against a loopback /credentials/revoke', () => {
     expect(await issuer.owner(fakeToken(), 'github-classic-pat')).toBeUndefined()
     expect(await issuer.isActive(fakeToken(), 'github-classic-pat')).toBeUndefined()
     expect(github.calls).toHaveLength(0)
+  })
+})
+
+describe('GithubIssuer on GitHub Enterprise Server: the server and github.com', () => {
+  const READER = 'ghes-reader-token'
+  let ghes: GithubCredentialsApi
+  let dotcom: GithubCredentialsApi
+  let issuer: GithubIssuer
+  beforeEach(async () => {
+    ghes = await startGithubCredentialsApi({ pathPrefix: '/api/v3', enterpriseToken: READER })
+    dotcom = await startGithubCredentialsApi()
+    issuer = new GithubIssuer({
+      apiUrl: ghes.apiUrl,
+      enterprise: { dotcomApiUrl: dotcom.apiUrl, token: READER },
+    })
+  })
+  afterEach(async () => {
+    await Promise.all([ghes.close(), dotcom.close()])
+  })
+  const host = () => new URL(ghes.apiUrl).host
+
+  it('sends the server its ghp_ and github_pat_ tokens authenticated, github.com every token unauthenticated, and says who accepted', async () => {
+    const [classic, fine, oauth] = [fakeToken('ghp_'), fakeToken('github_pat_'), fakeToken('gho_')]
+    const outcome = await issuer.revokeBatch([classic, fine, oauth])
+
+    expect(ghes.calls).toHaveLength(1)
+    expect(ghes.calls[0]).toMatchObject({ credentials: [classic, fine], status: 202 })
+    expect(ghes.calls[0]!.headers.authorization).toBe(`Bearer ${READER}`)
+    expect(dotcom.calls).toHaveLength(1)
+    expect(dotcom.calls[0]).toMatchObject({ credentials: [classic, fine, oauth], status: 202 })
+    expect(dotcom.calls[0]!.headers.authorization).toBeUndefined()
+    expect(outcome).toMatchObject({ outcome: 'requested', acceptedBy: [host(), 'github.com'] })
+    expect(outcome.detail).toContain(`${host()} accepted the revocation of 2 tokens`)
+    expect(outcome.detail).toContain('github.com accepted the revocation of 3 tokens')
+    for (const t of [classic, fine, oauth]) expect(outcome.detail).not.toContain(t)
+  })
+
+  it('makes no server call for a batch without ghp_ or github_pat_ tokens; github.com alone accepts it', async () => {
+    const outcome = await issuer.revokeBatch([fakeToken('gho_'), fakeToken('ghu_')])
+    expect(ghes.calls).toHaveLength(0)
+    expect(dotcom.calls).toHaveLength(1)
+    expect(outcome).toMatchObject({ outcome: 'requested', acceptedBy: ['github.com'] })
+  })
+
+  it('without GITHUB_TOKEN does not call the server, says why, and still revokes on github.com', async () => {
+    const unauthenticated = new GithubIssuer({ apiUrl: ghes.apiUrl, enterprise: { dotcomApiUrl: dotcom.apiUrl } })
+    const outcome = await unauthenticated.revokeBatch([fakeToken('ghp_')])
+    expect(ghes.calls).toHaveLength(0)
+    expect(outcome).toMatchObject({ outcome: 'requested', acceptedBy: ['github.com'] })
+    expect(outcome.detail).toMatch(/must be authenticated and GITHUB_TOKEN is not set/)
+  })
+
+  it('fails, naming both refusals, when neither accepts', async () => {
+    ghes.answerNext({ status: 422, body: { message: 'Validation Failed' } })
+    dotcom.answerNext({ status: 422, body: { message: 'Validation Failed' } })
+    const outcome = await issuer.revokeBatch([fakeToken('ghp_')])
+    expect(outcome.outcome).toBe('failed')
+    expect(outcome.detail).toContain(`${host()} refused the revocation request (HTTP 422`)
+    expect(outcome.detail).toContain('github.com refused the revocation request (HTTP 422')
+  })
+
+  it('throws a retryable error carrying the server’s accepted request when github.com is rate limited', async () => {
+    dotcom.answerNext({ status: 429, headers: { 'retry-after': '60' }, body: { message: 'rate limited' } })
+    const token = fakeToken('ghp_')
+    const error = await rejection(issuer.revokeBatch([token]))
+    expect(error).toBeInstanceOf(PartialRevocationError)
+    expect(error.retryable).toBe(true)
+    expect(error.retryAfterMs).toBe(60_000)
+    expect((error as PartialRevocationError).accepted).toMatchObject({ outcome: 'requested', acceptedBy: [host()] })
+    expect(error.message).not.toContain(token)
+    expect(ghes.revoked.has(token)).toBe(true)
+  })
+})
+
+describe('GithubIssuer verifying a token on GitHub Enterprise Server', () => {
+  let server: GithubApiStandIn
+  let dotcom: GithubApiStandIn
+  beforeEach(async () => {
+    ;[server, dotcom] = await Promise.all([startGithubApi(), startGithubApi()])
+    server.addAccount(fakeToken('ghp_'), { login: 'someone-on-the-server' })
+  })
+  afterEach(async () => {
+    await Promise.all([server.close(), dotcom.close()])
+  })
+
+  it('finds a github.com token the server does not know live on github.com, and dead only when neither knows it', async () => {
+    const token = fakeToken('ghp_')
+    dotcom.addAccount(token, { login: 'octo', email: 'octo@acme.example' })
+    const issuer = new GithubIssuer({ apiUrl: server.url, verify: true, enterprise: { dotcomApiUrl: dotcom.url } })
+    expect(await issuer.check(token)).toMatchObject({ state: 'active', owner: { login: 'octo' } })
+
+    dotcom.killToken(token)
+    const dead = await issuer.check(token)
+    expect(dead.state).toBe('inactive')
+    expect('detail' in dead && dead.detail).toContain(`on ${new URL(server.url).host} and on github.com`)
+    expect(await issuer.isActive(token, 'github-classic-pat')).toBe(false)
   })
 })

@@ -168,6 +168,37 @@ describe('idempotency', () => {
   })
 })
 
+describe('GitHub Enterprise Server', () => {
+  it('revokes through the server’s authenticated call and github.com’s, and the revocation row says both accepted', async () => {
+    const ghesCredentials = await startGithubCredentialsApi({ enterpriseToken: READER })
+    const ghes = await startPathRouter('', [
+      { test: (path) => path === '/credentials/revoke', base: ghesCredentials.apiUrl },
+      { test: () => true, base: gh.url },
+    ])
+    try {
+      await p.close()
+      p = await pipeline({ GITHUB_API_URL: ghes.url, GITHUB_DOTCOM_API_URL: credentials.apiUrl })
+      const [classic, oauth] = [leak('ghp'), leak('gho')]
+      await deliver(`A=${classic}\nB=${oauth}\n`)
+      await p.settle()
+
+      expect(ghesCredentials.calls).toHaveLength(1)
+      expect(ghesCredentials.calls[0]).toMatchObject({ credentials: [classic], status: 202 })
+      expect(credentials.calls).toHaveLength(1)
+      expect([...credentials.calls[0]!.credentials].sort()).toEqual([classic, oauth].sort())
+      expect(credentials.calls[0]).toMatchObject({ status: 202 })
+      expect(await statusOf()).toEqual(['revocation_requested', 'revocation_requested'])
+      const rows = await p.db.select().from(revocations)
+      expect(rows.map((r) => JSON.parse(r.acceptedBy ?? 'null'))).toEqual([
+        [new URL(ghes.url).host, 'github.com'],
+        [new URL(ghes.url).host, 'github.com'],
+      ])
+    } finally {
+      await Promise.all([ghesCredentials.close(), ghes.close()])
+    }
+  })
+})
+
 describe('batching across processes', () => {
   it('gives a token its own batch when the batch of its moment already ran (another process, a clock behind)', async () => {
     const first = leak()

@@ -13,6 +13,8 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
     PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
     PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
     LOG_LEVEL: 'warn',
+    // A loopback GitHub stands in for github.com unless a test sets up a GitHub Enterprise Server apart from it.
+    ...(extra.GITHUB_API_URL ? { GITHUB_DOTCOM_API_URL: extra.GITHUB_API_URL } : {}),
     ...extra,
   }
 }

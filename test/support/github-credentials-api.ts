@@ -3,6 +3,8 @@
  * unauthenticated JSON `{"credentials":[…]}` of 1..1000 tokens → 202; an Authorization header → 403 (as on github.com);
  * bad JSON → 400; validation failures → 422. Scripted answers (429 with Retry-After, 5xx, a hang past the client's
  * timeout) are played in order before the normal behaviour resumes.
+ * As GitHub Enterprise Server (`enterpriseToken`, docs/reference/platform-facts.md): the call must be authenticated
+ * (no or another token → 401) and takes only `ghp_` and `github_pat_` tokens (others → 422).
  *
  * @example
  * const github = await startGithubCredentialsApi()
@@ -44,6 +46,8 @@ export async function startGithubCredentialsApi(
     pathPrefix?: string
     /** Called with the tokens of each accepted call, e.g. to make them fail `GET /user` from then on. */
     onRevoke?: (tokens: string[]) => void
+    /** Answer as GitHub Enterprise Server, which requires this bearer token. */
+    enterpriseToken?: string
   } = {},
 ): Promise<GithubCredentialsApi> {
   const prefix = options.pathPrefix ?? ''
@@ -83,7 +87,16 @@ export async function startGithubCredentialsApi(
       call.status = answer.status ?? 500
       return send(call.status, answer.body, answer.headers)
     }
-    if (req.headers.authorization) {
+    if (options.enterpriseToken !== undefined) {
+      if (req.headers.authorization !== `Bearer ${options.enterpriseToken}`) {
+        call.status = 401
+        return send(401, { message: 'Requires authentication' })
+      }
+      if (list.some((t) => !t.startsWith('ghp_') && !t.startsWith('github_pat_'))) {
+        call.status = 422
+        return send(422, { message: 'Validation Failed', errors: ['only ghp_ and github_pat_ tokens are accepted'] })
+      }
+    } else if (req.headers.authorization) {
       call.status = 403
       return send(403, { message: 'Authenticated requests are not allowed on this endpoint' })
     }

@@ -45,6 +45,7 @@ const workerEnv: WorkerEnv = {
   EMAIL: watchedEmail,
   LOG_LEVEL: 'info',
   GITHUB_API_URL: scenario.githubApiUrl,
+  GITHUB_DOTCOM_API_URL: scenario.githubApiUrl,
   GITHUB_TOKEN: scenario.githubReaderToken,
   AZURE_DEVOPS_ORG_URL: scenario.azureOrgUrl,
   AZURE_DEVOPS_TOKEN: scenario.azureReaderToken,

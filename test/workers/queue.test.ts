@@ -27,6 +27,7 @@ function workerEnv(queue: LoopbackQueue, o: Record<string, string> = {}): Worker
     ...env,
     JOBS: queue,
     GITHUB_API_URL: scenario.githubApiUrl,
+    GITHUB_DOTCOM_API_URL: scenario.githubApiUrl,
     GITHUB_TOKEN: scenario.githubReaderToken,
     PATROL_REVOKE: 'off',
     ...o,

@@ -134,6 +134,7 @@ export async function recordAttempt(
     authorizationIds:
       'authorizationIds' in outcome && outcome.authorizationIds ? JSON.stringify(outcome.authorizationIds) : null,
     candidates: 'candidates' in outcome && outcome.candidates ? JSON.stringify(outcome.candidates) : null,
+    acceptedBy: 'acceptedBy' in outcome && outcome.acceptedBy ? JSON.stringify(outcome.acceptedBy) : null,
     batchId: batchId ?? null,
     at: deps.now(),
   })

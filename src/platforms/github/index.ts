@@ -1,6 +1,7 @@
 /**
  * GitHub (github.com, GHE.com and GitHub Enterprise Server) as a platform: its webhook, its source (a token or a
- * GitHub App), its response (batched `/credentials/revoke`) and its links, from GITHUB_* settings.
+ * GitHub App), its response (batched `/credentials/revoke`, on GitHub
+ * Enterprise Server both there and on github.com) and its links, from GITHUB_* settings.
  *
  * @example
  * github.source({ config, timing }) // GithubSource, or undefined without GITHUB_TOKEN / GITHUB_APP_ID
@@ -33,6 +34,10 @@ export const github: Platform = {
       ...deps,
       issuer: new GithubIssuer({
         apiUrl: config.github.apiUrl,
+        // Any other API than github.com's is a GitHub Enterprise Server: revoke there and on github.com.
+        ...(config.github.apiUrl !== config.github.dotcomApiUrl
+          ? { enterprise: { dotcomApiUrl: config.github.dotcomApiUrl, token: config.github.token } }
+          : {}),
         verify: config.verify === 'on',
         fetch,
         timeoutMs: config.remoteTimeoutMs,

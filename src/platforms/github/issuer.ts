@@ -5,6 +5,11 @@
  * address, and answers 202 without telling which tokens were valid: so the outcome is `requested`, never `revoked`.
  * The hourly budget is precious: the respond queue batches waiting tokens into one `revokeBatch` call and never
  * spends calls on retries of a single token (GITHUB_REVOKE_BATCH_MAX, GITHUB_REVOKE_CALLS_PER_HOUR).
+ * GitHub Enterprise Server (`enterprise`: GITHUB_API_URL is not github.com's API): its own `POST /credentials/revoke`
+ * must be authenticated (GITHUB_TOKEN) and takes only `ghp_` and `github_pat_` tokens, and a github.com token pushed
+ * there would never reach github.com; so every batch goes to both, github.com's call unauthenticated with every token
+ * (the prefixes are the same), and the outcome says which issuer accepted it (`acceptedBy`;
+ * docs/reference/platform-facts.md). A token is live when either `GET /user` says so.
  * Verification (`verify`, PATROL_VERIFY): `GET /user` authenticated as the leaked token needs no scope; 200 gives
  * its owner (`login`, and `email` when public), 401 means the token is dead. With `verify: false` patrol uses a
  * leaked token for nothing but revocation, and `owner` and `isActive` cannot tell (`undefined`).
@@ -35,6 +40,11 @@ export interface GithubIssuerOptions {
   apiUrl: string
   /** PATROL_VERIFY: check with `GET /user` whether a leaked token authenticates, and whose it is. Default false. */
   verify?: boolean
+  /**
+   * GitHub Enterprise Server: also revoke through github.com's API (`dotcomApiUrl`, GITHUB_DOTCOM_API_URL), and
+   * authenticate the server's own call with `token` (GITHUB_TOKEN; without it the server's call is not made).
+   */
+  enterprise?: { dotcomApiUrl: string; token?: string }
   fetch?: typeof fetch
   timeoutMs?: number
 }
@@ -51,16 +61,44 @@ export function githubNotRevocable(token: string, kind: TokenKind): RevocationOu
   return revocation.revocable ? undefined : { outcome: 'not_revocable', detail: revocation.reason }
 }
 
+/** The token prefixes GitHub Enterprise Server's `POST /credentials/revoke` accepts (platform-facts.md). */
+export const GHES_REVOCABLE_PREFIXES = ['ghp_', 'github_pat_'] as const
+
+/** An accepted revocation on one side while the other side's call failed and will be retried. */
+export class PartialRevocationError extends RemoteError {
+  constructor(
+    readonly accepted: RevocationOutcome,
+    failed: RemoteError,
+  ) {
+    super(failed.failure, `${failed.message}; ${accepted.detail}`, {
+      status: failed.status,
+      retryAfterMs: failed.retryAfterMs,
+      cause: failed,
+    })
+  }
+}
+
+type CheckResult =
+  | { state: 'active'; owner: TokenOwner & { login: string } }
+  | { state: 'inactive' | 'unknown'; detail: string }
+
 export class GithubIssuer implements TokenIssuer {
   readonly issuer = 'github' as const
   readonly #apiUrl: string
   readonly #fetch?: typeof fetch
   readonly #timeoutMs?: number
+  readonly #enterprise?: { dotcomApiUrl: string; token?: string; host: string }
   readonly verify: boolean
 
   constructor(options: GithubIssuerOptions) {
     this.#apiUrl = options.apiUrl.replace(/\/+$/, '')
     this.verify = options.verify ?? false
+    if (options.enterprise)
+      this.#enterprise = {
+        ...options.enterprise,
+        dotcomApiUrl: options.enterprise.dotcomApiUrl.replace(/\/+$/, ''),
+        host: new URL(this.#apiUrl).host,
+      }
     this.#fetch = options.fetch
     this.#timeoutMs = options.timeoutMs
   }
@@ -79,18 +117,23 @@ export class GithubIssuer implements TokenIssuer {
 
   /**
    * `GET /user` as the token (GitHub REST "Get the authenticated user": 200 with `login`, `email` nullable; 401 for a
-   * bad token). 403/404 and other refusals: `unknown`. 429/5xx/timeouts throw RemoteError.
+   * bad token). 403/404 and other refusals: `unknown`. 429/5xx/timeouts throw RemoteError. On GitHub Enterprise
+   * Server a token the server does not know is asked of github.com too: dead only when neither knows it.
    */
-  async check(
-    token: string,
-  ): Promise<
-    { state: 'active'; owner: TokenOwner & { login: string } } | { state: 'inactive' | 'unknown'; detail: string }
-  > {
+  async check(token: string): Promise<CheckResult> {
     if (!this.verify) return { state: 'unknown', detail: 'not verified (PATROL_VERIFY=off)' }
+    const here = await this.#checkAt(this.#apiUrl, token)
+    if (here.state !== 'inactive' || !this.#enterprise) return here
+    const dotcom = await this.#checkAt(this.#enterprise.dotcomApiUrl, token)
+    if (dotcom.state !== 'inactive') return dotcom
+    return { state: 'inactive', detail: `${here.detail}, on ${this.#enterprise.host} and on github.com` }
+  }
+
+  async #checkAt(apiUrl: string, token: string): Promise<CheckResult> {
     let res: Response
     try {
       res = await remoteFetch(
-        `${this.#apiUrl}/user`,
+        `${apiUrl}/user`,
         { headers: { ...GITHUB_HEADERS, Authorization: `Bearer ${token}` } },
         { fetch: this.#fetch, timeoutMs: this.#timeoutMs },
       )
@@ -120,9 +163,10 @@ export class GithubIssuer implements TokenIssuer {
   }
 
   /**
-   * One call for up to GITHUB_REVOKE_BATCH_MAX tokens. 202 → `requested` (for all of them: GitHub gives no per-token
-   * answer). 422 and other refusals → `failed`, permanent. 429, rate-limited 403, 5xx and timeouts → RemoteError
-   * thrown, to retry the whole batch later (Retry-After in `retryAfterMs`).
+   * Up to GITHUB_REVOKE_BATCH_MAX tokens: one call to GitHub, or on GitHub Enterprise Server one to the server (its
+   * `ghp_`/`github_pat_` tokens, authenticated) and one to github.com (all of them). `requested` when either accepted,
+   * with `acceptedBy`; when one accepted and the other failed retryably, a PartialRevocationError carries the accepted
+   * outcome for the queue's last attempt.
    */
   async revokeBatch(tokens: string[]): Promise<RevocationOutcome> {
     if (tokens.length === 0) throw new RangeError('revokeBatch: no tokens given')
@@ -130,13 +174,57 @@ export class GithubIssuer implements TokenIssuer {
       throw new RangeError(
         `revokeBatch: ${tokens.length} tokens, GitHub takes at most ${GITHUB_REVOKE_BATCH_MAX} a call`,
       )
+    const ghes = this.#enterprise
+    if (!ghes) return this.#revokeAt(this.#apiUrl, 'GitHub', tokens, undefined, 'github.com')
+    const own = tokens.filter((t) => GHES_REVOCABLE_PREFIXES.some((p) => t.startsWith(p)))
+    const sides: Promise<RevocationOutcome>[] = [
+      own.length === 0
+        ? Promise.resolve({ outcome: 'skipped', detail: `${ghes.host}: no ghp_ or github_pat_ token to send` })
+        : ghes.token
+          ? this.#revokeAt(this.#apiUrl, ghes.host, own, ghes.token)
+          : Promise.resolve({
+              outcome: 'failed',
+              detail: `${ghes.host}: not called, its revocation call must be authenticated and GITHUB_TOKEN is not set`,
+            }),
+      this.#revokeAt(ghes.dotcomApiUrl, 'github.com', tokens),
+    ]
+    const settled = await Promise.allSettled(sides)
+    const outcomes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
+    const thrown = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as unknown] : []))
+    const acceptedBy = outcomes.flatMap((o) => (o.outcome === 'requested' ? (o.acceptedBy ?? []) : []))
+    const detail = outcomes.map((o) => o.detail).join('; ')
+    if (thrown.length > 0) {
+      const first = thrown[0]
+      if (acceptedBy.length > 0 && first instanceof RemoteError)
+        throw new PartialRevocationError({ outcome: 'requested', detail, acceptedBy }, first)
+      throw first
+    }
+    return acceptedBy.length > 0 ? { outcome: 'requested', detail, acceptedBy } : { outcome: 'failed', detail }
+  }
+
+  /**
+   * One call for up to GITHUB_REVOKE_BATCH_MAX tokens. 202 → `requested` (for all of them: GitHub gives no per-token
+   * answer). 422 and other refusals → `failed`, permanent. 429, rate-limited 403, 5xx and timeouts → RemoteError
+   * thrown, to retry the whole batch later (Retry-After in `retryAfterMs`). `name` says which issuer in the detail.
+   */
+  async #revokeAt(
+    apiUrl: string,
+    name: string,
+    tokens: string[],
+    auth?: string,
+    accepter = name,
+  ): Promise<RevocationOutcome> {
     try {
       const res = await remoteFetch(
-        `${this.#apiUrl}/credentials/revoke`,
+        `${apiUrl}/credentials/revoke`,
         {
           method: 'POST',
-          // No Authorization: github.com answers 403 to authenticated calls of this endpoint.
-          headers: { ...GITHUB_HEADERS, 'Content-Type': 'application/json' },
+          // Authorization only for GitHub Enterprise Server, which requires it; github.com answers 403 to it.
+          headers: {
+            ...GITHUB_HEADERS,
+            'Content-Type': 'application/json',
+            ...(auth ? { Authorization: `Bearer ${auth}` } : {}),
+          },
           body: JSON.stringify({ credentials: tokens }),
         },
         { fetch: this.#fetch, timeoutMs: this.#timeoutMs },
@@ -145,14 +233,15 @@ export class GithubIssuer implements TokenIssuer {
       const count = tokens.length === 1 ? 'the token' : `${tokens.length} tokens`
       return {
         outcome: 'requested',
-        detail: `GitHub accepted the revocation of ${count} (HTTP ${res.status}); it revokes valid tokens and emails their owner, without saying which were valid`,
+        detail: `${name} accepted the revocation of ${count} (HTTP ${res.status}); it revokes valid tokens and emails their owner, without saying which were valid`,
+        acceptedBy: [accepter],
       }
     } catch (error) {
       if (error instanceof RemoteError && !error.retryable) {
         const why = error.status === 422 ? 'validation failed, or the endpoint has been spammed' : error.failure
         return {
           outcome: 'failed',
-          detail: `GitHub refused the revocation request (HTTP ${error.status ?? '?'}: ${why})`,
+          detail: `${name} refused the revocation request (HTTP ${error.status ?? '?'}: ${why})`,
         }
       }
       throw error

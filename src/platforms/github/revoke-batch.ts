@@ -20,7 +20,7 @@ import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { NOT_REVOCABLE_KIND_IDS } from '../../kinds/index.js'
 import { fairOrder, type WaitingToken } from './fair-share.js'
-import { GITHUB_REVOKE_BATCH_MAX } from './issuer.js'
+import { GITHUB_REVOKE_BATCH_MAX, PartialRevocationError } from './issuer.js'
 import type { GithubResponseDeps } from './respond.js'
 
 const HOUR = 3_600_000
@@ -90,8 +90,10 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
           callId,
         )
       if (!last) throw error
-      for (const b of batch)
-        await finish(deps, b.id, 'github', { outcome: 'failed', detail: message }, { batchId: callId })
+      // GitHub Enterprise Server: one side accepted and the other never did; the accepted request is the outcome.
+      const outcome =
+        error instanceof PartialRevocationError ? error.accepted : { outcome: 'failed' as const, detail: message }
+      for (const b of batch) await finish(deps, b.id, 'github', outcome, { batchId: callId })
     }
 
     // More than one call's worth was waiting: the rest go in the next batch, at once.
