@@ -15,6 +15,7 @@ import { CHANNEL_NOTIFY_JOB, channelNotifyJob } from './incidents/response/chann
 import { notifyJob } from './incidents/response/notify.js'
 import { respondJob } from './incidents/response/respond.js'
 import { NOTIFY_JOB, type ResponseDeps } from './incidents/response/steps.js'
+import { VERIFY_NOW_JOB, verifyNowJob } from './incidents/response/verify.js'
 import type { TokenKeys } from './incidents/sealing.js'
 import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
@@ -93,6 +94,7 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
   const responses = new Map<string, PlatformResponse>(allPlatforms().map((p) => [p.id, p.response(deps, setup)]))
   return {
     [RESPOND_JOB]: respondJob(deps, (id) => responses.get(platform(id).id)!),
+    [VERIFY_NOW_JOB]: verifyNowJob(deps, (id) => responses.get(platform(id).id)!),
     [NOTIFY_JOB]: notifyJob(deps),
     [CHANNEL_NOTIFY_JOB]: channelNotifyJob(deps),
     [SCAN_PUSH_JOB]: scanPushJob({

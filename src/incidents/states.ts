@@ -9,6 +9,8 @@
  *  │        └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
  *  └──► suppressed ─► new   (the token seen again where no suppression applies)
  * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the state before
+ * revocation_requested | revoke_failed | revoke_unconfirmed ── admin: verify_now, token dead ──► revoked (a revocation
+ *                                                              was requested) | inactive (none was)
  * ```
  *
  * The words are the same for every issuer: `revocation_requested` once the issuer accepted the request, `revoked`
@@ -53,8 +55,9 @@ const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
   revocation_requested: ['revoked', 'revoke_unconfirmed'],
   inactive: [],
   not_revocable: [],
-  revoke_unconfirmed: [],
-  revoke_failed: [],
+  // An admin's verify now (response/verify.ts) found the token dead.
+  revoke_unconfirmed: ['revoked'],
+  revoke_failed: ['revoked', 'inactive'],
   notify_only: [],
   // A suppression covers a token or some places: the token seen again outside them is a leak to respond to.
   suppressed: ['new'],
@@ -66,7 +69,7 @@ export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean
   return PATROL_MOVES[from].includes(to)
 }
 
-export const ADMIN_ACTIONS = ['resolve', 'false_positive', 'reopen', 'retry_response'] as const
+export const ADMIN_ACTIONS = ['resolve', 'false_positive', 'reopen', 'retry_response', 'verify_now'] as const
 export type AdminAction = (typeof ADMIN_ACTIONS)[number]
 
 /**
@@ -100,5 +103,20 @@ export function adminAction(
       return RETRYABLE.includes(from)
         ? { to: 'responding' }
         : { error: `incident is ${from}; retry_response applies to revoke_failed or revoke_unconfirmed` }
+    case 'verify_now':
+      // The check runs as a job; the state changes only if it finds the token dead (deadTokenStatus).
+      return VERIFIABLE.includes(from)
+        ? { to: from }
+        : {
+            error: `incident is ${from}; verify_now applies to revocation_requested, revoke_failed or revoke_unconfirmed`,
+          }
   }
+}
+
+/** States whose token patrol still holds once its response is over: an admin may have it checked again. */
+const VERIFIABLE: readonly IncidentStatus[] = ['revocation_requested', ...RETRYABLE]
+
+/** Where a token found dead by verify now leads: `revoked` if a revocation was requested, `inactive` otherwise. */
+export function deadTokenStatus(revocationRequested: boolean): IncidentStatus {
+  return revocationRequested ? 'revoked' : 'inactive'
 }

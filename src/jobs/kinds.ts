@@ -22,6 +22,8 @@ export interface JobPayloads {
   'confirm-revocation': { incidentId: number; check: number; requestedAt?: number; widened?: boolean }
   /** The same for a GitHub token `GET /user` saw live before GitHub accepted its revocation. */
   'github-confirm-revocation': { incidentId: number; check: number; requestedAt?: number; widened?: boolean }
+  /** An admin's verify now (incidents/response/verify.ts): does the held token still authenticate? */
+  'verify-now': { incidentId: number; actor: string }
   /** One email to one recipient. */
   notify: {
     notificationId: number
@@ -48,6 +50,7 @@ export const JOB_KINDS: readonly JobKind[] = [
   'revoke-github-batch',
   'confirm-revocation',
   'github-confirm-revocation',
+  'verify-now',
   'notify',
   'channel-notify',
 ] satisfies readonly JobKind[]

@@ -239,8 +239,27 @@ describe('POST /api/incidents/:id/actions', () => {
     expect(t.enqueued.count).toBe(1)
   })
 
+  it('verify now: queues a check of the held token, answers with the state unchanged, and wakes the runner', async () => {
+    const id = await at('revoke_failed')
+    const res = await act(id, 'verify_now', 'owner says it is rotated')
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ id, from: 'revoke_failed', to: 'revoke_failed' })
+    const checks = (await t.db.db.select().from(jobs)).filter((j) => j.kind === 'verify-now')
+    expect(checks.map((j) => JSON.parse(j.payload))).toEqual([{ incidentId: id, actor: 'admin:tester' }])
+    expect(t.enqueued.count).toBe(1)
+    const trail = await t.db.db.select().from(auditEvents).where(eq(auditEvents.subjectId, id))
+    expect(trail.at(-1)).toMatchObject({ actor: 'admin:tester', action: 'verify_now.requested' })
+    expect(JSON.parse(trail.at(-1)!.detail!)).toEqual({ note: 'owner says it is rotated' })
+    expect((await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.status).toBe('revoke_failed')
+  })
+
   it.each([
     ['responding', 'resolve', 'incident is responding; resolve applies once'],
+    [
+      'revoked',
+      'verify_now',
+      'incident is revoked; verify_now applies to revocation_requested, revoke_failed or revoke_unconfirmed',
+    ],
     ['revoked', 'retry_response', 'incident is revoked; retry_response applies to revoke_failed or revoke_unconfirmed'],
     ['revoked', 'reopen', 'incident is revoked; reopen applies to resolved or false_positive'],
     ['responding', 'false_positive', 'incident is responding'],
@@ -414,6 +433,14 @@ describe('GET /api/openapi.json', () => {
     expect(doc.paths['/api/incidents'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(['status', 'kind', 'issuer', 'repository', 'since', 'until', 'q', 'limit', 'cursor']),
     )
+    expect(doc.components.schemas.IncidentAction.properties.action.enum).toEqual([
+      'resolve',
+      'false_positive',
+      'reopen',
+      'retry_response',
+      'verify_now',
+    ])
+    expect(doc.paths['/api/incidents/{id}/actions'].post.description).toContain('`verify_now` queues a check')
   })
 
   it('documents the signed webhook body patrol sends to PATROL_WEBHOOK_URL', async () => {

@@ -31,7 +31,9 @@ const place = (over: Partial<Place> = {}): Place => ({
   ...over,
 })
 
-async function incident(o: { kind?: TokenKind; where?: Partial<Place>; status?: 'notify_only' } = {}) {
+async function incident(
+  o: { kind?: TokenKind; where?: Partial<Place>; status?: 'notify_only' | 'revoke_unconfirmed' } = {},
+) {
   const kind = o.kind ?? 'github-classic-pat'
   const token = kind === 'azure-devops-pat' ? generateAdoPat() : generateGithubToken('ghp')
   const r = await recordFinding(
@@ -363,6 +365,30 @@ describe('pages', () => {
     expect(second).toContain(`href="/admin/incidents/${web.id}"`)
     expect(second).not.toContain('rel="next"')
     expect(second).toContain('rel="prev"')
+  })
+
+  it('offers verify now while patrol holds the token, queues the check as admin:<name>, and says where the result goes', async () => {
+    const { id } = await incident({ status: 'revoke_unconfirmed' })
+    const cookie = await signIn(t.app)
+    const held = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
+    expect(held).toContain('<button type="submit" name="action" value="verify_now">Verify now</button>')
+
+    const res = await postForm(t.app, `/admin/incidents/${id}/actions`, { action: 'verify_now' }, { cookie })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`/admin/incidents/${id}?done=verify_now`)
+    expect(await statusOf(id)).toBe('revoke_unconfirmed')
+    const after = await (await pageRequest(t.app, res.headers.get('location')!, { cookie })).text()
+    expect(after).toContain('patrol will check the token shortly; the result appears in the timeline.')
+    expect(after).toContain('admin tester: verify now requested')
+
+    // Without the sealed token there is nothing to check: no button.
+    await t.db.db.update(incidents).set({ sealedToken: null }).where(eq(incidents.id, id))
+    const gone = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
+    expect(gone).not.toContain('value="verify_now"')
+    const { id: over } = await incident({ status: 'notify_only' })
+    expect(await (await pageRequest(t.app, `/admin/incidents/${over}`, { cookie })).text()).not.toContain(
+      'value="verify_now"',
+    )
   })
 
   it('shows an incident with the actions its state allows, and records an action with its note as admin:<name>', async () => {

@@ -4,9 +4,10 @@
  * a token, several tokens in one call, the hourly budget planned in `jobs.run_at`, Retry-After honoured, 5xx retried,
  * a permanent refusal visible as `revoke_failed` with the owner still told, and no raw token left at rest.
  */
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { incidents, jobs, notifications, occurrences, revocations } from '../../src/db/schema.js'
+import { auditEvents, incidents, jobs, notifications, occurrences, revocations } from '../../src/db/schema.js'
+import { TEST_ADMIN_TOKEN } from '../support/env.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { startPathRouter } from '../support/path-router.js'
@@ -449,5 +450,88 @@ describe('live-token verification (PATROL_VERIFY, on by default)', () => {
     const [incident] = await p.db.select().from(incidents)
     expect(incident).toMatchObject({ status: 'revocation_requested', sealedToken: null, ownerLogin: null })
     expect(credentials.calls).toHaveLength(1)
+  })
+})
+
+describe('verify now (an admin action)', () => {
+  /** An admin's request, through the API (on patrol's public host), for the held token to be checked. */
+  const askToVerify = (id: number) =>
+    p.app.request(`https://patrol.acme.example/api/incidents/${id}/actions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ action: 'verify_now' }),
+    })
+  /** Asks, then runs the check (a job). */
+  async function verifyNow(id: number) {
+    const res = await askToVerify(id)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ from: expect.any(String), to: expect.any(String) })
+    await p.settle()
+  }
+  const trail = async (id: number) =>
+    (
+      await p.db
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.subjectType, 'incident'), eq(auditEvents.subjectId, id)))
+    )
+      .filter((e) => e.actor === 'admin:tester')
+      .map((e) => e.action)
+
+  it('records a token still live without changing the state, then moves it to revoked once it is dead', async () => {
+    const token = leak()
+    gh.addAccount(token, { login: 'octo-dev' })
+    await deliver(`GH_TOKEN=${token}\n`)
+    await p.settle(30_000)
+    gh.addAccount(token, { login: 'octo-dev' }) // GitHub accepted, but the token goes on authenticating
+    await p.settle()
+    const [unconfirmed] = await p.db.select().from(incidents)
+    expect(unconfirmed!.status).toBe('revoke_unconfirmed')
+
+    const userCallsBefore = gh.requests.filter((r) => r.path === '/user').length
+    await verifyNow(unconfirmed!.id)
+    expect(gh.requests.filter((r) => r.path === '/user').length).toBe(userCallsBefore + 1)
+    expect(await trail(unconfirmed!.id)).toEqual(['verify_now.requested', 'token.still_live'])
+    const [still] = await p.db.select().from(incidents)
+    expect(still).toMatchObject({ status: 'revoke_unconfirmed', confirmedDeadAt: null })
+    expect(still!.sealedToken).not.toBeNull()
+
+    gh.killToken(token)
+    await verifyNow(unconfirmed!.id)
+    const [dead] = await p.db.select().from(incidents)
+    expect(dead).toMatchObject({ status: 'revoked', sealedToken: null, confirmedDeadAt: p.clock.now })
+    expect((await trail(unconfirmed!.id)).slice(2)).toEqual(['verify_now.requested', 'status.revoked'])
+  })
+
+  it('moves a failed response whose token is dead to inactive: no revocation was ever requested', async () => {
+    const token = leak()
+    gh.addAccount(token, { login: 'octo-dev' })
+    await deliver(`T=${token}\n`)
+    credentials.answerNext({ status: 422, body: { message: 'Validation Failed' } })
+    await p.settle()
+    const [failed] = await p.db.select().from(incidents)
+    expect(failed).toMatchObject({ status: 'revoke_failed', revokedAt: null })
+
+    gh.killToken(token) // rotated by its owner meanwhile
+    await verifyNow(failed!.id)
+    const [inactive] = await p.db.select().from(incidents)
+    expect(inactive).toMatchObject({ status: 'inactive', sealedToken: null })
+    expect(await trail(failed!.id)).toEqual(['verify_now.requested', 'status.inactive'])
+  })
+
+  it('is refused once patrol no longer holds the token, changing nothing', async () => {
+    const token = leak()
+    gh.addAccount(token, { login: 'octo-dev' })
+    await deliver(`GH_TOKEN=${token}\n`)
+    await p.settle()
+    const [revoked] = await p.db.select().from(incidents)
+    expect(revoked).toMatchObject({ status: 'revoked', sealedToken: null })
+    const res = await askToVerify(revoked!.id)
+    expect(res.status).toBe(409)
+    expect(((await res.json()) as { error: string }).error).toBe(
+      'incident is revoked; verify_now applies to revocation_requested, revoke_failed or revoke_unconfirmed',
+    )
+    expect(await p.jobsOf('verify-now')).toHaveLength(0)
+    expect(await trail(revoked!.id)).toEqual([])
   })
 })

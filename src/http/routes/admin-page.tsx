@@ -77,6 +77,7 @@ const DONE: Record<AdminAction, string> = {
   false_positive: 'Marked as a false positive.',
   reopen: 'Reopened.',
   retry_response: 'The response will be retried shortly.',
+  verify_now: 'patrol will check the token shortly; the result appears in the timeline.',
 }
 
 /** The list's filters from its query string, and what was wrong with it (each named by its field). */
@@ -511,7 +512,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       now: now(),
     })
     if ('error' in result) return result.status === 404 ? notFound(c, 'Incident') : refuse(result.status, result.error)
-    if (action === 'retry_response') jobsEnqueued()
+    if (action === 'retry_response' || action === 'verify_now') jobsEnqueued()
     log.info('admin.action', { admin: c.get('admin'), incidentId: id, action, from: result.from, to: result.to })
     return c.redirect(`/admin/incidents/${id}?done=${action}`, 303)
   })

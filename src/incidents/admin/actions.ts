@@ -11,6 +11,7 @@ import { auditEvents, incidents, type Suppression, suppressions } from '../../db
 import type { DB } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
 import { RESPOND_JOB } from '../ingest/record.js'
+import { requestVerification } from '../response/verify.js'
 import { fingerprint, type TokenKeys } from '../sealing.js'
 import { type AdminAction, adminAction, type IncidentStatus } from '../states.js'
 import { transition } from '../transitions.js'
@@ -33,8 +34,16 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
   const previous = r.action === 'reopen' ? await statusBefore(db, r.incidentId) : undefined
   const decision = adminAction(r.action, from, previous)
   if ('error' in decision) return { status: 409, error: decision.error }
-  if (r.action === 'retry_response' && !incident.sealedToken)
-    return { status: 409, error: `incident is ${from} and its sealed token is gone; nothing to retry with` }
+  if ((r.action === 'retry_response' || r.action === 'verify_now') && !incident.sealedToken)
+    return {
+      status: 409,
+      error: `incident is ${from} and its sealed token is gone; nothing to ${r.action === 'verify_now' ? 'verify' : 'retry with'}`,
+    }
+  if (r.action === 'verify_now') {
+    // The check is the `verify-now` job's; the state changes only when it finds the token dead.
+    await requestVerification(db, incident, r)
+    return { from, to: from }
+  }
   const moved = await transition(db, {
     incidentId: r.incidentId,
     from,
