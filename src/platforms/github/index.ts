@@ -1,7 +1,7 @@
 /**
  * GitHub (github.com, GHE.com and GitHub Enterprise Server) as a platform: its webhook, its source (a token or a
- * GitHub App), its response (batched `/credentials/revoke`, on GitHub
- * Enterprise Server both there and on github.com) and its links, from GITHUB_* settings.
+ * GitHub App), its response (batched `/credentials/revoke`; on GitHub Enterprise Server both there and on github.com)
+ * and its links, from GITHUB_* settings.
  *
  * @example
  * github.source({ config, timing }) // GithubSource, or undefined without GITHUB_TOKEN / GITHUB_APP_ID
