@@ -8,6 +8,7 @@
  */
 import type { Config } from './config.js'
 import type { DB } from './db/types.js'
+import { SCAN_CONTENT_JOB, scanContentJob } from './incidents/ingest/content-event.js'
 import { SCAN_PUSH_JOB } from './incidents/ingest/deliveries.js'
 import { RESPOND_JOB } from './incidents/ingest/record.js'
 import { scanPushJob } from './incidents/ingest/scan-push.js'
@@ -98,6 +99,13 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
       now: parts.now,
       sources: pushSources(parts.config, parts.fetch),
       maxPushBytes: parts.config.maxPushBytes,
+    }),
+    [SCAN_CONTENT_JOB]: scanContentJob({
+      db: parts.db,
+      keys: parts.keys,
+      log: parts.log,
+      now: parts.now,
+      config: parts.config,
     }),
     // Each platform's own jobs (GitHub's batched revocation, Azure's confirmation).
     ...Object.assign({}, ...[...responses.values()].map((r) => r.jobs)),

@@ -21,6 +21,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 // Only pure vocabularies here: this file is loaded by drizzle-kit and in Workers.
 import { STATUSES } from '../incidents/states.js'
 import { RECIPIENT_REASONS } from '../notify/recipients.js'
+import { OCCURRENCE_SOURCES } from '../platforms/content-event.js'
 import { PLATFORM_IDS } from '../platforms/ids.js'
 import { REVOCATION_OUTCOMES } from '../platforms/types.js'
 
@@ -75,6 +76,29 @@ export const pushes = sqliteTable(
     partialReasons: text('partial_reasons'),
   },
   (t) => [index('pushes_delivery').on(t.deliveryId)],
+)
+
+/**
+ * Text people wrote outside code (a comment, an issue, a work item…) or a secret scanning alert, received by webhook
+ * and waiting for its `scan-content` job: the `ContentEvent` (platforms/content-event.ts) sealed like a push, since it
+ * may hold the very token being reported (invariant 1).
+ */
+export const contentEvents = sqliteTable(
+  'content_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: integer('delivery_id').notNull(),
+    provider: text('provider', { enum: PLATFORM_IDS }).notNull(),
+    source: text('source', { enum: OCCURRENCE_SOURCES }).notNull(),
+    repository: text('repository').notNull(),
+    /** The `ContentEvent` as JSON, sealed. */
+    event: text('event').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    scanStatus: text('scan_status', { enum: SCAN_STATUSES }).notNull().default('pending'),
+    scannedAt: integer('scanned_at'),
+    findings: integer('findings'),
+  },
+  (t) => [index('content_events_delivery').on(t.deliveryId)],
 )
 
 /**
@@ -188,6 +212,10 @@ export const occurrences = sqliteTable(
     pusherEmail: text('pusher_email'),
     committedAt: integer('committed_at'),
     seenAt: integer('seen_at').notNull(),
+    /** Where it was seen: a `push`, or text people wrote (`comment`, `issue`, `work_item`…), an `alert`, the `cli`. */
+    source: text('source', { enum: OCCURRENCE_SOURCES }).notNull().default('push'),
+    /** The page it was seen on (comment, issue, work item, alert), built from the configured host. */
+    url: text('url'),
   },
   (t) => [
     uniqueIndex('occurrences_place').on(t.incidentId, t.provider, t.repository, t.commitSha, t.path, t.line),
@@ -315,6 +343,7 @@ export const notificationsRelations = relations(notifications, ({ one }) => ({
 
 export type Delivery = typeof deliveries.$inferSelect
 export type Push = typeof pushes.$inferSelect
+export type ContentEventRow = typeof contentEvents.$inferSelect
 export type Job = typeof jobs.$inferSelect
 export type Incident = typeof incidents.$inferSelect
 export type Occurrence = typeof occurrences.$inferSelect

@@ -58,6 +58,7 @@ describe('migrations', () => {
       [
         'admin_sessions',
         'audit_events',
+        'content_events',
         'deliveries',
         'incidents',
         'jobs',
