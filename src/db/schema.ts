@@ -177,6 +177,11 @@ export const incidents = sqliteTable(
     suppressionId: integer('suppression_id'),
     /** The token is one others publish as an example (src/kinds/published-examples.ts): notify-only, low priority. */
     publishedExample: integer('published_example', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Set when patrol must notify without revoking, and why: a token found in history older than patrol's first push
+     * from that repository while `PATROL_HISTORY_RESPONSE=notify`.
+     */
+    notifyOnlyReason: text('notify_only_reason'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },

@@ -52,6 +52,8 @@ export interface TokenSighting {
   secret: string
   /** The scanner's tags; `published-example` is recorded on the incident. */
   tags?: FindingTag[]
+  /** Respond by notifying only, for this reason (a history finding under `PATROL_HISTORY_RESPONSE=notify`). */
+  notifyOnlyReason?: string
 }
 
 export interface Recorded {
@@ -88,6 +90,7 @@ export async function recordFinding(
       firstPushedAt: at.pushedAt,
       suppressionId: suppression?.id ?? null,
       publishedExample: token.tags?.includes('published-example') ?? false,
+      notifyOnlyReason: token.notifyOnlyReason ?? null,
       createdAt: at.now,
       updatedAt: at.now,
     })

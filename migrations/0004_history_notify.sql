@@ -1,0 +1,1 @@
+ALTER TABLE `incidents` ADD `notify_only_reason` text;
