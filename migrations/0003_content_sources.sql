@@ -8,9 +8,11 @@ CREATE TABLE `content_events` (
 	`received_at` integer NOT NULL,
 	`scan_status` text DEFAULT 'pending' NOT NULL,
 	`scanned_at` integer,
-	`findings` integer
+	`findings` integer,
+	`note` text
 );
 --> statement-breakpoint
 CREATE INDEX `content_events_delivery` ON `content_events` (`delivery_id`);--> statement-breakpoint
+ALTER TABLE `incidents` ADD `notify_only_reason` text;--> statement-breakpoint
 ALTER TABLE `occurrences` ADD `source` text DEFAULT 'push' NOT NULL;--> statement-breakpoint
 ALTER TABLE `occurrences` ADD `url` text;

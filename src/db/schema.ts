@@ -97,6 +97,8 @@ export const contentEvents = sqliteTable(
     scanStatus: text('scan_status', { enum: SCAN_STATUSES }).notNull().default('pending'),
     scannedAt: integer('scanned_at'),
     findings: integer('findings'),
+    /** Why nothing was acted on (an alert already resolved, a secret patrol cannot validate), or why the scan failed. */
+    note: text('note'),
   },
   (t) => [index('content_events_delivery').on(t.deliveryId)],
 )

@@ -100,7 +100,7 @@ export interface ScanContentDeps {
 }
 
 export function scanContentJob(deps: ScanContentDeps): JobHandler {
-  return async (_job, payload) => {
+  return async (job, payload) => {
     const p = payload as ScanContentPayload
     const [row] = await deps.db
       .select({ event: contentEvents })
@@ -112,9 +112,23 @@ export function scanContentJob(deps: ScanContentDeps): JobHandler {
       throw new RemoteError('permanent', `scan-content: nothing stored for ${p.provider} delivery ${p.deliveryId}`)
     const content = JSON.parse(await unseal(deps.keys, row.event.event)) as ContentEvent
     let findings: number
-    if (content.type === 'text') findings = await scanText(deps, content, row.event)
-    else if (deps.alert) findings = await deps.alert(content, row.event)
-    else throw new RemoteError('permanent', 'scan-content: no reader for secret scanning alerts is configured')
+    try {
+      if (content.type === 'text') findings = await scanText(deps, content, row.event)
+      else if (deps.alert) findings = await deps.alert(content, row.event)
+      else throw new RemoteError('permanent', 'scan-content: no reader for secret scanning alerts is configured')
+    } catch (error) {
+      // The queue gives up after this attempt: say so on the event, or it would look pending forever (invariant 5).
+      if (job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable))
+        await deps.db
+          .update(contentEvents)
+          .set({
+            scanStatus: 'failed',
+            scannedAt: deps.now(),
+            note: error instanceof Error ? error.message : String(error),
+          })
+          .where(eq(contentEvents.id, row.event.id))
+      throw error
+    }
     await deps.db
       .update(contentEvents)
       .set({ scanStatus: 'scanned', scannedAt: deps.now(), findings })

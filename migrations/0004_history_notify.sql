@@ -1,1 +1,0 @@
-ALTER TABLE `incidents` ADD `notify_only_reason` text;
