@@ -40,6 +40,19 @@ export const SOURCE_LABELS: { readonly [s in OccurrenceSource]: string } = {
   cli: 'CLI',
 }
 
+/** How a message says where the token was first seen: `A GitHub token ${SOURCE_FOUND[source]}.` */
+export const SOURCE_FOUND: { readonly [s in OccurrenceSource]: string } = {
+  push: 'was pushed to a repository',
+  issue: 'was written in an issue',
+  pull_request: 'was written in a pull request',
+  comment: 'was written in a comment',
+  discussion: 'was written in a discussion',
+  release: 'was written in release notes',
+  work_item: 'was written in a work item',
+  alert: 'was reported by a GitHub secret scanning alert',
+  cli: 'was found in a repository by `patrol scan`',
+}
+
 /** One piece of text: its field (`title`, `body`, `System.Description`) and the lines to scan, numbered as in the text. */
 export interface ContentText {
   field: string

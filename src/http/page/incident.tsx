@@ -6,10 +6,12 @@
  * @example
  * c.html(page(<IncidentPage admin="alice" incident={await getIncident(db, 7)} />))
  */
+
 import type { getIncident } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
 import { labelOf } from '../../kinds/index.js'
 import { PUSHED_TEXT_MAX, pushedText } from '../../notify/pushed-text.js'
+import { SOURCE_LABELS } from '../../platforms/content-event.js'
 import type { LocationLinks } from '../../platforms/platform.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
@@ -97,6 +99,7 @@ export function IncidentPage(p: {
         <thead>
           <tr>
             <th>Repository</th>
+            <th>Source</th>
             <th>File</th>
             <th>Ref · commit</th>
             <th>Author</th>
@@ -115,6 +118,7 @@ export function IncidentPage(p: {
                   {at(linked.repository, pushedText(o.repository))}
                   {'error' in links ? <small class="error"> links: {links.error}</small> : ''}
                 </td>
+                <td>{at(safeLink(o.url), SOURCE_LABELS[o.source])}</td>
                 <td class="mono">{at(linked.file, `${pushedText(o.path)}:${o.line}`)}</td>
                 <td class="mono">
                   {pushedText(o.ref ?? '')} {o.commitSha ? at(linked.commit, pushedText(o.commitSha.slice(0, 10))) : ''}
@@ -148,4 +152,9 @@ export function IncidentPage(p: {
       </ol>
     </Layout>
   )
+}
+
+/** A stored page URL, shown as a link only when it is http(s) (it was built from the configured host). */
+function safeLink(url: string | null): string | undefined {
+  return url && /^https?:\/\//.test(url) ? url : undefined
 }

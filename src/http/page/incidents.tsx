@@ -6,10 +6,12 @@
  * @example
  * c.html(page(<IncidentsPage admin="alice" filters={{ status: 'revoke_failed' }} items={page.items} nextCursor={page.nextCursor} />))
  */
+
 import type { IncidentSummary } from '../../incidents/admin/queries.js'
 import { STATUSES } from '../../incidents/states.js'
 import { labelOf, TOKEN_KIND_IDS } from '../../kinds/index.js'
 import { pushedText } from '../../notify/pushed-text.js'
+import { OCCURRENCE_SOURCES, type OccurrenceSource, SOURCE_LABELS } from '../../platforms/content-event.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
@@ -18,6 +20,7 @@ export interface ListFilters {
   kind?: string
   issuer?: string
   repository?: string
+  source?: string
   q?: string
 }
 
@@ -70,6 +73,13 @@ export function IncidentsPage(p: {
         <Choice name="status" label="Status" values={STATUSES} value={f.status} />
         <Choice name="kind" label="Kind" values={TOKEN_KIND_IDS} value={f.kind} show={labelOf} />
         <Choice name="issuer" label="Issuer" values={PLATFORM_IDS} value={f.issuer} />
+        <Choice
+          name="source"
+          label="Source"
+          values={OCCURRENCE_SOURCES}
+          value={f.source}
+          show={(s) => SOURCE_LABELS[s as OccurrenceSource]}
+        />
         <label>
           Repository
           <input name="repository" value={f.repository ?? ''} placeholder="owner/name" />

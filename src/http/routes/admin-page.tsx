@@ -14,6 +14,7 @@
  * @example
  * app.route('/', createAdminPage())   // in createApp; one sign-in limiter per app (per process or isolate)
  */
+
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { csrf } from 'hono/csrf'
 import {
@@ -32,6 +33,7 @@ import {
 } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { OCCURRENCE_SOURCES } from '../../platforms/content-event.js'
 import { locationLinks, PLATFORM_IDS } from '../../platforms/index.js'
 import { findAdmin } from '../admin-auth.js'
 import { bodyRefusal, readBounded } from '../body-budget.js'
@@ -221,6 +223,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     pick('kind', TOKEN_KIND_IDS)
     pick('issuer', PLATFORM_IDS)
     pick('repository')
+    pick('source', OCCURRENCE_SOURCES)
     pick('q', undefined, 200)
     let cursor = q.cursor || undefined
     if (cursor && !decodeCursor(cursor)) {

@@ -8,6 +8,7 @@
  * // GET /api/incidents?status=revoke_failed&limit=50   Authorization: Bearer …
  * // → { "items": [ { "id": 7, "status": "revoke_failed", "kind": "azure-devops-pat", … } ], "nextCursor": "eyJ0Ijo…" }
  */
+
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import {
   applyAdminAction,
@@ -19,6 +20,7 @@ import {
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { OCCURRENCE_SOURCES } from '../../platforms/content-event.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
@@ -130,6 +132,7 @@ api.openapi(
         kind: z.enum(TOKEN_KIND_IDS).optional(),
         issuer: z.enum(PLATFORM_IDS).optional(),
         repository: z.string().min(1).optional(),
+        source: z.enum(OCCURRENCE_SOURCES).optional(),
         since: isoTime.optional(),
         until: isoTime.optional(),
         q: z.string().min(1).max(200).optional(),

@@ -9,6 +9,7 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, type like, lt, or, type SQL, sql } from 'drizzle-orm'
 import { auditEvents, type Incident, incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
+import { type OccurrenceSource, SOURCE_LABELS } from '../../platforms/content-event.js'
 import type { PlatformId } from '../../platforms/ids.js'
 import { type IncidentStatus, STATUSES } from '../states.js'
 
@@ -17,6 +18,8 @@ export interface IncidentFilter {
   kind?: string
   issuer?: PlatformId
   repository?: string
+  /** Seen at least once from this source (`push`, `comment`, `work_item`, `alert`, `cli`…). */
+  source?: OccurrenceSource
   /** First seen at or after (ms). */
   since?: number
   /** First seen before (ms). */
@@ -70,6 +73,13 @@ export async function listIncidents(
   if (f.status) where.push(eq(incidents.status, f.status))
   if (f.kind) where.push(eq(incidents.kind, f.kind))
   if (f.issuer) where.push(eq(incidents.issuer, f.issuer))
+  if (f.source)
+    where.push(
+      inArray(
+        incidents.id,
+        db.select({ id: occurrences.incidentId }).from(occurrences).where(eq(occurrences.source, f.source)),
+      ),
+    )
   if (f.since !== undefined) where.push(gte(incidents.firstSeenAt, f.since))
   if (f.until !== undefined) where.push(lt(incidents.firstSeenAt, f.until))
   if (f.repository)
@@ -164,7 +174,7 @@ export async function getIncident(db: DB, id: number) {
     ...places.map((o) => ({
       at: iso(o.seenAt),
       type: 'occurrence' as const,
-      summary: `seen in ${o.repository} ${o.path}:${o.line}${o.encoding === 'plain' ? '' : ` (${o.encoding})`}`,
+      summary: `${o.source === 'push' ? '' : `${SOURCE_LABELS[o.source]}: `}seen in ${o.repository} ${o.path}:${o.line}${o.encoding === 'plain' ? '' : ` (${o.encoding})`}`,
       detail: {
         id: o.id,
         provider: o.provider,
