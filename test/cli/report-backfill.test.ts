@@ -4,7 +4,6 @@
  * GitHub's `/credentials/revoke` stand-in. The token is found in history, reported once, revoked once; running the
  * backfill again changes nothing. The reporter token comes from PATROL_REPORTER_TOKEN; no token reaches stderr.
  */
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,26 +15,11 @@ import { incidents, occurrences } from '../../src/db/schema.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { type Pipeline, startPipeline } from '../support/pipeline.js'
 import { generateGithubToken } from '../support/tokens.js'
-import { gitIn, TSX } from './git.js'
+import { gitIn, runPatrol } from './git.js'
 
-const CLI = join(import.meta.dirname, '../../src/cli.ts')
 const REPORTER = 'reporter-token-0123456789abcdef'
 
-function patrol(args: string[], cwd: string, env: Record<string, string> = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
-      cwd,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const patrol = (args: string[], cwd: string, env: Record<string, string>) => runPatrol(args, { cwd, env })
 
 let repo: string
 let p: Pipeline
