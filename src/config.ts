@@ -68,6 +68,19 @@ const positiveInt = (what: string) =>
     .transform(Number)
     .refine((n) => n > 0, `expects ${what} (greater than 0)`)
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `24h`, `90m`, `3600s`, `500ms`, `2d` → milliseconds. */
+const duration = (what: string) =>
+  z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, `expects ${what}`)
+    .transform((v) => {
+      const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v)!
+      return Number(n) * DURATION_UNITS[unit!]!
+    })
+    .refine((n) => n > 0, `expects ${what} (greater than 0)`)
+
 const list = z.string().transform((v) =>
   v
     .split(',')
@@ -163,6 +176,9 @@ const settingsSchema = z.object({
   PATROL_JOB_POLL_MS: positiveInt('milliseconds between queue polls').default(1000),
   PATROL_SHUTDOWN_GRACE_MS: positiveInt('milliseconds to let running jobs finish on shutdown').default(10_000),
   PATROL_JOB_STALE_MS: positiveInt('milliseconds after which a running job is presumed orphaned').default(5 * 60_000),
+  PATROL_GIVE_UP_AFTER: duration('how long transient failures are retried, e.g. 24h, 90m or 3600s').default(
+    24 * 3_600_000,
+  ),
 })
 
 export type Settings = ReturnType<typeof toSettings>
@@ -220,6 +236,7 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
       pollMs: e.PATROL_JOB_POLL_MS,
       shutdownGraceMs: e.PATROL_SHUTDOWN_GRACE_MS,
       staleMs: e.PATROL_JOB_STALE_MS,
+      giveUpAfterMs: e.PATROL_GIVE_UP_AFTER,
     },
   }
 }

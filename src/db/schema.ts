@@ -130,6 +130,10 @@ export const jobs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
+    /** When the first failure of this job happened: transient failures are retried until PATROL_GIVE_UP_AFTER after it. */
+    failingSince: integer('failing_since'),
+    /** Workers: when a Queues message was last sent for this job (the sweep re-sends for a due job without one). */
+    dispatchedAt: integer('dispatched_at'),
   },
   (t) => [
     uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),

@@ -3,8 +3,8 @@
  * on better-sqlite3 and on D1 alike, and several processes on one database never run the same job at the same time.
  *
  * Lifecycle: `queued` → (claim) `running` → `done`; a failure goes back to `queued` with a later `run_at`
- * (backoff, or Retry-After) until `max_attempts`, then `dead`. A worker that dies leaves its job `running` with an old
- * `locked_at`; the next claim after `staleMs` takes it over.
+ * (backoff, or Retry-After), or to `dead` when the caller says it was the final attempt (give-up.ts decides that).
+ * A worker that dies leaves its job `running` with an old `locked_at`; the next claim after `staleMs` takes it over.
  *
  * @example
  * await enqueue(db, { kind: 'scan-push', payload: { pushId }, key: `scan-push:${pushId}` }, Date.now())
@@ -16,6 +16,7 @@ import { type Job, jobs } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.js'
 
+/** Only for jobs whose process died under them (releaseAll): a job that kills its process ends dead, not looping. */
 export const DEFAULT_MAX_ATTEMPTS = 8
 
 export interface NewJob {
@@ -58,10 +59,7 @@ export interface ClaimOptions {
 
 /** Takes the oldest due job (or an orphaned one) for `worker`, counting the attempt. One UPDATE … RETURNING. */
 export async function claim(db: DB, o: ClaimOptions): Promise<Job | undefined> {
-  const due = or(
-    and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now)),
-    and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs)),
-  )
+  const due = takeable(o)
   const next = db
     .select({ id: jobs.id })
     .from(jobs)
@@ -70,13 +68,7 @@ export async function claim(db: DB, o: ClaimOptions): Promise<Job | undefined> {
     .limit(1)
   const [job] = await db
     .update(jobs)
-    .set({
-      state: 'running',
-      lockedBy: o.worker,
-      lockedAt: o.now,
-      attempts: sql`${jobs.attempts} + 1`,
-      updatedAt: o.now,
-    })
+    .set(taken(o))
     // The state test is repeated outside the subquery so that a row taken by another worker in between is not re-taken.
     .where(and(inArray(jobs.id, next), or(eq(jobs.state, 'queued'), lt(jobs.lockedAt, o.now - o.staleMs))))
     .returning()
@@ -97,27 +89,71 @@ export interface FailOptions {
   now: number
   /** The remote asked for this much quiet (Retry-After). */
   retryAfterMs?: number
-  /** No retry can succeed (bad input, 4xx): dead at once. */
-  permanent?: boolean
+  /** This was the job's last attempt (isFinalAttempt): dead, not queued again. */
+  final?: boolean
+  /** When to run again, if the caller computed it; default: the backoff after this attempt. */
+  runAt?: number
   backoff?: BackoffPolicy
   random?: () => number
 }
 
-/** Records a failure: back to `queued` after a backoff, or `dead` when attempts are used up. Returns the new state. */
+/** Records a failure: back to `queued` after a backoff, or `dead` after the final attempt. Returns the new state. */
 export async function fail(db: DB, job: Job, error: string, o: FailOptions): Promise<'queued' | 'dead' | 'lost'> {
-  const dead = o.permanent || job.attempts >= job.maxAttempts
-  const runAt = o.now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
+  const dead = o.final === true
+  const failingSince = job.failingSince ?? o.now
+  const runAt =
+    o.runAt ?? o.now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
   const rows = await db
     .update(jobs)
     .set(
       dead
-        ? { state: 'dead', lastError: error, finishedAt: o.now, updatedAt: o.now, lockedBy: null, lockedAt: null }
-        : { state: 'queued', lastError: error, runAt, updatedAt: o.now, lockedBy: null, lockedAt: null },
+        ? {
+            state: 'dead',
+            lastError: error,
+            finishedAt: o.now,
+            updatedAt: o.now,
+            lockedBy: null,
+            lockedAt: null,
+            failingSince,
+          }
+        : { state: 'queued', lastError: error, runAt, updatedAt: o.now, lockedBy: null, lockedAt: null, failingSince },
     )
     .where(held(job))
     .returning({ id: jobs.id })
   if (rows.length === 0) return 'lost'
   return dead ? 'dead' : 'queued'
+}
+
+/**
+ * Takes one job by id for `worker` (a Queues message names its job): only if it is due, or running but stale. One
+ * UPDATE … RETURNING, so two consumers given the same message never both run it. `undefined` when not takeable.
+ */
+export async function claimById(db: DB, id: number, o: Omit<ClaimOptions, 'kinds'>): Promise<Job | undefined> {
+  const [job] = await db
+    .update(jobs)
+    .set(taken(o))
+    .where(and(eq(jobs.id, id), takeable(o)))
+    .returning()
+  return job
+}
+
+/** Due and queued, or running but orphaned (locked longer ago than `staleMs`). */
+function takeable(o: { now: number; staleMs: number }) {
+  return or(
+    and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now)),
+    and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs)),
+  )
+}
+
+/** A claim: running, locked by `worker`, the attempt counted. */
+function taken(o: { worker: string; now: number }) {
+  return {
+    state: 'running',
+    lockedBy: o.worker,
+    lockedAt: o.now,
+    attempts: sql`${jobs.attempts} + 1`,
+    updatedAt: o.now,
+  } as const
 }
 
 /** Puts a job back without counting the attempt: a planned wait (hourly budget, a later confirmation), not a failure. */

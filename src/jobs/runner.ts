@@ -1,7 +1,10 @@
 /**
  * Runs queued jobs in-process: polls the queue, wakes at once after an enqueue, runs up to `concurrency` jobs at a
  * time, and on `stop()` lets running jobs finish within a grace period before handing the rest back to the queue.
- * Handlers throw to fail: a `RemoteError` carries whether and when to retry; anything else is retried with backoff.
+ * A job claimed here is always run here, or released: `drain()` returns only after every claim it could have raced
+ * with has settled (on Workers nothing runs after the invocation's last promise).
+ * Handlers throw to fail: a `RemoteError` carries whether and when to retry; anything else is retried with backoff,
+ * until the give-up rule (give-up.ts) says the attempt was the last.
  *
  * @example
  * const runner = createRunner({ db, worker: 'node-1', handlers: { 'scan-push': scanPush }, log })
@@ -12,99 +15,122 @@ import type { Job } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import type { Logger } from '../log.js'
 import { RemoteError } from '../platforms/remote-error.js'
-import type { BackoffPolicy } from './backoff.js'
+import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.js'
+import { type Attempt, attemptOf, DEFAULT_GIVE_UP_AFTER_MS } from './give-up.js'
 import { claim, complete, fail, releaseAll, reschedule } from './queue.js'
 
 /** What a handler may ask for instead of completing: try again later without counting a failure. */
 export type JobResult = { rescheduleAt: number; reason: string }
 
-/** Resolves to nothing when the job is done, or to a {@link JobResult} to run it again later. */
+/**
+ * Resolves to nothing when the job is done, or to a {@link JobResult} to run it again later. A handler that must make
+ * its give-up visible (a push marked failed, an incident ended) asks `attempt.isFinal(error)` before rethrowing.
+ */
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers end with a bare `return`; void is what they return
-export type JobHandler = (job: Job, payload: unknown) => Promise<JobResult | void>
+export type JobHandler = (job: Job, payload: unknown, attempt: Attempt) => Promise<JobResult | void>
 
-export interface RunnerOptions {
+export interface JobContext {
   db: DB
-  worker: string
   handlers: Record<string, JobHandler>
   log: Logger
+  now: () => number
+  backoff?: BackoffPolicy
+  /** Transient failures are retried for this long after the job's first failure (PATROL_GIVE_UP_AFTER). */
+  giveUpAfterMs?: number
+}
+
+/** What became of one claimed job. `runAt`: when it runs next (queued again after a failure, or rescheduled). */
+export type JobOutcome = { state: 'done' | 'dead' | 'lost' } | { state: 'queued' | 'rescheduled'; runAt: number }
+
+/** Runs one claimed job with its handler and records the outcome: done, rescheduled, queued for a retry, or dead. */
+export async function runJob(job: Job, o: JobContext): Promise<JobOutcome> {
+  const started = o.now()
+  const handler = o.handlers[job.kind]
+  const attempt = attemptOf(job, o.giveUpAfterMs ?? DEFAULT_GIVE_UP_AFTER_MS)
+  try {
+    if (!handler) throw new Error(`no handler for job kind ${job.kind}`)
+    const result = await handler(job, JSON.parse(job.payload) as unknown, attempt)
+    if (result) {
+      const held = await reschedule(o.db, job, result.rescheduleAt, o.now(), result.reason)
+      o.log.info('job.rescheduled', { job: job.id, kind: job.kind, runAt: result.rescheduleAt, reason: result.reason })
+      return held ? { state: 'rescheduled', runAt: result.rescheduleAt } : { state: 'lost' }
+    }
+    const held = await complete(o.db, job, o.now())
+    o.log.info('job.done', { job: job.id, kind: job.kind, attempt: job.attempts, ms: o.now() - started })
+    return { state: held ? 'done' : 'lost' }
+  } catch (error) {
+    const remote = error instanceof RemoteError ? error : undefined
+    const message = error instanceof Error ? error.message : String(error)
+    const now = o.now()
+    const runAt = now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, remote?.retryAfterMs ?? 0)
+    const state = await fail(o.db, job, message, { now, runAt, final: attempt.isFinal(error) })
+    const level = state === 'dead' ? 'error' : 'warn'
+    o.log[level]('job.failed', { job: job.id, kind: job.kind, attempt: job.attempts, state, error: message })
+    return state === 'queued' ? { state, runAt } : { state }
+  }
+}
+
+export interface RunnerOptions extends JobContext {
+  worker: string
   concurrency?: number
   pollMs?: number
   /** A running job older than this is presumed orphaned. Must exceed the longest job. Default 5 min. */
   staleMs?: number
-  backoff?: BackoffPolicy
-  now?: () => number
 }
 
 export interface Runner {
   start(): void
   /** Look for work now (after an enqueue). */
   wake(): void
-  /** Runs until the queue has nothing due (tests, the Workers sweep). */
+  /** Runs until the queue has nothing due and nothing this runner claimed is left running (tests, the Workers sweep). */
   drain(): Promise<void>
   /** Stops claiming; waits up to `graceMs` for running jobs; releases what is still running. */
   stop(graceMs: number): Promise<void>
 }
 
-export function createRunner(o: RunnerOptions): Runner {
-  const now = o.now ?? Date.now
+export function createRunner(options: Omit<RunnerOptions, 'now'> & { now?: () => number }): Runner {
+  const o: RunnerOptions = { ...options, now: options.now ?? Date.now }
   const concurrency = o.concurrency ?? 4
   const staleMs = o.staleMs ?? 5 * 60_000
-  const running = new Set<Promise<void>>()
+  const running = new Set<Promise<unknown>>()
   let timer: ReturnType<typeof setInterval> | undefined
   let stopping = false
-  let filling = false
+  /** The fill in progress: callers wait for it rather than returning while it may still claim a job. */
+  let filling: Promise<void> | undefined
 
-  async function runOne(job: Job): Promise<void> {
-    const started = now()
-    const payload = JSON.parse(job.payload) as unknown
-    const handler = o.handlers[job.kind]
+  /** Set when fill() is asked for while one runs: that one looks again before it ends (a wake must not be lost). */
+  let again = false
+
+  async function fillLoop(): Promise<void> {
     try {
-      if (!handler) throw new Error(`no handler for job kind ${job.kind}`)
-      const result = await handler(job, payload)
-      if (result) {
-        await reschedule(o.db, job, result.rescheduleAt, now(), result.reason)
-        o.log.info('job.rescheduled', {
-          job: job.id,
-          kind: job.kind,
-          runAt: result.rescheduleAt,
-          reason: result.reason,
-        })
-      } else {
-        await complete(o.db, job, now())
-        o.log.info('job.done', { job: job.id, kind: job.kind, attempt: job.attempts, ms: now() - started })
-      }
+      do {
+        again = false
+        while (!stopping && running.size < concurrency) {
+          const job = await claim(o.db, { worker: o.worker, now: o.now(), staleMs })
+          if (!job) break
+          const p: Promise<unknown> = runJob(job, o).finally(() => {
+            running.delete(p)
+            if (!stopping) void fill()
+          })
+          running.add(p)
+        }
+      } while (again && !stopping)
     } catch (error) {
-      const remote = error instanceof RemoteError ? error : undefined
-      const message = error instanceof Error ? error.message : String(error)
-      const state = await fail(o.db, job, message, {
-        now: now(),
-        retryAfterMs: remote?.retryAfterMs,
-        permanent: remote !== undefined && !remote.retryable,
-        backoff: o.backoff,
-      })
-      const level = state === 'dead' ? 'error' : 'warn'
-      o.log[level]('job.failed', { job: job.id, kind: job.kind, attempt: job.attempts, state, error: message })
+      o.log.error('jobs.claim_failed', { error: error instanceof Error ? error.message : String(error) })
     }
   }
 
-  async function fill(): Promise<void> {
-    if (filling) return
-    filling = true
-    try {
-      while (!stopping && running.size < concurrency) {
-        const job = await claim(o.db, { worker: o.worker, now: now(), staleMs })
-        if (!job) break
-        const p: Promise<void> = runOne(job).finally(() => {
-          running.delete(p)
-          if (!stopping) void fill()
-        })
-        running.add(p)
-      }
-    } catch (error) {
-      o.log.error('jobs.claim_failed', { error: error instanceof Error ? error.message : String(error) })
-    } finally {
-      filling = false
+  function fill(): Promise<void> {
+    if (filling) {
+      again = true
+      return filling
     }
+    filling = fillLoop().finally(() => {
+      filling = undefined
+      // A wake that came after the loop's last look but before it ended.
+      if (again && !stopping) void fill()
+    })
+    return filling
   }
 
   return {
@@ -120,21 +146,17 @@ export function createRunner(o: RunnerOptions): Runner {
     async drain() {
       for (;;) {
         await fill()
-        if (running.size === 0) {
-          const job = await claim(o.db, { worker: o.worker, now: now(), staleMs })
-          if (!job) return
-          await runOne(job)
-          continue
-        }
-        await Promise.race(running)
+        if (running.size > 0) await Promise.race(running)
+        else if (!filling) return
       }
     },
     async stop(graceMs) {
       stopping = true
       if (timer) clearInterval(timer)
+      await filling
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref?.())
       await Promise.race([Promise.allSettled([...running]), grace])
-      const released = await releaseAll(o.db, o.worker, now())
+      const released = await releaseAll(o.db, o.worker, o.now())
       if (released) o.log.warn('jobs.released', { count: released })
     },
   }

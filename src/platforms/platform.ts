@@ -13,6 +13,7 @@
 import type { Config } from '../config.js'
 import type { Incident, Job } from '../db/schema.js'
 import type { ResponseDeps } from '../incidents/response/steps.js'
+import type { Attempt } from '../jobs/give-up.js'
 import type { JobHandler } from '../jobs/runner.js'
 import type { ContentEvent } from './content-event.js'
 import type { PlatformId } from './ids.js'
@@ -99,7 +100,7 @@ export interface PlatformResponse {
    * Responds to an incident in `responding` (revocation is on): ends it through the steps (`finish`), or hands it to
    * one of `jobs`. Throws to have the queue retry.
    */
-  respond(incident: Incident, job: Job): Promise<void>
+  respond(incident: Incident, job: Job, attempt: Attempt): Promise<void>
   /** The platform's own jobs, by job kind (GitHub's batched revocation, Azure's confirmation). */
   readonly jobs: Record<string, JobHandler>
 }

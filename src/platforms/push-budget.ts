@@ -11,6 +11,7 @@
  */
 
 import type { SkippedKind } from './content-kind.js'
+import { RemoteError } from './remote-error.js'
 import { readBytes } from './response-body.js'
 import type { ScanReport } from './types.js'
 
@@ -65,6 +66,21 @@ export class PushBudget {
   /** Records a gap that does not end the scan (once per distinct reason). */
   note(reason: string): void {
     if (!this.report.partial.includes(reason)) this.report.partial.push(reason)
+  }
+
+  /**
+   * Reads one file with `read`; when the platform refuses that file for good (gone, or not readable), the gap is
+   * noted with the path and the reason and the scan goes on. Transient failures, and patrol's own credential being
+   * refused, are rethrown: the job retries, or fails with the fix.
+   */
+  async readOrNote<T>(path: string, read: () => Promise<T | undefined>): Promise<T | undefined> {
+    try {
+      return await read()
+    } catch (error) {
+      if (!(error instanceof RemoteError) || error.retryable || error.failure === 'auth') throw error
+      this.note(`could not read ${path}: ${error.message}`)
+      return undefined
+    }
   }
 
   skip(kind: SkippedKind, path: string): void {

@@ -363,7 +363,10 @@ describe('GET /api/openapi.json', () => {
       '/api/incidents',
       '/api/incidents/{id}',
       '/api/incidents/{id}/actions',
+      '/api/jobs/{id}/retry',
+      '/api/pushes/{id}/rescan',
       '/api/stats',
+      '/api/stuck',
       '/api/suppressions',
       '/api/suppressions/{id}',
     ])

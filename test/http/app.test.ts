@@ -29,6 +29,14 @@ describe('GET /healthz', () => {
       status: 'ok',
       database: 'ok',
       queue: { depth: 1, oldestDueAgeMs: 4000, dead: 0 },
+      stuck: {
+        unscannedPushes: 0,
+        overdueUnscannedPushes: 0,
+        oldestUnscannedAgeMs: 0,
+        deadJobs: 0,
+        staleRunningJobs: 0,
+      },
+      reasons: [],
     })
   })
 

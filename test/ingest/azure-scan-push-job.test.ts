@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { incidents, occurrences, pushes } from '../../src/db/schema.js'
+import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { generateAdoPat } from '../support/tokens.js'
@@ -70,10 +71,10 @@ describe('Azure Repos push scan', () => {
     expect(tokensAtRest(p.dir, [token])).toEqual([])
   })
 
-  it('retries a 5xx, then finds the token', async () => {
+  it('retries a 5xx that outlasts the call’s own retries as a job, then finds the token', async () => {
     p = await pipeline()
     const pushId = await deliver(p, { 'build.yml': `pat: ${generateAdoPat()}\n` })
-    az.fail({ match: new RegExp(`/pushes/${pushId}\\b`), status: 503, times: 2 })
+    az.fail({ match: new RegExp(`/pushes/${pushId}\\b`), status: 503, times: 2 * CALL_RETRY.tries })
     await p.settle()
     expect((await p.jobsOf('scan-push'))[0]).toMatchObject({ state: 'done', attempts: 3 })
     expect(await p.db.select().from(incidents)).toHaveLength(1)

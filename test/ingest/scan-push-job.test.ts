@@ -12,6 +12,7 @@ import { count, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, suppressions } from '../../src/db/schema.js'
 import { fingerprint } from '../../src/incidents/sealing.js'
+import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { generateGithubToken, mutateOneChar } from '../support/tokens.js'
@@ -110,11 +111,11 @@ describe('remote failures', () => {
     expect(await allIncidents(p)).toHaveLength(1)
   })
 
-  it('retries 5xx with backoff, then succeeds', async () => {
+  it('retries a 5xx that outlasts the call’s own retries with backoff, then succeeds', async () => {
     p = await withReader()
     const { payload } = pushOf({ 'app.env': `TOKEN=${generateGithubToken('ghp')}\n` })
     await post(p, payload)
-    gh.fail({ match: /compare/, status: 502, times: 2 })
+    gh.fail({ match: /compare/, status: 502, times: 2 * CALL_RETRY.tries })
     await p.drain()
     const first = await scanJob(p)
     expect(first).toMatchObject({ state: 'queued', attempts: 1 })
@@ -318,13 +319,18 @@ describe('visible failures', () => {
     expect(row!.partialReasons).not.toContain('a-token-github-does-not-know')
   })
 
-  it('marks the push `failed` when the content API keeps failing until the last attempt', async () => {
-    p = await withReader()
-    const { payload } = pushOf({ 'a.env': `T=${generateGithubToken('ghp')}\n` })
+  it('marks the push `failed` when the content API keeps failing until PATROL_GIVE_UP_AFTER has passed', async () => {
+    p = await withReader({ PATROL_GIVE_UP_AFTER: '30s' })
+    const { payload } = pushOf({ 'a.env': `T=${generateGithubToken('ghp')}\n` }, { repo: 'acme/unreachable' })
     await post(p, payload)
-    gh.fail({ match: /compare/, status: 500, times: 8 })
+    gh.fail({ match: /unreachable\/compare/, status: 500, times: Number.POSITIVE_INFINITY })
+    const start = p.clock.now
     await p.settle(24 * 3_600_000)
-    expect(await scanJob(p)).toMatchObject({ state: 'dead', attempts: 8 })
+    const job = await scanJob(p)
+    // Retried for 30 s of backoff (2, 4, 8, 16 s …), then one attempt that started after it: dead.
+    expect(job.state).toBe('dead')
+    expect(job.attempts).toBeGreaterThan(3)
+    expect(job.updatedAt - start).toBeGreaterThanOrEqual(30_000)
     const [row] = await p.db.select().from(pushes)
     expect(row!.scanStatus).toBe('failed')
     expect(JSON.parse(row!.partialReasons!)).toEqual([expect.stringMatching(/HTTP 500/)])
@@ -334,7 +340,7 @@ describe('visible failures', () => {
     p = await withReader()
     const { payload } = pushOf({ 'a.env': `T=${generateGithubToken('ghp')}\n` })
     await post(p, payload)
-    gh.fail({ match: /compare/, status: 500 })
+    gh.fail({ match: /compare/, status: 500, times: CALL_RETRY.tries })
     await p.drain()
     expect((await p.db.select().from(pushes))[0]!.scanStatus).toBe('pending')
   })

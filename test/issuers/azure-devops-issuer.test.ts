@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AzureDevOpsIssuer, chooseCandidates, vsspsUrlFor } from '../../src/platforms/azure-devops/issuer.js'
+import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import {
   type AzureDevOpsAdminApi,
   type AzureDevOpsAdminApiOptions,
@@ -197,7 +198,10 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const { api, issuer } = await azureApi()
     const leaked = fakePat()
     const pat = api.addPat({ token: leaked, user: api.addUser() })
-    api.answerNext('revoke', { status: 503, body: { message: 'unavailable' } })
+    api.answerNext(
+      'revoke',
+      ...Array.from({ length: CALL_RETRY.tries }, () => ({ status: 503, body: { message: 'unavailable' } })),
+    )
     const error = await rejection(issuer().revoke(leaked, { kind: 'azure-devops-pat', committedAt: COMMITTED_AT }))
     expect(error.failure).toBe('transient')
     expect(pat.isValid).toBe(true)
@@ -216,7 +220,7 @@ describe('AzureDevOpsIssuer against loopback connectionData and Token Admin', ()
     const { api, issuer } = await azureApi()
     const leaked = fakePat()
     api.addPat({ token: leaked, user: api.addUser() })
-    api.answerNext('connectionData', { hang: true })
+    api.answerNext('connectionData', ...Array.from({ length: CALL_RETRY.tries }, () => ({ hang: true })))
     const error = await rejection(issuer({ timeoutMs: 200 }).revoke(leaked, { kind: 'azure-devops-pat' }))
     expect(error.failure).toBe('transient')
     expect(error.message).toContain('timed out')

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { GITHUB_REVOKE_BATCH_MAX, GithubIssuer, githubNotRevocable } from '../../src/platforms/github/issuer.js'
+import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { rejection } from '../support/remote-rejection.js'
 
@@ -106,21 +107,22 @@ describe('GithubIssuer against a loopback /credentials/revoke', () => {
     expect(error.retryAfterMs).toBeGreaterThan(500_000)
   })
 
-  it('throws a transient RemoteError on 5xx, and succeeds on the retry', async () => {
+  it('throws a transient RemoteError on a 5xx that outlasts the call’s retries, and succeeds on the next run', async () => {
     const token = fakeToken('gho_')
-    github.answerNext({ status: 502, body: { message: 'Bad Gateway' } })
+    const failures = Array.from({ length: CALL_RETRY.tries }, () => ({ status: 502, body: { message: 'Bad Gateway' } }))
+    github.answerNext(...failures)
     const issuer = new GithubIssuer({ apiUrl: github.apiUrl })
     const error = await rejection(issuer.revoke(token, { kind: 'github-oauth' }))
     expect(error.failure).toBe('transient')
     expect(error.status).toBe(502)
     const outcome = await issuer.revoke(token, { kind: 'github-oauth' })
     expect(outcome.outcome).toBe('requested')
-    expect(github.calls.map((c) => c.status)).toEqual([502, 202])
+    expect(github.calls.map((c) => c.status)).toEqual([...failures.map(() => 502), 202])
     expect(github.revoked.has(token)).toBe(true)
   })
 
   it('gives up on a server that hangs past timeoutMs with a transient error', async () => {
-    github.answerNext({ hang: true })
+    github.answerNext(...Array.from({ length: CALL_RETRY.tries }, () => ({ hang: true })))
     const error = await rejection(
       new GithubIssuer({ apiUrl: github.apiUrl, timeoutMs: 200 }).revokeBatch([fakeToken()]),
     )

@@ -4,7 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openNodeDatabase } from '../../src/adapter/node/database.js'
 import { jobs } from '../../src/db/schema.js'
 import { retryDelayMs } from '../../src/jobs/backoff.js'
+import { DEFAULT_GIVE_UP_AFTER_MS, isFinalAttempt } from '../../src/jobs/give-up.js'
 import { claim, complete, enqueue, fail, queueStats, releaseAll, reschedule } from '../../src/jobs/queue.js'
+import { RemoteError } from '../../src/platforms/remote-error.js'
 import { tempDatabase } from '../support/db.js'
 
 let t: ReturnType<typeof tempDatabase>
@@ -77,22 +79,25 @@ describe('fail and retry', () => {
     expect(retryDelayMs(1, policy, 120_000, () => 0.5)).toBe(120_000)
   })
 
-  it('requeues with a later run_at, then goes dead after max attempts and stays visible', async () => {
+  it('requeues with a later run_at past max_attempts, and goes dead on the first attempt after the give-up time', async () => {
     await enqueue(t.db, { kind: 'x', payload: {}, maxAttempts: 3 }, T0)
     const backoff = { baseMs: 1000, capMs: 60_000 }
+    const giveUpAfterMs = 10_000
     let now = T0
     const states: string[] = []
-    for (let i = 1; i <= 3; i++) {
+    for (let i = 1; i <= 6; i++) {
       const job = await claim(t.db, opts(now))
       expect(job?.attempts).toBe(i)
-      states.push(await fail(t.db, job!, `boom ${i}`, { now, backoff, random: () => 0 }))
+      const final = isFinalAttempt(job!, new Error(`boom ${i}`), giveUpAfterMs)
+      states.push(await fail(t.db, job!, `boom ${i}`, { now, backoff, random: () => 0, final }))
       const [row] = await t.db.select().from(jobs)
-      if (i < 3) expect(row?.runAt).toBe(now + 500 * 2 ** (i - 1))
+      if (i < 6) expect(row?.runAt).toBe(now + 500 * 2 ** (i - 1))
       now = row!.runAt
     }
-    expect(states).toEqual(['queued', 'queued', 'dead'])
+    // Attempts started at T0 + 0, 0.5, 1.5, 3.5, 7.5 and 15.5 s: only the last began after the 10 s.
+    expect(states).toEqual(['queued', 'queued', 'queued', 'queued', 'queued', 'dead'])
     const [row] = await t.db.select().from(jobs)
-    expect(row).toMatchObject({ state: 'dead', lastError: 'boom 3', attempts: 3 })
+    expect(row).toMatchObject({ state: 'dead', lastError: 'boom 6', attempts: 6 })
     expect(await claim(t.db, opts(now + 1e9))).toBeUndefined()
     expect((await queueStats(t.db, now)).dead).toBe(1)
   })
@@ -107,7 +112,10 @@ describe('fail and retry', () => {
   it('kills a permanent failure at once', async () => {
     await enqueue(t.db, { kind: 'x', payload: {} }, T0)
     const job = await claim(t.db, opts(T0))
-    expect(await fail(t.db, job!, 'HTTP 422', { now: T0, permanent: true })).toBe('dead')
+    const refused = new RemoteError('auth', 'HTTP 401: the credential was refused; check GITHUB_TOKEN', { status: 401 })
+    expect(isFinalAttempt(job!, refused, DEFAULT_GIVE_UP_AFTER_MS)).toBe(true)
+    expect(isFinalAttempt(job!, new RemoteError('transient', 'HTTP 503'), DEFAULT_GIVE_UP_AFTER_MS)).toBe(false)
+    expect(await fail(t.db, job!, refused.message, { now: T0, final: true })).toBe('dead')
   })
 
   it('reschedules without spending an attempt', async () => {

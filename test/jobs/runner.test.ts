@@ -38,6 +38,40 @@ describe('runner', () => {
     await runner.stop(100)
   })
 
+  it('retries a transient failure past max_attempts until the give-up time, telling the handler which try is final', async () => {
+    const clock = { now: Date.parse('2026-12-01T00:00:00Z') }
+    const verdicts: boolean[] = []
+    const handlers: Record<string, JobHandler> = {
+      flaky: async (_job, _payload, attempt) => {
+        const error = new RemoteError('transient', 'HTTP 503', { status: 503 })
+        verdicts.push(attempt.isFinal(error))
+        throw error
+      },
+    }
+    await enqueue(t.db, { kind: 'flaky', payload: {}, maxAttempts: 2 }, clock.now)
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      handlers,
+      now: () => clock.now,
+      backoff: { baseMs: 60_000, capMs: 3_600_000 },
+      giveUpAfterMs: 6 * 3_600_000,
+    })
+    for (let i = 0; i < 50; i++) {
+      await runner.drain()
+      const [row] = await t.db.select().from(jobs)
+      if (row!.state === 'dead') break
+      clock.now = row!.runAt
+    }
+    const [row] = await t.db.select().from(jobs)
+    expect(row).toMatchObject({ state: 'dead', lastError: 'HTTP 503' })
+    expect(row!.attempts).toBeGreaterThan(2)
+    expect(verdicts.at(-1)).toBe(true)
+    expect(verdicts.slice(0, -1).every((v) => !v)).toBe(true)
+    expect(row!.finishedAt! - row!.failingSince!).toBeGreaterThanOrEqual(6 * 3_600_000)
+  })
+
   it('turns a RemoteError into a retry at Retry-After, and a non-retryable one into a dead job', async () => {
     const handlers: Record<string, JobHandler> = {
       limited: async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { AzureDevOpsSource } from '../../src/platforms/azure-devops/client.js'
 import { parseAzurePush } from '../../src/platforms/azure-devops/webhook.js'
+import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import type { AddedFile, PushEvent, ScanReport } from '../../src/platforms/types.js'
 import { type AzureDevOpsApiStandIn, type AzureRefUpdate, startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { ZERO } from '../support/git-repo.js'
@@ -302,15 +303,16 @@ describe('AzureDevOpsSource: remote failures', () => {
     expect(err).toMatchObject({ failure: 'rate_limited', status: 429, retryAfterMs: 17_000 })
   })
 
-  it('429 with only X-RateLimit-Delay: the delay is honoured', async () => {
-    az.fail({ match: /\/blobs\//, status: 429, headers: { 'x-ratelimit-delay': '4.25' } })
+  it('429 with only X-RateLimit-Delay: rate_limited on patrol’s own backoff (the header is no retry hint)', async () => {
+    az.fail({ match: /\/blobs\//, status: 429, headers: { 'x-ratelimit-delay': '4.25' }, times: CALL_RETRY.tries })
     const err = await rejection(collect(simplePush()))
-    expect(err).toMatchObject({ failure: 'rate_limited', retryAfterMs: 4_250 })
+    expect(err).toMatchObject({ failure: 'rate_limited', status: 429 })
+    expect(err.retryAfterMs).toBeUndefined()
   })
 
   it('503 then success on the re-run', async () => {
     const push = simplePush()
-    az.fail({ match: /\/pushes\//, status: 503 })
+    az.fail({ match: /\/pushes\//, status: 503, times: CALL_RETRY.tries })
     const err = await rejection(collect(push))
     expect(err).toMatchObject({ failure: 'transient', status: 503 })
     const { files } = await collect(push)

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { GithubAppAuth } from '../../src/platforms/github/app-auth.js'
 import { GithubSource } from '../../src/platforms/github/client.js'
 import { parseGithubPush } from '../../src/platforms/github/webhook.js'
+import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import type { AddedFile, PushEvent, ScanReport } from '../../src/platforms/types.js'
 import { ZERO } from '../support/git-repo.js'
 import { type GithubApiStandIn, type PushPayloadOptions, startGithubApi } from '../support/github-api.js'
@@ -377,12 +378,12 @@ describe('GithubSource: remote failures', () => {
     expect(err.retryAfterMs).toBeLessThanOrEqual(600_000)
   })
 
-  it('5xx twice: transient errors, then the re-run (as the job queue does) succeeds', async () => {
+  it('5xx past the call’s retries, twice: transient errors, then the re-run (as the job queue does) succeeds', async () => {
     const { fullName, repo } = newRepo()
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
     const c2 = repo.commit({ parents: [c1], files: { 'a.txt': 'x\nAFTER_RETRY\n' } })
     const push = pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 })
-    gh.fail({ match: /\/compare\//, status: 502, times: 2 })
+    gh.fail({ match: /\/compare\//, status: 502, times: 2 * CALL_RETRY.tries })
     for (let i = 0; i < 2; i++) {
       const err = await rejection(collect(push))
       expect(err).toMatchObject({ failure: 'transient', status: 502 })
@@ -395,7 +396,7 @@ describe('GithubSource: remote failures', () => {
     const { fullName, repo } = newRepo()
     const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
     const c2 = repo.commit({ parents: [c1], files: { 'a.txt': 'y\n' } })
-    gh.fail({ match: /\/compare\//, hang: true })
+    gh.fail({ match: /\/compare\//, hang: true, times: CALL_RETRY.tries })
     const source = new GithubSource({ apiUrl: gh.url, token: TOKEN, timeoutMs: 300 })
     const err = await rejection(
       collect(pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: c2 }), 1 << 20, source),

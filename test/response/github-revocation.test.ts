@@ -208,14 +208,14 @@ describe('remote failures', () => {
     expect(smtp.messages).toHaveLength(4)
   })
 
-  it('retries a 5xx, then succeeds', async () => {
+  it('retries a 5xx within the call, then succeeds in the same attempt', async () => {
     leak()
     await deliver(`T=${tokens[0]}\n`)
     credentials.answerNext({ status: 502 }, { status: 503 })
     await p.settle()
     expect(credentials.calls.map((c) => c.status)).toEqual([502, 503, 202])
     expect(await statusOf()).toEqual(['revocation_requested'])
-    expect((await p.jobsOf('revoke-github-batch'))[0]).toMatchObject({ state: 'done', attempts: 3 })
+    expect((await p.jobsOf('revoke-github-batch'))[0]).toMatchObject({ state: 'done', attempts: 1 })
   })
 
   it('ends a permanent refusal (422) as revoke_failed, visibly, and still emails the owner', async () => {

@@ -51,7 +51,8 @@ export interface AzureDevOpsApiStandIn {
   fail(fault: Fault): void
   /** Once called, requests need `Authorization: Basic base64(":" + pat)`; others get 203 + HTML (default) or 401. */
   requireToken(pat: string, onFailure?: '203' | '401'): void
-  settings: { commentLimit: number }
+  /** `omitObjectId`: change entries for these paths lack `objectId`, as in some documented examples. */
+  settings: { commentLimit: number; omitObjectId: (path: string) => boolean }
   close(): Promise<void>
 }
 
@@ -76,7 +77,7 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
   const pushes = new Map<number, StoredPush>()
   const faults = new StandInFaults(JSON.stringify({ message: 'injected failure', typeKey: 'InjectedFailure' }))
   const requests: LoggedRequest[] = []
-  const settings = { commentLimit: 100 }
+  const settings = { commentLimit: 100, omitObjectId: (_path: string) => false }
   let auth: { pat: string; onFailure: '203' | '401' } | undefined
   let nextPushId = 14
   let base = ''
@@ -167,7 +168,7 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
     if ((r = /^commits\/([0-9a-f]{40})\/changes$/.exec(rest))) {
       if (!repo.has(r[1]!)) return send(res, 404, { message: 'TF401175: The commit does not exist.' })
       const c = repo.get(r[1]!)
-      const all = changesJson(repo.diff(c.parents[0], c.sha))
+      const all = changesJson(repo.diff(c.parents[0], c.sha), settings.omitObjectId)
       const skip = Number(q.get('skip') ?? 0)
       const top = Number(q.get('top') ?? 100)
       return send(res, 200, { changeCounts: counts(all), changes: all.slice(skip, skip + top) })
@@ -179,7 +180,7 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
         return send(res, 404, { message: 'TF401175: The version does not exist.' })
       const common = repo.mergeBase(baseVersion, target)
       const from = q.get('diffCommonCommit') === 'true' ? common : baseVersion
-      const all = changesJson(repo.diff(from, target))
+      const all = changesJson(repo.diff(from, target), settings.omitObjectId)
       const skip = Number(q.get('$skip') ?? 0)
       const top = Number(q.get('$top') ?? 100)
       return send(res, 200, {
@@ -192,6 +193,18 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
         aheadCount: repo.log(baseVersion, target).length,
         behindCount: repo.log(target, baseVersion).length,
       })
+    }
+    if (rest === 'items') {
+      // The item at a path in a commit (`versionDescriptor.versionType=commit`), as raw bytes with $format=octetstream.
+      const path = (q.get('path') ?? '').replace(/^\/+/, '')
+      const version = q.get('versionDescriptor.version') ?? ''
+      const sha = repo.has(version) ? repo.get(version).tree.get(path) : undefined
+      const bytes = sha ? repo.blobs.get(sha) : undefined
+      if (q.get('versionDescriptor.versionType') !== 'commit' || !bytes)
+        return send(res, 404, { message: `TF401174: The item '${path}' could not be found.` })
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) })
+      res.end(Buffer.from(bytes))
+      return
     }
     if ((r = /^blobs\/([0-9a-f]{40})$/.exec(rest))) {
       const bytes = repo.blobs.get(r[1]!)
@@ -292,17 +305,18 @@ export async function startAzureDevOpsApi(): Promise<AzureDevOpsApiStandIn> {
 }
 
 /** Azure's change list: one entry per changed file plus entries for the folders holding them, sorted by path. */
-function changesJson(changes: TreeChange[]): Record<string, unknown>[] {
+function changesJson(changes: TreeChange[], omitObjectId: (path: string) => boolean): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = []
   const folders = new Set<string>()
   for (const c of changes) {
     const parts = c.path.split('/')
     for (let i = 1; i < parts.length; i++) folders.add(`/${parts.slice(0, i).join('/')}`)
     const changeType = c.status === 'added' ? 'add' : c.status === 'removed' ? 'delete' : 'edit'
+    const bare = omitObjectId(c.path)
     out.push({
       item: {
-        objectId: c.newSha ?? c.oldSha,
-        ...(c.oldSha && c.newSha ? { originalObjectId: c.oldSha } : {}),
+        ...(bare ? {} : { objectId: c.newSha ?? c.oldSha }),
+        ...(c.oldSha && c.newSha && !bare ? { originalObjectId: c.oldSha } : {}),
         gitObjectType: 'blob',
         path: `/${c.path}`,
         url: `https://dev.azure.com/fabrikam/_apis/git/items/${c.path}`,

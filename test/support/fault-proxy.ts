@@ -1,26 +1,36 @@
 /**
  * Chaos in front of a loopback stand-in: an HTTP proxy that fails a share of the requests it gets, before they
- * reach the stand-in, with what real platforms do on a bad day: 500, 429 with `Retry-After`, a connection reset,
- * or no answer at all (the client must time out). The rest pass through unchanged. Faults are drawn from a seeded
- * generator, so a failing run can be replayed with its seed. A request that was failed never reached the
- * stand-in, so the stand-in's own records (revocations, messages) show only calls that really happened.
+ * reach the stand-in, for as long as it runs, with what real platforms do on a bad day: 500; 503 and 429 with
+ * `Retry-After: 1`; GitHub's secondary rate limit (403 with quota remaining, with or without `Retry-After`); a
+ * connection reset; or no answer at all (the client must time out). The rest pass through unchanged. Faults are
+ * drawn from a seeded generator, so a failing run can be replayed with its seed. A request that was failed never
+ * reached the stand-in, so the stand-in's own records (revocations, messages) show only calls that really happened.
+ * The SMTP proxy resets, hangs, or answers as a server that refuses mail for now (451).
  *
  * @example
- * const proxy = await startFaultProxy(gh.url, { rate: 1 / 3, seed: 7 })
+ * const proxy = await startFaultProxy(gh.url, { rate: 1 / 3, seed: 7, kinds: GITHUB_FAULTS })
  * // GITHUB_API_URL = proxy.url
- * proxy.faults // [{ kind: '429', path: '/repos/…', retryAfterS: 30 }, …]
+ * proxy.faults // [{ kind: '429', what: 'GET /repos/…', retryAfterS: 1 }, …]
  */
 import { createServer, request, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { connect, createServer as createTcpServer, type Socket } from 'node:net'
 
-export type FaultKind = '500' | '429' | 'reset' | 'hang'
+export type FaultKind = '500' | '503' | '429' | '403-secondary' | '403-secondary-bare' | 'reset' | 'hang' | '451'
+
+/** What any HTTP platform does on a bad day. */
+export const HTTP_FAULTS: FaultKind[] = ['500', '503', '429', 'reset', 'hang']
+/** GitHub adds its secondary rate limit: a 403 with `Retry-After: 1`, and one with no header at all (wait a minute). */
+export const GITHUB_FAULTS: FaultKind[] = [...HTTP_FAULTS, '403-secondary', '403-secondary-bare']
+export const SMTP_FAULTS: FaultKind[] = ['reset', 'hang', '451']
 
 export interface InjectedFault {
   kind: FaultKind
   /** The request line (HTTP) or the connection number (SMTP). */
   what: string
   retryAfterS?: number
+  /** The ordinal of the request (or connection) it hit, from 1: faults spread over the whole run. */
+  at: number
 }
 
 export interface FaultProxy {
@@ -28,8 +38,6 @@ export interface FaultProxy {
   faults: InjectedFault[]
   /** Requests (or connections) that went through untouched. */
   passed: number
-  /** Stop injecting (everything passes from now on). */
-  calm(): void
   close(): Promise<void>
 }
 
@@ -37,7 +45,7 @@ export interface FaultOptions {
   /** Share of requests failed. Default 1/3. */
   rate?: number
   seed?: number
-  /** Which fault kinds to draw from. Default all four. */
+  /** Which fault kinds to draw from. Default {@link HTTP_FAULTS} (HTTP) or {@link SMTP_FAULTS}. */
   kinds?: FaultKind[]
 }
 
@@ -53,45 +61,57 @@ export function seededRandom(seed: number): () => number {
   }
 }
 
-function drawFault(random: () => number, o: FaultOptions): FaultKind | undefined {
-  if (random() >= (o.rate ?? 1 / 3)) return undefined
-  const kinds = o.kinds ?? ['500', '429', 'reset', 'hang']
-  return kinds[Math.floor(random() * kinds.length)]
+/**
+ * Whether the next call fails is drawn at random (at `rate`); which fault it gets goes round the kinds, so that every
+ * kind is played once there have been as many faults as kinds, and none is left out by the luck of a seed.
+ */
+function faultDrawer(o: FaultOptions, defaults: FaultKind[]): () => FaultKind | undefined {
+  const random = seededRandom(o.seed ?? 1)
+  const kinds = o.kinds ?? defaults
+  let next = Math.floor(random() * kinds.length)
+  return () => (random() < (o.rate ?? 1 / 3) ? kinds[next++ % kinds.length] : undefined)
+}
+
+const SECONDARY =
+  '{"message":"You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}'
+
+/** The answer of each status fault: status, headers, body. */
+const ANSWERS: Partial<Record<FaultKind, [number, Record<string, string>, string]>> = {
+  '500': [500, {}, '{"message":"Server Error"}'],
+  '503': [503, { 'retry-after': '1' }, '{"message":"Service Unavailable"}'],
+  '429': [429, { 'retry-after': '1' }, '{"message":"API rate limit exceeded"}'],
+  '403-secondary': [403, { 'retry-after': '1', 'x-ratelimit-remaining': '4000' }, SECONDARY],
+  '403-secondary-bare': [403, { 'x-ratelimit-remaining': '4000' }, SECONDARY],
 }
 
 /** An HTTP proxy to `target` (a base URL; the request path is appended unchanged). */
 export async function startFaultProxy(target: string, o: FaultOptions = {}): Promise<FaultProxy> {
-  const random = seededRandom(o.seed ?? 1)
+  const draw = faultDrawer(o, HTTP_FAULTS)
   const faults: InjectedFault[] = []
   const hanging = new Set<ServerResponse>()
-  let calm = false
   let passed = 0
+  let at = 0
   const server = createServer((req, res) => {
     const what = `${req.method} ${req.url}`
-    const kind = calm ? undefined : drawFault(random, o)
+    at++
+    const kind = draw()
     if (kind) {
       req.resume()
       if (kind === 'hang') {
-        faults.push({ kind, what })
+        faults.push({ kind, what, at })
         hanging.add(res)
         res.on('close', () => hanging.delete(res))
         return
       }
       if (kind === 'reset') {
-        faults.push({ kind, what })
+        faults.push({ kind, what, at })
         req.socket.destroy()
         return
       }
-      if (kind === '429') {
-        const retryAfterS = 1 + Math.floor(random() * 120)
-        faults.push({ kind, what, retryAfterS })
-        res
-          .writeHead(429, { 'content-type': 'application/json', 'retry-after': String(retryAfterS) })
-          .end('{"message":"API rate limit exceeded"}')
-        return
-      }
-      faults.push({ kind, what })
-      res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Server Error"}')
+      const [status, headers, body] = ANSWERS[kind] ?? ANSWERS['500']!
+      const retryAfter = headers['retry-after']
+      faults.push({ kind, what, at, ...(retryAfter ? { retryAfterS: Number(retryAfter) } : {}) })
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body)
       return
     }
     passed++
@@ -110,7 +130,6 @@ export async function startFaultProxy(target: string, o: FaultOptions = {}): Pro
     get passed() {
       return passed
     },
-    calm: () => void (calm = true),
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy()
@@ -121,29 +140,34 @@ export async function startFaultProxy(target: string, o: FaultOptions = {}): Pro
 }
 
 /**
- * A TCP proxy for SMTP: a failed connection is reset at once or left silent (no greeting, so the client's greeting
- * timeout fires). No message can be half-accepted: a connection either fails before the greeting or passes whole.
+ * A TCP proxy for SMTP: a failed connection is reset at once, left silent (no greeting, so the client's greeting
+ * timeout fires), or answered by a stand-in server that greets and then refuses the mail with `451` (try again
+ * later). No message can be half-accepted: a connection either fails before DATA or passes whole.
  */
 export async function startSmtpFaultProxy(port: number, o: FaultOptions = {}): Promise<FaultProxy & { port: number }> {
-  const random = seededRandom(o.seed ?? 1)
+  const draw = faultDrawer(o, SMTP_FAULTS)
   const faults: InjectedFault[] = []
   const sockets = new Set<Socket>()
-  let calm = false
   let passed = 0
   let n = 0
   const server = createTcpServer((client) => {
     sockets.add(client)
     client.on('close', () => sockets.delete(client))
     client.on('error', () => {})
-    const kind = calm ? undefined : drawFault(random, { ...o, kinds: o.kinds ?? ['reset', 'hang'] })
+    const kind = draw()
     const what = `connection ${++n}`
-    if (kind === 'reset' || kind === '500' || kind === '429') {
-      faults.push({ kind: 'reset', what })
-      client.resetAndDestroy()
+    if (kind === 'hang') {
+      faults.push({ kind, what, at: n })
       return
     }
-    if (kind === 'hang') {
-      faults.push({ kind, what })
+    if (kind === '451') {
+      faults.push({ kind, what, at: n })
+      refuseMail(client)
+      return
+    }
+    if (kind) {
+      faults.push({ kind: 'reset', what, at: n })
+      client.resetAndDestroy()
       return
     }
     passed++
@@ -163,11 +187,27 @@ export async function startSmtpFaultProxy(port: number, o: FaultOptions = {}): P
     get passed() {
       return passed
     },
-    calm: () => void (calm = true),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy()
         server.close(() => resolve())
       }),
   }
+}
+
+/** Speaks just enough SMTP to greet, take EHLO, and refuse the mail with a temporary failure (451). */
+function refuseMail(client: Socket): void {
+  client.write('220 busy.example ESMTP\r\n')
+  let buffered = ''
+  client.on('data', (chunk) => {
+    buffered += chunk.toString('latin1')
+    for (let i = buffered.indexOf('\n'); i >= 0; i = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, i).trim().toUpperCase()
+      buffered = buffered.slice(i + 1)
+      if (line.startsWith('EHLO') || line.startsWith('HELO')) client.write('250 busy.example\r\n')
+      else if (line.startsWith('QUIT')) client.end('221 bye\r\n')
+      else if (line.startsWith('RSET') || line.startsWith('NOOP')) client.write('250 ok\r\n')
+      else client.write('451 4.3.0 Temporary local problem, try again later\r\n')
+    }
+  })
 }

@@ -108,6 +108,7 @@ export async function startPipeline(env: Record<string, string> = {}, o: Pipelin
     now,
     concurrency: 1,
     staleMs: 10 * 3_600_000,
+    giveUpAfterMs: config.jobs.giveUpAfterMs,
   })
   const app = createApp(() => ({ config, db: t.db, keys, log, now, jobsEnqueued: () => {} }))
 

@@ -1,6 +1,7 @@
 /**
  * Injected failures for the loopback platform stand-ins (GitHub, Azure Repos): a test queues faults, and the next
- * matching requests get them (a status with headers and body, or no answer at all) before normal behaviour resumes.
+ * matching requests get them (a status with headers and body, a dropped connection, or no answer at all) before
+ * normal behaviour resumes.
  *
  * @example
  * const faults = new StandInFaults()
@@ -18,6 +19,8 @@ export interface Fault {
   body?: string
   /** Never answer (until close()). */
   hang?: boolean
+  /** Drop the connection without an answer (ECONNRESET at the client). */
+  reset?: boolean
   /** How many matching requests fail; default 1, `Infinity` for all. */
   times?: number
 }
@@ -37,6 +40,10 @@ export class StandInFaults {
     const fault = this.queued.find((f) => (f.times ?? 1) > 0 && (!f.match || f.match.test(line)))
     if (!fault) return false
     fault.times = (fault.times ?? 1) - 1
+    if (fault.reset) {
+      res.socket?.destroy()
+      return true
+    }
     if (fault.hang) {
       this.hanging.add(res)
       return true

@@ -17,6 +17,7 @@ declare global {
     interface Env {
       DB: D1Database
       EMAIL: SendEmail
+      JOBS: Queue
       RESTRICTED_EMAIL: SendEmail
       MIGRATE_EMPTY: D1Database
       MIGRATE_SEEDED: D1Database

@@ -5,7 +5,7 @@
  * workerd reaches 127.0.0.1 because miniflare's outbound network allows private addresses.
  *
  * The tests read what the stand-ins saw (revocation calls) from a small inspector endpoint, since the stand-ins'
- * objects live here, in Node.
+ * objects live here, in Node; under `/down/` it plays a platform that answers 503 to everything.
  *
  * @example
  * // in a test inside workerd
@@ -101,6 +101,9 @@ export default async function setup(project: TestProject) {
   })
 
   const inspector = createServer((req, res) => {
+    // A platform that is down: every call under /down answers 503 (for retry tests).
+    if (req.url?.startsWith('/down/'))
+      return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"unavailable"}')
     if (req.method !== 'GET' || req.url !== '/calls') return void res.writeHead(404).end()
     const calls: IssuerCalls = {
       githubRevocations: ghCredentials.calls.map((c) => ({

@@ -1,8 +1,9 @@
 /**
  * The whole path inside workerd, mirroring test/e2e/push-to-response.test.ts: a signed GitHub push and an
- * authenticated Azure push reach the Worker's `fetch`, are stored in D1 and answered 202; their scans run through
- * `ctx.waitUntil`; the cron sweep (`scheduled`) runs what is due later (the batched GitHub revocation, Azure's
- * confirmation checks). The tokens are revoked at the loopback issuers, the mail is handed to the `send_email` binding
+ * authenticated Azure push reach the Worker's `fetch`, are stored in D1 and answered 202; a message for each scan
+ * goes to the JOBS queue (a loopback stand-in that hands its messages to the Worker's real `queue()` handler);
+ * delayed jobs (the batched GitHub revocation, Azure's confirmation checks) run when their messages' delays pass, and
+ * the cron sweep (`scheduled`) re-sends messages for due jobs. The tokens are revoked at the loopback issuers, the mail is handed to the `send_email` binding
  * once per incident and recipient, and no raw token is left in D1, the mail or the logs.
  *
  * Response delays are production-like (a minute), so nothing but the sweep can run those jobs; the test makes them
@@ -15,7 +16,9 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { openD1Database } from '../../src/adapter/workers/d1.js'
 import { createWorker, type WorkerEnv } from '../../src/adapter/workers/index.js'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, revocations } from '../../src/db/schema.js'
+import { githubPushRequest } from './deliveries.js'
 import type { IssuerCalls } from './global-setup.js'
+import { LoopbackQueue } from './loopback-queue.js'
 
 const scenario = inject('patrol')
 const { github: ghToken, installation: installationToken, azure: adoPat } = scenario.tokens
@@ -35,8 +38,10 @@ const watchedEmail = {
   },
 }
 
+const jobsQueue = new LoopbackQueue()
 const workerEnv: WorkerEnv = {
   ...env,
+  JOBS: jobsQueue,
   EMAIL: watchedEmail,
   LOG_LEVEL: 'info',
   GITHUB_API_URL: scenario.githubApiUrl,
@@ -62,42 +67,19 @@ const TERMINAL = [
   'notify_only',
 ]
 
-async function hmacSha256Hex(secret: string, body: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  )
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))
-  return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('')
-}
-
-/** One request through the Worker's fetch; resolves after its `waitUntil` work (the scan) has settled too. */
+/** One request through the Worker's fetch; resolves after the jobs it queued for now (the scan) have run too. */
 async function deliver(request: Request): Promise<{ res: Response; body: unknown }> {
   const ctx = createExecutionContext()
   const res = await worker.fetch(request, workerEnv, ctx)
   const body = await res.json()
   await waitOnExecutionContext(ctx)
+  await jobsQueue.flush(worker, workerEnv)
   return { res, body }
 }
 
 async function postGithub(): Promise<{ res: Response; body: unknown }> {
   const { body, deliveryId } = scenario.githubPush
-  const signature = `sha256=${await hmacSha256Hex(env.GITHUB_WEBHOOK_SECRET, body)}`
-  return deliver(
-    new Request('https://patrol.example/webhooks/github', {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': deliveryId,
-        'x-hub-signature-256': signature,
-      },
-      body,
-    }),
-  )
+  return deliver(await githubPushRequest(body, deliveryId))
 }
 
 async function postAzure(): Promise<{ res: Response; body: unknown }> {
@@ -113,11 +95,12 @@ async function postAzure(): Promise<{ res: Response; body: unknown }> {
   )
 }
 
-/** One cron tick, as Cloudflare runs it. */
+/** One cron tick, as Cloudflare runs it, then the queue's messages, their delays passed. */
 async function sweep(): Promise<void> {
   const ctx = createExecutionContext()
   await worker.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() }), workerEnv, ctx)
   await waitOnExecutionContext(ctx)
+  await jobsQueue.flush(worker, workerEnv, { all: true })
 }
 
 /** Makes every waiting job due now, as if its delay had passed. */
@@ -156,7 +139,7 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
     expect(azureAgain.body).toMatchObject({ duplicate: true })
   })
 
-  it('scanned both pushes in waitUntil: one incident per token, an occurrence per place, in D1', async () => {
+  it('scanned both pushes from the queue: one incident per token, an occurrence per place, in D1', async () => {
     const scanned = await db.select().from(pushes)
     expect(scanned.map((p) => p.scanStatus)).toEqual(['scanned', 'scanned'])
 
@@ -186,7 +169,7 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
       authorEmail: 'dev2@contoso.example',
     })
 
-    // The GitHub revocation waits for its batch a minute later: only the sweep can send it.
+    // The GitHub revocation waits for its batch a minute later: its message is held until then.
     expect((await issuerCalls()).githubRevocations).toEqual([])
     const waiting = await db.select().from(jobs).where(eq(jobs.state, 'queued'))
     expect(waiting.length).toBeGreaterThan(0)

@@ -74,6 +74,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
+    giveUpAfterMs: config.jobs.giveUpAfterMs,
   })
   const deps: AppDeps = {
     config,

@@ -1,10 +1,13 @@
 /**
  * Opens the D1 binding as patrol's one `DB` type, so repository code runs unchanged on Workers. Cheap enough to call
- * per request (docs/reference/stack-notes.md §3): drizzle only wraps the binding. Workers only in practice, but imports nothing Node-only.
+ * per request (docs/reference/stack-notes.md §3): drizzle only wraps the binding. Workers only in practice, but
+ * imports nothing Node-only. Also counts the statements an invocation runs, against D1's per-invocation limit.
  *
  * @example
- * const db = openD1Database(env.DB)
+ * const { binding, statements } = countStatements(env.DB)
+ * const db = openD1Database(binding)
  * await db.select().from(incidents)
+ * statements.count // 1
  */
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../../db/schema.js'
@@ -15,4 +18,63 @@ export type D1Binding = Parameters<typeof drizzle>[0]
 
 export function openD1Database(binding: D1Binding): DB {
   return drizzle(binding, { schema }) as unknown as DB
+}
+
+/** D1 statements one invocation may run (Workers Paid allows 1000, Free 50; patrol keeps well under the former). */
+export const STATEMENT_BUDGET = 200
+
+/** A consumer takes another message only while this many statements are left: a job seldom needs more. */
+export const STATEMENTS_PER_JOB = 60
+
+export interface StatementCount {
+  /** Statements run so far through the counted binding (each statement of a batch counts). */
+  readonly count: number
+}
+
+type Statement = { bind(...values: unknown[]): Statement; [method: string]: unknown }
+type Binding = { prepare(query: string): Statement; batch(statements: Statement[]): Promise<unknown>; exec?: unknown }
+
+/**
+ * The binding, with every statement it runs counted: `first`, `run`, `all` and `raw` count one, a `batch` counts its
+ * statements, `exec` one per statement. The invocation reads the count to stay within {@link STATEMENT_BUDGET}.
+ */
+export function countStatements(binding: D1Binding): { binding: D1Binding; statements: StatementCount } {
+  const tally = { count: 0 }
+  const d1 = binding as unknown as Binding
+  const originals = new WeakMap<object, Statement>()
+  const wrap = (statement: Statement): Statement => {
+    const wrapped = new Proxy(statement, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target)
+        if (key === 'bind') return (...values: unknown[]) => wrap(target.bind(...values))
+        if (typeof value !== 'function') return value
+        if (key === 'first' || key === 'run' || key === 'all' || key === 'raw')
+          return (...args: unknown[]) => {
+            tally.count++
+            return (value as (...a: unknown[]) => unknown).apply(target, args)
+          }
+        return (value as (...a: unknown[]) => unknown).bind(target)
+      },
+    })
+    originals.set(wrapped, statement)
+    return wrapped
+  }
+  const counted = new Proxy(d1, {
+    get(target, key) {
+      if (key === 'prepare') return (query: string) => wrap(target.prepare(query))
+      if (key === 'batch')
+        return (statements: Statement[]) => {
+          tally.count += statements.length
+          return target.batch(statements.map((s) => originals.get(s) ?? s))
+        }
+      if (key === 'exec')
+        return (query: string) => {
+          tally.count += query.split(';').filter((q) => q.trim()).length
+          return (target.exec as (q: string) => unknown).call(target, query)
+        }
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
+    },
+  })
+  return { binding: counted as unknown as D1Binding, statements: tally }
 }

@@ -1,11 +1,15 @@
 /**
- * The Cloudflare Workers entry: the same Hono app and job handlers as on Node, over D1, Workers secrets and the
- * `send_email` binding. `fetch` serves the app; once a delivery is stored, its jobs run after the response through
- * `ctx.waitUntil`. `scheduled` (the cron trigger in wrangler.toml) sweeps what is due later (batched GitHub
- * revocations, confirmation checks, retries with backoff) and jobs left `running` by an invocation that was cut short.
+ * The Cloudflare Workers entry: the same Hono app and job handlers as on Node, over D1, Workers secrets, the
+ * `send_email` binding and Cloudflare Queues. `fetch` serves the app; once a delivery is stored, a message for its
+ * scan goes to the `JOBS` queue. `queue` consumes those messages: it claims each named job in D1 (the record of
+ * truth), runs it, and acknowledges the message or retries it with the backoff as its delay; then it sends messages
+ * for the jobs the run enqueued (a response, an email). Messages that fail their consumer every time end in the
+ * dead-letter queue, whose batch marks their jobs `dead`. `scheduled` (the cron trigger) re-sends messages for due
+ * jobs that lost theirs and for jobs left `running` past PATROL_JOB_STALE_MS.
  *
- * Everything reachable from here must run in workerd: no better-sqlite3, nodemailer or `node:` module
- * (test/workers-bundle.test.ts checks the bundle wrangler builds).
+ * Every invocation counts its D1 statements and stops taking work before STATEMENT_BUDGET (200): a consumer retries
+ * the messages it did not get to, the sweep sends at most 100 messages. Everything reachable from here must run in
+ * workerd: no better-sqlite3, nodemailer or `node:` module (test/workers-bundle.test.ts checks the bundle).
  *
  * @example
  * // wrangler.toml: main = "src/adapter/workers/index.ts"; npx wrangler dev --local
@@ -19,16 +23,34 @@ import { type Config, parseConfig } from '../../config.js'
 import type { DB } from '../../db/types.js'
 import { type App, createApp } from '../../http/app.js'
 import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
-import { createRunner } from '../../jobs/runner.js'
+import {
+  buryJobs,
+  consumeJobs,
+  DEAD_LETTER_QUEUE,
+  dispatchJobs,
+  type JobMessage,
+  type JobQueue,
+} from '../../jobs/dispatch.js'
 import { createLogger, type Logger } from '../../log.js'
 import { createJobHandlers, type ResponseTiming } from '../../service.js'
-import { type D1Binding, openD1Database } from './d1.js'
+import {
+  countStatements,
+  type D1Binding,
+  openD1Database,
+  STATEMENT_BUDGET,
+  STATEMENTS_PER_JOB,
+  type StatementCount,
+} from './d1.js'
 import { type SendEmailBinding, SendEmailMailer } from './send-email.js'
 
 /** The bindings wrangler.toml declares, plus vars and secrets (all strings) that `parseConfig` reads. */
+// The entry module exports only the handlers (and types): workerd refuses other values in a Worker's main module.
+
 export interface WorkerEnv {
   DB: D1Binding
   EMAIL: SendEmailBinding
+  /** The producer binding of the job queue (wrangler.toml `[[queues.producers]]`). */
+  JOBS: JobQueue
   [variable: string]: unknown
 }
 
@@ -49,9 +71,16 @@ export interface WorkerSchedule {
   scheduledTime: number
 }
 
+/** The part of workers-types' `MessageBatch` used here. */
+export interface WorkerMessageBatch {
+  readonly queue: string
+  readonly messages: readonly JobMessage[]
+}
+
 export interface PatrolWorker {
   fetch(request: Request, env: WorkerEnv, ctx: WorkerContext): Promise<Response>
   scheduled(controller: WorkerSchedule, env: WorkerEnv, ctx: WorkerContext): Promise<void>
+  queue(batch: WorkerMessageBatch, env: WorkerEnv, ctx: WorkerContext): Promise<void>
 }
 
 /** What one configuration needs once per isolate: parsed config, imported keys, the app. */
@@ -84,26 +113,40 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
     const log = createLogger({ level: config.logLevel })
     const app = createApp((c) => {
       const requestEnv = c.env as WorkerEnv
-      const db = openD1Database(requestEnv.DB)
+      const { db, statements } = invocationDatabase(requestEnv)
       return {
         config,
         db,
         keys,
         log,
         now: Date.now,
-        // Runs after the response; bounded by the invocation's limits, the cron sweep picks up what it leaves.
-        jobsEnqueued: () => c.executionCtx.waitUntil(drainJobs({ config, keys, log }, requestEnv, db)),
+        // After the response: a message for the stored scan (and anything else that is waiting for one).
+        jobsEnqueued: () => c.executionCtx.waitUntil(dispatch({ config, keys, log }, requestEnv, db, statements)),
       }
     })
     return { config, keys, log, app }
   }
 
-  async function drainJobs(
-    runtime: Omit<Runtime, 'app'>,
-    env: WorkerEnv,
-    db: DB = openD1Database(env.DB),
-  ): Promise<void> {
+  /** Sends the messages jobs are waiting for, 100 at a time, while the invocation's budget allows. */
+  async function dispatch(runtime: Omit<Runtime, 'app'>, env: WorkerEnv, db: DB, statements: StatementCount) {
+    try {
+      for (let round = 0; round < 5 && statements.count < STATEMENT_BUDGET - 10; round++) {
+        const sent = await dispatchJobs(db, env.JOBS, { now: Date.now(), staleMs: runtime.config.jobs.staleMs })
+        if (sent < 100) return
+      }
+    } catch (error) {
+      runtime.log.error('jobs.dispatch_failed', { error: error instanceof Error ? error.message : String(error) })
+    }
+  }
+
+  async function consume(runtime: Omit<Runtime, 'app'>, batch: WorkerMessageBatch, env: WorkerEnv): Promise<void> {
     const { config, keys, log } = runtime
+    const { db, statements } = invocationDatabase(env)
+    if (batch.queue === DEAD_LETTER_QUEUE) {
+      const buried = await buryJobs(db, batch.messages, Date.now())
+      for (const job of buried) log.error('job.dead_lettered', { job: job.id, kind: job.kind, attempt: job.attempts })
+      return
+    }
     const handlers = createJobHandlers({
       config,
       db,
@@ -113,19 +156,21 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       mailer: new SendEmailMailer(env.EMAIL),
       timing: options.timing,
     })
-    const runner = createRunner({
+    const fates = await consumeJobs(batch.messages, {
       db,
-      worker: `worker:${crypto.randomUUID()}`,
       handlers,
       log,
-      concurrency: config.jobs.concurrency,
+      now: Date.now,
+      worker: `worker:${crypto.randomUUID()}`,
       staleMs: config.jobs.staleMs,
+      giveUpAfterMs: config.jobs.giveUpAfterMs,
+      mayContinue: () => statements.count + STATEMENTS_PER_JOB <= STATEMENT_BUDGET,
+      producer: env.JOBS,
     })
-    try {
-      await runner.drain()
-    } catch (error) {
-      log.error('jobs.drain_failed', { error: error instanceof Error ? error.message : String(error) })
-    }
+    const left = fates.filter((f) => f === 'left').length
+    if (left) log.warn('jobs.budget_spent', { statements: statements.count, left })
+    await dispatch(runtime, env, db, statements)
+    log.debug('jobs.consumed', { messages: batch.messages.length, statements: statements.count })
   }
 
   return {
@@ -148,9 +193,28 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
         return
       }
       runtime.log.debug('jobs.sweep', { cron: controller.cron })
-      await drainJobs(runtime, env)
+      const { db, statements } = invocationDatabase(env)
+      await dispatch(runtime, env, db, statements)
+    },
+
+    async queue(batch, env) {
+      let runtime: Runtime
+      try {
+        runtime = await runtimeFor(env)
+      } catch (error) {
+        misconfigured(error)
+        // Unacknowledged, the messages come back after a deploy fixes the configuration.
+        throw error
+      }
+      await consume(runtime, batch, env)
     },
   }
+}
+
+/** One invocation's database, its statements counted. */
+function invocationDatabase(env: WorkerEnv): { db: DB; statements: StatementCount } {
+  const { binding, statements } = countStatements(env.DB)
+  return { db: openD1Database(binding), statements }
 }
 
 /** Vars and secrets are strings; bindings (DB, EMAIL) are objects that the config must not see. */

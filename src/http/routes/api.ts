@@ -24,6 +24,7 @@ import { OCCURRENCE_SOURCES } from '../../platforms/content-event.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
+import { addStuckWorkRoutes } from './stuck-work.js'
 
 const ErrorBody = z.object({ error: z.string(), requestId: z.string().optional() }).openapi('Error')
 const errors = {
@@ -349,6 +350,8 @@ api.openapi(
   }),
   async (c) => c.json(await incidentStats(c.get('deps').db, c.req.valid('query').since), 200),
 )
+
+addStuckWorkRoutes(api)
 
 api.doc31('/api/openapi.json', {
   openapi: '3.1.0',

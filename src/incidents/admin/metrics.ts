@@ -18,7 +18,7 @@ import { TOKEN_KIND_IDS } from '../../kinds/index.js'
 export const LATENCY_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 900, 3600]
 
 type Labels = Record<string, string>
-interface Family {
+export interface Family {
   name: string
   help: string
   type: 'counter' | 'gauge' | 'histogram'
@@ -116,7 +116,7 @@ export async function renderMetrics(db: DB, now: number): Promise<string> {
   return `${families.map(render).join('\n')}\n`
 }
 
-function render(f: Family): string {
+export function render(f: Family): string {
   const lines = [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`]
   for (const s of f.samples) lines.push(`${s.name ?? f.name}${labels(s.labels)} ${formatValue(s.value)}`)
   return lines.join('\n')

@@ -39,7 +39,7 @@ export interface ScanPushDeps {
 }
 
 export function scanPushJob(deps: ScanPushDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const p = payload as ScanPushPayload
     const push = await pushForDelivery(deps.db, p)
     if (!push)
@@ -48,8 +48,7 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
       await scan(deps, push)
     } catch (error) {
       // The queue gives up after this attempt: say so on the push, or it would look pending (not scanned) forever.
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
-      if (last) {
+      if (attempt.isFinal(error)) {
         const reason = error instanceof Error ? error.message : String(error)
         await deps.db
           .update(pushes)

@@ -14,13 +14,12 @@ import { composeIncidentEmail } from '../../notify/message.js'
 import { newMessageId } from '../../notify/message-id.js'
 import { isPlatformId, locationLinks, platform } from '../../platforms/index.js'
 import type { OwnerAdvice } from '../../platforms/platform.js'
-import { RemoteError } from '../../platforms/remote-error.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKind } from '../../scan/types.js'
 import type { ResponseDeps } from './steps.js'
 
 export function notifyJob(deps: ResponseDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const { notificationId } = payload as { notificationId: number }
     const [n] = await deps.db.select().from(notifications).where(eq(notifications.id, notificationId))
     if (n?.status !== 'pending') return
@@ -88,7 +87,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       deps.log.info('notify.sent', { incident: incident.id, notification: n.id, reason: n.reason })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+      const last = attempt.isFinal(error)
       await deps.db
         .update(notifications)
         .set({ error: message, ...(last ? { status: 'failed' } : {}) })

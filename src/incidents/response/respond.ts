@@ -48,7 +48,7 @@ export async function respondToPublishedExample(deps: ResponseDeps, incident: In
  * @param responseOf the response of the platform with this id; throws `UnknownPlatformError` for an unknown one.
  */
 export function respondJob(deps: ResponseDeps, responseOf: (platform: string) => PlatformResponse): JobHandler {
-  return async (job, payload) => {
+  return async (job, payload, attempt) => {
     const { incidentId } = payload as { incidentId: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
     if (!incident) throw new RemoteError('permanent', `respond: incident ${incidentId} does not exist`)
@@ -77,6 +77,6 @@ export function respondJob(deps: ResponseDeps, responseOf: (platform: string) =>
       deps.log.error('respond.unknown_platform', { incident: incidentId, issuer: incident.issuer })
       return finish(deps, incidentId, incident.issuer, { outcome: 'failed', detail })
     }
-    await response.respond({ ...incident, status: 'responding' }, job)
+    await response.respond({ ...incident, status: 'responding' }, job, attempt)
   }
 }

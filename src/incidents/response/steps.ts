@@ -11,12 +11,12 @@ import type { Config } from '../../config.js'
 import type { Job } from '../../db/schema.js'
 import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
+import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { Logger } from '../../log.js'
 import type { Mailer } from '../../notify/mailer.js'
 import { chooseRecipients } from '../../notify/recipients.js'
 import type { PlatformId } from '../../platforms/ids.js'
-import { RemoteError } from '../../platforms/remote-error.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKeys } from '../sealing.js'
 import type { IncidentStatus } from '../states.js'
@@ -91,22 +91,23 @@ export async function recordAttempt(
 }
 
 /**
- * A remote failure during the response: recorded as an `error` attempt and retried by the queue; on the last
- * attempt the response ends `revoke_failed` (visible) and the owner is still emailed.
+ * A remote failure during the response: recorded as an `error` attempt and retried by the queue; on the final
+ * attempt (a permanent failure, or PATROL_GIVE_UP_AFTER spent) the response ends `revoke_failed` (visible) and the
+ * owner is still emailed.
  */
 export async function onRemoteFailure(
   deps: ResponseDeps,
   job: Job,
+  attempt: Attempt,
   incidentId: number,
   issuer: PlatformId,
   error: unknown,
 ): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
-  const retryable = error instanceof RemoteError ? error.retryable : true
-  if (retryable && job.attempts < job.maxAttempts) {
+  if (!attempt.isFinal(error)) {
     await recordAttempt(deps, incidentId, issuer, {
       outcome: 'error',
-      detail: `${message} (attempt ${job.attempts} of ${job.maxAttempts}; retrying)`,
+      detail: `${message} (attempt ${job.attempts}; retrying)`,
     })
     throw error
   }

@@ -5,7 +5,9 @@
  *
  * Per ref update (docs/reference/platform-apis.md §5): deleted → nothing; branch update (forced or not) → `diffs/commits` from the
  * merge base to the new commit, paged with `$top/$skip` until `allChangesIncluded`; new ref or tag → each commit of
- * the push (`commits?pushId=`) and its own `changes`. Folders and deletions are skipped. Every pushed commit's
+ * the push (`commits?pushId=`) and its own `changes`. Folders and deletions are skipped; a change without `objectId`
+ * is read by path at its commit (`items`); a file the API refuses for good is noted in the report, path and reason,
+ * and the push ends partly scanned. Every pushed commit's
  * message is yielded with path `(commit message)`, read whole via `commits/{id}` when the list truncated it.
  * A 203 or an HTML answer (Azure's sign-in page for a bad PAT) is an authentication failure.
  *
@@ -218,14 +220,18 @@ export class AzureDevOpsSource implements PushSource {
   ): Promise<AddedFile | undefined> {
     const item = change.item
     const type = (change.changeType ?? '').toLowerCase()
-    if (!item?.path || !item.objectId) return undefined
+    if (!item?.path) return undefined
     if (item.isFolder || (item.gitObjectType !== undefined && item.gitObjectType !== 'blob')) return undefined
     if (type.includes('delete')) return undefined
     const path = item.path.replace(/^\/+/, '')
-    const key = `${path}\u0000${item.objectId}\u0000${item.originalObjectId ?? ''}`
+    const objectId = item.objectId
+    const key = `${path}\u0000${objectId ?? `@${commit}`}\u0000${item.originalObjectId ?? ''}`
     if (r.changesSeen.has(key)) return undefined
     r.changesSeen.add(key)
-    const fresh = await this.blob(r, item.objectId, path)
+    // Documented change entries can lack `objectId`: such a file is read by its path at the commit instead.
+    const fresh = await r.budget.readOrNote(path, () =>
+      objectId ? this.blob(r, objectId, path) : this.itemAt(r, item.path!, commit),
+    )
     if (fresh === undefined) return undefined
     if (isBinary(fresh)) {
       r.budget.skip('binary', path)
@@ -240,8 +246,9 @@ export class AzureDevOpsSource implements PushSource {
     let oldText = ''
     // An edit without `originalObjectId` (not seen, but the spec makes it optional) is read as a new file:
     // over-reporting lines that were already there beats missing added ones.
-    if (!type.includes('add') && item.originalObjectId && item.originalObjectId !== item.objectId) {
-      const old = await this.blob(r, item.originalObjectId, path)
+    const originalObjectId = item.originalObjectId
+    if (!type.includes('add') && originalObjectId && originalObjectId !== objectId) {
+      const old = await r.budget.readOrNote(path, () => this.blob(r, originalObjectId, path))
       if (old === undefined) return undefined
       oldText = utf8(old)
     }
@@ -262,6 +269,23 @@ export class AzureDevOpsSource implements PushSource {
     return r.budget.read(res, what)
   }
 
+  /** A file by path at a commit (`items?path=…&versionDescriptor.versionType=commit`), for entries without objectId. */
+  private async itemAt(r: Reading, path: string, commit: string): Promise<Uint8Array | undefined> {
+    if (r.budget.exhausted) return undefined
+    const res = await this.get(
+      r,
+      '/items',
+      {
+        path,
+        'versionDescriptor.version': commit,
+        'versionDescriptor.versionType': 'commit',
+        $format: 'octetstream',
+      },
+      'application/octet-stream',
+    )
+    return r.budget.read(res, path.replace(/^\/+/, ''))
+  }
+
   private async json<T>(r: Reading, path: string, query: Record<string, string>, what: string): Promise<T> {
     return readJson<T>(await this.get(r, path, query, 'application/json'), what)
   }
@@ -272,7 +296,11 @@ export class AzureDevOpsSource implements PushSource {
     const url = `${r.repoUrl}${path}?${params.toString().replace(/%24/g, '$')}`
     const headers: Record<string, string> = { accept }
     if (this.options.token) headers.authorization = `Basic ${btoa(`:${this.options.token}`)}`
-    const res = await remoteFetch(url, { headers }, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs })
+    const res = await remoteFetch(
+      url,
+      { headers },
+      { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, credential: 'AZURE_DEVOPS_TOKEN' },
+    )
     // A PAT that is wrong, expired or lacks scope can get a 203 with the HTML sign-in page instead of a 401.
     if (res.status === 203 || /text\/html/i.test(res.headers.get('content-type') ?? '')) {
       await res.body?.cancel().catch(() => {})

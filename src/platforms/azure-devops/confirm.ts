@@ -20,7 +20,7 @@ import type { AzureResponseDeps } from './respond.js'
 export const CONFIRM_JOB = 'confirm-revocation'
 
 export function confirmJob(deps: AzureResponseDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const { incidentId, check } = payload as { incidentId: number; check: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
     if (incident?.status !== 'responding' || !incident.sealedToken || !deps.issuer) return
@@ -31,7 +31,7 @@ export function confirmJob(deps: AzureResponseDeps): JobHandler {
     } catch (error) {
       // A check that keeps failing must not leave the incident responding forever: on the last attempt it counts as
       // "cannot tell", like a 403.
-      if (job.attempts < job.maxAttempts) throw error
+      if (!attempt.isFinal(error)) throw error
       active = undefined
     }
     const now = deps.now()

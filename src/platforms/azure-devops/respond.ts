@@ -6,7 +6,7 @@
  *
  * @example
  * const response = azureDevOpsResponse(deps, { issuer, confirmDelaysMs: [120_000, 600_000] })
- * await response.respond(incident, job)
+ * await response.respond(incident, job, attempt)
  */
 import { eq } from 'drizzle-orm'
 import { incidents } from '../../db/schema.js'
@@ -35,7 +35,7 @@ export function azureDevOpsResponse(deps: AzureResponseDeps): PlatformResponse {
   return {
     issuer: deps.issuer,
     jobs: { [CONFIRM_JOB]: confirmJob(deps) },
-    async respond(incident, job) {
+    async respond(incident, job, attempt) {
       const incidentId = incident.id
       if (!deps.issuer)
         return finish(deps, incidentId, incident.issuer, {
@@ -60,7 +60,7 @@ export function azureDevOpsResponse(deps: AzureResponseDeps): PlatformResponse {
         deps.log.info('respond.owner_lookup', { incident: incidentId, found: owner !== undefined })
         outcome = await deps.issuer.revoke(token, { kind, committedAt, owner })
       } catch (error) {
-        return onRemoteFailure(deps, job, incidentId, incident.issuer, error)
+        return onRemoteFailure(deps, job, attempt, incidentId, incident.issuer, error)
       }
       await recordAttempt(deps, incidentId, incident.issuer, outcome)
       if (owner?.email || owner?.name || owner?.id)

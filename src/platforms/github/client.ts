@@ -58,6 +58,9 @@ const PAYLOAD_COMMIT_CAP = 2048
  */
 const PER_COMMIT_MAX = 20
 
+/** Named in the fix of a refused or forbidden read. */
+const CREDENTIAL = 'GITHUB_TOKEN (or the GitHub App installation)'
+
 interface ApiFile {
   sha?: string | null
   filename: string
@@ -268,7 +271,10 @@ export class GithubSource implements PushSource {
       }
     } else {
       if (!f.sha) return undefined
-      const fresh = await this.blob(r, `${r.repoPath}/git/blobs/${pathSegment(f.sha)}`, f.filename)
+      const sha = f.sha
+      const fresh = await r.budget.readOrNote(f.filename, () =>
+        this.blob(r, `${r.repoPath}/git/blobs/${pathSegment(sha)}`, f.filename),
+      )
       if (fresh === undefined) return undefined
       if (isBinary(fresh)) {
         r.budget.skip('binary', f.filename)
@@ -323,7 +329,11 @@ export class GithubSource implements PushSource {
       'user-agent': 'patrol',
     }
     if (r.authorization) headers.authorization = r.authorization
-    return remoteFetch(url, { headers }, { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs })
+    return remoteFetch(
+      url,
+      { headers },
+      { fetch: this.options.fetch, timeoutMs: this.options.timeoutMs, credential: CREDENTIAL },
+    )
   }
 
   /** The `rel="next"` URL of a paged answer, followed only on the configured API host so the token stays there. */

@@ -17,7 +17,6 @@ import { unseal } from '../../incidents/sealing.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { NOT_REVOCABLE_KIND_IDS } from '../../kinds/index.js'
-import { RemoteError } from '../remote-error.js'
 import { GITHUB_REVOKE_BATCH_MAX } from './issuer.js'
 import type { GithubResponseDeps } from './respond.js'
 
@@ -26,7 +25,7 @@ const HOUR = 3_600_000
 export const GITHUB_BATCH_JOB = 'revoke-github-batch'
 
 export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
-  return async (job) => {
+  return async (job, _payload, attempt) => {
     const now = deps.now()
     const batchId = `github-${job.id}`
 
@@ -82,7 +81,7 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
       for (const b of batch) await finish(deps, b.id, 'github', outcome, { batchId: callId })
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
-      const last = job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable)
+      const last = attempt.isFinal(error)
       for (const b of batch)
         await recordAttempt(
           deps,

@@ -1,0 +1,192 @@
+/**
+ * Jobs through a message queue (Cloudflare Queues on Workers). The database stays the record of truth; a message
+ * only says "job N may be due": the consumer claims that job by id (one statement, so duplicates and races are
+ * harmless), runs it, and acknowledges or retries the message with the backoff as its delay. A message that keeps
+ * failing its consumer ends in the dead-letter queue, whose consumer marks the job `dead`, visibly.
+ *
+ * Which jobs get a message is decided here, in one UPDATE … RETURNING: every queued job never dispatched (sent with
+ * a delay until its `run_at`), and every job whose message seems lost (due, or running past its stale limit, with
+ * no message sent for `resendAfterMs`). The cron sweep calls it too, so a lost message costs minutes, not a job.
+ *
+ * @example
+ * const sent = await dispatchJobs(db, env.JOBS, { now: Date.now(), staleMs: 300_000 })
+ * export default { async queue(batch, env, ctx) { await consumeJobs(batch, { db, handlers, log, now, worker }) } }
+ */
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
+import { type Job, jobs } from '../db/schema.js'
+import type { DB } from '../db/types.js'
+import { claimById } from './queue.js'
+import { type JobContext, runJob } from './runner.js'
+
+/** The message body: the id of a job row. */
+export interface JobMessageBody {
+  job: number
+}
+
+/** The producer binding, as much of it as patrol uses (workers-types' `Queue`). */
+export interface JobQueue {
+  sendBatch(messages: Iterable<{ body: JobMessageBody; delaySeconds?: number }>): Promise<unknown>
+}
+
+/** One delivered message (workers-types' `Message`). */
+export interface JobMessage {
+  readonly id: string
+  readonly body: unknown
+  readonly attempts: number
+  ack(): void
+  retry(options?: { delaySeconds?: number }): void
+}
+
+/** The dead-letter queue's name in wrangler.toml: its batches bury jobs instead of running them. */
+export const DEAD_LETTER_QUEUE = 'patrol-jobs-dlq'
+
+/** Queues' longest delay (12 h); a job due later gets a message at that point and is re-sent when it arrives. */
+export const MAX_DELAY_S = 12 * 3600
+/** At most this many messages per sendBatch, as Queues allows. */
+export const SEND_BATCH_MAX = 100
+/** Queues retries a message at most this often (wrangler.toml `max_retries`); then it goes to the dead-letter queue. */
+export const MAX_RETRIES = 100
+
+/** A due job with no message sent this long is presumed to have lost it. */
+export const RESEND_AFTER_MS = 2 * 60_000
+
+export interface DispatchOptions {
+  now: number
+  staleMs: number
+  /** Default {@link SEND_BATCH_MAX}. */
+  limit?: number
+  resendAfterMs?: number
+}
+
+/** Sends a message for each job that needs one (see the module comment). Returns how many were sent. */
+export async function dispatchJobs(db: DB, queue: JobQueue, o: DispatchOptions): Promise<number> {
+  const quiet = lt(jobs.dispatchedAt, o.now - (o.resendAfterMs ?? RESEND_AFTER_MS))
+  const needy = db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(
+      or(
+        and(eq(jobs.state, 'queued'), isNull(jobs.dispatchedAt)),
+        and(eq(jobs.state, 'queued'), lte(jobs.runAt, o.now), quiet),
+        and(eq(jobs.state, 'running'), lt(jobs.lockedAt, o.now - o.staleMs), or(isNull(jobs.dispatchedAt), quiet)),
+      ),
+    )
+    .orderBy(asc(jobs.runAt), asc(jobs.id))
+    .limit(Math.min(o.limit ?? SEND_BATCH_MAX, SEND_BATCH_MAX))
+  const picked = await db
+    .update(jobs)
+    .set({ dispatchedAt: o.now })
+    .where(inArray(jobs.id, needy))
+    .returning({ id: jobs.id, runAt: jobs.runAt })
+  if (picked.length === 0) return 0
+  await queue.sendBatch(picked.map((j) => ({ body: { job: j.id }, delaySeconds: delaySeconds(j.runAt, o.now) })))
+  return picked.length
+}
+
+export function delaySeconds(runAt: number, now: number): number {
+  return Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((runAt - now) / 1000)))
+}
+
+export interface ConsumeOptions extends JobContext {
+  worker: string
+  staleMs: number
+  /** Take no further message once this returns false (the invocation's statement budget); the rest are retried. */
+  mayContinue?: () => boolean
+  /**
+   * The producer: a job that is still being retried when its message nears MAX_RETRIES gets a fresh message instead,
+   * so that PATROL_GIVE_UP_AFTER, not the message's retry count, decides when it ends.
+   */
+  producer?: JobQueue
+}
+
+export type MessageFate = 'done' | 'retried' | 'acked' | 'deferred' | 'dead' | 'left'
+
+/**
+ * Runs the jobs a batch names, one after another, and settles every message: acked when its job is done, dead, gone
+ * or taken by someone else; retried with the backoff as delay when the job failed; retried at its `run_at` when it
+ * is not due yet (or was rescheduled); retried at once, unrun, when the budget says stop. Returns each message's fate.
+ */
+export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOptions): Promise<MessageFate[]> {
+  const fates: MessageFate[] = []
+  for (const message of messages) {
+    const id = (message.body as Partial<JobMessageBody> | null)?.job
+    if (typeof id !== 'number') {
+      o.log.error('jobs.message_invalid', { message: message.id })
+      message.ack()
+      fates.push('acked')
+      continue
+    }
+    if (o.mayContinue && !o.mayContinue()) {
+      message.retry({ delaySeconds: 0 })
+      fates.push('left')
+      continue
+    }
+    const now = o.now()
+    const job = await claimById(o.db, id, { worker: o.worker, now, staleMs: o.staleMs })
+    if (!job) {
+      fates.push(await settleUnclaimed(o.db, id, message, now))
+      continue
+    }
+    const outcome = await runJob(job, o)
+    if (outcome.state === 'queued') {
+      await markDispatched(o.db, id, o.now())
+      const delay = delaySeconds(outcome.runAt, o.now())
+      if (o.producer && message.attempts >= MAX_RETRIES - 5) {
+        await o.producer.sendBatch([{ body: { job: id }, delaySeconds: delay }])
+        message.ack()
+      } else message.retry({ delaySeconds: delay })
+      fates.push('retried')
+    } else if (outcome.state === 'rescheduled') {
+      await markDispatched(o.db, id, o.now())
+      message.retry({ delaySeconds: delaySeconds(outcome.runAt, o.now()) })
+      fates.push('deferred')
+    } else {
+      message.ack()
+      fates.push(outcome.state === 'dead' ? 'dead' : 'done')
+    }
+  }
+  return fates
+}
+
+/** A message whose job could not be claimed: not due yet → retry at its time; anything else → ack. */
+async function settleUnclaimed(db: DB, id: number, message: JobMessage, now: number): Promise<MessageFate> {
+  const [row] = await db.select({ state: jobs.state, runAt: jobs.runAt }).from(jobs).where(eq(jobs.id, id))
+  if (row?.state === 'queued' && row.runAt > now) {
+    message.retry({ delaySeconds: delaySeconds(row.runAt, now) })
+    return 'deferred'
+  }
+  // Done, dead, gone, or running in another invocation (which completes or releases it; the sweep re-sends a stale one).
+  message.ack()
+  return 'acked'
+}
+
+async function markDispatched(db: DB, id: number, now: number): Promise<void> {
+  await db.update(jobs).set({ dispatchedAt: now }).where(eq(jobs.id, id))
+}
+
+/**
+ * The dead-letter queue's consumer: the message's job failed its consumer every time Queues tried (it crashed or
+ * ran out of its invocation), so it ends `dead`, with that reason, for an admin to see in /healthz.
+ */
+export async function buryJobs(db: DB, messages: readonly JobMessage[], now: number): Promise<Job[]> {
+  const ids = messages
+    .map((m) => (m.body as Partial<JobMessageBody> | null)?.job)
+    .filter((id): id is number => typeof id === 'number')
+  const buried =
+    ids.length === 0
+      ? []
+      : await db
+          .update(jobs)
+          .set({
+            state: 'dead',
+            lastError: sql`coalesce(${jobs.lastError} || '; ', '') || 'its queue message was never handled (dead-letter queue)'`,
+            finishedAt: now,
+            updatedAt: now,
+            lockedBy: null,
+            lockedAt: null,
+          })
+          .where(and(inArray(jobs.id, ids), inArray(jobs.state, ['queued', 'running'])))
+          .returning()
+  for (const m of messages) m.ack()
+  return buried
+}

@@ -1,0 +1,38 @@
+/**
+ * When patrol stops retrying a job: the one rule every handler and the queue share. A permanent failure (a
+ * `RemoteError` that no retry can fix: a refused credential, a repository that is gone) ends at once; a transient
+ * one is retried, with capped backoff, until the job has been failing for `PATROL_GIVE_UP_AFTER` (24 h by default),
+ * counted from its first failure to the start of the attempt that failed. The number of attempts does not matter,
+ * nor how long a job waited before it was first due (a confirmation check scheduled an hour ahead).
+ *
+ * @example
+ * if (isFinalAttempt(job, error, DEFAULT_GIVE_UP_AFTER_MS)) markPushFailed(reason) // then rethrow: the job ends dead
+ */
+import type { Job } from '../db/schema.js'
+import { RemoteError } from '../platforms/remote-error.js'
+
+export const DEFAULT_GIVE_UP_AFTER_MS = 24 * 3_600_000
+
+/** True when the attempt of `job` that failed with `error` is its last: the job ends `dead` after it. */
+export function isFinalAttempt(job: AttemptTimes, error: unknown, giveUpAfterMs: number): boolean {
+  if (isPermanent(error)) return true
+  const started = job.lockedAt ?? job.updatedAt
+  return started - (job.failingSince ?? started) >= giveUpAfterMs
+}
+
+type AttemptTimes = Pick<Job, 'failingSince' | 'lockedAt' | 'updatedAt'>
+
+/** A failure that no retry can fix. Anything that is not a classified RemoteError is presumed transient. */
+export function isPermanent(error: unknown): boolean {
+  return error instanceof RemoteError && !error.retryable
+}
+
+/** What a handler is told about the attempt it runs. */
+export interface Attempt {
+  /** Whether this attempt is the last one if it fails with `error` (see {@link isFinalAttempt}). */
+  isFinal(error: unknown): boolean
+}
+
+export function attemptOf(job: AttemptTimes, giveUpAfterMs: number): Attempt {
+  return { isFinal: (error) => isFinalAttempt(job, error, giveUpAfterMs) }
+}

@@ -1,0 +1,181 @@
+/**
+ * Jobs on Cloudflare Queues, inside workerd: the Worker's real `queue()` handler gets batches built by
+ * `cloudflare:test` (through LoopbackQueue), and each message's fate is read back with getQueueResult. Proved: a
+ * burst of deliveries is scanned with every invocation (webhook, consumer, sweep) under the 200-statement budget; a
+ * failing job's message is retried with the backoff as its delay and the job completes once the platform answers;
+ * a message whose consumer fails every time ends in the dead-letter queue as a visible dead job; a job delivered
+ * twice at once runs once; a job left running by a cut-short invocation is re-sent by the sweep and finished.
+ */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { eq, inArray } from 'drizzle-orm'
+import { beforeEach, describe, expect, inject, it, vi } from 'vitest'
+import { countStatements, openD1Database, STATEMENT_BUDGET } from '../../src/adapter/workers/d1.js'
+import { createWorker, type WorkerEnv } from '../../src/adapter/workers/index.js'
+import { jobs, pushes } from '../../src/db/schema.js'
+import { MAX_RETRIES } from '../../src/jobs/dispatch.js'
+import { enqueue } from '../../src/jobs/queue.js'
+import { githubPushRequest } from './deliveries.js'
+import { LoopbackQueue } from './loopback-queue.js'
+
+const scenario = inject('patrol')
+const worker = createWorker()
+const db = openD1Database(env.DB)
+
+function workerEnv(queue: LoopbackQueue, o: Record<string, string> = {}): WorkerEnv {
+  return {
+    ...env,
+    JOBS: queue,
+    GITHUB_API_URL: scenario.githubApiUrl,
+    GITHUB_TOKEN: scenario.githubReaderToken,
+    PATROL_REVOKE: 'off',
+    ...o,
+  }
+}
+
+/** One invocation of `fetch` or `scheduled`, its D1 statements counted. */
+async function invoke(run: (env: WorkerEnv, ctx: ExecutionContext) => Promise<unknown>, e: WorkerEnv) {
+  const counted = countStatements(e.DB)
+  const ctx = createExecutionContext()
+  await run({ ...e, DB: counted.binding }, ctx)
+  await waitOnExecutionContext(ctx)
+  return counted.statements.count
+}
+
+const post = (e: WorkerEnv, deliveryId: string) =>
+  invoke(async (env2, ctx) => {
+    const res = await worker.fetch(await githubPushRequest(scenario.githubPush.body, deliveryId), env2, ctx)
+    expect(res.status).toBe(202)
+  }, e)
+
+const sweep = (e: WorkerEnv) =>
+  invoke(
+    (env2, ctx) =>
+      worker.scheduled(createScheduledController({ cron: '* * * * *', scheduledTime: Date.now() }), env2, ctx),
+    e,
+  )
+
+beforeEach(async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {})
+  await env.DB.exec('delete from jobs; delete from pushes; delete from deliveries;')
+})
+
+describe('the job queue on Workers', () => {
+  it('scans a burst of 30 deliveries with every invocation under the D1 statement budget', async () => {
+    const queue = new LoopbackQueue({ batchSize: 10 })
+    const e = workerEnv(queue)
+    const webhook: number[] = []
+    for (let i = 0; i < 30; i++) webhook.push(await post(e, `burst-${i}`))
+    const consumed = await queue.flush(worker, e, { all: true })
+    const swept = await sweep(e)
+
+    const scanned = await db.select({ status: pushes.scanStatus }).from(pushes)
+    expect(scanned.map((p) => p.status)).toEqual(Array(30).fill('scanned'))
+    expect(
+      await db
+        .select()
+        .from(jobs)
+        .where(inArray(jobs.state, ['queued', 'running', 'dead'])),
+    ).toEqual([])
+    const consumer = consumed.map((d) => d.statements)
+    for (const n of [...webhook, ...consumer, swept]) expect(n).toBeLessThanOrEqual(STATEMENT_BUDGET)
+    console.info(
+      `D1 statements per invocation: webhook max ${Math.max(...webhook)}, consumer max ${Math.max(...consumer)} ` +
+        `over ${consumed.length} batches, sweep ${swept}`,
+    )
+  })
+
+  it('sweeps a backlog of 400 waiting jobs in one invocation under the budget, 100 messages at a time', async () => {
+    const now = Date.now()
+    const rows = Array.from({ length: 400 }, (_, i) => ({
+      kind: 'notify',
+      payload: JSON.stringify({ notificationId: 100_000 + i }),
+      state: 'queued',
+      maxAttempts: 8,
+      runAt: now,
+      createdAt: now,
+      updatedAt: now,
+    }))
+    for (let i = 0; i < rows.length; i += 10) await db.insert(jobs).values(rows.slice(i, i + 10))
+    const queue = new LoopbackQueue()
+    const statements = await sweep(workerEnv(queue))
+    expect(statements).toBeLessThanOrEqual(STATEMENT_BUDGET)
+    expect(queue.sent).toBe(400)
+    const consumed = await queue.flush(worker, workerEnv(queue), { all: true })
+    for (const d of consumed) expect(d.statements).toBeLessThanOrEqual(STATEMENT_BUDGET)
+    // Their notifications do not exist: each job ends at once, done.
+    expect(await db.select().from(jobs).where(eq(jobs.state, 'done'))).toHaveLength(400)
+  })
+
+  it('retries a failing job’s message with the backoff as its delay, then completes it', async () => {
+    const queue = new LoopbackQueue()
+    const down = workerEnv(queue, { GITHUB_API_URL: `${scenario.inspectorUrl}/down` })
+    await post(down, 'flaky-1')
+    const [first] = await queue.flush(worker, down)
+    expect(first!.result.retryMessages).toHaveLength(1)
+    const [job] = await db.select().from(jobs).where(eq(jobs.kind, 'scan-push'))
+    expect(job).toMatchObject({ state: 'queued', attempts: 1 })
+    expect(job!.lastError).toMatch(/HTTP 503/)
+    // The message comes back when the job is due: its delay is the job's backoff.
+    const delay = first!.delays.get(first!.result.retryMessages[0]!.msgId)!
+    expect(delay).toBeGreaterThanOrEqual(1)
+    expect(delay * 1000).toBeGreaterThanOrEqual(job!.runAt - Date.now())
+
+    // Near Queues' retry limit a still-failing job gets a fresh message: time, not the retry count, ends it.
+    await env.DB.prepare('update jobs set run_at = ?').bind(Date.now()).run()
+    queue.held[0]!.attempts = MAX_RETRIES - 3
+    await queue.flush(worker, down, { all: true, rounds: 1 })
+    expect(queue.held.map((m) => m.attempts)).toEqual([0])
+    expect((await db.select().from(jobs))[0]).toMatchObject({ state: 'queued', attempts: 2 })
+
+    await env.DB.prepare('update jobs set run_at = ?').bind(Date.now()).run()
+    await queue.flush(worker, workerEnv(queue), { all: true })
+    const [done] = await db.select().from(jobs).where(eq(jobs.kind, 'scan-push'))
+    expect(done).toMatchObject({ state: 'done', attempts: 3 })
+    expect((await db.select().from(pushes))[0]!.scanStatus).toBe('scanned')
+  })
+
+  it('ends a message that fails its consumer every time in the dead-letter queue, as a visible dead job', async () => {
+    const queue = new LoopbackQueue({ maxRetries: 2 })
+    await post(workerEnv(queue), 'poison-1')
+    const broken = workerEnv(queue, { PATROL_SEALING_KEY: 'not base64 of 32 bytes' })
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    await queue.flush(worker, broken, { all: true, rounds: 3 })
+    expect(queue.held.map((m) => m.queue)).toEqual(['patrol-jobs-dlq'])
+    const [dlq] = await queue.flush(worker, workerEnv(queue), { all: true })
+    expect(dlq!.queue).toBe('patrol-jobs-dlq')
+    const [job] = await db.select().from(jobs)
+    expect(job).toMatchObject({ state: 'dead' })
+    expect(job!.lastError).toMatch(/dead-letter queue/)
+    const health = await worker.fetch(
+      new Request('https://patrol.example/healthz'),
+      workerEnv(queue),
+      createExecutionContext(),
+    )
+    expect(await health.json()).toMatchObject({ status: 'degraded', reasons: [expect.stringMatching(/^1 dead job/)] })
+  })
+
+  it('runs a job delivered twice at once only once, and finishes a job a cut-short invocation left running', async () => {
+    const queue = new LoopbackQueue()
+    const e = workerEnv(queue)
+    const id = (await enqueue(db, { kind: 'notify', payload: { notificationId: 999_999 } }, Date.now()))!
+    const twice = new LoopbackQueue()
+    await twice.sendBatch([{ body: { job: id } }])
+    await queue.sendBatch([{ body: { job: id } }])
+    await Promise.all([twice.flush(worker, e), queue.flush(worker, e)])
+    const [ran] = await db.select().from(jobs).where(eq(jobs.id, id))
+    expect(ran).toMatchObject({ state: 'done', attempts: 1 })
+
+    const stale = (await enqueue(db, { kind: 'notify', payload: { notificationId: 999_998 } }, Date.now()))!
+    await env.DB.prepare(
+      "update jobs set state = 'running', locked_by = 'gone', locked_at = ?, attempts = 1, dispatched_at = ? where id = ?",
+    )
+      .bind(Date.now() - 10 * 60_000, Date.now() - 10 * 60_000, stale)
+      .run()
+    await sweep(e)
+    expect(queue.held.map((m) => m.body.job)).toEqual([stale])
+    await queue.flush(worker, e, { all: true })
+    const [finished] = await db.select().from(jobs).where(eq(jobs.id, stale))
+    expect(finished).toMatchObject({ state: 'done', attempts: 2 })
+  })
+})
