@@ -55,7 +55,7 @@ webhooks.post('/webhooks/:platform', async (c) => {
   if (delivery.kind === 'content') {
     const { db, keys, now } = c.get('deps')
     const { deliveryId, event, content } = delivery
-    return store(c, receiver.id, deliveryId, { event, repository: content.repository, source: content.source }, () =>
+    return store(c, receiver.id, deliveryId, { repository: content.repository, source: content.source }, () =>
       storeContentDelivery(
         db,
         keys,
@@ -77,7 +77,7 @@ function storePush(
 ) {
   const { db, keys, now } = c.get('deps')
   const write: DeliveryStore = c.get('deps').storeDelivery ?? ((d, at) => storeDelivery(db, keys, d, at))
-  const logged = { event, repository: push.repository.fullName, commits: push.commits.length }
+  const logged = { repository: push.repository.fullName, commits: push.commits.length }
   return store(c, provider, deliveryId, logged, () => write({ provider, deliveryId, event, bodyBytes, push }, now()))
 }
 
@@ -86,6 +86,7 @@ async function store(
   c: Context<AppEnv>,
   provider: PlatformId,
   deliveryId: string,
+  /** What the log line says of it (never `event`: that is the log line's own name). */
   logged: Record<string, unknown>,
   write: () => Promise<'stored' | 'duplicate'>,
 ) {
