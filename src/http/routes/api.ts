@@ -24,6 +24,7 @@ import { OCCURRENCE_SOURCES } from '../../platforms/content-event.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
+import { describeFindingsRoute } from './findings.js'
 import { addStuckWorkRoutes } from './stuck-work.js'
 
 const ErrorBody = z.object({ error: z.string(), requestId: z.string().optional() }).openapi('Error')
@@ -352,6 +353,7 @@ api.openapi(
 )
 
 addStuckWorkRoutes(api)
+describeFindingsRoute(api.openAPIRegistry)
 
 api.doc31('/api/openapi.json', {
   openapi: '3.1.0',

@@ -10,6 +10,7 @@
  * // {"findings":[{"kind":"github-classic-pat","secret":"ghp_…","repository":"acme/api","commit":"…","path":"a.env","line":3}]}
  * // → 200 {"recorded":1,"duplicates":0,"refused":0,"results":[{"outcome":"recorded","incidentId":7}]}
  */
+import type { OpenAPIHono } from '@hono/zod-openapi'
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { type ReportedOutcome, recordReported } from '../../incidents/ingest/reported.js'
@@ -45,6 +46,46 @@ const body = z.strictObject({
     .min(1, 'expects at least one finding')
     .max(MAX_FINDINGS_PER_REQUEST, `expects at most ${MAX_FINDINGS_PER_REQUEST} findings a request`),
 })
+
+const outcome = z.object({
+  outcome: z.enum(['recorded', 'duplicate', 'refused']),
+  incidentId: z.number().int().optional(),
+  error: z.string().optional(),
+})
+const answer = z.object({
+  recorded: z.number().int(),
+  duplicates: z.number().int(),
+  refused: z.number().int(),
+  results: z.array(outcome),
+})
+const errorBody = z.object({ error: z.string(), requestId: z.string() })
+
+/** Describes this route in the API's OpenAPI document (routes/api.ts), with its own security scheme. */
+export function describeFindingsRoute(registry: OpenAPIHono['openAPIRegistry']): void {
+  registry.registerComponent('securitySchemes', 'reporterToken', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of PATROL_REPORTER_TOKENS: it may submit findings and nothing else',
+  })
+  registry.registerPath({
+    method: 'post',
+    path: '/api/findings',
+    summary: 'Submit findings from `patrol scan --report` (raw tokens, for revocation)',
+    security: [{ reporterToken: [] }],
+    request: { body: { content: { 'application/json': { schema: body } }, required: true } },
+    responses: {
+      200: {
+        description: 'Each finding recorded, a duplicate, or refused',
+        content: { 'application/json': { schema: answer } },
+      },
+      400: {
+        description: 'A malformed finding, named by its field',
+        content: { 'application/json': { schema: errorBody } },
+      },
+      401: { description: 'No reporter token', content: { 'application/json': { schema: errorBody } } },
+    },
+  })
+}
 
 export const findingsRoute = new Hono<AppEnv>()
 
