@@ -4,8 +4,8 @@
  * patrol reads it through the REST API (`GET /repos/{owner}/{repo}/secret-scanning/alerts/{alert_number}`, which
  * returns the secret to a token with alert read access), checks the secret with its own checksums (one that fails is
  * recorded on the event, not acted on), and records it as an incident with source `alert`, which gets a push's
- * response. The `resolve-secret-alert` job then waits for that response: once patrol has revoked the token or found it
- * dead (`revoked`, `inactive`), it resolves the alert (`state: resolved`, `resolution: revoked`, a comment linking the
+ * response. The `resolve-secret-alert` job then waits for that response (through the confirmation of an accepted
+ * revocation): once patrol has seen the token stop working (`revoked`, `inactive`), it resolves the alert (`state: resolved`, `resolution: revoked`, a comment linking the
  * incident). Any other outcome leaves the alert open, since patrol did not make the token harmless.
  *
  * @example
@@ -156,6 +156,9 @@ export function secretAlertReader(deps: SecretAlertDeps) {
 
 /** States in which the response is still under way: look again later. */
 const PENDING = new Set(['new', 'responding'])
+/** An accepted revocation still being confirmed: the sealed token is kept only while patrol can still confirm it. */
+const confirming = (i: { status: string; sealedToken: string | null }) =>
+  i.status === 'revocation_requested' && i.sealedToken !== null
 /** States in which patrol made the token harmless (revoked it, or found it no longer works). */
 const DEAD = new Set(['revoked', 'inactive'])
 
@@ -164,7 +167,7 @@ export function resolveSecretAlertJob(deps: Omit<SecretAlertDeps, 'keys'>): JobH
     const p = payload as SecretAlertContent & { incidentId: number }
     const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, p.incidentId))
     if (!incident) throw new RemoteError('permanent', `resolve-secret-alert: incident ${p.incidentId} does not exist`)
-    if (PENDING.has(incident.status))
+    if (PENDING.has(incident.status) || confirming(incident))
       return { rescheduleAt: deps.now() + RESOLVE_RECHECK_MS, reason: `incident is ${incident.status}` }
     if (!DEAD.has(incident.status)) {
       deps.log.info('alert.left_open', { repository: p.repository, alert: p.alertNumber, status: incident.status })
