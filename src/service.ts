@@ -12,6 +12,7 @@ import { SCAN_CONTENT_JOB, scanContentJob } from './incidents/ingest/content-eve
 import { SCAN_PUSH_JOB } from './incidents/ingest/deliveries.js'
 import { RESPOND_JOB } from './incidents/ingest/record.js'
 import { scanPushJob } from './incidents/ingest/scan-push.js'
+import { CHANNEL_NOTIFY_JOB, channelNotifyJob } from './incidents/response/channels.js'
 import { notifyJob } from './incidents/response/notify.js'
 import { respondJob } from './incidents/response/respond.js'
 import { NOTIFY_JOB, type ResponseDeps } from './incidents/response/steps.js'
@@ -19,6 +20,7 @@ import type { TokenKeys } from './incidents/sealing.js'
 import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
 import type { Mailer } from './notify/mailer.js'
+import { createNotifiers } from './notify/notifier.js'
 import {
   GithubSecretAlerts,
   RESOLVE_SECRET_ALERT_JOB,
@@ -88,6 +90,7 @@ export function responseDeps(parts: ServiceParts): ResponseDeps {
       notifyDomains: config.mail.notifyDomains,
     },
     config,
+    notifiers: createNotifiers(config.channels, { fetch: parts.fetch, timeoutMs: config.remoteTimeoutMs }),
   }
 }
 
@@ -107,6 +110,7 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
   return {
     [RESPOND_JOB]: respondJob(deps, (id) => responses.get(platform(id).id)!),
     [NOTIFY_JOB]: notifyJob(deps),
+    [CHANNEL_NOTIFY_JOB]: channelNotifyJob(deps),
     [SCAN_PUSH_JOB]: scanPushJob({
       db: parts.db,
       keys: parts.keys,
@@ -114,6 +118,9 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
       now: parts.now,
       sources: pushSources(parts.config, parts.fetch),
       maxPushBytes: parts.config.maxPushBytes,
+      pushCallBudget: parts.config.pushCallBudget,
+      massLeakThreshold: parts.config.massLeakThreshold,
+      securityEmails: parts.config.mail.securityEmails,
     }),
     [SCAN_CONTENT_JOB]: scanContentJob({ ...alertDeps, alert: secretAlertReader(alertDeps) }),
     [RESOLVE_SECRET_ALERT_JOB]: resolveSecretAlertJob(alertDeps),

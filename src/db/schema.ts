@@ -20,6 +20,7 @@ import { relations } from 'drizzle-orm'
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 // Only pure vocabularies here: this file is loaded by drizzle-kit and in Workers.
 import { STATUSES } from '../incidents/states.js'
+import { CHANNEL_IDS, CHANNEL_MESSAGE_STATUSES, NOTIFY_EVENTS } from '../notify/events.js'
 import { RECIPIENT_REASONS } from '../notify/recipients.js'
 import { OCCURRENCE_SOURCES } from '../platforms/content-event.js'
 import { PLATFORM_IDS } from '../platforms/ids.js'
@@ -29,6 +30,12 @@ import { REVOCATION_OUTCOMES } from '../platforms/types.js'
 export const SCAN_STATUSES = ['pending', 'scanned', 'partial', 'failed'] as const
 /** `pending` → `sent` | `failed` (after retries). */
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'withheld'] as const
+/**
+ * What an email is about: `outcome` (what patrol did: the one message in the normal case), `revocation_queued`
+ * (sent at once when the revocation must wait for GitHub's hourly budget; the `outcome` one follows it),
+ * `mass_leak` (one alert to the security addresses about a push of more than PATROL_MASS_LEAK_THRESHOLD tokens).
+ */
+export const NOTIFICATION_PURPOSES = ['outcome', 'revocation_queued', 'mass_leak'] as const
 /** A delivery is stored only once its scan job exists. */
 export const DELIVERY_STATUSES = ['queued'] as const
 
@@ -49,7 +56,10 @@ export const deliveries = sqliteTable(
     /** Size of the raw body in bytes. The body itself is not kept: it may hold the very token being reported. */
     bodyBytes: integer('body_bytes').notNull(),
   },
-  (t) => [uniqueIndex('deliveries_provider_delivery').on(t.provider, t.deliveryId)],
+  (t) => [
+    uniqueIndex('deliveries_provider_delivery').on(t.provider, t.deliveryId),
+    index('deliveries_received').on(t.receivedAt),
+  ],
 )
 
 /** A push to scan: the normalized event (`PushEvent` in platforms/types.ts) and how its scan went. */
@@ -63,7 +73,10 @@ export const pushes = sqliteTable(
     repository: text('repository').notNull(),
     /** The first ref the push updated (Azure pushes may update several; all are in `event`). */
     ref: text('ref').notNull(),
-    /** The normalized `PushEvent` as JSON, sealed like a token (its commit messages may hold one). */
+    /**
+     * The normalized `PushEvent` as JSON, sealed like a token (its commit messages may hold one). Erased (`''`) once
+     * the push is scanned completely; kept for a partial or failed scan, which an admin may rescan (ingest/scan-push.ts).
+     */
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
     /** `pending` → `scanned` | `partial` (some content was not read: see `partialReasons`) | `failed`. */
@@ -74,8 +87,17 @@ export const pushes = sqliteTable(
     findings: integer('findings'),
     /** JSON array of human-readable reasons why the scan did not read everything. */
     partialReasons: text('partial_reasons'),
+    /**
+     * What the push changed, `provider repository ref:before..after …` (ingest/deliveries.ts `pushContentKey`): a
+     * delivery replayed under a new delivery id carries the same key and is answered as a duplicate (issue 14).
+     */
+    contentKey: text('content_key'),
   },
-  (t) => [index('pushes_delivery').on(t.deliveryId)],
+  (t) => [
+    index('pushes_delivery').on(t.deliveryId),
+    uniqueIndex('pushes_content_key').on(t.contentKey),
+    index('pushes_received').on(t.receivedAt),
+  ],
 )
 
 /**
@@ -185,6 +207,11 @@ export const incidents = sqliteTable(
     revocationBatch: text('revocation_batch'),
     /** Set when a suppression matched when the incident was recorded. */
     suppressionId: integer('suppression_id'),
+    /**
+     * The push that carried this token among more than PATROL_MASS_LEAK_THRESHOLD: still revoked, but told as one
+     * mass-leak alert to the security addresses instead of one email per token.
+     */
+    massLeakPushId: integer('mass_leak_push_id'),
     /** The token is one others publish as an example (src/kinds/published-examples.ts): notify-only, low priority. */
     publishedExample: integer('published_example', { mode: 'boolean' }).notNull().default(false),
     /**
@@ -260,7 +287,7 @@ export const revocations = sqliteTable(
   (t) => [index('revocations_incident').on(t.incidentId), index('revocations_batch').on(t.issuer, t.at)],
 )
 
-/** Each email patrol owes or sent: exactly one per incident and recipient (invariant 3). */
+/** Each email patrol owes or sent: exactly one per incident, recipient and purpose (invariant 3). */
 export const notifications = sqliteTable(
   'notifications',
   {
@@ -276,8 +303,36 @@ export const notifications = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     sentAt: integer('sent_at'),
+    /** `outcome`, `revocation_queued` or `mass_leak` (NOTIFICATION_PURPOSES). */
+    purpose: text('purpose', { enum: NOTIFICATION_PURPOSES }).notNull().default('outcome'),
   },
-  (t) => [uniqueIndex('notifications_incident_recipient').on(t.incidentId, t.recipient)],
+  (t) => [uniqueIndex('notifications_incident_recipient_purpose').on(t.incidentId, t.recipient, t.purpose)],
+)
+
+/**
+ * One chat or webhook message (Slack, Teams, the signed webhook: notify/events.ts) about one incident's outcome.
+ * Unique per incident, channel and outcome: retries and repeated sightings never send a second one, and a changed
+ * outcome (retry succeeded, revocation confirmed) is a new row, the follow-up. Never holds the token.
+ */
+export const channelMessages = sqliteTable(
+  'channel_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id').notNull(),
+    channel: text('channel', { enum: CHANNEL_IDS }).notNull(),
+    /** The incident status the message reports. */
+    outcome: text('outcome').notNull(),
+    /** `incident.new` for the first message on the channel, else the outcome's event. */
+    event: text('event', { enum: NOTIFY_EVENTS }).notNull(),
+    /** 1 when an earlier message about this incident went to the channel. */
+    followUp: integer('follow_up', { mode: 'boolean' }).notNull().default(false),
+    status: text('status', { enum: CHANNEL_MESSAGE_STATUSES }).notNull(),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [uniqueIndex('channel_messages_incident_channel_outcome').on(t.incidentId, t.channel, t.outcome)],
 )
 
 /** Who did what to which subject, when. Actor is `patrol` or `admin:<token name>`. */
@@ -366,5 +421,6 @@ export type Incident = typeof incidents.$inferSelect
 export type Occurrence = typeof occurrences.$inferSelect
 export type Revocation = typeof revocations.$inferSelect
 export type Notification = typeof notifications.$inferSelect
+export type ChannelMessage = typeof channelMessages.$inferSelect
 export type AuditEvent = typeof auditEvents.$inferSelect
 export type Suppression = typeof suppressions.$inferSelect

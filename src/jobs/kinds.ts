@@ -23,7 +23,15 @@ export interface JobPayloads {
   /** The same for a GitHub token `GET /user` saw live before GitHub accepted its revocation. */
   'github-confirm-revocation': { incidentId: number; check: number; requestedAt?: number; widened?: boolean }
   /** One email to one recipient. */
-  notify: { notificationId: number }
+  notify: {
+    notificationId: number
+    /** A `revocation_queued` message: when the revocation is planned (ms since the epoch). */
+    plannedAt?: number
+    /** A `mass_leak` alert: the push it is about. */
+    pushId?: number
+  }
+  /** One Slack, Teams or webhook message (a `channel_messages` row). */
+  'channel-notify': { messageId: number }
   /** Scan the stored text of a content delivery (a comment, a work item…), or read a secret scanning alert. */
   'scan-content': { provider: Provider; deliveryId: string }
   /** Resolve a GitHub secret scanning alert once its incident's token is revoked or dead. */
@@ -45,6 +53,7 @@ export const JOB_KINDS: readonly JobKind[] = [
   'confirm-revocation',
   'github-confirm-revocation',
   'notify',
+  'channel-notify',
   'scan-content',
   'resolve-secret-alert',
 ] satisfies readonly JobKind[]

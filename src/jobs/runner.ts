@@ -76,6 +76,8 @@ export interface RunnerOptions extends JobContext {
   pollMs?: number
   /** A running job older than this is presumed orphaned. Must exceed the longest job. Default 5 min. */
   staleMs?: number
+  /** Called when a look for work finds nothing due (housekeeping such as retention.ts); its errors are its own. */
+  idle?: () => Promise<void>
 }
 
 export interface Runner {
@@ -102,12 +104,16 @@ export function createRunner(options: Omit<RunnerOptions, 'now'> & { now?: () =>
   let again = false
 
   async function fillLoop(): Promise<void> {
+    let idle = false
     try {
       do {
         again = false
         while (!stopping && running.size < concurrency) {
           const job = await claim(o.db, { worker: o.worker, now: o.now(), staleMs })
-          if (!job) break
+          if (!job) {
+            idle = running.size === 0
+            break
+          }
           const p: Promise<unknown> = runJob(job, o).finally(() => {
             running.delete(p)
             if (!stopping) void fill()
@@ -118,6 +124,8 @@ export function createRunner(options: Omit<RunnerOptions, 'now'> & { now?: () =>
     } catch (error) {
       o.log.error('jobs.claim_failed', { error: error instanceof Error ? error.message : String(error) })
     }
+    // A wake during housekeeping sets `again`, and fill() looks once more when this loop ends.
+    if (idle && !stopping) await o.idle?.()
   }
 
   function fill(): Promise<void> {

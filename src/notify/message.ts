@@ -59,6 +59,11 @@ export interface IncidentEmailInput {
   recipientReason?: RecipientReason
   /** The token is one peer scanners publish as an example: a low-priority note, not an alarm. */
   publishedExample?: boolean
+  /**
+   * The revocation waits for GitHub's hourly budget: this message goes out at once, says when it is planned, and
+   * never says revoked; the outcome follows in a second message.
+   */
+  queued?: { plannedAt: Date }
 }
 
 export interface IncidentEmail {
@@ -94,14 +99,16 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
   const subject = oneLine(
     input.publishedExample
       ? `[patrol] low priority: a published example of a ${label} was pushed${where}`
-      : `[patrol] ${label} leaked${where}: ${SUBJECT_STATUS[input.revocation.outcome]}`,
+      : `[patrol] ${label} leaked${where}: ${input.queued ? `revocation queued, planned for ${utcTime(input.queued.plannedAt)}` : SUBJECT_STATUS[input.revocation.outcome]}`,
   ).slice(0, 200)
   const opening = input.publishedExample
     ? `${article(label)} ${label} that peer scanners publish as an example (in their rules or test suites) was pushed to a repository. It is public already, so patrol did not revoke it and did not alarm its owner; remove it if it should not be there.`
     : undefined
 
   const found = SOURCE_FOUND[input.locations[0]?.source ?? 'push']
-  const did = whatPatrolDid(input.revocation, input.advice)
+  const did = input.queued
+    ? `Revocation queued, planned for ${utcTime(input.queued.plannedAt)} (${input.queued.plannedAt.toISOString().slice(0, 10)}): GitHub allows a limited number of revocation calls an hour and they are spent. The token is not revoked yet; patrol will write again when the revocation went through.`
+    : whatPatrolDid(input.revocation, input.advice)
   // Where to revoke or replace it is the kind's (an application secret is not managed where PATs are).
   const steps = whatToDoNow(input.revocation, input.advice, kind?.manage ?? 'where its issuer manages it')
   const shown = input.locations.slice(0, MAX_LOCATIONS).map(describeLocation)
@@ -274,11 +281,68 @@ function oneLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim()
 }
 
-function safeUrl(value: string): boolean {
+export function safeUrl(value: string): boolean {
   try {
     const url = new URL(value)
     return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password
   } catch {
     return false
   }
+}
+
+/** `HH:MM UTC`. */
+function utcTime(at: Date): string {
+  return `${at.toISOString().slice(11, 16)} UTC`
+}
+
+export interface MassLeakEmailInput {
+  repository: string
+  ref?: string
+  pusher?: string
+  /** Token count per kind label. */
+  kinds: Record<string, number>
+  publicUrl?: string
+}
+
+/**
+ * The one alert about a push of more tokens than PATROL_MASS_LEAK_THRESHOLD: how many of which kind, where, and
+ * that patrol is revoking them (it says no more than that: each incident's page has its outcome).
+ */
+export function composeMassLeakEmail(input: MassLeakEmailInput): IncidentEmail {
+  const total = Object.values(input.kinds).reduce((n, k) => n + k, 0)
+  const repository = pushedText(input.repository, 100)
+  const subject = oneLine(`[patrol] mass leak: ${total} tokens pushed to ${repository}`).slice(0, 200)
+  const admin = input.publicUrl && safeUrl(input.publicUrl) ? `${input.publicUrl.replace(/\/+$/, '')}/admin` : undefined
+  const facts: [string, string][] = [
+    ['repository', repository],
+    ...(input.ref ? [['ref', pushedText(input.ref, 200)] as [string, string]] : []),
+    ...(input.pusher ? [['pushed by', pushedText(input.pusher, 100)] as [string, string]] : []),
+    ...Object.entries(input.kinds).map(([kind, n]) => [kind, String(n)] as [string, string]),
+  ]
+  const said = [
+    `One push carried ${total} distinct tokens. Treat every one as compromised.`,
+    'patrol is revoking each one that an issuer API can revoke (GitHub tokens go in batches, within GitHub’s hourly limit), and sends this one message instead of one email per token to the owners.',
+    'Find out who pushed this and why, and tell the owners; each token’s incident and outcome are on the incident pages.',
+  ]
+  const text = [
+    said[0]!,
+    '',
+    ...facts.map(([name, value]) => `  ${name}: ${value}`),
+    '',
+    said[1]!,
+    said[2]!,
+    ...(admin ? ['', `Incidents: ${admin}`] : []),
+    '',
+    '-- patrol, leak response for personal access tokens',
+  ].join('\n')
+  const html = [
+    '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">',
+    `<p><strong>${escapeHtml(said[0]!)}</strong></p><table>`,
+    ...facts.map(([name, value]) => `<tr><th align="left">${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`),
+    '</table>',
+    `<p>${escapeHtml(said[1]!)}</p><p>${escapeHtml(said[2]!)}</p>`,
+    admin ? `<p><a href="${escapeHtml(admin)}">Incidents</a></p>` : '',
+    '</body></html>',
+  ].join('\n')
+  return { subject, text, html }
 }

@@ -92,13 +92,21 @@ export interface ScanReport {
   partial: string[]
 }
 
+/** What one push scan may spend. */
+export interface PushLimits {
+  /** Most bytes read. */
+  maxBytes: number
+  /** Most API calls made for the push (PATROL_PUSH_CALL_BUDGET); sources that make one call per push may ignore it. */
+  maxCalls?: number
+}
+
 export interface PushSource {
   readonly provider: Provider
   /**
    * Yields what the push added, file by file. Throws `RemoteError` (remote-error.ts) on rate limits, 5xx and
    * timeouts so that the job is rescheduled; the scan is idempotent, so a re-run from the start is safe.
    */
-  added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncIterable<AddedFile>
+  added(push: PushEvent, limits: PushLimits, report: ScanReport): AsyncIterable<AddedFile>
 }
 
 /** What the issuer knows of a token's owner. */

@@ -29,6 +29,9 @@ describe('parseSettings', () => {
     expect(s.github.apiUrl).toBe('https://api.github.com')
     expect(s.revoke).toBe('auto')
     expect(s.maxPushBytes).toBe(100 * 1024 * 1024)
+    expect(s.pushCallBudget).toBe(50)
+    expect(s.retainDays).toBe(90)
+    expect(s.massLeakThreshold).toBe(50)
     expect(s.publicUrl).toBe('http://localhost:8787')
     expect(s.mail.smtpName).toBe('localhost')
     expect(s.mail.notifyDomains).toEqual([])
@@ -56,6 +59,9 @@ describe('parseSettings', () => {
       'PATROL_SECURITY_EMAILS: expects comma-separated email addresses',
     ],
     [{ PATROL_MAX_PUSH_BYTES: '-5' }, 'PATROL_MAX_PUSH_BYTES: expects a byte count'],
+    [{ PATROL_PUSH_CALL_BUDGET: '0' }, 'PATROL_PUSH_CALL_BUDGET: expects a number of API calls'],
+    [{ PATROL_RETAIN_DAYS: 'forever' }, 'PATROL_RETAIN_DAYS: expects a number of days'],
+    [{ PATROL_MASS_LEAK_THRESHOLD: '0' }, 'PATROL_MASS_LEAK_THRESHOLD: expects a number of tokens'],
     [{ AZURE_DEVOPS_WEBHOOK_HEADER: 'no-colon' }, 'AZURE_DEVOPS_WEBHOOK_HEADER: expects `Header-Name:value`'],
     [{ GITHUB_APP_ID: '12' }, 'GITHUB_APP_PRIVATE_KEY: expects the PEM private key'],
     [{ PATROL_NOTIFY_DOMAINS: 'acme.example,@evil' }, 'PATROL_NOTIFY_DOMAINS: expects comma-separated mail domains'],
@@ -70,6 +76,37 @@ describe('parseSettings', () => {
   it('reports every bad variable at once', () => {
     const problems = problemsOf(() => parseSettings({ PORT: 'x', LOG_LEVEL: 'loud' }))
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT'])
+  })
+
+  it('configures a chat or webhook channel only when its URL is set, with every event unless told', () => {
+    expect(parseSettings({}).channels).toEqual([])
+    const s = parseSettings({
+      PATROL_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+      PATROL_SLACK_EVENTS: 'response.failed, needs_attention',
+      PATROL_WEBHOOK_URL: 'https://siem.example/in',
+      PATROL_WEBHOOK_SECRET: 'sixteen-chars-at-least',
+    })
+    expect(s.channels).toEqual([
+      { id: 'slack', url: 'https://hooks.slack.com/services/T/B/x', events: ['response.failed', 'needs_attention'] },
+      {
+        id: 'webhook',
+        url: 'https://siem.example/in',
+        events: ['incident.new', 'revocation.confirmed', 'response.failed', 'needs_attention'],
+        secret: 'sixteen-chars-at-least',
+      },
+    ])
+  })
+
+  it('names the channel variable that is wrong: an unknown event, a webhook without its secret', () => {
+    expect(problemsOf(() => parseSettings({ PATROL_TEAMS_EVENTS: 'incident.new,everything' }))).toEqual([
+      'PATROL_TEAMS_EVENTS: expects comma-separated events among incident.new, revocation.confirmed, response.failed, needs_attention',
+    ])
+    expect(problemsOf(() => parseSettings({ PATROL_WEBHOOK_URL: 'https://siem.example/in' }))[0]).toMatch(
+      /^PATROL_WEBHOOK_SECRET: expects the HMAC-SHA256 key/,
+    )
+    expect(problemsOf(() => parseSettings({ PATROL_SLACK_WEBHOOK_URL: 'hooks.slack.com' }))[0]).toMatch(
+      /^PATROL_SLACK_WEBHOOK_URL: expects a Slack incoming-webhook URL/,
+    )
   })
 
   it('treats empty strings as unset', () => {

@@ -21,13 +21,18 @@ const push: PushEvent = {
   pusher: { name: 'p' },
   commits: [{ id: 'b'.repeat(40), message: 'hello', author: {}, distinct: true }],
 }
-const delivery = (id: string): IncomingDelivery => ({
+/** A delivery of its own push (a distinct `after` per id), or of `of` (the same push replayed under another id). */
+const delivery = (id: string, of: PushEvent = pushAfter(id)): IncomingDelivery => ({
   provider: 'github',
   deliveryId: id,
   event: 'push',
   bodyBytes: 100,
-  push,
+  push: of,
 })
+function pushAfter(id: string): PushEvent {
+  const after = Buffer.from(id).toString('hex').padEnd(40, '0').slice(0, 40)
+  return { ...push, refUpdates: [{ ...push.refUpdates[0]!, after }] }
+}
 
 describe('group-committed delivery storage', () => {
   it('stores a burst of deliveries, each with its push and scan job, and tells duplicates within the burst apart', async () => {
@@ -40,8 +45,18 @@ describe('group-committed delivery storage', () => {
     expect(await t.db.select().from(jobs)).toHaveLength(40)
     const rows = await t.db.select().from(pushes)
     expect(rows).toHaveLength(40)
-    expect(await openPushEvent(keys, rows[0]!.event)).toEqual(push)
+    expect(await openPushEvent(keys, rows[0]!.event)).toEqual(pushAfter('d0'))
     expect(await store(delivery('d0'), 2000)).toBe('duplicate')
+  })
+
+  it('answers the same push replayed under new delivery ids, in one burst or later, as a duplicate that stores nothing', async () => {
+    const store = groupCommitDeliveries(t.drizzle, keys)
+    const burst = await Promise.all(['first', 'replay-1', 'replay-2'].map((id) => store(delivery(id, push), 1000)))
+    expect(burst).toEqual(['stored', 'duplicate', 'duplicate'])
+    expect(await store(delivery('replay-3', push), 2000)).toBe('duplicate')
+    expect((await t.db.select().from(deliveries)).map((d) => d.deliveryId)).toEqual(['first'])
+    expect(await t.db.select().from(pushes)).toHaveLength(1)
+    expect(await t.db.select().from(jobs)).toHaveLength(1)
   })
 
   it('refuses only the delivery that cannot be written, all-or-nothing, and stores its neighbours in the burst', async () => {

@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { count, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, jobs, notifications, occurrences, pushes, suppressions } from '../../src/db/schema.js'
-import { fingerprint } from '../../src/incidents/sealing.js'
+import { fingerprint, unseal } from '../../src/incidents/sealing.js'
+import { rescanPush } from '../../src/jobs/stuck.js'
 import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
@@ -59,6 +60,7 @@ async function post(pl: Pipeline, payload: unknown, id = `d-${Math.random()}`) {
 }
 
 const scanJob = async (pl: Pipeline) => (await pl.jobsOf('scan-push'))[0]!
+const scanJobs = (pl: Pipeline) => pl.jobsOf('scan-push')
 const allIncidents = (pl: Pipeline) => pl.db.select().from(incidents)
 const tokenOccurrences = (pl: Pipeline) => pl.db.select().from(occurrences)
 
@@ -241,13 +243,14 @@ describe('recording', () => {
     expect(await p.jobsOf('respond')).toHaveLength(1)
   })
 
-  it('a redelivered scan (same push scanned twice) adds no occurrence', async () => {
+  it('the same push delivered again under another delivery id is not scanned again and adds no occurrence', async () => {
     p = await withReader()
     const token = generateGithubToken('ghp')
     const { payload } = pushOf({ 'a.env': `T=${token}\n` })
     await post(p, payload, 'first')
-    await post(p, payload, 'second-delivery-of-the-same-push')
+    expect((await p.postGithub(payload, 'second-delivery-of-the-same-push')).status).toBe(200)
     await p.drain()
+    expect(await p.jobsOf('scan-push')).toHaveLength(1)
     expect(await allIncidents(p)).toHaveLength(1)
     expect(await tokenOccurrences(p)).toHaveLength(1)
   })
@@ -303,6 +306,45 @@ describe('recording', () => {
     expect(JSON.parse(respond[0]!.payload)).toEqual({ incidentId: rows.find((r) => r.status !== 'suppressed')!.id })
     const [{ n }] = (await p.db.select({ n: count() }).from(jobs).where(eq(jobs.kind, 'notify'))) as [{ n: number }]
     expect(n).toBe(0)
+  })
+})
+
+describe('what the scan leaves behind', () => {
+  it('erases the sealed push event once the scan is over: the database and the sealing key (a backup) no longer give back a token leaked in a commit message', async () => {
+    p = await withReader()
+    const token = generateGithubToken('ghp')
+    const { payload } = pushOf({ 'a.txt': 'harmless\n' }, { message: `deploy with ${token}` })
+    await post(p, payload)
+    const [before] = await p.db.select().from(pushes)
+    expect(await unseal(p.keys, before!.event)).toContain(token)
+    await p.settle()
+    const [row] = await p.db.select().from(pushes)
+    expect(row).toMatchObject({ scanStatus: 'scanned', findings: 1, event: '' })
+    // No push row holds anything sealed any more (the incident's sealed token has its own erasure: respond).
+    const sealed = p.sqlite.prepare(`select count(*) as n from pushes where event like 'v1.%'`).get() as { n: number }
+    expect(sealed.n).toBe(0)
+  })
+
+  it('keeps the sealed event of a push whose scan failed, for an admin to rescan after a fix', async () => {
+    p = await startPipeline({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: 'a-token-github-does-not-know' })
+    const { payload } = pushOf({ 'a.env': 'A=1\n' })
+    await post(p, payload)
+    await p.settle()
+    const [row] = await p.db.select().from(pushes)
+    expect(row).toMatchObject({ scanStatus: 'failed', event: expect.stringMatching(/^v1\./) })
+  })
+
+  it('leaves a completely scanned push `scanned` when it is scanned again (its event is gone)', async () => {
+    p = await withReader()
+    const { payload } = pushOf({ 'a.env': 'A=1\n' })
+    await post(p, payload)
+    await p.settle()
+    const [row] = await p.db.select().from(pushes)
+    expect(row).toMatchObject({ scanStatus: 'scanned', event: '' })
+    await rescanPush(p.db, row!.id, 'admin:tester', p.clock.now)
+    await p.settle()
+    expect((await p.db.select().from(pushes))[0]).toMatchObject({ scanStatus: 'scanned', event: '' })
+    expect((await scanJobs(p)).map((j) => j.state)).toEqual(['done', 'done'])
   })
 })
 

@@ -39,10 +39,11 @@ async function collect(
   push: PushEvent,
   maxBytes = 10 << 20,
   source = new GithubSource({ apiUrl: gh.url, token: TOKEN, timeoutMs: 5_000 }),
+  maxCalls?: number,
 ) {
   const report: ScanReport = { bytes: 0, files: 0, partial: [] }
   const files: AddedFile[] = []
-  for await (const f of source.added(push, { maxBytes }, report)) files.push(f)
+  for await (const f of source.added(push, { maxBytes, maxCalls }, report)) files.push(f)
   return { files, report }
 }
 
@@ -347,6 +348,75 @@ describe('GithubSource: fallbacks', () => {
     } finally {
       gh.omitPatch(() => false)
     }
+  })
+})
+
+describe('GithubSource: the per-push call budget', () => {
+  const client = () => new GithubSource({ apiUrl: gh.url, token: TOKEN, timeoutMs: 5_000 })
+  const lineOf = (i: number) => `LINE_OF_COMMIT_${i}`
+
+  it('a new branch of more commits than the budget allows is read as its first commit plus one compare, finding every line in two calls', async () => {
+    const { fullName, repo } = newRepo()
+    const base = repo.commit({ files: { 'a.txt': 'base\n' } })
+    const chain = repo.chain(base, 60, (i) => ({ [`f${i}.txt`]: `${lineOf(i)}\n` }))
+    const push = pushOf(fullName, {
+      ref: 'refs/heads/feature',
+      before: ZERO,
+      after: chain.at(-1)!,
+      commits: chain,
+    })
+    const { files, report } = await collect(push, 10 << 20, client(), 50)
+    const text = allText(files)
+    for (let i = 0; i < 60; i++) expect(text).toContain(lineOf(i))
+    expect(messages(files)).toHaveLength(60)
+    expect(paths()).toEqual([
+      `/repos/${fullName}/commits/${chain[0]}`,
+      `/repos/${fullName}/compare/${chain[0]}...${chain.at(-1)}`,
+    ])
+    expect(report.partial).toEqual([])
+  })
+
+  it('a compare that lists fewer commits than it has, past the budget, is read as its net diff with the payload’s messages', async () => {
+    const { fullName, repo } = newRepo()
+    const c1 = repo.commit({ files: { 'a.txt': '0\n' } })
+    const chain = repo.chain(c1, 8, (i) => ({ [`f${i}.txt`]: `${lineOf(i)}\n` }))
+    gh.settings.compareCommitCap = 2
+    try {
+      const push = pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: chain.at(-1)! })
+      const { files, report } = await collect(push, 10 << 20, client(), 5)
+      const text = allText(files)
+      for (let i = 0; i < 8; i++) expect(text).toContain(lineOf(i))
+      expect(
+        messages(files)
+          .map((m) => m.commit)
+          .sort(),
+      ).toEqual([...chain].sort())
+      expect(paths()).toEqual([`/repos/${fullName}/compare/${c1}...${chain.at(-1)}`])
+      expect(report.partial).toEqual([])
+    } finally {
+      gh.settings.compareCommitCap = 250
+    }
+  })
+
+  it('a push that only commit-by-commit reading can show stops at the budget and says the rest was not scanned', async () => {
+    const { fullName, repo } = newRepo()
+    const c1 = repo.commit({ files: { 'a.txt': '0\n' } })
+    const many: Record<string, string> = {}
+    for (let i = 0; i < 300; i++) many[`gen/f${String(i).padStart(3, '0')}.txt`] = `value ${i}\n`
+    // The first commit's 301 files cut the compare's file list, so only per-commit reading shows them all.
+    const chain = repo.chain(c1, 4, (i) => ({ [`f${i}.txt`]: `${lineOf(i)}\n`, ...(i === 0 ? many : {}) }))
+    const push = pushOf(fullName, { ref: 'refs/heads/main', before: c1, after: chain.at(-1)! })
+    const { files, report } = await collect(push, 10 << 20, client(), 3)
+    expect(paths()).toEqual([
+      `/repos/${fullName}/compare/${c1}...${chain.at(-1)}`,
+      `/repos/${fullName}/commits/${chain[0]}`,
+      `/repos/${fullName}/commits/${chain[0]}?page=2`,
+    ])
+    expect(allText(files)).toContain(lineOf(0))
+    expect(allText(files)).not.toContain(lineOf(3))
+    expect(report.partial).toEqual([
+      'stopped after 3 GitHub API calls, the per-push call budget (PATROL_PUSH_CALL_BUDGET); the rest of this push was not scanned',
+    ])
   })
 })
 

@@ -6,7 +6,7 @@
  */
 import { asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { incidents, notifications, occurrences, revocations } from '../../src/db/schema.js'
+import { incidents, jobs, notifications, occurrences, revocations } from '../../src/db/schema.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
 import { startPathRouter } from '../support/path-router.js'
@@ -99,6 +99,34 @@ async function deliver(content: string, o: { path?: string; repo?: string } = {}
 
 const statusOf = async () => (await p.db.select().from(incidents).orderBy(asc(incidents.id))).map((i) => i.status)
 
+/** 60 calls in the last hour, the oldest 50 minutes ago. */
+async function spendTheBudget() {
+  const oldest = p.clock.now - 50 * 60_000
+  await p.db.insert(revocations).values(
+    Array.from({ length: 60 }, (_, i) => ({
+      incidentId: 0,
+      issuer: 'github' as const,
+      outcome: 'requested' as const,
+      detail: 'seeded',
+      batchId: `seeded-${i}#1`,
+      at: oldest + i * 10_000,
+    })),
+  )
+  return oldest
+}
+
+/** One token leaked while the budget is spent, run up to its batch finding the budget spent; the oldest call's time. */
+async function leakWhileTheBudgetIsSpent() {
+  const oldest = await spendTheBudget()
+  await deliver(`T=${leak()}\n`)
+  // Run what is due, then the batch at its bucket time (still inside the budget window).
+  await p.drain()
+  const [batchJob] = await p.jobsOf('revoke-github-batch')
+  p.clock.now = batchJob!.runAt
+  await p.drain()
+  return oldest
+}
+
 describe('idempotency', () => {
   it('revokes a token carried by ten deliveries with one call, and emails each recipient once', async () => {
     const token = leak()
@@ -158,25 +186,7 @@ describe('batching across processes', () => {
 
 describe('the hourly budget', () => {
   it('waits, without spending an attempt or a call, until the oldest of 60 calls in the last hour leaves the window', async () => {
-    const now = p.clock.now
-    const oldest = now - 50 * 60_000
-    await p.db.insert(revocations).values(
-      Array.from({ length: 60 }, (_, i) => ({
-        incidentId: 0,
-        issuer: 'github' as const,
-        outcome: 'requested' as const,
-        detail: 'seeded',
-        batchId: `seeded-${i}#1`,
-        at: oldest + i * 10_000,
-      })),
-    )
-    const token = leak()
-    await deliver(`T=${token}\n`)
-    // Run what is due, then the batch at its bucket time (still inside the budget window).
-    await p.drain()
-    const [batchJob] = await p.jobsOf('revoke-github-batch')
-    p.clock.now = batchJob!.runAt
-    await p.drain()
+    const oldest = await leakWhileTheBudgetIsSpent()
 
     const [waiting] = await p.jobsOf('revoke-github-batch')
     expect(waiting).toMatchObject({ state: 'queued', attempts: 0 })
@@ -190,6 +200,85 @@ describe('the hourly budget', () => {
     expect(credentials.calls).toHaveLength(1)
     expect(await statusOf()).toEqual(['revocation_requested'])
     expect((await p.jobsOf('revoke-github-batch'))[0]).toMatchObject({ state: 'done', attempts: 1 })
+  })
+})
+
+describe('when the hourly budget is spent', () => {
+  it('tells the owner and the security team at once that the revocation is queued and when, then once more when it went through', async () => {
+    const oldest = await leakWhileTheBudgetIsSpent()
+
+    expect(credentials.calls).toHaveLength(0)
+    expect(await statusOf()).toEqual(['responding'])
+    const planned = new Date(oldest + HOUR + 1000).toISOString().slice(11, 16)
+    expect(smtp.messages.map((m) => m.envelope.to).sort()).toEqual([['dev@acme.example'], ['security@acme.example']])
+    for (const m of smtp.messages) {
+      expect(m.parsed.subject).toContain(`revocation queued, planned for ${planned} UTC`)
+      expect(m.parsed.subject).not.toMatch(/revoked|requested/)
+      expect(m.parsed.text).toContain('The token is not revoked yet')
+      expect(m.parsed.text).not.toMatch(/patrol revoked|GitHub accepted/)
+    }
+
+    await p.settle()
+    expect(credentials.calls).toHaveLength(1)
+    expect(await statusOf()).toEqual(['revocation_requested'])
+    const followUps = smtp.messages.slice(2)
+    expect(followUps.map((m) => m.envelope.to).sort()).toEqual([['dev@acme.example'], ['security@acme.example']])
+    for (const m of followUps) expect(m.parsed.subject).toMatch(/revocation requested/)
+    const rows = await p.db.select().from(notifications)
+    expect(rows.map((n) => [n.purpose, n.recipient, n.status]).sort()).toEqual([
+      ['outcome', 'dev@acme.example', 'sent'],
+      ['outcome', 'security@acme.example', 'sent'],
+      ['revocation_queued', 'dev@acme.example', 'sent'],
+      ['revocation_queued', 'security@acme.example', 'sent'],
+    ])
+  })
+
+  it('sends the queued message once per recipient however often the batch finds the budget still spent', async () => {
+    await spendTheBudget()
+    const token = leak()
+    await deliver(`T=${token}\n`)
+    await p.drain()
+    const [batchJob] = await p.jobsOf('revoke-github-batch')
+    for (let i = 0; i < 3; i++) {
+      p.clock.now = batchJob!.runAt + i * 60_000
+      await p.db.update(jobs).set({ runAt: p.clock.now }).where(eq(jobs.id, batchJob!.id))
+      await p.drain()
+    }
+    expect((await p.jobsOf('revoke-github-batch'))[0]!.state).toBe('queued')
+    expect(smtp.messages).toHaveLength(2)
+  })
+})
+
+describe('a mass leak', () => {
+  it('revokes every token of a push over PATROL_MASS_LEAK_THRESHOLD and tells the security team once, with no email per token', async () => {
+    await p.close()
+    p = await pipeline({ PATROL_MASS_LEAK_THRESHOLD: '3' })
+    const leaked = [leak('ghp'), leak('gho'), leak('ghp'), leak('ghu')]
+    await deliver(leaked.map((t, i) => `T${i}=${t}`).join('\n'), { repo: 'acme/flood' })
+    await p.settle()
+
+    expect(credentials.calls).toHaveLength(1)
+    expect([...credentials.calls[0]!.credentials].sort()).toEqual([...leaked].sort())
+    expect(await statusOf()).toEqual(leaked.map(() => 'revocation_requested'))
+    expect(smtp.messages).toHaveLength(1)
+    const [alert] = smtp.messages
+    expect(alert!.envelope.to).toEqual(['security@acme.example'])
+    expect(alert!.parsed.subject).toBe('[patrol] mass leak: 4 tokens pushed to acme/flood')
+    expect(alert!.parsed.text).toContain('One push carried 4 distinct tokens')
+    const rows = await p.db.select().from(notifications)
+    expect(rows.map((n) => [n.purpose, n.recipient, n.status])).toEqual([
+      ['mass_leak', 'security@acme.example', 'sent'],
+    ])
+  })
+
+  it('keeps one email per recipient for a push at the threshold', async () => {
+    await p.close()
+    p = await pipeline({ PATROL_MASS_LEAK_THRESHOLD: '3' })
+    const leaked = [leak('ghp'), leak('gho'), leak('ghu')]
+    await deliver(leaked.map((t, i) => `T${i}=${t}`).join('\n'))
+    await p.settle()
+    expect(smtp.messages).toHaveLength(6)
+    expect(smtp.messages.every((m) => /revocation requested/.test(m.parsed.subject ?? ''))).toBe(true)
   })
 })
 

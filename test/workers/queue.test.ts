@@ -42,9 +42,12 @@ async function invoke(run: (env: WorkerEnv, ctx: ExecutionContext) => Promise<un
   return counted.statements.count
 }
 
+/** The scenario's push, to a ref of its own per delivery: the same push twice would be a duplicate (issue 14). */
+const pushTo = (ref: string) => JSON.stringify({ ...JSON.parse(scenario.githubPush.body), ref: `refs/heads/${ref}` })
+
 const post = (e: WorkerEnv, deliveryId: string) =>
   invoke(async (env2, ctx) => {
-    const res = await worker.fetch(await githubPushRequest(scenario.githubPush.body, deliveryId), env2, ctx)
+    const res = await worker.fetch(await githubPushRequest(pushTo(deliveryId), deliveryId), env2, ctx)
     expect(res.status).toBe(202)
   }, e)
 

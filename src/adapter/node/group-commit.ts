@@ -8,7 +8,7 @@
  * const store = groupCommitDeliveries(db, keys)
  * await store({ provider: 'github', deliveryId, event: 'push', bodyBytes, push }, Date.now()) // 'stored' | 'duplicate'
  */
-import { sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type * as schema from '../../db/schema.js'
 import { deliveries, jobs, pushes } from '../../db/schema.js'
@@ -47,7 +47,14 @@ export function groupCommitDeliveries(db: BetterSQLite3Database<typeof schema>, 
       ref: p('ref'),
       event: p('event'),
       receivedAt: p('receivedAt'),
+      contentKey: p('contentKey'),
     })
+    .prepare()
+  const samePush = db
+    .select({ id: pushes.id })
+    .from(pushes)
+    .where(eq(pushes.contentKey, p('contentKey')))
+    .limit(1)
     .prepare()
   const insertJob = db
     .insert(jobs)
@@ -67,6 +74,8 @@ export function groupCommitDeliveries(db: BetterSQLite3Database<typeof schema>, 
   let queue: Pending[] = []
 
   const writeOne = (rows: Rows): 'stored' | 'duplicate' => {
+    // The same push under a new delivery id (a replay): checked first, so no delivery row is written for it.
+    if (samePush.get({ contentKey: rows.push.contentKey })) return 'duplicate'
     const [delivery] = insertDelivery.all(rows.delivery)
     if (!delivery) return 'duplicate'
     insertPush.run({ ...rows.push, deliveryId: delivery.id })

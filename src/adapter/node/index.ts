@@ -18,6 +18,7 @@ import { type Config, ConfigError, parseConfig, parseSettings, secretsFromEnv } 
 import type { DB } from '../../db/types.js'
 import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/deps.js'
+import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys } from '../../incidents/sealing.js'
 import { lockHolders, releaseAll } from '../../jobs/queue.js'
 import { createRunner } from '../../jobs/runner.js'
@@ -75,6 +76,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
     giveUpAfterMs: config.jobs.giveUpAfterMs,
+    idle: retentionSweep({ db: database.db, log, now: Date.now, retainDays: config.retainDays }),
   })
   const deps: AppDeps = {
     config,

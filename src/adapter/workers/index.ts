@@ -22,6 +22,7 @@ import type { ExecutionContext } from 'hono'
 import { type Config, parseConfig } from '../../config.js'
 import type { DB } from '../../db/types.js'
 import { type App, createApp } from '../../http/app.js'
+import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
 import {
   buryJobs,
@@ -195,6 +196,9 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       runtime.log.debug('jobs.sweep', { cron: controller.cron })
       const { db, statements } = invocationDatabase(env)
       await dispatch(runtime, env, db, statements)
+      // Retention (pushes and deliveries past PATROL_RETAIN_DAYS) runs from the cron sweep, not after every delivery.
+      const { log, config } = runtime
+      await retentionSweep({ db, log, now: Date.now, retainDays: config.retainDays })()
     },
 
     async queue(batch, env) {

@@ -1,7 +1,8 @@
 /**
  * Storing a webhook delivery before answering it (invariant 2): the delivery row, its push, and the `scan-push`
  * job are written all-or-nothing, so a crash after the 2xx loses nothing and a crash before it leaves nothing half-done.
- * A repeated delivery id hits the unique index and changes nothing. The push event is stored sealed: its commit
+ * A repeated delivery id hits the unique index and changes nothing; so does the same push (repository, refs, before and
+ * after: `pushContentKey`) replayed under a new delivery id, so a captured delivery cannot be scanned twice. The push event is stored sealed: its commit
  * messages are content that may hold the very token being reported (invariant 1).
  *
  * @example
@@ -16,6 +17,8 @@ import type { Provider, PushEvent } from '../../platforms/types.js'
 import { seal, type TokenKeys, unseal } from '../sealing.js'
 
 export const SCAN_PUSH_JOB = 'scan-push'
+/** `pushes.event` once the push is scanned completely: the sealed event is erased, as nothing after it reads it. */
+export const ERASED_EVENT = ''
 
 export interface IncomingDelivery {
   provider: Provider
@@ -30,7 +33,16 @@ export interface ScanPushPayload {
   deliveryId: string
 }
 
-/** Stores a delivery: `stored`, or `duplicate` when its id was seen before. Runtimes choose how (group commit on Node). */
+/**
+ * What a push changed, independent of its delivery: the same push delivered twice has the same key. Not secret
+ * (names and commit ids), so kept in clear to be unique-indexed.
+ */
+export function pushContentKey(push: PushEvent): string {
+  const refs = push.refUpdates.map((u) => `${u.ref}:${u.before}..${u.after}`).join(' ')
+  return `${push.provider} ${push.repository.fullName} ${refs}`
+}
+
+/** Stores a delivery: `stored`, or `duplicate` when its id, or its push's content, was seen before. Runtimes choose how (group commit on Node). */
 export type DeliveryStore = (d: IncomingDelivery, now: number) => Promise<'stored' | 'duplicate'>
 
 /** The three rows of a delivery; the push row's `deliveryId` is filled in by the writer. */
@@ -51,6 +63,7 @@ export function deliveryRows(d: IncomingDelivery, sealedEvent: string, now: numb
       ref: d.push.refUpdates[0]?.ref ?? '',
       event: sealedEvent,
       receivedAt: now,
+      contentKey: pushContentKey(d.push),
     },
     job: {
       kind: SCAN_PUSH_JOB,

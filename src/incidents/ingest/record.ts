@@ -71,7 +71,7 @@ export async function recordFinding(
   keys: TokenKeys,
   token: TokenSighting,
   place: Place,
-  at: { now: number; pushedAt: number },
+  at: { now: number; pushedAt: number; massLeakPushId?: number },
 ): Promise<Recorded> {
   const fp = await fingerprint(keys, token.secret)
   const suppression = await matchingSuppression(db, fp, place, at.now)
@@ -91,6 +91,7 @@ export async function recordFinding(
       suppressionId: suppression?.id ?? null,
       publishedExample: token.tags?.includes('published-example') ?? false,
       notifyOnlyReason: token.notifyOnlyReason ?? null,
+      massLeakPushId: at.massLeakPushId ?? null,
       createdAt: at.now,
       updatedAt: at.now,
     })

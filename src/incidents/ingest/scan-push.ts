@@ -5,6 +5,10 @@
  * Low-confidence (checksum-failing) matches are never recorded (invariant 4).
  * When the queue gives up on a scan (a permanent failure, or the last attempt), the push is marked `failed` with the
  * reason, so that an unscanned push is visible rather than pending forever (invariant 5).
+ * Once the push is scanned completely, the sealed push event is erased: only the scan needed it, and its commit
+ * messages may hold a token that a stolen backup and sealing key would otherwise give back (issue 14). A push scanned
+ * in part, or whose scan failed, keeps it (sealed) so that an admin can rescan it after a fix, until retention.ts
+ * deletes the push.
  *
  * @example
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
@@ -19,13 +23,15 @@ import { RemoteError } from '../../platforms/remote-error.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
+  type Person,
   type PushEvent,
   type PushSource,
   type ScanReport,
 } from '../../platforms/types.js'
 import { scanAddedLines } from '../../scan/index.js'
 import type { TokenKeys } from '../sealing.js'
-import { openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
+import { ERASED_EVENT, openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
+import { enqueueMassLeakAlert } from './mass-leak.js'
 import { recordFinding } from './record.js'
 
 export interface ScanPushDeps {
@@ -36,6 +42,12 @@ export interface ScanPushDeps {
   /** The configured source of each platform; a platform without one gets only its payload's commit messages scanned. */
   sources: ReadonlyMap<string, PushSource>
   maxPushBytes: number
+  /** Most API calls one push's reading may make (PATROL_PUSH_CALL_BUDGET). */
+  pushCallBudget?: number
+  /** More distinct tokens than this in one push make it a mass leak (PATROL_MASS_LEAK_THRESHOLD). */
+  massLeakThreshold?: number
+  /** Who gets the mass-leak alert. */
+  securityEmails?: string[]
 }
 
 export function scanPushJob(deps: ScanPushDeps): JobHandler {
@@ -44,6 +56,14 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
     const push = await pushForDelivery(deps.db, p)
     if (!push)
       throw new RemoteError('permanent', `scan-push: no push stored for ${p.provider} delivery ${p.deliveryId}`)
+    // Scanned completely already (a run that ended before the queue heard of it, or an admin's rescan): the event is
+    // gone and nothing is left to read, so the push stays `scanned`.
+    if (push.event === ERASED_EVENT) {
+      if (push.scanStatus !== 'scanned')
+        await deps.db.update(pushes).set({ scanStatus: 'scanned' }).where(eq(pushes.id, push.id))
+      deps.log.info('scan.already_complete', { push: push.id })
+      return
+    }
     try {
       await scan(deps, push)
     } catch (error) {
@@ -64,6 +84,8 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
   }
 }
 
+type PushFinding = ReturnType<typeof scanAddedLines>[number]
+
 async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   const event = await openPushEvent(deps.keys, push.event)
   const report: ScanReport = { bytes: 0, files: 0, partial: [] }
@@ -71,60 +93,65 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   const known = knownPlatform(event.provider)
   const source = deps.sources.get(known.id)
   const files = source
-    ? source.added(event, { maxBytes: deps.maxPushBytes }, report)
+    ? source.added(event, { maxBytes: deps.maxPushBytes, maxCalls: deps.pushCallBudget }, report)
     : messagesOnly(event, report, known.sourceSettings)
 
   const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
-  let findings = 0
-  let newIncidents = 0
+  // Findings are gathered before any is recorded: whether the push is a mass leak decides how its people are told.
+  const found: { finding: PushFinding; author?: Person }[] = []
   for await (const file of files) {
     const lines = file.lines.map((l) => ({ path: file.path, line: l.line, text: l.text, commit: file.commit }))
     for (const finding of scanAddedLines(lines)) {
       if (finding.confidence !== 'high') continue
-      findings++
-      const author = file.author ?? event.commits.find((c) => c.id === file.commit)?.author
-      const at = committedAt.get(finding.commit ?? '')
-      const recorded = await recordFinding(
-        deps.db,
-        deps.keys,
-        finding,
-        {
-          provider: event.provider,
-          repository: event.repository.fullName,
-          repositoryUrl: event.repository.url,
-          ref: event.refUpdates[0]?.ref,
-          commitSha: finding.commit,
-          path: finding.path,
-          line: finding.line,
-          column: finding.column,
-          encoding: finding.encoding,
-          authorName: author?.name,
-          authorEmail: author?.email,
-          pusherName: event.pusher.name,
-          pusherEmail: event.pusher.email,
-          committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
-          pushId: push.id,
-        },
-        { now: deps.now(), pushedAt: push.receivedAt },
-      )
-      if (recorded.isNew && !recorded.suppressed) newIncidents++
-      deps.log.info('finding.recorded', {
-        incident: recorded.incidentId,
-        new: recorded.isNew,
-        suppressed: recorded.suppressed,
-        kind: finding.kind,
+      found.push({ finding, author: file.author ?? event.commits.find((c) => c.id === file.commit)?.author })
+    }
+  }
+  const massLeak = new Set(found.map((f) => f.finding.secret)).size > (deps.massLeakThreshold ?? Infinity)
+  const findings = found.length
+  let newIncidents = 0
+  for (const { finding, author } of found) {
+    const at = committedAt.get(finding.commit ?? '')
+    const recorded = await recordFinding(
+      deps.db,
+      deps.keys,
+      finding,
+      {
+        provider: event.provider,
         repository: event.repository.fullName,
+        repositoryUrl: event.repository.url,
+        ref: event.refUpdates[0]?.ref,
+        commitSha: finding.commit,
         path: finding.path,
         line: finding.line,
+        column: finding.column,
         encoding: finding.encoding,
-      })
-    }
+        authorName: author?.name,
+        authorEmail: author?.email,
+        pusherName: event.pusher.name,
+        pusherEmail: event.pusher.email,
+        committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
+        pushId: push.id,
+      },
+      { now: deps.now(), pushedAt: push.receivedAt, ...(massLeak ? { massLeakPushId: push.id } : {}) },
+    )
+    if (recorded.isNew && !recorded.suppressed) newIncidents++
+    deps.log.info('finding.recorded', {
+      incident: recorded.incidentId,
+      new: recorded.isNew,
+      suppressed: recorded.suppressed,
+      kind: finding.kind,
+      repository: event.repository.fullName,
+      path: finding.path,
+      line: finding.line,
+      encoding: finding.encoding,
+    })
   }
 
   await deps.db
     .update(pushes)
     .set({
       scanStatus: report.partial.length ? 'partial' : 'scanned',
+      ...(report.partial.length ? {} : { event: ERASED_EVENT }),
       scannedAt: deps.now(),
       bytesScanned: report.bytes,
       filesScanned: report.files,
@@ -132,6 +159,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
       partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
     })
     .where(eq(pushes.id, push.id))
+  if (massLeak) await enqueueMassLeakAlert(deps, push.id)
   deps.log.info('scan.finished', {
     push: push.id,
     provider: event.provider,
@@ -140,6 +168,7 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
     files: report.files,
     findings,
     newIncidents,
+    massLeak,
     partial: report.partial,
   })
 }

@@ -15,12 +15,14 @@ import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { Logger } from '../../log.js'
 import type { Mailer } from '../../notify/mailer.js'
+import type { Notifier } from '../../notify/notifier.js'
 import { chooseRecipients } from '../../notify/recipients.js'
 import type { PlatformId } from '../../platforms/ids.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKeys } from '../sealing.js'
 import type { IncidentStatus } from '../states.js'
 import { transition } from '../transitions.js'
+import { enqueueChannelMessages } from './channels.js'
 
 export const NOTIFY_JOB = 'notify'
 
@@ -45,6 +47,8 @@ export interface ResponseDeps {
     /** Which incidents can be confirmed (default all): GitHub confirms only tokens it saw live. */
     when?: (incident: Incident) => boolean
   }
+  /** Slack, Teams, the signed webhook: the configured ones (notify/notifier.ts). */
+  notifiers?: Notifier[]
 }
 
 /** Response outcome → the incident status it ends in. */
@@ -160,10 +164,28 @@ export async function onRemoteFailure(
   await finish(deps, incidentId, issuer, { outcome: 'failed', detail: message }, { recorded: true })
 }
 
-/** One notification row per recipient (unique, so a repeat adds nothing) and a `notify` job for each. */
-export async function enqueueNotifications(deps: ResponseDeps, incidentId: number, securityOnly = false) {
+/** A message sent before the outcome: the revocation waits for GitHub's hourly budget, planned for `plannedAt`. */
+export interface QueuedNotice {
+  purpose: 'revocation_queued'
+  plannedAt: number
+}
+
+/**
+ * One notification row per recipient and purpose (unique, so a repeat adds nothing) and a `notify` job for each;
+ * and the chat and webhook messages of the incident's current outcome (channels.ts).
+ * `notice`: the "revocation queued" message instead of the outcome one.
+ */
+export async function enqueueNotifications(
+  deps: ResponseDeps,
+  incidentId: number,
+  securityOnly = false,
+  notice?: QueuedNotice,
+) {
+  if (!notice) await enqueueChannelMessages(deps, incidentId)
   const now = deps.now()
   const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+  // Part of a mass leak: its people get the push's one alert (ingest/mass-leak.ts), not a message per token.
+  if (incident?.massLeakPushId != null) return
   const [first] = await deps.db
     .select()
     .from(occurrences)
@@ -181,19 +203,31 @@ export async function enqueueNotifications(deps: ResponseDeps, incidentId: numbe
     securityEmails: deps.mail.securityEmails,
     notifyDomains: deps.mail.notifyDomains,
   })
-  if (!recipients.some((r) => !r.withheld)) deps.log.warn('notify.no_recipient', { incident: incidentId })
+  if (!notice && !recipients.some((r) => !r.withheld)) deps.log.warn('notify.no_recipient', { incident: incidentId })
   for (const r of recipients) {
     // A withheld address is kept as a `withheld` row with the reason, so the incident shows who was not mailed.
     const status = r.withheld ? 'withheld' : 'pending'
     const [row] = await deps.db
       .insert(notifications)
-      .values({ incidentId, recipient: r.address, reason: r.reason, status, error: r.withheld, createdAt: now })
+      .values({
+        incidentId,
+        recipient: r.address,
+        reason: r.reason,
+        status,
+        error: r.withheld,
+        createdAt: now,
+        purpose: notice?.purpose ?? 'outcome',
+      })
       .onConflictDoNothing()
       .returning({ id: notifications.id })
     if (row && !r.withheld)
       await enqueue(
         deps.db,
-        { kind: NOTIFY_JOB, payload: { notificationId: row.id }, key: `${NOTIFY_JOB}:${row.id}` },
+        {
+          kind: NOTIFY_JOB,
+          payload: { notificationId: row.id, ...(notice ? { plannedAt: notice.plannedAt } : {}) },
+          key: `${NOTIFY_JOB}:${row.id}`,
+        },
         now,
       )
   }

@@ -10,6 +10,10 @@
  *   on an existing commit adds nothing.
  * Commit messages are yielded too, with path `(commit message)`. Binary, minified, generated and vendored files
  * are skipped by content; the bytes read are bounded by `limits.maxBytes`; every gap is written to `report.partial`.
+ * The API calls one push may make are bounded by `limits.maxCalls` (issue 14: a 600-commit push made 602): where
+ * reading commit by commit would pass it, the one compare (plus blob fallbacks) is read instead, with the payload's
+ * commit messages; where even that cannot show everything (a compare of 300 files or more), commits are read until
+ * the budget is spent and the push is reported partly scanned.
  * Rate limits, 5xx and timeouts throw `RemoteError` (the job is rescheduled; nothing sleeps here).
  *
  * @example
@@ -28,7 +32,9 @@ import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
   type Person,
+  type PushCommit,
   type PushEvent,
+  type PushLimits,
   type PushSource,
   type ScanReport,
   ZERO_SHA,
@@ -93,7 +99,13 @@ interface Reading {
   report: ScanReport
   /** Commits whose message was already yielded (a commit can be reached twice). */
   messagesSeen: Set<string>
+  /** API calls made for this push, and the most it may make. */
+  calls: number
+  maxCalls: number
 }
+
+/** Thrown by `get` when the push's call budget is spent; ends the reading, which `added` reports as partial. */
+class CallBudgetSpent extends Error {}
 
 export class GithubSource implements PushSource {
   readonly provider = 'github' as const
@@ -113,7 +125,7 @@ export class GithubSource implements PushSource {
       })
   }
 
-  async *added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncGenerator<AddedFile> {
+  async *added(push: PushEvent, limits: PushLimits, report: ScanReport): AsyncGenerator<AddedFile> {
     const update = push.refUpdates[0]
     if (!update || update.after === ZERO_SHA) return
     const budget = new PushBudget(limits.maxBytes, report)
@@ -124,6 +136,8 @@ export class GithubSource implements PushSource {
       budget,
       report,
       messagesSeen: new Set(),
+      calls: 0,
+      maxCalls: limits.maxCalls ?? Number.POSITIVE_INFINITY,
     }
     try {
       const isTag = update.ref.startsWith('refs/tags/')
@@ -133,6 +147,12 @@ export class GithubSource implements PushSource {
         yield* this.compared(r, push, update.before, update.after)
       }
     } catch (err) {
+      if (err instanceof CallBudgetSpent) {
+        budget.stop(
+          `stopped after ${r.maxCalls} GitHub API calls, the per-push call budget (PATROL_PUSH_CALL_BUDGET); the rest of this push was not scanned`,
+        )
+        return
+      }
       if (err instanceof RemoteError && err.failure === 'auth' && push.installationId !== undefined)
         this.appAuth?.forget(push.installationId)
       throw err
@@ -154,14 +174,29 @@ export class GithubSource implements PushSource {
       r.budget.note(
         `the payload lists GitHub's maximum of ${PAYLOAD_COMMIT_CAP} commits; older commits of this push were not scanned`,
       )
-    for (const c of push.commits) {
-      if (!c.distinct) continue
+    const distinct = push.commits.filter((c) => c.distinct)
+    const first = distinct[0]
+    const after = push.refUpdates[0]!.after
+    if (first && distinct.length > 2 && distinct.length > remainingCalls(r)) {
+      // One call per commit would pass the call budget: the first new commit on its own, then what `after` added
+      // since it in one compare (what the rest of the new commits added, net).
+      yield* this.oneCommit(r, first.id)
+      if (!r.budget.exhausted && first.id !== after) yield* this.compared(r, push, first.id, after, { fallback: false })
+      return
+    }
+    for (const c of distinct) {
       if (r.budget.exhausted) return
       yield* this.oneCommit(r, c.id)
     }
   }
 
-  private async *compared(r: Reading, push: PushEvent, before: string, after: string): AsyncGenerator<AddedFile> {
+  private async *compared(
+    r: Reading,
+    push: PushEvent,
+    before: string,
+    after: string,
+    { fallback } = { fallback: true },
+  ): AsyncGenerator<AddedFile> {
     const basehead = `${before}...${after}`
     let compare: ApiCompare
     try {
@@ -169,7 +204,7 @@ export class GithubSource implements PushSource {
     } catch (err) {
       // After a force push `before` may be gone (garbage-collected, or never fetched by a mirror); the payload's
       // distinct commits are then the best remaining account of what the push added.
-      if (!(err instanceof RemoteError) || err.failure !== 'not_found') throw err
+      if (!(err instanceof RemoteError) || err.failure !== 'not_found' || !fallback) throw err
       r.budget.note('compare of before...after was not found; scanned the commits listed in the payload instead')
       yield* this.distinctCommits(r, push)
       return
@@ -178,7 +213,12 @@ export class GithubSource implements PushSource {
     const files = compare.files ?? []
     const total = compare.total_commits ?? commits.length
     const fewCommits = commits.length > 1 && total <= PER_COMMIT_MAX
-    if (files.length >= COMPARE_FILE_CAP || total > commits.length || fewCommits) {
+    const filesTruncated = files.length >= COMPARE_FILE_CAP
+    // Reading each commit costs one call per commit (and the compare's pages): within the call budget, or when the
+    // compare's file list is cut and nothing else can show the files (then the budget ends the reading).
+    const perCommitCalls = total + (total > commits.length ? Math.ceil(total / 100) : 0)
+    const affordable = perCommitCalls <= remainingCalls(r)
+    if (filesTruncated || (affordable && (total > commits.length || fewCommits))) {
       // The compare cannot show everything (truncated), or it hides what a push added then removed again and
       // whose commit a line came from (several commits): read each commit's own diff instead.
       const all = total > commits.length ? await this.allComparedCommits(r, basehead) : commits
@@ -189,6 +229,8 @@ export class GithubSource implements PushSource {
       return
     }
     for (const c of commits) yield* this.message(r, c)
+    // Commits the compare did not list: their messages as the payload gave them (no call needed).
+    if (total > commits.length) for (const c of push.commits) yield* this.message(r, payloadCommit(c))
     // The compare is one net diff; with several commits the line's own commit is unknown, so lines are
     // attributed to the head commit (one commit: exactly right).
     const head = commits[commits.length - 1]
@@ -323,6 +365,8 @@ export class GithubSource implements PushSource {
   }
 
   private get(r: Reading, url: string, accept = 'application/vnd.github+json'): Promise<Response> {
+    if (r.calls >= r.maxCalls) throw new CallBudgetSpent()
+    r.calls++
     const headers: Record<string, string> = {
       accept,
       'x-github-api-version': '2022-11-28',
@@ -361,6 +405,17 @@ function authorOf(c: ApiCommit): Person {
     ...(a?.email ? { email: a.email } : {}),
     ...(c.author?.login ? { login: c.author.login } : {}),
   }
+}
+
+/** Calls this push may still make. */
+function remainingCalls(r: Reading): number {
+  return r.maxCalls - r.calls
+}
+
+/** A payload commit in the API's shape, for its message. */
+function payloadCommit(c: PushCommit): ApiCommit {
+  const { name, email } = c.author
+  return { sha: c.id, commit: { message: c.message, author: { name, email } }, author: { login: c.author.login } }
 }
 
 function byteLength(s: string): number {

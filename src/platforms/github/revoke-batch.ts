@@ -4,23 +4,27 @@
  * discovered as 429s: when the last hour already holds `githubCallsPerHour` calls, the job waits (without spending
  * an attempt) until the oldest of them leaves the window. A retry resends the whole waiting set, never one token.
  *
- * Incidents are taken into a batch by one compare-and-set statement (`revocation_batch`), so two batch jobs running
- * at once never send the same token twice.
+ * Incidents are taken into a batch by compare-and-set statements (`revocation_batch` still null), so two batch jobs
+ * running at once never send the same token twice. When more tokens wait than one call carries, they take their
+ * places round robin across authors and pushes (fair-share.ts), not oldest first: one push of thousands of tokens
+ * cannot make every later leak wait behind it (issue 14).
  *
  * @example
  * handlers[GITHUB_BATCH_JOB] = githubBatchJob({ ...responseDeps, issuer, batchDelayMs, callsPerHour })
  */
 import { and, asc, eq, gt, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-orm'
 import { incidents, revocations } from '../../db/schema.js'
-import { finish, recordAttempt } from '../../incidents/response/steps.js'
+import { enqueueNotifications, finish, recordAttempt } from '../../incidents/response/steps.js'
 import { unseal } from '../../incidents/sealing.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { NOT_REVOCABLE_KIND_IDS } from '../../kinds/index.js'
+import { fairOrder, type WaitingToken } from './fair-share.js'
 import { GITHUB_REVOKE_BATCH_MAX } from './issuer.js'
 import type { GithubResponseDeps } from './respond.js'
 
 const HOUR = 3_600_000
+const ID_SLICE = 90
 
 export const GITHUB_BATCH_JOB = 'revoke-github-batch'
 
@@ -42,29 +46,24 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
         calls: distinct.length,
         until: new Date(rescheduleAt).toISOString(),
       })
+      await tellWhenPlanned(deps, distinct)
       return { rescheduleAt, reason: `GitHub revocation budget spent (${distinct.length} calls in the last hour)` }
     }
 
-    // Take every waiting token (up to one call's worth) into this batch: ones this job already took on an earlier
-    // attempt, and any that arrived since.
-    const waiting = deps.db
-      .select({ id: incidents.id })
+    // Take waiting tokens (up to one call's worth, in their fair order) into this batch: ones this job already took
+    // on an earlier attempt, and any that arrived since.
+    const [taken] = await deps.db
+      .select({ n: sql<number>`count(*)` })
       .from(incidents)
-      .where(
-        and(
-          eq(incidents.issuer, 'github'),
-          eq(incidents.status, 'responding'),
-          notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
-          isNotNull(incidents.sealedToken),
-          isNull(incidents.revocationBatch),
-        ),
-      )
-      .orderBy(asc(incidents.id))
-      .limit(GITHUB_REVOKE_BATCH_MAX)
-    await deps.db
-      .update(incidents)
-      .set({ revocationBatch: batchId })
-      .where(and(inArray(incidents.id, waiting), isNull(incidents.revocationBatch)))
+      .where(and(eq(incidents.revocationBatch, batchId), eq(incidents.status, 'responding')))
+    const room = GITHUB_REVOKE_BATCH_MAX - (taken?.n ?? 0)
+    const chosen = room > 0 ? fairOrder(await waitingTokens(deps)).slice(0, room) : []
+    // In slices: D1 binds at most 100 parameters a statement.
+    for (let i = 0; i < chosen.length; i += ID_SLICE)
+      await deps.db
+        .update(incidents)
+        .set({ revocationBatch: batchId })
+        .where(and(inArray(incidents.id, chosen.slice(i, i + ID_SLICE)), isNull(incidents.revocationBatch)))
     const batch = await deps.db
       .select({ id: incidents.id, sealedToken: incidents.sealedToken })
       .from(incidents)
@@ -113,5 +112,43 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
         { kind: GITHUB_BATCH_JOB, payload: { after: job.id }, key: `${GITHUB_BATCH_JOB}:after:${job.id}` },
         now,
       )
+  }
+}
+
+/** Tokens waiting for a batch, oldest first, each with the push and author of its first sighting. */
+export function waitingTokens(deps: Pick<GithubResponseDeps, 'db'>): Promise<WaitingToken[]> {
+  const first = (column: string) =>
+    sql.raw(`(select ${column} from occurrences o where o.incident_id = incidents.id order by o.id limit 1)`)
+  return deps.db
+    .select({
+      id: incidents.id,
+      push: sql<number | null>`${first('push_id')}`,
+      author: sql<string | null>`${first('coalesce(author_email, pusher_email)')}`,
+    })
+    .from(incidents)
+    .where(
+      and(
+        eq(incidents.issuer, 'github'),
+        eq(incidents.status, 'responding'),
+        notInArray(incidents.kind, NOT_REVOCABLE_KIND_IDS),
+        isNotNull(incidents.sealedToken),
+        isNull(incidents.revocationBatch),
+      ),
+    )
+    .orderBy(asc(incidents.id))
+}
+
+/**
+ * The budget is spent, so the waiting tokens' messages go out now (each once: the notification row is unique per
+ * purpose), saying when each revocation is planned: the k-th call from now goes when the k-th of the last hour's calls
+ * leaves the window (an hour later for each further round), and a token's call is its place in the fair order.
+ */
+async function tellWhenPlanned(deps: GithubResponseDeps, callTimes: number[]): Promise<void> {
+  const order = fairOrder(await waitingTokens(deps))
+  for (const [place, incidentId] of order.entries()) {
+    const call = Math.floor(place / GITHUB_REVOKE_BATCH_MAX)
+    const slot = callTimes[call % callTimes.length]!
+    const plannedAt = slot + HOUR * (Math.floor(call / callTimes.length) + 1) + 1000
+    await enqueueNotifications(deps, incidentId, false, { purpose: 'revocation_queued', plannedAt })
   }
 }
