@@ -5,8 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Place, recordFinding } from '../../src/incidents/ingest/record.js'
-import { composeIncidentEmail } from '../../src/notify/message.js'
-import { incidentInput } from '../notify/incident-input.js'
+import { composeIncidentEmail, type IncidentEmailInput } from '../../src/notify/message.js'
 import { pageRequest, signIn } from '../support/admin-page.js'
 import { type TestApp, testApp } from '../support/service-app.js'
 import { generateGithubToken } from '../support/tokens.js'
@@ -39,7 +38,7 @@ describe('occurrence sources', () => {
     const html = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
     expect(html).toContain('<th>Source</th>')
     expect(html).toContain(`<a href="${COMMENT_URL}">comment</a>`)
-    expect(html).toMatch(/<td>push<\/td>/)
+    expect(html).toMatch(/<td data-label="Source">push<\/td>/)
   })
 
   it('filters the list by source, on the page and in the API, and refuses an unknown source', async () => {
@@ -61,7 +60,10 @@ describe('occurrence sources', () => {
   })
 
   it('tells the owner where the token was written, with the page’s link, in the email', () => {
-    const { input } = incidentInput({
+    const input: IncidentEmailInput = {
+      incidentId: 7,
+      kind: 'azure-devops-pat',
+      preview: 'abcd…wxyz',
       locations: [
         {
           repository: 'Fabrikam',
@@ -71,7 +73,9 @@ describe('occurrence sources', () => {
           url: 'https://dev.azure.com/fabrikam/Fabrikam/_workitems/edit/5',
         },
       ],
-    })
+      revocation: { outcome: 'revoked', detail: 'revoked through Token Admin' },
+      advice: { auditLog: 'Check the audit log.' },
+    }
     const email = composeIncidentEmail(input)
     expect(email.text).toContain('was written in a work item. Treat it as compromised.')
     expect(email.text).toContain('  source: work item')
