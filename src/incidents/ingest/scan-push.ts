@@ -48,20 +48,19 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
       await scan(deps, push)
     } catch (error) {
       // The queue gives up after this attempt: say so on the push, or it would look pending (not scanned) forever.
-      if (attempt.isFinal(error)) {
-        const reason = error instanceof Error ? error.message : String(error)
-        await deps.db
-          .update(pushes)
-          .set({
-            scanStatus: 'failed',
-            scannedAt: deps.now(),
-            partialReasons: JSON.stringify([`scan failed: ${reason}`]),
-          })
-          .where(eq(pushes.id, push.id))
-      }
+      if (attempt.isFinal(error))
+        await markScanFailed(deps.db, push.id, error instanceof Error ? error.message : String(error), deps.now())
       throw error
     }
   }
+}
+
+/** The end of a scan patrol gave up on: the push shows `failed` and why (also for a dead-lettered job, jobs/dead-end.ts). */
+export async function markScanFailed(db: DB, pushId: number, reason: string, now: number): Promise<void> {
+  await db
+    .update(pushes)
+    .set({ scanStatus: 'failed', scannedAt: now, partialReasons: JSON.stringify([`scan failed: ${reason}`]) })
+    .where(eq(pushes.id, pushId))
 }
 
 async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
