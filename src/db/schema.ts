@@ -17,7 +17,7 @@
  * const open = await db.select().from(incidents).where(eq(incidents.status, 'new'))
  */
 import { relations } from 'drizzle-orm'
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 // Only pure vocabularies here: this file is loaded by drizzle-kit and in Workers.
 import { STATUSES } from '../incidents/states.js'
 import { RECIPIENT_REASONS } from '../notify/recipients.js'
@@ -75,6 +75,26 @@ export const pushes = sqliteTable(
     partialReasons: text('partial_reasons'),
   },
   (t) => [index('pushes_delivery').on(t.deliveryId)],
+)
+
+/**
+ * Resumable scans: each commit of a push that a scan attempt read whole (every file handed to the scanner and its
+ * findings recorded), with what it read, so that a retry skips it and still reports the push's totals. Cleared when
+ * the scan finishes (incidents/ingest/scan-progress.ts).
+ */
+export const scanCommits = sqliteTable(
+  'scan_commits',
+  {
+    pushId: integer('push_id').notNull(),
+    commitSha: text('commit_sha').notNull(),
+    bytes: integer('bytes').notNull(),
+    files: integer('files').notNull(),
+    findings: integer('findings').notNull(),
+    /** JSON array: the partial-scan reasons this commit added, if any. */
+    partial: text('partial'),
+    at: integer('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.pushId, t.commitSha] })],
 )
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The `scan-push` job: read what a stored push added (through the platform's `PushSource`), scan it, and record each
  * high-confidence finding as an occurrence of its incident. Remote failures propagate as `RemoteError` so the
- * queue retries the job (honouring Retry-After); the whole scan is idempotent, so a retry from the start is safe.
+ * queue retries the job (honouring Retry-After); a retry continues where the failed attempt stopped, skipping the
+ * commits it read whole (scan-progress.ts), and what it re-reads is recorded idempotently (occurrences are unique per
+ * place).
  * Low-confidence (checksum-failing) matches are never recorded (invariant 4).
  * When the queue gives up on a scan (a permanent failure, or the last attempt), the push is marked `failed` with the
  * reason, so that an unscanned push is visible rather than pending forever (invariant 5).
@@ -27,6 +29,7 @@ import { scanAddedLines } from '../../scan/index.js'
 import type { TokenKeys } from '../sealing.js'
 import { openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
 import { recordFinding } from './record.js'
+import { ScanProgress } from './scan-progress.js'
 
 export interface ScanPushDeps {
   db: DB
@@ -69,18 +72,19 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   // A push stored for a platform patrol no longer knows is a permanent failure, shown on the push (invariant 5).
   const known = knownPlatform(event.provider)
   const source = deps.sources.get(known.id)
+  // Resumable: commits an earlier attempt read whole are skipped, their figures added back (scan-progress.ts).
+  const progress = await ScanProgress.load(deps.db, push.id, report, deps.now)
   const files = source
-    ? source.added(event, { maxBytes: deps.maxPushBytes }, report)
+    ? source.added(event, { maxBytes: deps.maxPushBytes, progress }, report)
     : messagesOnly(event, report, known.sourceSettings)
 
   const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
-  let findings = 0
   let newIncidents = 0
   for await (const file of files) {
     const lines = file.lines.map((l) => ({ path: file.path, line: l.line, text: l.text, commit: file.commit }))
     for (const finding of scanAddedLines(lines)) {
       if (finding.confidence !== 'high') continue
-      findings++
+      progress.findings++
       const author = file.author ?? event.commits.find((c) => c.id === file.commit)?.author
       const at = committedAt.get(finding.commit ?? '')
       const recorded = await recordFinding(
@@ -127,18 +131,20 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
       scannedAt: deps.now(),
       bytesScanned: report.bytes,
       filesScanned: report.files,
-      findings,
+      findings: progress.findings,
       partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
     })
     .where(eq(pushes.id, push.id))
+  await progress.clear()
   deps.log.info('scan.finished', {
     push: push.id,
     provider: event.provider,
     repository: event.repository.fullName,
     bytes: report.bytes,
     files: report.files,
-    findings,
+    findings: progress.findings,
     newIncidents,
+    resumedCommits: progress.resumed,
     partial: report.partial,
   })
 }

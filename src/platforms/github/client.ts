@@ -27,9 +27,11 @@ import { readJson, utf8 } from '../response-body.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
+  type CommitProgress,
   type Person,
   type PushEvent,
   type PushSource,
+  type ScanLimits,
   type ScanReport,
   ZERO_SHA,
 } from '../types.js'
@@ -87,6 +89,8 @@ interface ApiCompare {
 
 /** One push being read: repository, credentials and budget. */
 interface Reading {
+  /** Resumable scans: commits an earlier attempt read whole are skipped (types.ts CommitProgress). */
+  progress?: CommitProgress
   repoPath: string
   authorization?: string
   budget: PushBudget
@@ -113,7 +117,7 @@ export class GithubSource implements PushSource {
       })
   }
 
-  async *added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncGenerator<AddedFile> {
+  async *added(push: PushEvent, limits: ScanLimits, report: ScanReport): AsyncGenerator<AddedFile> {
     const update = push.refUpdates[0]
     if (!update || update.after === ZERO_SHA) return
     const budget = new PushBudget(limits.maxBytes, report)
@@ -123,6 +127,7 @@ export class GithubSource implements PushSource {
       authorization: await this.authorization(push),
       budget,
       report,
+      progress: limits.progress,
       messagesSeen: new Set(),
     }
     try {
@@ -216,7 +221,16 @@ export class GithubSource implements PushSource {
   }
 
   /** One commit: its message, then the lines each of its files added relative to its first parent. */
+  /** One commit, read whole unless an earlier attempt did; recorded as read once each of its files was handed over. */
   private async *oneCommit(r: Reading, sha: string): AsyncGenerator<AddedFile> {
+    if (r.progress?.skip(sha)) return
+    r.progress?.begin(sha)
+    const skipped = r.budget.skippedCount
+    yield* this.oneCommitRead(r, sha)
+    if (!r.budget.exhausted && r.budget.skippedCount === skipped) await r.progress?.done(sha)
+  }
+
+  private async *oneCommitRead(r: Reading, sha: string): AsyncGenerator<AddedFile> {
     let url: string | undefined = `${this.apiUrl}${r.repoPath}/commits/${pathSegment(sha)}`
     let first = true
     let fileCount = 0
