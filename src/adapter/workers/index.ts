@@ -137,6 +137,9 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       }
     } catch (error) {
       runtime.log.error('jobs.dispatch_failed', { error: error instanceof Error ? error.message : String(error) })
+    } finally {
+      // The invocation's last work: its D1 statement count so far is its total (read by bench:workers).
+      runtime.log.debug('invocation.statements', { statements: statements.count })
     }
   }
 
