@@ -275,6 +275,14 @@ async function main() {
   console.log(
     `  jobs: ${[...byKind].map(([kind, k]) => `${kind} ${k.jobs} (${k.retries} retries, at most ${k.most} attempts, ${k.open} not done)`).join('; ')}`,
   )
+  for (const platform of ['github', 'azure'] as const) {
+    const own = planted
+      .filter((p) => p.platform === platform && p.doneAt !== undefined)
+      .map((p) => (p.doneAt! - p.postedAt) / 1000)
+      .sort((a, b) => a - b)
+    // Azure's messages wait for the revocation's confirmation (its first check 2 minutes after the revocation).
+    console.log(`  ${platform}: p50 ${percentile(own, 50).toFixed(2)} s, p99 ${percentile(own, 99).toFixed(2)} s`)
+  }
   console.log(`  duplicates: ${duplicates} (target 0); unscanned pushes: ${unscanned} (target 0)`)
   console.log(`  p99 target ≤ 60 s: ratio ${(p99 / 60).toFixed(2)} ${p99 <= 60 ? 'MET' : 'MISSED'}`)
 
