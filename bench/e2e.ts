@@ -10,9 +10,13 @@
  * tokens a second a real GitHub answer would take minutes. The stand-in has no such limit and the budget is raised
  * here (`PATROL_GITHUB_REVOKE_CALLS_PER_HOUR`), so that the figure is patrol's own latency.
  *
+ * It then reports Azure DevOps collateral: PATs revoked beyond the leaked one per leak, over a generated owner
+ * population (collateral.ts). `--collateral-only` runs just that part (a few seconds).
+ *
  * @example
- * npm run bench:e2e                     # 60 s at 50 pushes/s
+ * npm run bench:e2e                     # 60 s at 50 pushes/s, then the collateral figures
  * npm run bench:e2e -- --seconds 20 --rate 50
+ * npm run bench:e2e -- --collateral-only --leaks 20000
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -20,6 +24,7 @@ import { join } from 'node:path'
 import { testEnv } from '../test/support/env.js'
 import { githubDeliveryHeaders } from '../test/support/github-signing.js'
 import { generateGithubToken } from '../test/support/tokens.js'
+import { collateralFigures, formatCollateral } from './collateral.js'
 import { startPatrolChild } from './support/child.js'
 import { startGithubBenchApi } from './support/github-bench-api.js'
 import { pushPayload, sha } from './support/push-payload.js'
@@ -121,4 +126,12 @@ async function main() {
   }
 }
 
-void main()
+function collateral() {
+  const started = performance.now()
+  const lines = formatCollateral(collateralFigures({ leaks: arg('leaks', 20_000), seed: arg('seed', 1) }))
+  for (const line of lines) console.log(line)
+  console.log(`(collateral simulated in ${(performance.now() - started).toFixed(0)} ms)`)
+}
+
+if (process.argv.includes('--collateral-only')) collateral()
+else void main().then(collateral)

@@ -136,8 +136,21 @@ const settingsSchema = z.object({
   AZURE_DEVOPS_ADMIN_TOKEN: z.string().min(1).optional(),
   AZURE_DEVOPS_VSSPS_URL: url('the Token Admin host, e.g. https://vssps.dev.azure.com/contoso').optional(),
   AZURE_DEVOPS_REVOKE_POLICY: z
-    .enum(['candidates', 'none'], { error: 'expects `candidates` or `none`' })
-    .default('candidates'),
+    .enum(['precise', 'broad', 'none'], { error: 'expects `precise`, `broad` or `none`' })
+    .default('precise'),
+  AZURE_DEVOPS_API_VERSION: z
+    .string()
+    .regex(/^\d+\.\d+(-preview(\.\d+)?)?$/, 'expects an api-version such as 7.1, or 7.0 for Azure DevOps Server 2022')
+    .default('7.1'),
+  AZURE_DEVOPS_TOKEN_ADMIN_API_VERSION: z
+    .string()
+    .regex(
+      /^\d+\.\d+(-preview(\.\d+)?)?$/,
+      'expects an api-version such as 7.1-preview.1, or 6.0-preview.1 for Azure DevOps Server',
+    )
+    .optional(),
+  AZURE_DEVOPS_PROBE_SCOPES: z.enum(['on', 'off'], { error: 'expects `on` or `off`' }).default('on'),
+  PATROL_VERIFY: z.enum(['on', 'off'], { error: 'expects `on` or `off`' }).default('on'),
 
   PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
   PATROL_MAX_PUSH_BYTES: positiveInt('a byte count').default(100 * 1024 * 1024),
@@ -208,8 +221,12 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
       adminToken: e.AZURE_DEVOPS_ADMIN_TOKEN,
       vsspsUrl: e.AZURE_DEVOPS_VSSPS_URL?.replace(/\/+$/, ''),
       revokePolicy: e.AZURE_DEVOPS_REVOKE_POLICY,
+      apiVersion: e.AZURE_DEVOPS_API_VERSION,
+      tokenAdminApiVersion: e.AZURE_DEVOPS_TOKEN_ADMIN_API_VERSION ?? e.AZURE_DEVOPS_API_VERSION,
+      probeScopes: e.AZURE_DEVOPS_PROBE_SCOPES === 'on',
     },
     revoke: e.PATROL_REVOKE,
+    verify: e.PATROL_VERIFY,
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
     mail: {
       smtpUrl: e.SMTP_URL,

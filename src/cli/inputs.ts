@@ -7,7 +7,7 @@
  * for await (const file of walk(['src'], onError)) await scanFile(file, sink)
  */
 import { spawn } from 'node:child_process'
-import { createReadStream, type Dirent, read } from 'node:fs'
+import { createReadStream, type Dirent, readSync } from 'node:fs'
 import { lstat, open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
@@ -93,9 +93,11 @@ export async function scanStream(
   diff: boolean,
   sink: Sink,
 ): Promise<void> {
-  const diffScanner = diff ? new DiffScanner(sink.options) : undefined
+  // A diff is scanned as bytes (src/scan/bytes.ts): no decoding of the hundreds of megabytes in
+  // which a token is rare. Text keeps being decoded: scanText reads characters.
+  const diffScanner = diff ? new DiffScanner({ ...sink.options, bytes: true }) : undefined
   let lineOffset = 0
-  for await (const piece of lineChunks(source, (n) => sink.bytes(n))) {
+  for await (const piece of lineChunks(source, { onBytes: (n) => sink.bytes(n), bytes: diff })) {
     if (diffScanner) {
       sink.found(diffScanner.scan(piece.text))
       continue
@@ -145,28 +147,36 @@ async function scanGitOutput(args: string[], sink: Sink): Promise<void> {
   }
 }
 
-const READ_SIZE = 256 * 1024
+const READ_SIZE = 1 << 20
+/** How long synchronous reads may keep the event loop (the progress line's timer) waiting. */
+const YIELD_MS = 100
 
 /**
- * Standard input, read straight into one reused buffer (`fs.read` on descriptor 0) rather than
- * through a stream that allocates a buffer per read: 300 MB of input then cost no memory beyond
- * the scanner's own. Falls back to the stream when the descriptor cannot be read that way.
+ * Standard input, read straight into one reused buffer with synchronous reads of a megabyte on
+ * descriptor 0: no thread-pool round trip and no buffer per read, which on hundreds of megabytes
+ * cost more than the scan. The event loop gets a turn every YIELD_MS. Falls back to the stream when
+ * the descriptor cannot be read that way (a non-blocking pipe).
  */
 export async function* standardInput(): AsyncGenerator<Uint8Array> {
   const buffer = new Uint8Array(READ_SIZE)
+  let turn = Date.now()
   for (;;) {
     let n: number
     try {
-      n = await new Promise<number>((resolve, reject) =>
-        read(0, buffer, 0, READ_SIZE, null, (e, bytes) => (e ? reject(e) : resolve(bytes))),
-      )
+      n = readSync(0, buffer, 0, READ_SIZE, null)
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'EOF') return // Windows, at the end of a pipe
+      if (code !== 'EAGAIN') throw e
       yield* process.stdin as Readable
       return
     }
     if (n === 0) return
     // The consumer copies the bytes before asking for more (lineChunks does).
     yield buffer.subarray(0, n)
+    if (Date.now() - turn > YIELD_MS) {
+      await new Promise((resolve) => setImmediate(resolve))
+      turn = Date.now()
+    }
   }
 }

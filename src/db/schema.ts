@@ -165,8 +165,12 @@ export const incidents = sqliteTable(
     lastSeenAt: integer('last_seen_at').notNull(),
     /** When the push that first carried the token was received: the start of push-to-revoke latency. */
     firstPushedAt: integer('first_pushed_at').notNull(),
-    /** When the issuer accepted the revocation (revoked or requested). */
+    /** When the issuer accepted the revocation request (GitHub 202, Azure Token Admin 204): "requested after". */
     revokedAt: integer('revoked_at'),
+    /** When patrol saw the leaked token stop authenticating (state `revoked`): "confirmed dead after". */
+    confirmedDeadAt: integer('confirmed_dead_at'),
+    /** GitHub: the owner's login from `GET /user`. */
+    ownerLogin: text('owner_login'),
     ownerName: text('owner_name'),
     ownerEmail: text('owner_email'),
     /** Issuer-side owner id (Azure user id / subject descriptor). */
@@ -232,6 +236,8 @@ export const revocations = sqliteTable(
     detail: text('detail').notNull(),
     /** Azure Token Admin authorization ids revoked, JSON array. */
     authorizationIds: text('authorization_ids'),
+    /** Azure: each authorization revoked with why it was a candidate, JSON array of `RevocationCandidate`. */
+    candidates: text('candidates'),
     /** GitHub batches: the call this attempt was part of, for the hourly budget. */
     batchId: text('batch_id'),
     at: integer('at').notNull(),

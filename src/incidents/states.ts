@@ -3,14 +3,20 @@
  * dismiss, reopen or retry it. Every transition becomes an audit event (transitions.ts).
  *
  * ```
- * new ─► responding ─► revoked | revocation_requested | inactive | not_revocable | notify_only      (response over)
- *  │                └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
+ * new ─► responding ─► inactive | not_revocable | notify_only                                       (response over)
+ *  │        │       └► revocation_requested ─► revoked            (the token no longer authenticates: confirmed)
+ *  │        │                               └► revoke_unconfirmed (confirmation never came)
+ *  │        └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
  *  └──► suppressed ─► new   (the token seen again where no suppression applies)
  * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the state before
  * ```
  *
- * The sealed token is kept only while patrol may still need it: during the response, and in the two states an admin
- * can retry from (`revoke_failed`, `revoke_unconfirmed`). Every other state erases it (invariant 1).
+ * The words are the same for every issuer: `revocation_requested` once the issuer accepted the request, `revoked`
+ * only when patrol saw the leaked token stop authenticating, `revoke_unconfirmed` when that never came.
+ * The sealed token is kept only while patrol may still need it: during the response, while an accepted revocation
+ * is being confirmed (`revocation_requested`), and in the two states an admin can retry from (`revoke_failed`,
+ * `revoke_unconfirmed`). Every other state erases it (invariant 1); a platform that cannot confirm erases it on
+ * entering `revocation_requested` (response/steps.ts).
  *
  * @example
  * canTransition('new', 'responding')                 // true
@@ -36,14 +42,15 @@ const RETRYABLE: readonly IncidentStatus[] = ['revoke_failed', 'revoke_unconfirm
 
 /** Whether the sealed token must still be held in this state. */
 export function holdsToken(status: IncidentStatus): boolean {
-  return status === 'new' || status === 'responding' || RETRYABLE.includes(status)
+  return status === 'new' || status === 'responding' || status === 'revocation_requested' || RETRYABLE.includes(status)
 }
 
 const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
   new: ['responding', 'suppressed'],
   responding: RESPONSE_OUTCOMES,
   revoked: [],
-  revocation_requested: [],
+  // Confirmation (response/confirm.ts): dead → revoked; still working (or no answer) at the end → revoke_unconfirmed.
+  revocation_requested: ['revoked', 'revoke_unconfirmed'],
   inactive: [],
   not_revocable: [],
   revoke_unconfirmed: [],

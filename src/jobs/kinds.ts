@@ -15,8 +15,13 @@ export interface JobPayloads {
   respond: { incidentId: number }
   /** One batched `POST /credentials/revoke` for the GitHub tokens waiting in time bucket `bucket`. */
   'revoke-github-batch': { bucket?: number; late?: number; after?: number }
-  /** Check an Azure DevOps revocation: does the leaked token still work? `check` counts from 0. */
-  'confirm-revocation': { incidentId: number; check: number }
+  /**
+   * Check an accepted Azure DevOps revocation (incidents/response/confirm.ts): does the leaked token still work?
+   * `check` counts from 0 after `requestedAt`; `widened` once the broad remainder was revoked too.
+   */
+  'confirm-revocation': { incidentId: number; check: number; requestedAt?: number; widened?: boolean }
+  /** The same for a GitHub token `GET /user` saw live before GitHub accepted its revocation. */
+  'github-confirm-revocation': { incidentId: number; check: number; requestedAt?: number; widened?: boolean }
   /** One email to one recipient. */
   notify: { notificationId: number }
 }
@@ -34,5 +39,6 @@ export const JOB_KINDS: readonly JobKind[] = [
   'respond',
   'revoke-github-batch',
   'confirm-revocation',
+  'github-confirm-revocation',
   'notify',
 ] satisfies readonly JobKind[]

@@ -17,7 +17,7 @@
  */
 import { isTokenKind, kindOf } from '../kinds/index.js'
 import type { LocationLinks, OwnerAdvice } from '../platforms/platform.js'
-import type { RevocationOutcome } from '../platforms/types.js'
+import type { RevocationCandidate, RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
 import { pushedText } from './pushed-text.js'
 import { describeReason, type RecipientReason } from './recipients.js'
@@ -62,7 +62,7 @@ export interface IncidentEmail {
 }
 
 const SUBJECT_STATUS: Record<RevocationOutcome['outcome'], string> = {
-  revoked: 'revoked',
+  revoked: 'revoked (confirmed)',
   requested: 'revocation requested',
   inactive: 'already inactive',
   not_revocable: 'action needed',
@@ -168,18 +168,20 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
 function whatPatrolDid(revocation: RevocationOutcome, advice: OwnerAdvice): string {
   switch (revocation.outcome) {
     case 'revoked':
+      return `patrol revoked it${advice.revokedThrough ? ` ${advice.revokedThrough}` : ''} and confirmed that it no longer works.`
+    case 'requested': {
+      const others = (revocation.candidates?.length ?? 0) - 1
       return [
-        `patrol revoked it${advice.revokedThrough ? ` ${advice.revokedThrough}` : ''}`,
-        revocation.authorizationIds
-          ? `, together with the owner's other PATs that could have been this one (${revocation.authorizationIds.length} in all)`
+        `patrol asked for its revocation${advice.revokedThrough ? ` ${advice.revokedThrough}` : ''} and the request was accepted`,
+        others > 0
+          ? `, together with ${others} other PAT${others === 1 ? '' : 's'} of yours that could have been this one (listed below)`
           : '',
-        '.',
+        '. It is not yet confirmed dead: patrol checks again until it stops working, and the incident page shows the result.',
         advice.afterRevocation ? ` ${advice.afterRevocation}` : '',
       ].join('')
-    case 'requested':
-      return 'patrol asked GitHub to revoke it and GitHub accepted the request. GitHub revokes a valid token at once and emails its owner; it does not tell patrol whether the token was valid.'
+    }
     case 'inactive':
-      return 'patrol checked the token: it no longer works (expired or already revoked), so there was nothing to revoke.'
+      return 'patrol checked the token: it no longer works (expired or already revoked), so patrol revoked nothing.'
     case 'not_revocable':
       return 'No API can revoke this token.'
     case 'failed':
@@ -191,19 +193,28 @@ function whatPatrolDid(revocation: RevocationOutcome, advice: OwnerAdvice): stri
 
 /** `tokenSettings`: where the owner revokes or replaces this kind of token (its catalog record's `manage`). */
 function whatToDoNow(revocation: RevocationOutcome, advice: OwnerAdvice, tokenSettings: string): string[] {
+  const cleanUp =
+    'Remove the secret from the repository history (git filter-repo or BFG, then force-push) and from open pull requests. Clones and forks keep it, which is why the token itself must be dead.'
+  // A dead token needs no revocation and no replacement: only the history clean-up.
+  if (revocation.outcome === 'inactive') return [cleanUp]
   const steps: string[] = []
   if (revocation.outcome === 'failed' || revocation.outcome === 'skipped' || revocation.outcome === 'not_revocable')
     steps.push(`Revoke the token now if it is still valid (${tokenSettings}).`)
+  const revoked = revocation.outcome === 'requested' ? (revocation.candidates ?? []) : []
   steps.push(
-    revocation.outcome === 'revoked' && (revocation.authorizationIds?.length ?? 0) > 1
-      ? `Create new tokens for the ones you still need (patrol revoked every PAT that could have been this one), with the least scope and shortest lifetime that work (${tokenSettings}). Keep them in a secret store, not in the repository.`
+    revoked.length > 1
+      ? `Create new tokens for the ones you still need among those revoked: ${revoked.map(describeCandidate).join('; ')}. Give each the least scope and shortest lifetime that work (${tokenSettings}) and keep it in a secret store, not in the repository.`
       : `Create a new token with the least scope and shortest lifetime that work (${tokenSettings}), and replace the old one wherever it was used. Keep it in a secret store, not in the repository.`,
   )
-  steps.push(
-    'Remove the secret from the repository history (git filter-repo or BFG, then force-push) and from open pull requests. Clones and forks keep it, which is why the token itself must be dead.',
-  )
+  steps.push(cleanUp)
   steps.push(advice.auditLog)
   return steps
+}
+
+/** `"build" (vso.code, created 2026-03-01)`: what the owner needs to recognise and replace a revoked PAT. */
+export function describeCandidate(c: RevocationCandidate): string {
+  const facts = [c.scope, c.createdAt ? `created ${c.createdAt.slice(0, 10)}` : undefined].filter(Boolean)
+  return `“${pushedText(c.displayName ?? c.authorizationId, 80)}”${facts.length ? ` (${pushedText(facts.join(', '), 200)})` : ''}`
 }
 
 /** Facts about one location as [name, value, link?]; only http(s) links. */

@@ -128,15 +128,29 @@ export interface TokenOwner {
 
 export interface RevocationContext {
   kind: TokenKind
-  /** When the commit that leaked the token was made: candidates created after it cannot be the token. */
+  /** Committer time of the earliest commit that added the token: candidates created after it cannot be the token. */
   committedAt?: Date
+  /** When the token was first pushed, by patrol's clock: the broad rule's bound. */
+  pushedAt?: Date
   owner?: TokenOwner
+  /** Set when a narrow revocation did not stop the token: revoke the broad remainder, for this reason. */
+  widen?: string
+}
+
+/** One authorization an issuer was asked to revoke, and why it was a candidate (Azure Token Admin). */
+export interface RevocationCandidate {
+  authorizationId: string
+  displayName?: string
+  scope?: string
+  /** ISO 8601, UTC. */
+  createdAt?: string
+  why: string
 }
 
 /**
  * The outcome of one revocation attempt, as recorded in `revocations.outcome`.
- * - `revoked`: the issuer confirmed (Azure 204 on Token Admin revocations).
- * - `requested`: accepted without a per-token answer (GitHub 202).
+ * - `revoked`: confirmed: the leaked token no longer authenticates.
+ * - `requested`: the issuer accepted the request (GitHub 202, Azure Token Admin 204); not yet confirmed.
  * - `inactive`: the token does not work (any more); nothing to revoke.
  * - `not_revocable`: no API can revoke it (e.g. `ghs_` installation tokens, which expire within an hour).
  * - `skipped`: patrol chose not to act (not configured, `PATROL_REVOKE=off`, policy `none`).
@@ -144,7 +158,14 @@ export interface RevocationContext {
  */
 export type RevocationOutcome =
   | { outcome: 'revoked'; detail: string; authorizationIds?: string[] }
-  | { outcome: 'requested'; detail: string }
+  | {
+      outcome: 'requested'
+      detail: string
+      authorizationIds?: string[]
+      candidates?: RevocationCandidate[]
+      /** Why the narrow rules were widened, when they were. */
+      widened?: string
+    }
   | { outcome: 'inactive'; detail: string }
   | { outcome: 'not_revocable'; detail: string }
   | { outcome: 'skipped'; detail: string }

@@ -18,6 +18,7 @@
  * parsePatch('@@ -3,1 +3,2 @@\n ctx\n+new', 'src/a.ts', 'cafe')
  * // [{ path: 'src/a.ts', line: 4, text: 'new', commit: 'cafe' }]
  */
+import { decodeBytes } from './bytes.js'
 import { detach } from './detach.js'
 import type { AddedLine } from './types.js'
 
@@ -42,6 +43,8 @@ export class DiffReader {
   path: string | undefined
   /** Width of the +/-/space prefix on hunk lines: 1, or one per parent in a combined diff. */
   prefixWidth = 1
+  /** The text is UTF-8 bytes, one character per byte (bytes.ts): paths are decoded as they are read. */
+  bytes = false
   private newLine = 0
   private newLeft = 0
   /** Old-side lines left in an ordinary hunk. */
@@ -180,14 +183,19 @@ export class DiffReader {
         this.path = undefined
       }
     } else if (c === 0x64 /* d */ && text.startsWith('diff ', start)) {
-      this.path = detachPath(pathFromDiffLine(text.slice(start, end)))
+      this.path = detachPath(pathFromDiffLine(this.lineText(text, start, end)))
     } else if (c === 0x2b /* + */ && text.startsWith('+++ ', start)) {
-      this.path = detachPath(pathFromFileHeader(text.slice(start + 4, end)))
+      this.path = detachPath(pathFromFileHeader(this.lineText(text, start + 4, end)))
     } else if (c === 0x72 /* r */ && text.startsWith('rename to ', start)) {
-      this.path = detach(unquotePath(text.slice(start + 10, end)))
+      this.path = detach(unquotePath(this.lineText(text, start + 10, end)))
     } else if (c === 0x63 /* c */ && text.startsWith('copy to ', start)) {
-      this.path = detach(unquotePath(text.slice(start + 8, end)))
+      this.path = detach(unquotePath(this.lineText(text, start + 8, end)))
     }
+  }
+
+  /** `text[start, end)` as text (decoded when the reader reads bytes). */
+  private lineText(text: string, start: number, end: number): string {
+    return this.bytes ? decodeBytes(text, start, end) : text.slice(start, end)
   }
 
   private hunkHeader(line: string): void {

@@ -42,6 +42,11 @@ export interface EngineOptions {
    * (it is the diff's marker, not content), so encoded values stay aligned.
    */
   diff: boolean
+  /**
+   * The text is UTF-8 bytes, one character per byte (bytes.ts): hits are the same, at byte
+   * offsets; only the context window of a low-confidence legacy PAT is measured in decoded text.
+   */
+  bytes?: boolean
 }
 
 /** Decoded text is scanned again, but only this many decoders deep. */
@@ -274,13 +279,13 @@ function legacyRuns(text: string, from: number, to: number, options: EngineOptio
 function legacyRun(text: string, from: number, to: number, options: EngineOptions, add: Add): void {
   const length = to - from
   if (length === ADO_LEGACY_LENGTH) {
-    add(adoLegacyPatAt(text, from, options.includeLow), from)
+    add(adoLegacyPatAt(text, from, options.includeLow, options.bytes), from)
   } else if (
     length > ADO_LEGACY_LENGTH &&
     length <= ADO_LEGACY_LENGTH + 4 &&
     escapeEndingAt(text, to - ADO_LEGACY_LENGTH - 1)
   ) {
-    add(adoLegacyPatAt(text, to - ADO_LEGACY_LENGTH, options.includeLow), to - ADO_LEGACY_LENGTH)
+    add(adoLegacyPatAt(text, to - ADO_LEGACY_LENGTH, options.includeLow, options.bytes), to - ADO_LEGACY_LENGTH)
   }
 }
 

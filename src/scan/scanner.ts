@@ -9,6 +9,7 @@
  */
 import { kindOf } from '../kinds/index.js'
 import { isPublishedExample } from '../kinds/published-examples.js'
+import { utf16Length } from './bytes.js'
 import { commitAt, DiffReader } from './diff.js'
 import { findHits } from './engine.js'
 import type { Hit } from './hit.js'
@@ -123,13 +124,23 @@ export class DiffScanner {
   private unread: Unread[] = []
   private unreadChars = 0
 
-  constructor(options: ScanOptions = {}) {
+  private readonly bytes: boolean
+
+  /**
+   * With `bytes`, each piece of text is UTF-8 bytes, one character per byte (bytes.ts), as the CLI
+   * reads its input without decoding it; findings are the same as for the decoded text.
+   */
+  constructor(options: ScanOptions & { bytes?: boolean } = {}) {
     this.includeLow = options.includeLow ?? false
+    this.bytes = options.bytes ?? false
+    this.reader.bytes = this.bytes
   }
 
   /** Findings in `text`, which must consist of whole lines (a final line without `\n` is allowed at the very end). */
   scan(text: string): LocatedFinding[] {
-    const hits = findHits(text, { includeLow: this.includeLow, diff: true }).sort((a, b) => a.offset - b.offset)
+    const hits = findHits(text, { includeLow: this.includeLow, diff: true, bytes: this.bytes }).sort(
+      (a, b) => a.offset - b.offset,
+    )
     const findings: LocatedFinding[] = []
     const resync = hits.length <= MAX_RESYNCS
     let cursor = 0
@@ -146,8 +157,12 @@ export class DiffScanner {
       if (line > 0 && this.reader.path !== undefined) {
         const contentStart = lineStart + Math.min(this.reader.prefixWidth, lineEnd - lineStart)
         for (const hit of onePerSecret(lineHits)) {
+          const width =
+            this.bytes && hit.offset > contentStart
+              ? utf16Length(text, contentStart, hit.offset)
+              : hit.offset - contentStart
           const f: LocatedFinding = {
-            ...toFinding(hit, line, Math.max(1, hit.offset - contentStart + 1)),
+            ...toFinding(hit, line, Math.max(1, width + 1)),
             path: this.reader.path,
           }
           if (this.reader.commit !== undefined) f.commit = this.reader.commit

@@ -321,7 +321,7 @@ describe('suppressions', () => {
 })
 
 describe('GET /api/stats', () => {
-  it('counts by status, kind and repository, and measures push-to-revoke', async () => {
+  it('counts by status, kind and repository, and measures requested-after and confirmed-dead-after apart', async () => {
     for (const [delay, repo] of [
       [1000, 'a/x'],
       [2000, 'a/x'],
@@ -343,7 +343,21 @@ describe('GET /api/stats', () => {
     expect(stats.byStatus).toEqual({ revocation_requested: 3, new: 1 })
     expect(stats.byKind).toEqual({ 'github-classic-pat': 3, 'azure-devops-pat': 1 })
     expect(stats.byRepository).toEqual({ 'a/x': 2, 'a/y': 1, 'acme/app': 1 })
-    expect(stats.pushToRevoke).toEqual({ count: 3, medianMs: 2000, p90Ms: 9000, maxMs: 9000 })
+    expect(stats.pushToRequest).toEqual({ count: 3, medianMs: 2000, p90Ms: 9000, maxMs: 9000 })
+    // Requested is not revoked: nothing is confirmed dead yet.
+    expect(stats.pushToRevoke).toEqual({ count: 0, medianMs: null, p90Ms: null, maxMs: null })
+    const [first] = (await json(await t.admin('/api/incidents?status=revocation_requested'))).items
+    await transition(t.db.db, {
+      incidentId: first.id,
+      from: 'revocation_requested',
+      to: 'revoked',
+      actor: 'patrol',
+      now: t.clock.now,
+      set: { confirmedDeadAt: t.clock.now + 60_000 },
+    })
+    const confirmed = await json(await t.admin('/api/stats'))
+    expect(confirmed.byStatus).toEqual({ revocation_requested: 2, revoked: 1, new: 1 })
+    expect(confirmed.pushToRevoke).toEqual({ count: 1, medianMs: 61_000, p90Ms: 61_000, maxMs: 61_000 })
     const later = await json(await t.admin(`/api/stats?since=${new Date(t.clock.now + 1).toISOString()}`))
     expect(later.byStatus).toEqual({})
   })

@@ -33,7 +33,9 @@ describe('npm run demo', () => {
       /Azure DevOps {2}POST \/_apis\/tokenadmin\/revocations \[\{"authorizationId":"[0-9a-f-]{36}"\}\] → 204/,
     )
     expect(stdout).toContain('Emails (4, through the SMTP stand-in)')
-    expect(stdout).toMatch(/Subject: \[patrol\] Azure DevOps personal access token leaked in acme\/payments: revoked/)
+    expect(stdout).toMatch(
+      /Subject: \[patrol\] Azure DevOps personal access token leaked in acme\/payments: revocation requested/,
+    )
     expect(stdout).toContain('What you must do now')
     expect(stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/admin\n {3}admin token: [\w-]{32}\n/)
     // Previews only: no whole GitHub token (prefix + 36) and no whole Azure DevOps PAT (84 characters).

@@ -49,7 +49,7 @@ describe('parseSettings', () => {
     [{ PORT: '70000' }, 'PORT: expects a port number'],
     [{ GITHUB_API_URL: 'api.github.com' }, 'GITHUB_API_URL: expects the GitHub REST API base'],
     [{ PATROL_REVOKE: 'sometimes' }, 'PATROL_REVOKE: expects `auto` or `off`'],
-    [{ AZURE_DEVOPS_REVOKE_POLICY: 'all' }, 'AZURE_DEVOPS_REVOKE_POLICY: expects `candidates` or `none`'],
+    [{ AZURE_DEVOPS_REVOKE_POLICY: 'all' }, 'AZURE_DEVOPS_REVOKE_POLICY: expects `precise`, `broad` or `none`'],
     [{ SMTP_URL: 'mail.example.com' }, 'SMTP_URL: expects smtp://'],
     [
       { PATROL_SECURITY_EMAILS: 'sec@example.com,not-an-address' },

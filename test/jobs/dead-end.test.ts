@@ -33,7 +33,7 @@ beforeEach(async () => {
 })
 afterEach(() => t.cleanup())
 
-async function incident(status: 'new' | 'responding' | 'revoked') {
+async function incident(status: 'new' | 'responding' | 'revocation_requested' | 'revoked') {
   const [row] = await t.db
     .insert(incidents)
     .values({
@@ -82,6 +82,16 @@ describe('the end of a dead-lettered job', () => {
       const mail = await t.db.select().from(notifications).where(eq(notifications.incidentId, i.id))
       expect(mail).toMatchObject([{ recipient: 'security@acme.example', status: 'pending' }])
     }
+  })
+
+  it('ends an incident whose confirmation died revoke_unconfirmed, the revocation having been accepted', async () => {
+    const i = await incident('revocation_requested')
+    await end(await job('github-confirm-revocation', { incidentId: i.id, check: 0 }), REASON)
+    const [after] = await t.db.select().from(incidents).where(eq(incidents.id, i.id))
+    expect(after!.status).toBe('revoke_unconfirmed')
+    expect(await t.db.select().from(revocations)).toMatchObject([
+      { outcome: 'failed', detail: `unconfirmed: ${REASON}` },
+    ])
   })
 
   it('leaves an incident that already ended as it was', async () => {

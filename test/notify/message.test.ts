@@ -20,7 +20,7 @@ describe('composeIncidentEmail', () => {
       expect(part).toContain('main')
       expect(part).toContain('a'.repeat(40))
       expect(part).toContain('config/prod settings.env')
-      expect(part).toContain('GitHub accepted the request')
+      expect(part).toContain('the request was accepted')
       expect(part).toContain('Create a new token')
       expect(part).toContain('history')
       expect(part).toContain('audit log')
@@ -35,7 +35,7 @@ describe('composeIncidentEmail', () => {
     expect(email.text).toContain(`https://github.com/contoso/api/blob/${'a'.repeat(40)}/config/prod%20settings.env#L7`)
   })
 
-  it('builds Azure Repos links and explains a candidate revocation', () => {
+  it('builds Azure Repos links, and lists each PAT revoked with its name, scopes and creation date', () => {
     const azurePlace = {
       repository: 'Platform/api',
       branch: 'refs/heads/release/1.0',
@@ -49,13 +49,37 @@ describe('composeIncidentEmail', () => {
       locations: [{ ...azurePlace, links: azureDevOpsLinks('https://dev.azure.com/contoso').of(azurePlace) }],
       advice: azureDevOps.advice,
       revocation: {
-        outcome: 'revoked',
-        detail: 'revoked 3 PATs of dev@contoso.example',
+        outcome: 'requested',
+        detail: 'Token Admin accepted the revocation of 3 PATs of dev@contoso.example',
         authorizationIds: ['a', 'b', 'c'],
+        candidates: [
+          {
+            authorizationId: 'a',
+            displayName: 'deploy',
+            scope: 'vso.code',
+            createdAt: '2026-03-01T08:00:00.000Z',
+            why: 'w',
+          },
+          {
+            authorizationId: 'b',
+            displayName: 'nightly build',
+            scope: 'vso.build',
+            createdAt: '2026-03-01T09:00:00.000Z',
+            why: 'w',
+          },
+          {
+            authorizationId: 'c',
+            displayName: 'boards',
+            scope: 'vso.work',
+            createdAt: '2026-03-02T00:00:00.000Z',
+            why: 'w',
+          },
+        ],
       },
     })
     const email = composeIncidentEmail(input)
-    expect(email.subject).toContain('Azure DevOps personal access token leaked in Platform/api: revoked')
+    expect(email.subject).toContain('Azure DevOps personal access token leaked in Platform/api: revocation requested')
+    expect(email.subject).not.toMatch(/: revoked/)
     const links = hrefs(email.html)
     expect(links).toContain('https://dev.azure.com/contoso/Platform/_git/api?version=GBrelease%2F1.0')
     expect(links).toContain(`https://dev.azure.com/contoso/Platform/_git/api/commit/${'b'.repeat(40)}`)
@@ -66,14 +90,26 @@ describe('composeIncidentEmail', () => {
         ),
       ),
     ).toBe(true)
-    expect(email.text).toContain('3 in all')
+    expect(email.text).toContain('together with 2 other PATs of yours')
+    expect(email.text).toContain('It is not yet confirmed dead')
     expect(email.text).toContain('Create new tokens for the ones you still need')
+    expect(email.text).toContain('“deploy” (vso.code, created 2026-03-01)')
+    expect(email.text).toContain('“nightly build” (vso.build, created 2026-03-01)')
+    expect(email.text).toContain('“boards” (vso.work, created 2026-03-02)')
   })
 
   it.each<[RevocationOutcome, string, RegExp]>([
-    [{ outcome: 'revoked', detail: 'ok' }, 'revoked', /patrol revoked it/],
-    [{ outcome: 'requested', detail: 'ok' }, 'revocation requested', /asked GitHub to revoke it/],
-    [{ outcome: 'inactive', detail: 'HTTP 401' }, 'already inactive', /nothing to revoke/],
+    [
+      { outcome: 'revoked', detail: 'ok' },
+      'revoked (confirmed)',
+      /patrol revoked it .*and confirmed that it no longer works/,
+    ],
+    [
+      { outcome: 'requested', detail: 'ok' },
+      'revocation requested',
+      /asked for its revocation.*not yet confirmed dead/,
+    ],
+    [{ outcome: 'inactive', detail: 'HTTP 401' }, 'already inactive', /it no longer works .*revoked nothing/],
     [
       { outcome: 'not_revocable', detail: 'installation token: expires within an hour, not revocable' },
       'action needed',
@@ -89,6 +125,10 @@ describe('composeIncidentEmail', () => {
     // Only where patrol could not kill the token does the owner get "revoke it now" as the first step.
     const mustRevoke = ['failed', 'skipped', 'not_revocable'].includes(revocation.outcome)
     expect(email.text.includes('1. Revoke the token now')).toBe(mustRevoke)
+    // A dead token asks only for the history clean-up.
+    expect(email.text.includes('Create a new token')).toBe(revocation.outcome !== 'inactive')
+    if (revocation.outcome === 'inactive')
+      expect(email.text).toMatch(/ {2}1\. Remove the secret from the repository history/)
   })
 
   it('escapes everything from the push in HTML and links only http(s) URLs', () => {

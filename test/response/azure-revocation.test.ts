@@ -66,7 +66,8 @@ async function setup(o: { azure?: Partial<AzureDevOpsAdminApiOptions>; env?: Rec
 
 /** An Azure PAT owned by a user of the stand-in organization (pass `known: false` for one Azure does not know). */
 function adoPat(known = true) {
-  const token = generateAdoPat()
+  // Created in January 2026, as the PAT embeds: the precise candidate rules find it.
+  const token = generateAdoPat({ year: 2026, month: 0 })
   leaked.push(token)
   if (known) {
     const user = az!.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
@@ -85,6 +86,8 @@ async function deliver(content: string) {
     parents: [base],
     message: 'ci',
     author: { name: 'Dev Two', email: 'dev2@acme.example' },
+    // Committed an hour ago: after the leaked PAT was created, before the owner's newer one.
+    date: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
     files: { 'pipeline.yml': content },
   })
   const res = await p!.postGithub(
@@ -139,9 +142,21 @@ describe('revocation', () => {
     await p!.settle()
     const row = await incident()
     expect(row).toMatchObject({ status: 'revoked', ownerEmail: 'owner@contoso.example', sealedToken: null })
+    expect(row.confirmedDeadAt).toBeGreaterThanOrEqual(row.revokedAt!)
     const pat = az!.pats.find((x) => x.token === token)!
     expect(az!.revocationCalls).toEqual([[pat.authorizationId]])
-    expect((await attempts(row.id)).map((a) => a.outcome)).toEqual(['revoked', 'revoked'])
+    const trail = await attempts(row.id)
+    expect(trail.map((a) => a.outcome)).toEqual(['requested', 'revoked'])
+    // The timeline lists the authorization revoked and why it was a candidate.
+    expect(JSON.parse(trail[0]!.candidates!)).toEqual([
+      expect.objectContaining({
+        authorizationId: pat.authorizationId,
+        displayName: 'build',
+        scope: 'vso.code',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        why: expect.stringContaining('created in 2026-01 as the PAT embeds'),
+      }),
+    ])
     expect(await recipients()).toEqual(['owner:owner@contoso.example:sent', 'security:security@acme.example:sent'])
   })
 
@@ -164,7 +179,7 @@ describe('revocation', () => {
     await p!.settle()
     const row = await incident()
     expect(row.status).toBe('revoked')
-    expect((await attempts(row.id)).map((a) => a.outcome)).toEqual(['error', 'revoked', 'revoked'])
+    expect((await attempts(row.id)).map((a) => a.outcome)).toEqual(['error', 'requested', 'revoked'])
     expect(az!.revocationCalls).toHaveLength(1)
     expect(smtp!.messages).toHaveLength(2)
   })
@@ -190,14 +205,18 @@ describe('revocation', () => {
     const token = adoPat()
     await deliver(`PAT: ${token}\n`)
     await p!.drain()
-    // Revoked at Token Admin, emailed at once, still responding until a check sees the token dead.
-    expect((await incident()).status).toBe('responding')
+    // Accepted by Token Admin, emailed at once, `revocation_requested` (token kept) until a check sees it dead.
+    const requested = await incident()
+    expect(requested.status).toBe('revocation_requested')
+    expect(requested.sealedToken).not.toBeNull()
+    expect(requested.confirmedDeadAt).toBeNull()
     expect(smtp!.messages).toHaveLength(2)
+    for (const m of smtp!.messages) expect(m.parsed.subject).not.toMatch(/\brevoked\b/i)
     await p!.settle()
     const row = await incident()
     expect(row.status).toBe('revoked')
     const trail = await attempts(row.id)
-    expect(trail.map((a) => a.outcome)).toEqual(['revoked', 'revoked'])
+    expect(trail.map((a) => a.outcome)).toEqual(['requested', 'revoked'])
     expect(trail[1]!.detail).toMatch(/confirmed: .*\(check 2\)/)
     const checks = await p!.jobsOf('confirm-revocation')
     expect(checks.map((j) => j.runAt - row.revokedAt!)).toEqual([60_000, 600_000])
@@ -211,7 +230,11 @@ describe('revocation', () => {
     await p!.settle()
     const row = await incident()
     expect(row.status).toBe('revoke_unconfirmed')
+    expect(row.sealedToken).not.toBeNull()
     const trail = await attempts(row.id)
+    // Policy precise widened once on the evidence; the owner had nothing else created before the push.
+    expect(trail.map((a) => a.outcome)).toEqual(['requested', 'failed', 'failed'])
+    expect(trail[1]!.detail).toMatch(/no candidate PAT/)
     expect(trail.at(-1)).toMatchObject({
       outcome: 'failed',
       detail: 'unconfirmed after 3 checks: the token still authenticates',
@@ -222,7 +245,58 @@ describe('revocation', () => {
       .from(auditEvents)
       .where(eq(auditEvents.subjectId, row.id))
       .orderBy(asc(auditEvents.id))
-    expect(audit.map((e) => e.action)).toEqual(['incident.created', 'status.responding', 'status.revoke_unconfirmed'])
+    expect(audit.map((e) => e.action)).toEqual([
+      'incident.created',
+      'status.responding',
+      'status.revocation_requested',
+      'status.revoke_unconfirmed',
+    ])
+  })
+})
+
+describe('narrow first, widen on evidence (AZURE_DEVOPS_REVOKE_POLICY=precise, the default)', () => {
+  /** The owner's PATs this month: created `hoursAgo` hours before now, all usable in the organization. */
+  function ownerWith(hoursAgo: Record<string, number>) {
+    const user = az!.addUser({ email: 'owner@contoso.example' })
+    const now = new Date()
+    const month = { year: now.getUTCFullYear(), month: now.getUTCMonth() }
+    const pats = Object.fromEntries(
+      Object.entries(hoursAgo).map(([name, hours]) => {
+        const token = generateAdoPat(month)
+        leaked.push(token)
+        const validFrom = new Date(Math.max(Date.UTC(month.year, month.month, 1), now.getTime() - hours * 3_600_000))
+        return [name, az!.addPat({ token, user, displayName: name, validFrom: validFrom.toISOString() })]
+      }),
+    )
+    return pats
+  }
+
+  it('leaves alone a PAT created between the commit and the push', async () => {
+    await setup()
+    // The commit is an hour old (deliver); `betweenCommitAndPush` was created half an hour ago.
+    const pats = ownerWith({ leak: 2, betweenCommitAndPush: 0.5 })
+    await deliver(`PAT: ${pats.leak!.token}\n`)
+    await p!.settle()
+    expect((await incident()).status).toBe('revoked')
+    expect(az!.revocationCalls).toEqual([[pats.leak!.authorizationId]])
+    expect(pats.betweenCommitAndPush!.isValid).toBe(true)
+  })
+
+  it('revokes the broad remainder when the leaked PAT still works after the narrow set was revoked, and says why', async () => {
+    await setup()
+    // The leaked PAT's creation time is after the commit (a committer clock far behind): the narrow set is its twin.
+    const pats = ownerWith({ twin: 2, leak: 0.5 })
+    await deliver(`PAT: ${pats.leak!.token}\n`)
+    await p!.settle()
+    const row = await incident()
+    expect(row.status).toBe('revoked')
+    expect(az!.revocationCalls).toEqual([[pats.twin!.authorizationId], [pats.leak!.authorizationId]])
+    const trail = await attempts(row.id)
+    expect(trail.map((a) => a.outcome)).toEqual(['requested', 'requested', 'revoked'])
+    expect(trail[1]!.detail).toMatch(
+      /widened: the leaked token still authenticated 3 checks after the narrow revocation/,
+    )
+    expect(JSON.parse(trail[1]!.candidates!)[0].why).toMatch(/created before the push; widened/)
   })
 })
 
@@ -232,7 +306,7 @@ describe('confirmation that cannot be made', () => {
     const token = adoPat()
     await deliver(`PAT: ${token}\n`)
     await p!.drain()
-    expect((await incident()).status).toBe('responding')
+    expect((await incident()).status).toBe('revocation_requested')
     // Every call of every attempt of every check, until each check gives up 20 s after it was due.
     az!.answerNext('connectionData', ...Array.from({ length: 1000 }, () => ({ status: 500 })))
     await p!.settle(24 * 3_600_000)

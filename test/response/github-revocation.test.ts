@@ -31,23 +31,34 @@ beforeAll(async () => {
 afterAll(() => gh.close())
 
 beforeEach(async () => {
-  credentials = await startGithubCredentialsApi()
+  // What GitHub accepted for revocation stops authenticating (GET /user → 401), as on github.com.
+  credentials = await startGithubCredentialsApi({
+    onRevoke: (list) => {
+      for (const t of list) gh.killToken(t)
+    },
+  })
   smtp = await startSmtpServer()
   router = await startPathRouter('', [
     { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
     { test: () => true, base: gh.url },
   ])
-  p = await startPipeline(
+  p = await pipeline()
+  tokens.length = 0
+})
+
+/** patrol wired to this test's stand-ins; `env` adds settings. */
+function pipeline(env: Record<string, string> = {}) {
+  return startPipeline(
     {
       GITHUB_API_URL: router.url,
       GITHUB_TOKEN: READER,
       PATROL_SECURITY_EMAILS: 'security@acme.example',
       PATROL_PUBLIC_URL: 'https://patrol.acme.example',
+      ...env,
     },
     { smtpUrl: smtp.url },
   )
-  tokens.length = 0
-})
+}
 
 afterEach(async () => {
   // Whatever the test did, nothing it leaked may be at rest in the database or in a mail.
@@ -232,5 +243,91 @@ describe('remote failures', () => {
     const toOwner = smtp.messages.find((m) => m.envelope.to.includes('dev@acme.example'))
     expect(toOwner?.parsed.subject).toMatch(/revocation failed/)
     expect(smtp.messages).toHaveLength(2)
+  })
+})
+
+describe('live-token verification (PATROL_VERIFY, on by default)', () => {
+  const userCalls = () => gh.requests.filter((r) => r.method === 'GET' && r.path === '/user')
+
+  it('checks the token with GET /user, records its owner, and says `revoked` only once the token stops working', async () => {
+    const token = leak()
+    gh.addAccount(token, { login: 'octo-dev', email: 'octo.dev@acme.example', id: 4242 })
+    const before = userCalls().length
+    await deliver(`GH_TOKEN=${token}\n`)
+    // Up to the batch call, not yet the first confirmation check.
+    await p.settle(30_000)
+    const [requested] = await p.db.select().from(incidents)
+    // Accepted by GitHub, not yet confirmed: the token is kept for the checks.
+    expect(requested).toMatchObject({
+      status: 'revocation_requested',
+      ownerLogin: 'octo-dev',
+      ownerEmail: 'octo.dev@acme.example',
+      ownerId: '4242',
+      confirmedDeadAt: null,
+    })
+    expect(requested!.sealedToken).not.toBeNull()
+    await p.settle()
+    const [incident] = await p.db.select().from(incidents)
+    expect(incident).toMatchObject({ status: 'revoked', sealedToken: null, confirmedDeadAt: expect.any(Number) })
+    const trail = await p.db.select().from(revocations).where(eq(revocations.incidentId, incident!.id))
+    expect(trail.map((r) => r.outcome)).toEqual(['requested', 'revoked'])
+    // One check before the response, one after GitHub accepted (the token was dead at the first confirmation).
+    const calls = userCalls().slice(before)
+    expect(calls).toHaveLength(2)
+    for (const c of calls) expect(c.headers.authorization).toBe(`Bearer ${token}`)
+    const sent = await p.db.select().from(notifications)
+    expect(sent.map((n) => `${n.reason}:${n.recipient}`).sort()).toEqual([
+      'owner:octo.dev@acme.example',
+      'security:security@acme.example',
+    ])
+  })
+
+  it('ends a dead token `inactive` with no revocation call, and asks only for the history clean-up', async () => {
+    gh.addAccount(generateGithubToken('ghp'), { login: 'someone-else' })
+    const token = leak()
+    await deliver(`GH_TOKEN=${token}\n`)
+    await p.settle()
+    const [incident] = await p.db.select().from(incidents)
+    expect(incident).toMatchObject({ status: 'inactive', sealedToken: null, ownerLogin: null })
+    expect(credentials.calls).toHaveLength(0)
+    const mail = smtp.messages.find((m) => m.envelope.to.includes('dev@acme.example'))!
+    expect(mail.parsed.subject).toMatch(/already inactive/)
+    expect(mail.parsed.text).toContain('revoked nothing')
+    expect(mail.parsed.text).not.toContain('Create a new token')
+    expect(mail.parsed.text).toContain('1. Remove the secret from the repository history')
+  })
+
+  it('ends `revoke_unconfirmed`, token kept for a retry, when the token still works an hour after GitHub accepted', async () => {
+    const token = leak()
+    gh.addAccount(token, { login: 'octo-dev' })
+    await deliver(`GH_TOKEN=${token}\n`)
+    // Up to the batch call, not yet the first confirmation check.
+    await p.settle(30_000)
+    expect(await statusOf()).toEqual(['revocation_requested'])
+    // GitHub accepted it, but the token goes on authenticating.
+    gh.addAccount(token, { login: 'octo-dev' })
+    await p.settle()
+    const [incident] = await p.db.select().from(incidents)
+    expect(incident!.status).toBe('revoke_unconfirmed')
+    expect(incident!.sealedToken).not.toBeNull()
+    expect(incident!.confirmedDeadAt).toBeNull()
+    // Every check of the confirmation schedule saw it live.
+    expect(await p.jobsOf('github-confirm-revocation')).toHaveLength(3) // the pipeline's three confirmation delays
+    // The sealed token is still held here, by design; the test's at-rest sweep runs on the raw value only.
+    await p.db.update(incidents).set({ sealedToken: null }).where(eq(incidents.id, incident!.id))
+  })
+
+  it('PATROL_VERIFY=off: never uses the token for anything but revocation', async () => {
+    await p.close()
+    p = await pipeline({ PATROL_VERIFY: 'off' })
+    const token = leak()
+    gh.addAccount(token, { login: 'octo-dev' })
+    const before = userCalls().length
+    await deliver(`GH_TOKEN=${token}\n`)
+    await p.settle()
+    expect(userCalls().length).toBe(before)
+    const [incident] = await p.db.select().from(incidents)
+    expect(incident).toMatchObject({ status: 'revocation_requested', sealedToken: null, ownerLogin: null })
+    expect(credentials.calls).toHaveLength(1)
   })
 })

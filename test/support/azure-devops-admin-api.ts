@@ -5,8 +5,12 @@
  * - `GET /{org}/_apis/connectionData` with `Basic :PAT` → 200 JSON (`authenticatedUser`, `instanceId` = the
  *   organization's account id, `X-VSS-UserData`), or for a PAT that does not work: 401, or 203 with an HTML sign-in page.
  * - `GET /vssps/{org}/_apis/tokenadmin/personalaccesstokens/{subjectDescriptor}?api-version=7.1&isPublic=false`
- *   with the admin PAT → `{ value, continuationToken }`, `pageSize` entries a page.
+ *   with the admin PAT → `{ value, continuationToken }`, `pageSize` entries a page. Dates carry no offset, as in
+ *   Microsoft's documented example (`"validFrom": "2018-07-19T00:00:00"`): they are UTC.
  * - `POST /vssps/{org}/_apis/tokenadmin/revocations?api-version=7.1&isPublic=false` `[{authorizationId}]` → 204.
+ * - Scope probes as a PAT: `GET /{org}/_apis/git/repositories` (`vso.code`), `_apis/build/resourceusage`
+ *   (`vso.build`), `_apis/wit/fields` (`vso.work`) → 200 `{count, value}` when the PAT's scope grants the family
+ *   (`vso.code_write` grants `vso.code`; `app_token` grants all), 401 when it does not or the PAT does not work.
  *
  * Revocation can take effect late (`revocationEffect: { afterChecks: n }`: connectionData still accepts the PAT n
  * times) or never. Scripted answers per route (429 with Retry-After, 5xx, hang) are played before normal behaviour.
@@ -15,7 +19,7 @@
  * const azure = await startAzureDevOpsAdminApi({ adminToken: 'admin' })
  * const user = azure.addUser({ email: 'dev@contoso.com' })
  * azure.addPat({ token: leaked, user, validFrom: '2026-01-01T00:00:00Z' })
- * const issuer = new AzureDevOpsIssuer({ orgUrl: azure.orgUrl, vsspsUrl: azure.vsspsUrl, adminToken: 'admin', policy: 'candidates' })
+ * const issuer = new AzureDevOpsIssuer({ orgUrl: azure.orgUrl, vsspsUrl: azure.vsspsUrl, adminToken: 'admin', policy: 'precise' })
  */
 
 import { randomUUID } from 'node:crypto'
@@ -47,7 +51,7 @@ export interface AzurePat {
   lateChecksLeft?: number
 }
 
-export type AzureRoute = 'connectionData' | 'list' | 'revoke'
+export type AzureRoute = 'connectionData' | 'list' | 'revoke' | 'probe'
 
 export interface AzureDevOpsAdminApiOptions {
   org?: string
@@ -57,6 +61,8 @@ export interface AzureDevOpsAdminApiOptions {
   /** How connectionData answers a PAT that does not work. Default 401. */
   invalidAnswer?: 401 | 203
   revocationEffect?: 'immediate' | 'never' | { afterChecks: number }
+  /** The Token Admin `api-version` this stand-in serves (Server documents `6.0-preview.1`). Default `7.1`. */
+  tokenAdminApiVersion?: string
 }
 
 export interface AzureDevOpsAdminApi {
@@ -87,7 +93,12 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
   const pats: AzurePat[] = []
   const requests: AzureDevOpsAdminApi['requests'] = []
   const revocationCalls: string[][] = []
-  const scripted: Record<AzureRoute, ScriptedAnswer[]> = { connectionData: [], list: [], revoke: [] }
+  const scripted: Record<AzureRoute, ScriptedAnswer[]> = { connectionData: [], list: [], revoke: [], probe: [] }
+  const probes: Record<string, string> = {
+    [`/${org}/_apis/git/repositories`]: 'vso.code',
+    [`/${org}/_apis/build/resourceusage`]: 'vso.build',
+    [`/${org}/_apis/wit/fields`]: 'vso.work',
+  }
 
   const basicSecret = (header: string | undefined): string | undefined => {
     const match = /^Basic (.+)$/i.exec(header ?? '')
@@ -135,7 +146,9 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
           ? 'list'
           : req.method === 'POST' && url.pathname === `${tokenAdmin}revocations`
             ? 'revoke'
-            : 'other'
+            : req.method === 'GET' && probes[url.pathname]
+              ? 'probe'
+              : 'other'
     requests.push({ route, method: req.method ?? '', url: `${url.pathname}${url.search}` })
     if (route === 'other') return json(404, { message: 'not found' })
 
@@ -180,10 +193,20 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
       )
     }
 
+    if (route === 'probe') {
+      const family = probes[url.pathname]!
+      const pat = pats.find((p) => p.token === secret)
+      const scopes = pat?.scope.split(/\s+/) ?? []
+      const grants = scopes.includes('app_token') || scopes.some((s) => s === family || s.startsWith(`${family}_`))
+      if (!pat || !works(pat) || !grants) return noAccess()
+      return json(200, { count: 0, value: [] })
+    }
+
     // Token Admin: the admin PAT, api-version 7.1, PATs rather than SSH keys.
     if (secret !== options.adminToken) return noAccess()
-    if (url.searchParams.get('api-version') !== '7.1' || url.searchParams.get('isPublic') !== 'false')
-      return json(400, { message: 'api-version=7.1 and isPublic=false expected by this stand-in' })
+    const version = options.tokenAdminApiVersion ?? '7.1'
+    if (url.searchParams.get('api-version') !== version || url.searchParams.get('isPublic') !== 'false')
+      return json(400, { message: `api-version=${version} and isPublic=false expected by this stand-in` })
 
     if (route === 'list') {
       const descriptor = decodeURIComponent(url.pathname.slice(`${tokenAdmin}personalaccesstokens/`.length))
@@ -201,8 +224,8 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
           authorizationId: p.authorizationId,
           hostAuthorizationId: '00000000-0000-0000-0000-000000000000',
           userId: user.id,
-          validFrom: p.validFrom,
-          validTo: p.validTo,
+          validFrom: withoutOffset(p.validFrom),
+          validTo: withoutOffset(p.validTo),
           displayName: p.displayName,
           scope: p.scope,
           targetAccounts: p.targetAccounts,
@@ -279,4 +302,9 @@ export async function startAzureDevOpsAdminApi(options: AzureDevOpsAdminApiOptio
         server.close(() => resolve())
       }),
   }
+}
+
+/** `2026-03-01T12:00:00Z` → `2026-03-01T12:00:00`: Token Admin's documented dates have no offset (they are UTC). */
+function withoutOffset(iso: string): string {
+  return new Date(iso).toISOString().replace(/(\.\d+)?Z$/, '')
 }

@@ -2,7 +2,9 @@
  * A loopback stand-in for the parts of GitHub's REST API that patrol reads content from, speaking the documented
  * wire format: `compare/{base}...{head}` (250 commits / 300 files unpaged, paged commits with `Link`),
  * `commits/{sha}` (files paged by `Link`), `git/blobs/{sha}` and `contents/{path}?ref=` (JSON or raw), and App
- * installation tokens (the JWT is checked against the app's public key). History comes from an in-memory
+ * installation tokens (the JWT is checked against the app's public key), and `GET /user` ("Get the authenticated
+ * user": 200 `{login, id, email}` with `email` null unless public, 401 `Bad credentials` for a token that is not a
+ * live account's) once a test adds an account. History comes from an in-memory
  * {@link GitRepo}; failures (429 with Retry-After, 5xx N times, hangs, anything) are injected per request pattern.
  *
  * @example
@@ -58,6 +60,13 @@ export interface GithubApiStandIn {
   fail(fault: Fault): void
   /** Once called, content requests need `Authorization: Bearer` with one of these (or an installation token). */
   requireToken(...tokens: string[]): void
+  /**
+   * A live token of a GitHub account, for `GET /user`. Without any account `GET /user` answers 404, as a
+   * stand-in that does not model accounts; with one, any other token gets 401.
+   */
+  addAccount(token: string, account: { login: string; email?: string | null; id?: number }): void
+  /** The token no longer authenticates (`GET /user` → 401), e.g. after GitHub revoked it. */
+  killToken(token: string): void
   /** Registers a GitHub App whose JWTs (RS256, `iss` = appId) may mint installation tokens. */
   installApp(app: { appId: string; publicKeyPem: string; tokenLifetimeMs?: number }): void
   /** Installation tokens minted so far. */
@@ -78,6 +87,8 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
   let app: { appId: string; key: KeyObject; tokenLifetimeMs: number } | undefined
   const settings = { commitFilesPerPage: 300, compareFileCap: 300, compareCommitCap: 250 }
   let base = ''
+  const accounts = new Map<string, { login: string; email?: string | null; id?: number }>()
+  let accountsModelled = false
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -98,6 +109,14 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     const line = `${entry.method} ${u.pathname}${u.search}`
     if (faults.answer(line, res)) return
 
+    if (entry.method === 'GET' && u.pathname === '/user') {
+      if (!accountsModelled) return send(res, 404, { message: 'Not Found' })
+      const presented = /^(?:Bearer|token) (.+)$/.exec(req.headers.authorization ?? '')?.[1]
+      const account = presented ? accounts.get(presented) : undefined
+      if (!account)
+        return send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' })
+      return send(res, 200, { login: account.login, id: account.id ?? 1, type: 'User', email: account.email ?? null })
+    }
     let m: RegExpExecArray | null
     if (entry.method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(u.pathname))) {
       return mintInstallationToken(req, res, Number(m[1]), body)
@@ -311,6 +330,13 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     fail: (fault) => faults.add(fault),
     requireToken(...t) {
       for (const token of t) tokens.add(token)
+    },
+    addAccount(token, account) {
+      accountsModelled = true
+      accounts.set(token, account)
+    },
+    killToken(token) {
+      accounts.delete(token)
     },
     installApp({ appId, publicKeyPem, tokenLifetimeMs = 3_600_000 }) {
       app = { appId, key: createPublicKey(publicKeyPem), tokenLifetimeMs }

@@ -39,7 +39,13 @@ export interface GithubCredentialsApi {
   close(): Promise<void>
 }
 
-export async function startGithubCredentialsApi(options: { pathPrefix?: string } = {}): Promise<GithubCredentialsApi> {
+export async function startGithubCredentialsApi(
+  options: {
+    pathPrefix?: string
+    /** Called with the tokens of each accepted call, e.g. to make them fail `GET /user` from then on. */
+    onRevoke?: (tokens: string[]) => void
+  } = {},
+): Promise<GithubCredentialsApi> {
   const prefix = options.pathPrefix ?? ''
   const calls: RevokeCall[] = []
   const revoked = new Set<string>()
@@ -86,6 +92,7 @@ export async function startGithubCredentialsApi(options: { pathPrefix?: string }
       return send(422, { message: 'Validation Failed', errors: ['credentials must hold 1 to 1000 strings'] })
     }
     for (const token of list) revoked.add(token)
+    options.onRevoke?.(list)
     call.status = 202
     send(202)
   })

@@ -71,10 +71,18 @@ function marvin32(data: Uint8Array, seed: bigint): number {
   return Number(p0 ^ p1)
 }
 
-/** Azure DevOps 84-character PAT (July 2024 format) with a valid Marvin32/base62 checksum. */
-export function generateAdoPat(): string {
-  const year = BASE64[randomInt(0, 4)] // 2024..2027
-  const month = 'ABCDEFGHIJKL'[randomInt(12)]
+/**
+ * Azure DevOps 84-character PAT (July 2024 format) with a valid Marvin32/base62 checksum, embedding the given creation
+ * year and 0-based month (random when not given).
+ */
+export function generateAdoPat(
+  created: { year: number; month: number } = {
+    year: 2024 + randomInt(0, 4),
+    month: randomInt(12),
+  },
+): string {
+  const year = BASE64[created.year - 2024]
+  const month = 'ABCDEFGHIJKL'[created.month]
   const head = `${randomFrom(BASE62, 52)}JQQJ99${year}${month}ACAAAAA${randomFrom(BASE62, 5)}AAASAZDO`
   const bytes = Buffer.from(head, 'base64')
   const h = marvin32(bytes, 0x44656661756c7430n)

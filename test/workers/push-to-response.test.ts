@@ -206,7 +206,8 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
       .from(revocations)
       .where(eq(revocations.incidentId, ado.id))
       .orderBy(asc(revocations.id))
-    expect(attempts.map((a) => a.outcome)).toEqual(['revoked', 'revoked'])
+    // Token Admin accepted (requested), then a check saw the PAT dead (revoked).
+    expect(attempts.map((a) => a.outcome)).toEqual(['requested', 'revoked'])
     expect(attempts[1]!.detail).toMatch(/^confirmed/)
     const trail = await db
       .select()
@@ -216,6 +217,7 @@ describe('a push carrying tokens, from the Worker fetch to the response', () => 
     expect(trail.map((e) => [e.actor, e.action])).toEqual([
       ['patrol', 'incident.created'],
       ['patrol', 'status.responding'],
+      ['patrol', 'status.revocation_requested'],
       ['patrol', 'status.revoked'],
     ])
   })

@@ -54,7 +54,9 @@ export function IncidentPage(p: {
         </dd>
         <dt>Owner</dt>
         <dd>
-          {pushedText([i.owner.name, i.owner.email].filter(Boolean).join(' · ')) || <span class="muted">unknown</span>}
+          {pushedText(
+            [i.owner.name, i.owner.login && `@${i.owner.login}`, i.owner.email].filter(Boolean).join(' · '),
+          ) || <span class="muted">unknown</span>}
         </dd>
         <dt>Repositories</dt>
         <dd>{pushedText(i.repositories.join(', '), 2 * PUSHED_TEXT_MAX)}</dd>
@@ -66,12 +68,56 @@ export function IncidentPage(p: {
         <dd>
           <Time at={i.lastSeenAt} />
         </dd>
-        <dt>Revoked</dt>
+        <dt>Revocation requested</dt>
         <dd>
-          <Time at={i.revokedAt} />{' '}
-          {i.timeToRevokeMs !== null ? <span class="muted">({duration(i.timeToRevokeMs)} after the push)</span> : null}
+          <Time at={i.revocationRequestedAt} />{' '}
+          {i.timeToRevocationRequestMs !== null ? (
+            <span class="muted">(requested {duration(i.timeToRevocationRequestMs)} after the push)</span>
+          ) : null}
+        </dd>
+        <dt>Confirmed dead</dt>
+        <dd>
+          {i.revokedAt ? (
+            <>
+              <Time at={i.revokedAt} />{' '}
+              {i.timeToRevokeMs !== null ? (
+                <span class="muted">(confirmed dead {duration(i.timeToRevokeMs)} after the push)</span>
+              ) : null}
+            </>
+          ) : (
+            <span class="muted">not confirmed</span>
+          )}
         </dd>
       </dl>
+      {i.revokedAuthorizations.length > 0 ? (
+        <>
+          <h2>Authorizations revoked ({i.revokedAuthorizations.length})</h2>
+          <table>
+            <thead>
+              <tr>
+                <th>PAT</th>
+                <th>Scopes</th>
+                <th>Created</th>
+                <th>Why it was a candidate</th>
+              </tr>
+            </thead>
+            <tbody>
+              {i.revokedAuthorizations.map((a) => (
+                <tr>
+                  <td>
+                    {pushedText(a.displayName ?? '')} <span class="muted mono">{a.authorizationId}</span>
+                  </td>
+                  <td class="mono">{pushedText(a.scope ?? '')}</td>
+                  <td>
+                    <Time at={a.createdAt} />
+                  </td>
+                  <td>{a.why}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
 
       <h2>Act</h2>
       {actions.length === 0 ? (

@@ -36,7 +36,18 @@ const isoTime = z
   .transform((v) => Date.parse(v))
   .openapi({ type: 'string', format: 'date-time' })
 
-const Owner = z.object({ name: z.string().nullable(), email: z.string().nullable() })
+const Owner = z.object({
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  login: z.string().nullable().openapi({ description: 'GitHub: the login `GET /user` gave' }),
+})
+
+const Latency = z.object({
+  count: z.number(),
+  medianMs: z.number().nullable(),
+  p90Ms: z.number().nullable(),
+  maxMs: z.number().nullable(),
+})
 
 const IncidentSummary = z
   .object({
@@ -50,10 +61,13 @@ const IncidentSummary = z
     occurrences: z.number().int(),
     repositories: z.array(z.string()),
     owner: Owner,
-    timeToRevokeMs: z
-      .number()
-      .nullable()
-      .openapi({ description: 'From the push that first carried the token to the issuer accepting its revocation' }),
+    timeToRevocationRequestMs: z.number().nullable().openapi({
+      description:
+        '"Requested after": from the push that first carried the token to the issuer accepting its revocation',
+    }),
+    timeToRevokeMs: z.number().nullable().openapi({
+      description: '"Confirmed dead after": from that push to patrol seeing the token stop authenticating (`revoked`)',
+    }),
   })
   .openapi('IncidentSummary')
 
@@ -66,8 +80,25 @@ const TimelineEntry = z
   })
   .openapi('TimelineEntry')
 
+const RevokedAuthorization = z
+  .object({
+    authorizationId: z.string(),
+    displayName: z.string().optional(),
+    scope: z.string().optional(),
+    createdAt: z.string().optional(),
+    why: z.string(),
+  })
+  .openapi('RevokedAuthorization')
+
 const IncidentDetail = IncidentSummary.extend({
-  revokedAt: z.string().nullable(),
+  revocationRequestedAt: z
+    .string()
+    .nullable()
+    .openapi({ description: 'When the issuer accepted the revocation request' }),
+  revokedAt: z.string().nullable().openapi({ description: 'When the token was confirmed dead; null until then' }),
+  revokedAuthorizations: z.array(RevokedAuthorization).openapi({
+    description: 'Every authorization patrol had revoked for this incident (Azure DevOps candidates), and why',
+  }),
   occurrencesList: z.array(z.record(z.string(), z.unknown())),
   revocations: z.array(z.record(z.string(), z.unknown())),
   notifications: z.array(z.record(z.string(), z.unknown())),
@@ -331,12 +362,8 @@ api.openapi(
                 byStatus: z.record(z.string(), z.number()),
                 byKind: z.record(z.string(), z.number()),
                 byRepository: z.record(z.string(), z.number()),
-                pushToRevoke: z.object({
-                  count: z.number(),
-                  medianMs: z.number().nullable(),
-                  p90Ms: z.number().nullable(),
-                  maxMs: z.number().nullable(),
-                }),
+                pushToRequest: Latency.openapi({ description: 'Push to the issuer accepting the revocation request' }),
+                pushToRevoke: Latency.openapi({ description: 'Push to the token confirmed dead (state revoked)' }),
               })
               .openapi('Stats'),
           },

@@ -8,7 +8,7 @@
  * // # TYPE patrol_incidents gauge
  * // patrol_incidents{status="revoked"} 3
  */
-import { isNotNull, sql } from 'drizzle-orm'
+import { and, eq, isNotNull, sql } from 'drizzle-orm'
 import { deliveries, incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import { queueStats } from '../../jobs/queue.js'
@@ -27,23 +27,30 @@ export interface Family {
 
 export async function renderMetrics(db: DB, now: number): Promise<string> {
   const n = sql<number>`count(*)`
-  const [byProvider, findings, byStatus, byOutcome, byEmail, queue, latencies, byKind] = await Promise.all([
-    db.select({ provider: deliveries.provider, n }).from(deliveries).groupBy(deliveries.provider),
-    db.select({ n }).from(occurrences),
-    db.select({ status: incidents.status, n }).from(incidents).groupBy(incidents.status),
+  const latency = (column: typeof incidents.revokedAt | typeof incidents.confirmedDeadAt) =>
     db
-      .select({ issuer: revocations.issuer, outcome: revocations.outcome, n })
-      .from(revocations)
-      .groupBy(revocations.issuer, revocations.outcome),
-    db.select({ status: notifications.status, n }).from(notifications).groupBy(notifications.status),
-    queueStats(db, now),
-    db
-      .select({ ms: sql<number>`${incidents.revokedAt} - ${incidents.firstPushedAt}` })
+      .select({ ms: sql<number>`${column} - ${incidents.firstPushedAt}` })
       .from(incidents)
-      .where(isNotNull(incidents.revokedAt)),
-    db.select({ kind: incidents.kind, n }).from(incidents).groupBy(incidents.kind),
-  ])
-  const seconds = latencies.map((l) => l.ms / 1000)
+      .where(isNotNull(column))
+  const [byProvider, findings, byStatus, byOutcome, byEmail, queue, dead, requested, byKind, revoked] =
+    await Promise.all([
+      db.select({ provider: deliveries.provider, n }).from(deliveries).groupBy(deliveries.provider),
+      db.select({ n }).from(occurrences),
+      db.select({ status: incidents.status, n }).from(incidents).groupBy(incidents.status),
+      db
+        .select({ issuer: revocations.issuer, outcome: revocations.outcome, n })
+        .from(revocations)
+        .groupBy(revocations.issuer, revocations.outcome),
+      db.select({ status: notifications.status, n }).from(notifications).groupBy(notifications.status),
+      queueStats(db, now),
+      latency(incidents.confirmedDeadAt),
+      latency(incidents.revokedAt),
+      db.select({ kind: incidents.kind, n }).from(incidents).groupBy(incidents.kind),
+      db
+        .select({ incidentId: revocations.incidentId, candidates: revocations.candidates })
+        .from(revocations)
+        .where(and(eq(revocations.outcome, 'requested'), isNotNull(revocations.candidates))),
+    ])
   const families: Family[] = [
     {
       name: 'patrol_deliveries_total',
@@ -97,23 +104,55 @@ export async function renderMetrics(db: DB, now: number): Promise<string> {
       type: 'gauge',
       samples: [{ value: queue.dead }],
     },
+    histogram(
+      'patrol_push_to_revocation_request_seconds',
+      'Time from the push that first carried a token to the issuer accepting its revocation request.',
+      requested,
+    ),
+    histogram(
+      'patrol_push_to_revoke_seconds',
+      'Time from the push that first carried a token to patrol seeing it stop authenticating (state revoked).',
+      dead,
+    ),
     {
-      name: 'patrol_push_to_revoke_seconds',
-      help: 'Time from the push that first carried a token to the issuer accepting its revocation.',
-      type: 'histogram',
-      samples: [
-        ...LATENCY_BUCKETS.map((le) => ({
-          name: 'patrol_push_to_revoke_seconds_bucket',
-          labels: { le: String(le) },
-          value: seconds.filter((s) => s <= le).length,
-        })),
-        { name: 'patrol_push_to_revoke_seconds_bucket', labels: { le: '+Inf' }, value: seconds.length },
-        { name: 'patrol_push_to_revoke_seconds_sum', value: seconds.reduce((a, b) => a + b, 0) },
-        { name: 'patrol_push_to_revoke_seconds_count', value: seconds.length },
-      ],
+      name: 'patrol_collateral_revocations_total',
+      help: 'Authorizations revoked beyond the leaked one (Azure DevOps candidates that could not be told apart).',
+      type: 'counter',
+      samples: [{ value: collateral(revoked) }],
     },
   ]
   return `${families.map(render).join('\n')}\n`
+}
+
+function histogram(name: string, help: string, rows: { ms: number }[]): Family {
+  const seconds = rows.map((l) => l.ms / 1000)
+  return {
+    name,
+    help,
+    type: 'histogram',
+    samples: [
+      ...LATENCY_BUCKETS.map((le) => ({
+        name: `${name}_bucket`,
+        labels: { le: String(le) },
+        value: seconds.filter((s) => s <= le).length,
+      })),
+      { name: `${name}_bucket`, labels: { le: '+Inf' }, value: seconds.length },
+      { name: `${name}_sum`, value: seconds.reduce((a, b) => a + b, 0) },
+      { name: `${name}_count`, value: seconds.length },
+    ],
+  }
+}
+
+/** Per incident, every authorization revoked but one (at most one of them is the leaked PAT). */
+function collateral(rows: { incidentId: number; candidates: string | null }[]): number {
+  const perIncident = new Map<number, number>()
+  for (const r of rows) {
+    const n = r.candidates ? (JSON.parse(r.candidates) as unknown[]).length : 0
+    perIncident.set(r.incidentId, (perIncident.get(r.incidentId) ?? 0) + n)
+  }
+  let total = 0
+  for (const n of perIncident.values()) total += Math.max(0, n - 1)
+  return total
 }
 
 export function render(f: Family): string {

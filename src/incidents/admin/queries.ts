@@ -10,6 +10,7 @@ import { and, asc, desc, eq, gte, inArray, isNotNull, type like, lt, or, type SQ
 import { auditEvents, type Incident, incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import type { PlatformId } from '../../platforms/ids.js'
+import type { RevocationCandidate } from '../../platforms/types.js'
 import { type IncidentStatus, STATUSES } from '../states.js'
 
 export interface IncidentFilter {
@@ -37,8 +38,10 @@ export interface IncidentSummary {
   lastSeenAt: string
   occurrences: number
   repositories: string[]
-  owner: { name: string | null; email: string | null }
-  /** From the push that first carried the token to the issuer accepting its revocation. */
+  owner: { name: string | null; email: string | null; login: string | null }
+  /** "Requested after": from the push that first carried the token to the issuer accepting its revocation request. */
+  timeToRevocationRequestMs: number | null
+  /** "Confirmed dead after": from that push to patrol seeing the token stop authenticating (state `revoked`). */
   timeToRevokeMs: number | null
 }
 
@@ -134,8 +137,9 @@ function summarize(i: Incident, occurrenceCount: number, repositories: string | 
     lastSeenAt: new Date(i.lastSeenAt).toISOString(),
     occurrences: occurrenceCount,
     repositories: repositories ? repositories.split(',').sort() : [],
-    owner: { name: i.ownerName, email: i.ownerEmail },
-    timeToRevokeMs: i.revokedAt ? i.revokedAt - i.firstPushedAt : null,
+    owner: { name: i.ownerName, email: i.ownerEmail, login: i.ownerLogin },
+    timeToRevocationRequestMs: i.revokedAt ? i.revokedAt - i.firstPushedAt : null,
+    timeToRevokeMs: i.confirmedDeadAt ? i.confirmedDeadAt - i.firstPushedAt : null,
   }
 }
 
@@ -180,7 +184,13 @@ export async function getIncident(db: DB, id: number) {
       at: iso(r.at),
       type: 'revocation' as const,
       summary: `${r.issuer}: ${r.outcome}`,
-      detail: { id: r.id, issuer: r.issuer, outcome: r.outcome, detail: r.detail },
+      detail: {
+        id: r.id,
+        issuer: r.issuer,
+        outcome: r.outcome,
+        detail: r.detail,
+        ...(r.candidates ? { candidates: JSON.parse(r.candidates) as unknown } : {}),
+      },
     })),
     ...emails.map((n) => ({
       at: iso(n.sentAt ?? n.createdAt),
@@ -203,7 +213,13 @@ export async function getIncident(db: DB, id: number) {
   const repositories = [...new Set(places.map((o) => o.repository))].sort()
   return {
     ...summarize(incident, places.length, repositories.join(',') || null),
-    revokedAt: incident.revokedAt ? iso(incident.revokedAt) : null,
+    revocationRequestedAt: incident.revokedAt ? iso(incident.revokedAt) : null,
+    /** Only when confirmed dead: a requested revocation is not a revoked token. */
+    revokedAt: incident.confirmedDeadAt ? iso(incident.confirmedDeadAt) : null,
+    /** Every authorization patrol had revoked for this incident, and why each was a candidate. */
+    revokedAuthorizations: attempts.flatMap((r) =>
+      r.candidates && r.outcome === 'requested' ? (JSON.parse(r.candidates) as RevocationCandidate[]) : [],
+    ),
     occurrencesList: places,
     revocations: attempts,
     notifications: emails,
@@ -217,13 +233,29 @@ export interface Stats {
   byStatus: Record<string, number>
   byKind: Record<string, number>
   byRepository: Record<string, number>
-  pushToRevoke: { count: number; medianMs: number | null; p90Ms: number | null; maxMs: number | null }
+  /** Push to the issuer accepting the revocation request. */
+  pushToRequest: Latency
+  /** Push to the token confirmed dead. */
+  pushToRevoke: Latency
+}
+
+export interface Latency {
+  count: number
+  medianMs: number | null
+  p90Ms: number | null
+  maxMs: number | null
 }
 
 export async function incidentStats(db: DB, since?: number): Promise<Stats> {
   const window = since !== undefined ? gte(incidents.firstSeenAt, since) : undefined
   const count = sql<number>`count(*)`
-  const [statuses, kinds, repositories, latencies] = await Promise.all([
+  const latency = (column: typeof incidents.revokedAt | typeof incidents.confirmedDeadAt) =>
+    db
+      .select({ ms: sql<number>`${column} - ${incidents.firstPushedAt}` })
+      .from(incidents)
+      .where(and(isNotNull(column), window))
+      .orderBy(sql`1`)
+  const [statuses, kinds, repositories, requested, dead] = await Promise.all([
     db.select({ key: incidents.status, n: count }).from(incidents).where(window).groupBy(incidents.status),
     db.select({ key: incidents.kind, n: count }).from(incidents).where(window).groupBy(incidents.kind),
     db
@@ -232,26 +264,22 @@ export async function incidentStats(db: DB, since?: number): Promise<Stats> {
       .innerJoin(incidents, eq(incidents.id, occurrences.incidentId))
       .where(window)
       .groupBy(occurrences.repository),
-    db
-      .select({ ms: sql<number>`${incidents.revokedAt} - ${incidents.firstPushedAt}` })
-      .from(incidents)
-      .where(and(isNotNull(incidents.revokedAt), window))
-      .orderBy(sql`1`),
+    latency(incidents.revokedAt),
+    latency(incidents.confirmedDeadAt),
   ])
-  const ms = latencies.map((l) => l.ms)
-  const rank = (p: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]! : null)
+  const summary = (rows: { ms: number }[]): Latency => {
+    const ms = rows.map((l) => l.ms)
+    const rank = (p: number) => (ms.length ? ms[Math.min(ms.length - 1, Math.ceil(p * ms.length) - 1)]! : null)
+    return { count: ms.length, medianMs: rank(0.5), p90Ms: rank(0.9), maxMs: ms.length ? ms[ms.length - 1]! : null }
+  }
   const asRecord = (rows: { key: string; n: number }[]) => Object.fromEntries(rows.map((r) => [r.key, r.n]))
   return {
     since: since !== undefined ? new Date(since).toISOString() : null,
     byStatus: asRecord(statuses),
     byKind: asRecord(kinds),
     byRepository: asRecord(repositories),
-    pushToRevoke: {
-      count: ms.length,
-      medianMs: rank(0.5),
-      p90Ms: rank(0.9),
-      maxMs: ms.length ? ms[ms.length - 1]! : null,
-    },
+    pushToRequest: summary(requested),
+    pushToRevoke: summary(dead),
   }
 }
 

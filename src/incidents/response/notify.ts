@@ -39,7 +39,11 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
       .limit(1)
     const revocation = (
       latest
-        ? { outcome: latest.outcome, detail: latest.detail }
+        ? {
+            outcome: latest.outcome,
+            detail: latest.detail,
+            ...(latest.candidates ? { candidates: JSON.parse(latest.candidates) } : {}),
+          }
         : { outcome: 'skipped', detail: 'no revocation attempted' }
     ) as RevocationOutcome
     const email = composeIncidentEmail({

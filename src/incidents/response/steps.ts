@@ -8,7 +8,7 @@
  */
 import { asc, eq } from 'drizzle-orm'
 import type { Config } from '../../config.js'
-import type { Job } from '../../db/schema.js'
+import type { Incident, Job } from '../../db/schema.js'
 import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import type { Attempt } from '../../jobs/give-up.js'
@@ -34,6 +34,17 @@ export interface ResponseDeps {
   revoke: 'auto' | 'off'
   mailer: Mailer
   mail: { from: string; securityEmails: string[]; publicUrl: string; notifyDomains?: string[] }
+  /**
+   * How this platform confirms an accepted revocation (confirm.ts): the job that re-checks the token and when (ms after
+   * the request). Absent: a `requested` outcome cannot be confirmed, so the token is erased at once and the incident
+   * stays `revocation_requested`, which is all patrol knows.
+   */
+  confirm?: {
+    job: string
+    delaysMs: number[]
+    /** Which incidents can be confirmed (default all): GitHub confirms only tokens it saw live. */
+    when?: (incident: Incident) => boolean
+  }
 }
 
 /** Response outcome → the incident status it ends in. */
@@ -57,18 +68,51 @@ export async function finish(
   const now = deps.now()
   if (!o.recorded) await recordAttempt(deps, incidentId, issuer, outcome, o.batchId)
   const to = STATUS_OF[outcome.outcome]
-  const revokedAt = outcome.outcome === 'revoked' || outcome.outcome === 'requested' ? now : undefined
-  await transition(deps.db, {
+  let confirming = outcome.outcome === 'requested' && deps.confirm !== undefined
+  if (confirming && deps.confirm?.when) {
+    const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+    confirming = row !== undefined && deps.confirm.when(row)
+  }
+  const moved = await transition(deps.db, {
     incidentId,
     from: 'responding',
     to,
     actor: 'patrol',
     now,
     detail: { outcome: outcome.outcome, reason: outcome.detail },
-    set: revokedAt ? { revokedAt } : {},
+    set: {
+      ...(outcome.outcome === 'requested' || outcome.outcome === 'revoked' ? { revokedAt: now } : {}),
+      ...(outcome.outcome === 'revoked' ? { confirmedDeadAt: now } : {}),
+      // Nothing will ever check this token again: do not keep it.
+      ...(outcome.outcome === 'requested' && !confirming ? { sealedToken: null } : {}),
+    },
   })
   deps.log.info('respond.finished', { incident: incidentId, outcome: outcome.outcome, status: to })
+  if (moved && confirming) await enqueueConfirmation(deps, incidentId, 0, now)
   await enqueueNotifications(deps, incidentId, o.securityOnly)
+}
+
+/** Queues check `check` of an accepted revocation (confirm.ts), `confirm.delaysMs[check]` after `requestedAt`. */
+export async function enqueueConfirmation(
+  deps: ResponseDeps,
+  incidentId: number,
+  check: number,
+  requestedAt: number,
+  extra: { widened?: boolean } = {},
+) {
+  if (!deps.confirm) return
+  const job = deps.confirm.job
+  const delay = deps.confirm.delaysMs[check] ?? 0
+  await enqueue(
+    deps.db,
+    {
+      kind: job,
+      payload: { incidentId, check, requestedAt, ...extra },
+      key: `${job}:${incidentId}:${requestedAt}:${check}`,
+      runAt: requestedAt + delay,
+    },
+    deps.now(),
+  )
 }
 
 export async function recordAttempt(
@@ -85,6 +129,7 @@ export async function recordAttempt(
     detail: outcome.detail,
     authorizationIds:
       'authorizationIds' in outcome && outcome.authorizationIds ? JSON.stringify(outcome.authorizationIds) : null,
+    candidates: 'candidates' in outcome && outcome.candidates ? JSON.stringify(outcome.candidates) : null,
     batchId: batchId ?? null,
     at: deps.now(),
   })

@@ -1,80 +1,55 @@
 /**
- * Confirming an Azure DevOps revocation. Token Admin answers 204 at once, but Azure can take up to an hour to stop
- * a PAT, so patrol tries the leaked token again on a schedule (`confirmDelaysMs` after the revocation). It stops
- * working → `revoked`; still works (or cannot be told) after the last check → `revoke_unconfirmed`, for an admin.
- * Either way the sealed token is erased then.
+ * Confirming an Azure DevOps revocation: Token Admin answers 204 at once, but Azure can take up to an hour to stop a
+ * PAT, so the generic confirmation (incidents/response/confirm.ts) tries the leaked PAT again with `connectionData`.
+ * Under policy `precise`, a PAT that still works after the last check is evidence the narrow set missed it: the
+ * broad remainder (every PAT of the owner created before the push) is revoked once, with the reason in the timeline,
+ * and the checks start over.
  *
  * @example
- * handlers[CONFIRM_JOB] = confirmJob({ ...responseDeps, issuer, confirmDelaysMs })
+ * jobs[CONFIRM_JOB] = azureConfirmJob(deps)
  */
-import { eq } from 'drizzle-orm'
-import { incidents } from '../../db/schema.js'
-import { recordAttempt } from '../../incidents/response/steps.js'
-import { unseal } from '../../incidents/sealing.js'
-import { transition } from '../../incidents/transitions.js'
-import { enqueue } from '../../jobs/queue.js'
+import { asc, eq } from 'drizzle-orm'
+import { type Incident, occurrences } from '../../db/schema.js'
+import { confirmJob } from '../../incidents/response/confirm.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import type { TokenKind } from '../../scan/types.js'
 import type { AzureResponseDeps } from './respond.js'
 
 export const CONFIRM_JOB = 'confirm-revocation'
 
-export function confirmJob(deps: AzureResponseDeps): JobHandler {
-  return async (_job, payload, attempt) => {
-    const { incidentId, check } = payload as { incidentId: number; check: number }
-    const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
-    if (incident?.status !== 'responding' || !incident.sealedToken || !deps.issuer) return
-    const token = await unseal(deps.keys, incident.sealedToken)
-    let active: boolean | undefined
-    try {
-      active = await deps.issuer.isActive(token, incident.kind as TokenKind)
-    } catch (error) {
-      // A check that keeps failing must not leave the incident responding forever: on the last attempt it counts as
-      // "cannot tell", like a 403.
-      if (!attempt.isFinal(error)) throw error
-      active = undefined
-    }
-    const now = deps.now()
-    if (active === false) {
-      await recordAttempt(deps, incidentId, 'azure-devops', {
-        outcome: 'revoked',
-        detail: `confirmed: the token no longer authenticates (check ${check + 1})`,
-      })
-      await transition(deps.db, {
-        incidentId,
-        from: 'responding',
-        to: 'revoked',
-        actor: 'patrol',
-        now,
-        detail: { confirmedAfterChecks: check + 1 },
-      })
-      deps.log.info('respond.confirmed', { incident: incidentId, checks: check + 1 })
-      return
-    }
-    const next = check + 1
-    if (next < deps.confirmDelaysMs.length) {
-      const runAt = (incident.revokedAt ?? now) + deps.confirmDelaysMs[next]!
-      await enqueue(
-        deps.db,
-        { kind: CONFIRM_JOB, payload: { incidentId, check: next }, key: `${CONFIRM_JOB}:${incidentId}:${next}`, runAt },
-        now,
-      )
-      return
-    }
-    const detail =
-      active === undefined ? 'could not tell whether the token still works' : 'the token still authenticates'
-    await recordAttempt(deps, incidentId, 'azure-devops', {
-      outcome: 'failed',
-      detail: `unconfirmed after ${next} checks: ${detail}`,
-    })
-    await transition(deps.db, {
-      incidentId,
-      from: 'responding',
-      to: 'revoke_unconfirmed',
-      actor: 'patrol',
-      now,
-      detail: { checks: next, reason: detail },
-    })
-    deps.log.warn('respond.unconfirmed', { incident: incidentId, checks: next })
+export function azureConfirmJob(deps: AzureResponseDeps): JobHandler {
+  const issuer = deps.issuer
+  if (!issuer) return async () => {}
+  return confirmJob(deps, {
+    issuer,
+    widen:
+      deps.policy === 'precise'
+        ? async (token, incident, reason) =>
+            issuer.revoke(token, {
+              ...(await revocationTimes(deps, incident)),
+              kind: incident.kind as TokenKind,
+              widen: reason,
+            })
+        : undefined,
+  })
+}
+
+/**
+ * The bounds of the candidate rules: the committer time of the earliest commit that added the token (an occurrence's
+ * `committedAt`), and when patrol first received it.
+ */
+export async function revocationTimes(
+  deps: Pick<AzureResponseDeps, 'db'>,
+  incident: Pick<Incident, 'id' | 'firstPushedAt'>,
+): Promise<{ committedAt?: Date; pushedAt: Date }> {
+  const rows = await deps.db
+    .select({ committedAt: occurrences.committedAt })
+    .from(occurrences)
+    .where(eq(occurrences.incidentId, incident.id))
+    .orderBy(asc(occurrences.committedAt))
+  const times = rows.map((r) => r.committedAt).filter((t): t is number => t !== null && Number.isFinite(t))
+  return {
+    committedAt: times.length > 0 ? new Date(Math.min(...times)) : undefined,
+    pushedAt: new Date(incident.firstPushedAt),
   }
 }

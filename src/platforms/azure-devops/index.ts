@@ -21,7 +21,13 @@ export const azureDevOps: Platform = {
   source({ config, fetch }) {
     const { orgUrl, token } = config.azureDevOps
     if (!orgUrl || !token) return undefined
-    return new AzureDevOpsSource({ orgUrl, token, fetch, timeoutMs: config.remoteTimeoutMs })
+    return new AzureDevOpsSource({
+      orgUrl,
+      token,
+      apiVersion: config.azureDevOps.apiVersion,
+      fetch,
+      timeoutMs: config.remoteTimeoutMs,
+    })
   },
   response(deps, { config, fetch, timing }) {
     const azure = config.azureDevOps
@@ -33,10 +39,14 @@ export const azureDevOps: Platform = {
             adminToken: azure.adminToken,
             vsspsUrl: azure.vsspsUrl,
             policy: azure.revokePolicy,
+            apiVersion: azure.apiVersion,
+            tokenAdminApiVersion: azure.tokenAdminApiVersion,
+            probeScopes: azure.probeScopes,
             fetch,
             timeoutMs: config.remoteTimeoutMs,
           })
         : undefined,
+      policy: azure.revokePolicy,
       confirmDelaysMs: timing.confirmDelaysMs,
     })
   },

@@ -2,21 +2,24 @@
  * Azure DevOps as a token issuer: find the owner of a leaked PAT, then revoke it through Token Admin
  * (docs/reference/platform-apis.md §6a, §6b, §6e).
  *
- * No API maps a raw PAT to its authorization id, so revocation is by candidates: the owner's valid PATs that existed
- * when the commit was made and that work in this organization. Policy `candidates` revokes all of them (certain, blunt:
- * the owner recreates the ones still needed); policy `none` only notifies. The leaked PAT itself is used for exactly
- * one read-only call, `connectionData`, to learn whose it is and whether it still works.
+ * No API maps a raw PAT to its authorization id, so revocation is by candidates among the owner's PATs
+ * (chooseCandidates). Policy `precise` revokes the narrow set (valid, usable in this organization, created in the
+ * month an 84-character PAT embeds, no later than the commit plus clock skew) and widens to "created before the
+ * push" only on evidence: the narrow set is empty, or the leaked PAT still works after confirmation (`widen`).
+ * Policy `broad` revokes every candidate created before the push; `none` only notifies. Token Admin's 204 means the
+ * request was accepted: the outcome is `requested`, and only a later check that the PAT no longer authenticates makes
+ * it `revoked` (confirm.ts). The leaked PAT itself is used only for read-only calls to patrol's own organization.
  *
  * @example
- * const azure = new AzureDevOpsIssuer({ orgUrl: 'https://dev.azure.com/contoso', adminToken, policy: 'candidates' })
- * await azure.revoke(pat, { kind: 'azure-devops-pat', committedAt }) // { outcome: 'revoked', authorizationIds: [...] }
+ * const azure = new AzureDevOpsIssuer({ orgUrl: 'https://dev.azure.com/contoso', adminToken, policy: 'precise' })
+ * await azure.revoke(pat, { kind: 'azure-devops-pat', committedAt, pushedAt }) // { outcome: 'requested', candidates: [...] }
  */
 
 import type { TokenKind } from '../../scan/types.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
-import type { RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
+import type { RevocationCandidate, RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
 
-export type AzureRevokePolicy = 'candidates' | 'none'
+export type AzureRevokePolicy = 'precise' | 'broad' | 'none'
 
 export interface AzureDevOpsIssuerOptions {
   /** `https://dev.azure.com/{org}`, `https://{org}.visualstudio.com`, or a Server collection URL. */
@@ -26,6 +29,12 @@ export interface AzureDevOpsIssuerOptions {
   /** Token Admin host; derived for Services, required for Server (AZURE_DEVOPS_VSSPS_URL). */
   vsspsUrl?: string
   policy: AzureRevokePolicy
+  /** `api-version` of every call but Token Admin's (AZURE_DEVOPS_API_VERSION): Server 2022 serves at most 7.0. */
+  apiVersion?: string
+  /** Token Admin's `api-version` (AZURE_DEVOPS_TOKEN_ADMIN_API_VERSION): Server documents `6.0-preview.1`. */
+  tokenAdminApiVersion?: string
+  /** AZURE_DEVOPS_PROBE_SCOPES: learn the leaked PAT's scopes with read-only calls when candidates remain. Default on. */
+  probeScopes?: boolean
   fetch?: typeof fetch
   timeoutMs?: number
 }
@@ -50,6 +59,8 @@ export type AzureConnection =
 
 /** Ids Token Admin revokes in one call; Microsoft's own sample sends 990 (the limit is undocumented). */
 const REVOCATION_BATCH = 990
+/** Default `api-version` on Azure DevOps Services. */
+export const AZURE_API_VERSION = '7.1'
 /** A guard against a server that keeps answering the same continuation token. */
 const MAX_PAGES = 1000
 /** Committer clocks drift: a PAT created this long after the commit time still counts as a candidate. */
@@ -84,12 +95,18 @@ export class AzureDevOpsIssuer implements TokenIssuer {
   readonly #vsspsUrl?: string
   readonly #adminToken?: string
   readonly #policy: AzureRevokePolicy
+  readonly #tokenAdminApiVersion: string
+  readonly #apiVersion: string
+  readonly #probeScopes: boolean
   readonly #fetchOptions: { fetch?: typeof fetch; timeoutMs?: number }
 
   constructor(options: AzureDevOpsIssuerOptions) {
     this.#orgUrl = options.orgUrl.replace(/\/+$/, '')
     this.#adminToken = options.adminToken || undefined
     this.#policy = options.policy
+    this.#apiVersion = options.apiVersion || AZURE_API_VERSION
+    this.#tokenAdminApiVersion = options.tokenAdminApiVersion || this.#apiVersion
+    this.#probeScopes = options.probeScopes ?? true
     this.#fetchOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs }
     const vssps = options.vsspsUrl || vsspsUrlFor(this.#orgUrl)
     // Only revocation needs Token Admin: without an admin token a Server install works as notify-only.
@@ -137,7 +154,23 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     } catch (error) {
       return adminFailure(error, "listing the owner's PATs")
     }
-    const candidates = chooseCandidates(pats, { committedAt: context.committedAt, accountIds })
+    const choice = chooseCandidates(pats, {
+      token,
+      committedAt: context.committedAt,
+      pushedAt: context.pushedAt,
+      accountIds,
+      policy: context.widen ? 'broad' : this.#policy,
+    })
+    // Widening after confirmation: the narrow set is already revoked; what is left is the broad remainder.
+    const widen = context.widen
+    let candidates = choice.candidates.map((c) => (widen ? { ...c, why: `${c.why}; widened: ${widen}` } : c))
+    let probed = ''
+    if (candidates.length > 1 && this.#probeScopes && this.#policy === 'precise' && !widen) {
+      const held = await this.probeScopes(token)
+      const fit = matchScopes(candidates, held)
+      probed = ` Scope probes as the leaked PAT: ${describeProbes(held)}; ${fit.length} of ${candidates.length} candidates fit.`
+      candidates = fit
+    }
     if (candidates.length === 0)
       return {
         outcome: 'failed',
@@ -151,10 +184,14 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       // A retry re-lists: PATs revoked by an earlier batch are no longer valid and drop out, so it is idempotent.
       return adminFailure(error, 'revoking')
     }
+    const whose = owner.email ?? owner.name ?? 'the owner'
+    const why = choice.widened && !widen ? ` (widened: ${choice.widened})` : widen ? ` (widened: ${widen})` : ''
     return {
-      outcome: 'revoked',
-      detail: `revoked ${ids.length} PAT${ids.length === 1 ? '' : 's'} of ${owner.email ?? owner.name ?? 'the owner'} that could be the leaked one (Azure may take up to an hour to enforce it)`,
+      outcome: 'requested',
+      detail: `Token Admin accepted the revocation of ${ids.length} PAT${ids.length === 1 ? '' : 's'} of ${whose} that could be the leaked one${why}; Azure may take up to an hour to enforce it.${probed}`,
       authorizationIds: ids,
+      candidates,
+      ...(choice.widened && !widen ? { widened: choice.widened } : {}),
     }
   }
 
@@ -203,6 +240,30 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     }
   }
 
+  /**
+   * Which scope families the leaked PAT holds, with one read-only call per family to patrol's own organization
+   * (SCOPE_PROBES). 200: held; 401/403: not held [UNVERIFIED: Azure's answer to a PAT that lacks a scope is not
+   * documented; both are read as "not held" because the PAT did authenticate with connectionData just before];
+   * anything else, or a failure: unknown, and that family decides nothing.
+   */
+  async probeScopes(token: string): Promise<ScopeProbe[]> {
+    const probes: ScopeProbe[] = []
+    for (const probe of SCOPE_PROBES) {
+      const url = `${this.#orgUrl}/${probe.path}?api-version=${encodeURIComponent(probe.version ?? this.#apiVersion)}`
+      let status: number | undefined
+      try {
+        const res = await remoteFetch(url, { headers: basic(token) }, this.#fetchOptions)
+        await res.body?.cancel().catch(() => {})
+        status = res.status
+      } catch (error) {
+        status = error instanceof RemoteError ? error.status : undefined
+      }
+      const held = status === 200 ? true : status === 401 || status === 403 ? false : undefined
+      probes.push({ family: probe.family, call: `GET ${probe.path}`, status, held })
+    }
+    return probes
+  }
+
   /** Every page of `tokenadmin/personalaccesstokens/{subjectDescriptor}`, following continuationToken. */
   async listPats(subjectDescriptor: string): Promise<AzureTokenAdminPat[]> {
     const pats: AzureTokenAdminPat[] = []
@@ -212,7 +273,7 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       const url = new URL(
         `${this.#vsspsUrl}/_apis/tokenadmin/personalaccesstokens/${encodeURIComponent(subjectDescriptor)}`,
       )
-      url.searchParams.set('api-version', '7.1')
+      url.searchParams.set('api-version', this.#tokenAdminApiVersion)
       url.searchParams.set('isPublic', 'false')
       if (continuation) url.searchParams.set('continuationToken', continuation)
       const res = await remoteFetch(url.toString(), { headers: basic(this.#adminToken ?? '') }, this.#fetchOptions)
@@ -235,7 +296,7 @@ export class AzureDevOpsIssuer implements TokenIssuer {
 
   /** `POST tokenadmin/revocations` → 204. */
   async revokeIds(authorizationIds: string[]): Promise<void> {
-    const url = `${this.#vsspsUrl}/_apis/tokenadmin/revocations?api-version=7.1&isPublic=false`
+    const url = `${this.#vsspsUrl}/_apis/tokenadmin/revocations?api-version=${encodeURIComponent(this.#tokenAdminApiVersion)}&isPublic=false`
     const res = await remoteFetch(
       url,
       {
@@ -251,29 +312,156 @@ export class AzureDevOpsIssuer implements TokenIssuer {
   }
 }
 
+/** Why a PAT is a candidate, and what a candidate carries into the incident's record and the owner's email. */
+export interface CandidateChoice {
+  candidates: RevocationCandidate[]
+  /** Set when policy `precise` found no narrow candidate and fell back to the broad rule: why. */
+  widened?: string
+}
+
 /**
- * Narrow the owner's PATs to those that can be the leaked one: valid, created before the commit (with clock skew),
- * and usable in this organization (`targetAccounts` includes its id, or is empty/null for a global PAT).
- * Because the account id is UNVERIFIED, when no organization-scoped PAT matches it, every valid PAT of the right
- * age is a candidate: the leaked PAT did authenticate here, so it is among them either way.
+ * The year and month an 84-character PAT embeds (docs/reference/token-formats.md §1a: position 58 is the year as a
+ * base64 index from 2024, 59 the month `A`–`L`); `undefined` for a legacy 52-character PAT, which carries no date.
+ * @example embeddedMonth(pat) // { year: 2026, month: 2 } (0-based month: March)
+ */
+export function embeddedMonth(token: string): { year: number; month: number } | undefined {
+  if (token.length !== 84 || token.slice(52, 56) !== 'JQQJ') return undefined
+  const year = BASE64.indexOf(token[58] ?? '')
+  const month = 'ABCDEFGHIJKL'.indexOf(token[59] ?? '')
+  return year < 0 || month < 0 ? undefined : { year: 2024 + year, month }
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+/**
+ * A Token Admin date as epoch ms. Microsoft's documented example has no offset (`2018-07-19T00:00:00`): such a date
+ * is UTC, never the host's time zone.
+ * @example tokenAdminDate('2018-07-19T00:00:00') === Date.UTC(2018, 6, 19)
+ */
+export function tokenAdminDate(value: string | undefined): number {
+  if (!value) return NaN
+  const offset = /(Z|[+-]\d{2}:?\d{2})$/i.test(value) || !value.includes('T') ? '' : 'Z'
+  return Date.parse(`${value}${offset}`)
+}
+
+/**
+ * The owner's PATs that can be the leaked one. Every rule, in order:
+ * 1. valid (`isValid`);
+ * 2. usable in this organization: `targetAccounts` includes its id, or is empty/null (a global PAT). Because the
+ *    account id is UNVERIFIED, when no organization-scoped PAT matches it this rule keeps every valid PAT;
+ * 3. `precise` only: created (`validFrom`, UTC) in the year and month an 84-character PAT embeds (a legacy
+ *    52-character PAT carries no date: no month rule);
+ * 4. `precise`: created no later than the commit that added it (earliest occurrence, committer time) plus 5 minutes
+ *    of clock skew; `broad`: no later than the push by patrol's clock, plus the same skew.
+ * `precise` with no candidate left widens to `broad` and says why.
  */
 export function chooseCandidates(
   pats: AzureTokenAdminPat[],
-  options: { committedAt?: Date; accountIds: string[] },
-): AzureTokenAdminPat[] {
-  const before = options.committedAt ? options.committedAt.getTime() + CLOCK_SKEW_MS : Infinity
-  const eligible = pats.filter((pat) => {
-    if (pat.isValid !== true) return false
-    const from = pat.validFrom ? Date.parse(pat.validFrom) : NaN
-    return !Number.isFinite(from) || from <= before
-  })
-  if (options.accountIds.length === 0) return eligible
+  options: {
+    token?: string
+    committedAt?: Date
+    pushedAt?: Date
+    accountIds: string[]
+    policy?: Exclude<AzureRevokePolicy, 'none'>
+  },
+): CandidateChoice {
   const ours = new Set(options.accountIds.map((id) => id.toLowerCase()))
-  const scopedMatch = eligible.some((pat) => pat.targetAccounts?.some((id) => ours.has(id.toLowerCase())))
-  if (!scopedMatch) return eligible
-  return eligible.filter(
-    (pat) => !pat.targetAccounts?.length || pat.targetAccounts.some((id) => ours.has(id.toLowerCase())),
-  )
+  const valid = pats.filter((pat) => pat.isValid === true)
+  const scopedMatch = valid.some((pat) => pat.targetAccounts?.some((id) => ours.has(id.toLowerCase())))
+  const usable =
+    ours.size === 0 || !scopedMatch
+      ? valid
+      : valid.filter(
+          (pat) => !pat.targetAccounts?.length || pat.targetAccounts.some((id) => ours.has(id.toLowerCase())),
+        )
+  const createdBy = (at: Date | undefined) => (pat: AzureTokenAdminPat) => {
+    const from = tokenAdminDate(pat.validFrom)
+    return !at || !Number.isFinite(from) || from <= at.getTime() + CLOCK_SKEW_MS
+  }
+  const broad = () =>
+    usable
+      .filter(createdBy(options.pushedAt ?? options.committedAt))
+      .map((pat) => candidate(pat, 'valid, usable in this organization, created before the push'))
+  if (options.policy === 'broad') return { candidates: broad() }
+
+  const month = options.token ? embeddedMonth(options.token) : undefined
+  const narrow = usable.filter((pat) => {
+    if (!month) return true
+    const from = tokenAdminDate(pat.validFrom)
+    if (!Number.isFinite(from)) return true
+    const d = new Date(from)
+    return d.getUTCFullYear() === month.year && d.getUTCMonth() === month.month
+  })
+  const atCommit = narrow.filter(createdBy(options.committedAt ?? options.pushedAt))
+  if (atCommit.length > 0) {
+    const monthWhy = month
+      ? `created in ${month.year}-${String(month.month + 1).padStart(2, '0')} as the PAT embeds, `
+      : ''
+    const when = options.committedAt ? 'no later than the commit (+5 min clock skew)' : 'no later than the push'
+    return {
+      candidates: atCommit.map((pat) => candidate(pat, `valid, usable in this organization, ${monthWhy}${when}`)),
+    }
+  }
+  return {
+    candidates: broad(),
+    widened: `no PAT of the owner matches the narrow rules (${month ? 'embedded month, ' : ''}created by the commit): every PAT created before the push is a candidate`,
+  }
+}
+
+/** One scope family and the documented read-only call that needs it (Azure DevOps REST reference). */
+export const SCOPE_PROBES: readonly { family: string; path: string; version?: string }[] = [
+  { family: 'vso.code', path: '_apis/git/repositories' }, // Repositories - List
+  { family: 'vso.build', path: '_apis/build/resourceusage', version: '7.1-preview.2' }, // Resource Usage - Get
+  { family: 'vso.work', path: '_apis/wit/fields' }, // Fields - List
+]
+
+export interface ScopeProbe {
+  family: string
+  call: string
+  status?: number
+  /** undefined: the probe could not tell. */
+  held?: boolean
+}
+
+/** Whether a Token Admin `scope` string grants a family: `vso.code`, `vso.code_write`, … or full access (`app_token`). */
+function grants(scope: string | undefined, family: string): boolean | undefined {
+  if (scope === undefined) return undefined
+  const scopes = scope.split(/\s+/)
+  return scopes.includes('app_token') || scopes.some((s) => s === family || s.startsWith(`${family}_`))
+}
+
+/**
+ * The candidates whose scopes fit what the probes learned: for every family a probe answered, the candidate grants it
+ * exactly when the leaked PAT holds it. A candidate without a listed scope always fits. If nothing fits, every
+ * candidate stays (the probes are evidence, not proof: the leaked PAT is among the candidates either way).
+ */
+export function matchScopes(candidates: RevocationCandidate[], probes: ScopeProbe[]): RevocationCandidate[] {
+  const known = probes.filter((p) => p.held !== undefined)
+  if (known.length === 0) return candidates
+  const fitting = candidates.filter((c) => known.every((p) => (grants(c.scope, p.family) ?? p.held) === p.held))
+  if (fitting.length === 0) return candidates
+  return fitting.map((c) => ({ ...c, why: `${c.why}, scopes fit the probes` }))
+}
+
+function describeProbes(probes: ScopeProbe[]): string {
+  return probes
+    .map(
+      (p) =>
+        `${p.call} → ${p.status ?? 'no answer'} (${p.family} ${p.held === undefined ? 'unknown' : p.held ? 'held' : 'not held'})`,
+    )
+    .join(', ')
+}
+
+function candidate(pat: AzureTokenAdminPat, why: string): RevocationCandidate {
+  return {
+    authorizationId: pat.authorizationId,
+    displayName: pat.displayName,
+    scope: pat.scope,
+    createdAt: Number.isFinite(tokenAdminDate(pat.validFrom))
+      ? new Date(tokenAdminDate(pat.validFrom)).toISOString()
+      : undefined,
+    why,
+  }
 }
 
 function adminFailure(error: unknown, doing: string): RevocationOutcome {

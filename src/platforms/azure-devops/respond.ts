@@ -1,40 +1,39 @@
 /**
  * Azure DevOps' response strategy: the owner from `connectionData` (the leaked PAT used once against patrol's own
- * organization), then Token Admin revocation. `revoked` is then confirmed by trying the token again on a schedule
- * (confirm.ts), because Azure can take up to an hour to stop a PAT; `inactive` when the token no longer works.
- * Without AZURE_DEVOPS_ORG_URL the response is `skipped`, and says which setting is missing.
+ * organization), then Token Admin revocation of the candidates (issuer.ts). Token Admin's 204 makes the incident
+ * `revocation_requested`; confirm.ts then tries the token again on a schedule, because Azure can take up to an hour to
+ * stop a PAT: `revoked` once it no longer authenticates, `revoke_unconfirmed` if it never stops. A PAT that no longer
+ * works before any call is `inactive`. Without AZURE_DEVOPS_ORG_URL the response is `skipped`, and says which setting
+ * is missing.
  *
  * @example
- * const response = azureDevOpsResponse(deps, { issuer, confirmDelaysMs: [120_000, 600_000] })
+ * const response = azureDevOpsResponse({ ...deps, issuer, policy: 'precise', confirmDelaysMs: [120_000, 600_000] })
  * await response.respond(incident, job, attempt)
  */
 import { eq } from 'drizzle-orm'
 import { incidents } from '../../db/schema.js'
-import {
-  enqueueNotifications,
-  finish,
-  onRemoteFailure,
-  type ResponseDeps,
-  recordAttempt,
-} from '../../incidents/response/steps.js'
+import { finish, onRemoteFailure, type ResponseDeps, recordAttempt } from '../../incidents/response/steps.js'
 import { unseal } from '../../incidents/sealing.js'
-import { enqueue } from '../../jobs/queue.js'
 import type { TokenKind } from '../../scan/types.js'
 import type { PlatformResponse } from '../platform.js'
 import type { RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
-import { CONFIRM_JOB, confirmJob } from './confirm.js'
+import { azureConfirmJob, CONFIRM_JOB, revocationTimes } from './confirm.js'
+import type { AzureRevokePolicy } from './issuer.js'
 
 export interface AzureResponseDeps extends ResponseDeps {
   /** Absent when AZURE_DEVOPS_ORG_URL is not set. */
   issuer?: TokenIssuer
+  /** AZURE_DEVOPS_REVOKE_POLICY: `precise` widens after confirmation when the leaked PAT still works. */
+  policy?: AzureRevokePolicy
   /** After a revocation, when to check that the token stopped working (ms after revocation). */
   confirmDelaysMs: number[]
 }
 
-export function azureDevOpsResponse(deps: AzureResponseDeps): PlatformResponse {
+export function azureDevOpsResponse(azure: AzureResponseDeps): PlatformResponse {
+  const deps: AzureResponseDeps = { ...azure, confirm: { job: CONFIRM_JOB, delaysMs: azure.confirmDelaysMs } }
   return {
     issuer: deps.issuer,
-    jobs: { [CONFIRM_JOB]: confirmJob(deps) },
+    jobs: { [CONFIRM_JOB]: azureConfirmJob(deps) },
     async respond(incident, job, attempt) {
       const incidentId = incident.id
       if (!deps.issuer)
@@ -53,12 +52,11 @@ export function azureDevOpsResponse(deps: AzureResponseDeps): PlatformResponse {
       let owner: TokenOwner | undefined
       try {
         const token = await unseal(deps.keys, incident.sealedToken)
-        // The token existed when it was pushed; commit dates can be older than the token (amend keeps the author date).
-        const committedAt = new Date(incident.firstPushedAt)
+        const times = await revocationTimes(deps, incident)
         // Uses the leaked PAT once against our own organization to learn its owner (docs/reference/platform-apis.md §6a); logged as such.
         owner = await deps.issuer.owner(token, kind)
         deps.log.info('respond.owner_lookup', { incident: incidentId, found: owner !== undefined })
-        outcome = await deps.issuer.revoke(token, { kind, committedAt, owner })
+        outcome = await deps.issuer.revoke(token, { kind, ...times, owner })
       } catch (error) {
         return onRemoteFailure(deps, job, attempt, incidentId, incident.issuer, error)
       }
@@ -72,22 +70,7 @@ export function azureDevOpsResponse(deps: AzureResponseDeps): PlatformResponse {
             ownerId: owner.descriptor ?? owner.id ?? null,
           })
           .where(eq(incidents.id, incidentId))
-      if (outcome.outcome === 'revoked') {
-        // Azure may take up to an hour to apply a revocation: email now, and keep the sealed token until checked.
-        await deps.db.update(incidents).set({ revokedAt: deps.now() }).where(eq(incidents.id, incidentId))
-        await enqueueNotifications(deps, incidentId)
-        await enqueue(
-          deps.db,
-          {
-            kind: CONFIRM_JOB,
-            payload: { incidentId, check: 0 },
-            key: `${CONFIRM_JOB}:${incidentId}:0`,
-            runAt: deps.now() + (deps.confirmDelaysMs[0] ?? 0),
-          },
-          deps.now(),
-        )
-        return
-      }
+      // `requested` → revocation_requested, token kept, confirmation queued (steps.ts finish).
       return finish(deps, incidentId, incident.issuer, outcome, { recorded: true })
     },
   }

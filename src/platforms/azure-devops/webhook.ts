@@ -88,6 +88,7 @@ const gitPushEvent = z.object({
         z.object({
           commitId: sha,
           author: identity.optional(),
+          committer: identity.optional(),
           comment: z.string().optional(),
           commentTruncated: z.boolean().optional(),
           url: z.string().optional(),
@@ -151,7 +152,8 @@ export function parseAzurePush(payload: unknown): AzurePushResult {
         ...(c.author?.name ? { name: c.author.name } : {}),
         ...(c.author?.email ? { email: c.author.email } : {}),
       },
-      ...(c.author?.date ? { timestamp: c.author.date } : {}),
+      // Committer time: when the commit was made (the author date survives an amend or rebase).
+      ...(c.committer?.date || c.author?.date ? { timestamp: c.committer?.date ?? c.author?.date } : {}),
       distinct: true,
       ...(c.url ? { url: c.url } : {}),
     })),

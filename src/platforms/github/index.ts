@@ -31,13 +31,22 @@ export const github: Platform = {
   response(deps, { config, fetch, timing }) {
     return githubResponse({
       ...deps,
-      issuer: new GithubIssuer({ apiUrl: config.github.apiUrl, fetch, timeoutMs: config.remoteTimeoutMs }),
+      issuer: new GithubIssuer({
+        apiUrl: config.github.apiUrl,
+        verify: config.verify === 'on',
+        fetch,
+        timeoutMs: config.remoteTimeoutMs,
+      }),
+      confirmDelaysMs: timing.confirmDelaysMs,
       batchDelayMs: timing.githubBatchDelayMs,
       callsPerHour: timing.githubCallsPerHour,
     })
   },
   links: (config) => githubLinks(config.github.apiUrl),
   advice: {
+    revokedThrough: 'through GitHub’s credential revocation API',
+    afterRevocation:
+      'GitHub revokes a valid token at once and emails its owner; it does not tell patrol whether it was valid.',
     auditLog:
       "Check the audit log for what the token did since the commit: your security log (Settings → Security log) and your organization's audit log.",
   },

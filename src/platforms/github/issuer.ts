@@ -5,7 +5,9 @@
  * address, and answers 202 without telling which tokens were valid: so the outcome is `requested`, never `revoked`.
  * The hourly budget is precious: the respond queue batches waiting tokens into one `revokeBatch` call and never
  * spends calls on retries of a single token (GITHUB_REVOKE_BATCH_MAX, GITHUB_REVOKE_CALLS_PER_HOUR).
- * patrol never authenticates with a leaked token on GitHub, so `owner` and `isActive` cannot tell (`undefined`).
+ * Verification (`verify`, PATROL_VERIFY): `GET /user` authenticated as the leaked token needs no scope; 200 gives
+ * its owner (`login`, and `email` when public), 401 means the token is dead. With `verify: false` patrol uses a
+ * leaked token for nothing but revocation, and `owner` and `isActive` cannot tell (`undefined`).
  *
  * @example
  * const github = new GithubIssuer({ apiUrl: 'https://api.github.com' })
@@ -22,9 +24,17 @@ export const GITHUB_REVOKE_BATCH_MAX = 1000
 /** GitHub's budget for unauthenticated calls to the endpoint, per hour and source address. */
 export const GITHUB_REVOKE_CALLS_PER_HOUR = 60
 
+const GITHUB_HEADERS = {
+  Accept: 'application/vnd.github+json',
+  'X-GitHub-Api-Version': '2022-11-28',
+  'User-Agent': 'patrol',
+}
+
 export interface GithubIssuerOptions {
   /** `https://api.github.com`, or `https://{host}/api/v3` for GitHub Enterprise Server (3.18+). */
   apiUrl: string
+  /** PATROL_VERIFY: check with `GET /user` whether a leaked token authenticates, and whose it is. Default false. */
+  verify?: boolean
   fetch?: typeof fetch
   timeoutMs?: number
 }
@@ -46,20 +56,63 @@ export class GithubIssuer implements TokenIssuer {
   readonly #apiUrl: string
   readonly #fetch?: typeof fetch
   readonly #timeoutMs?: number
+  readonly verify: boolean
 
   constructor(options: GithubIssuerOptions) {
     this.#apiUrl = options.apiUrl.replace(/\/+$/, '')
+    this.verify = options.verify ?? false
     this.#fetch = options.fetch
     this.#timeoutMs = options.timeoutMs
   }
 
-  /** patrol does not use a leaked token on GitHub (an org-policy decision, docs/reference/platform-apis.md §3.2): the owner comes from the push. */
-  async owner(_token: string, _kind: TokenKind): Promise<TokenOwner | undefined> {
-    return undefined
+  /** The owner `GET /user` gives (login as `name`, public email); `undefined` without verification or when dead. */
+  async owner(token: string, _kind: TokenKind): Promise<TokenOwner | undefined> {
+    const check = await this.check(token)
+    return check.state === 'active' ? check.owner : undefined
   }
 
-  async isActive(_token: string, _kind: TokenKind): Promise<boolean | undefined> {
-    return undefined
+  /** true: authenticates; false: 401; undefined: not verified (PATROL_VERIFY=off) or GitHub would not say. */
+  async isActive(token: string, _kind: TokenKind): Promise<boolean | undefined> {
+    const check = await this.check(token)
+    return check.state === 'active' ? true : check.state === 'inactive' ? false : undefined
+  }
+
+  /**
+   * `GET /user` as the token (GitHub REST "Get the authenticated user": 200 with `login`, `email` nullable; 401 for a
+   * bad token). 403/404 and other refusals: `unknown`. 429/5xx/timeouts throw RemoteError.
+   */
+  async check(
+    token: string,
+  ): Promise<
+    { state: 'active'; owner: TokenOwner & { login: string } } | { state: 'inactive' | 'unknown'; detail: string }
+  > {
+    if (!this.verify) return { state: 'unknown', detail: 'not verified (PATROL_VERIFY=off)' }
+    let res: Response
+    try {
+      res = await remoteFetch(
+        `${this.#apiUrl}/user`,
+        { headers: { ...GITHUB_HEADERS, Authorization: `Bearer ${token}` } },
+        { fetch: this.#fetch, timeoutMs: this.#timeoutMs },
+      )
+    } catch (error) {
+      if (error instanceof RemoteError && error.status === 401)
+        return { state: 'inactive', detail: 'the token no longer authenticates (GET /user: HTTP 401)' }
+      if (error instanceof RemoteError && !error.retryable)
+        return { state: 'unknown', detail: `GET /user answered HTTP ${error.status ?? '?'}` }
+      throw error
+    }
+    const body = (await res.json().catch(() => ({}))) as { login?: unknown; email?: unknown; id?: unknown }
+    if (typeof body.login !== 'string' || body.login === '')
+      return { state: 'unknown', detail: 'GET /user answered without a login' }
+    return {
+      state: 'active',
+      owner: {
+        login: body.login,
+        name: body.login,
+        id: typeof body.id === 'number' || typeof body.id === 'string' ? String(body.id) : undefined,
+        email: typeof body.email === 'string' && body.email ? body.email : undefined,
+      },
+    }
   }
 
   async revoke(token: string, context: RevocationContext): Promise<RevocationOutcome> {
@@ -83,12 +136,7 @@ export class GithubIssuer implements TokenIssuer {
         {
           method: 'POST',
           // No Authorization: github.com answers 403 to authenticated calls of this endpoint.
-          headers: {
-            Accept: 'application/vnd.github+json',
-            'Content-Type': 'application/json',
-            'X-GitHub-Api-Version': '2022-11-28',
-            'User-Agent': 'patrol',
-          },
+          headers: { ...GITHUB_HEADERS, 'Content-Type': 'application/json' },
           body: JSON.stringify({ credentials: tokens }),
         },
         { fetch: this.#fetch, timeoutMs: this.#timeoutMs },

@@ -17,6 +17,7 @@
  */
 
 import { detectorsOf } from '../../kinds/index.js'
+import { decodeBytes } from '../bytes.js'
 import { ADO_TAIL, ALNUM, isIn } from '../chars.js'
 import { base32Decode } from '../checksums/base32.js'
 import { base62Bytes } from '../checksums/base62.js'
@@ -125,14 +126,17 @@ const CONTEXT_WINDOW = 64
  * A checksum-valid run needs no context; an invalid one is reported (low) only with a keyword nearby,
  * because 52 lower-case letters alone are too common to mean anything.
  */
-export function adoLegacyPatAt(text: string, start: number, includeLow: boolean): Detection | undefined {
+export function adoLegacyPatAt(text: string, start: number, includeLow: boolean, bytes = false): Detection | undefined {
   const secret = text.slice(start, start + ADO_LEGACY_LENGTH)
   const kind = legacyKindOf(secret)
   if (kind) return { kind, confidence: 'high', secret }
   if (!includeLow || !LEGACY_LOW_KIND) return undefined
-  let from = Math.max(0, start - CONTEXT_WINDOW)
+  // In UTF-8 bytes (bytes.ts) the window is the same CONTEXT_WINDOW code units of decoded text: a
+  // unit takes at most 3 bytes, so 4 bytes a unit also cover a sequence cut at the window's start.
+  let from = Math.max(0, start - (bytes ? 4 * CONTEXT_WINDOW : CONTEXT_WINDOW))
   const newline = text.lastIndexOf('\n', start)
   if (newline >= from) from = newline + 1
-  if (!LEGACY_CONTEXT.test(text.slice(from, start))) return undefined
+  const context = bytes ? decodeBytes(text, from, start).slice(-CONTEXT_WINDOW) : text.slice(from, start)
+  if (!LEGACY_CONTEXT.test(context)) return undefined
   return { kind: LEGACY_LOW_KIND, confidence: 'low', secret }
 }
