@@ -12,11 +12,9 @@
  */
 import { cpus } from 'node:os'
 import { TEST_ADMIN_TOKEN, TEST_AZURE_PASSWORD } from '../test/support/env.js'
-import { githubDeliveryHeaders } from '../test/support/github-signing.js'
-import { generateGithubToken } from '../test/support/tokens.js'
 import { startWranglerDev } from '../test/support/wrangler-dev.js'
 import { startGithubBenchApi } from './support/github-bench-api.js'
-import { pushPayload, sha } from './support/push-payload.js'
+import { postPushes } from './support/push-load.js'
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -46,33 +44,8 @@ async function main() {
   })
   try {
     await dev.ready(60_000)
-    const postedAt = new Map<string, number>()
-    let refused = 0
-    const started = performance.now()
     const total = Math.round(seconds * rate)
-    const inflight: Promise<void>[] = []
-    for (let n = 0; n < total; n++) {
-      const wait = started + (n * 1000) / rate - performance.now()
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const token = generateGithubToken('ghp')
-      const head = sha(n)
-      gh.plant(head, token)
-      const body = JSON.stringify(pushPayload({ repo: 'acme/app', head }))
-      postedAt.set(token, performance.now())
-      inflight.push(
-        fetch(`${dev.url}/webhooks/github`, {
-          method: 'POST',
-          headers: githubDeliveryHeaders(body, SECRET, `workers-${n}`),
-          body,
-        })
-          .then(async (res) => {
-            await res.arrayBuffer()
-            if (res.status !== 202) refused++
-          })
-          .catch(() => void refused++),
-      )
-    }
-    await Promise.all(inflight)
+    const { postedAt, refused } = await postPushes({ url: dev.url, secret: SECRET, gh, total, rate, prefix: 'workers' })
     const sent = performance.now()
     while (gh.revokedAt.size < total - refused && performance.now() - sent < 60_000)
       await new Promise((r) => setTimeout(r, 200))
