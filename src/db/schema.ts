@@ -17,7 +17,7 @@
  * const open = await db.select().from(incidents).where(eq(incidents.status, 'new'))
  */
 import { relations } from 'drizzle-orm'
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 // Only pure vocabularies here: this file is loaded by drizzle-kit and in Workers.
 import { STATUSES } from '../incidents/states.js'
 import { RECIPIENT_REASONS } from '../notify/recipients.js'
@@ -85,6 +85,7 @@ export const pushes = sqliteTable(
 export const scanCommits = sqliteTable(
   'scan_commits',
   {
+    id: integer('id').primaryKey({ autoIncrement: true }),
     pushId: integer('push_id').notNull(),
     commitSha: text('commit_sha').notNull(),
     bytes: integer('bytes').notNull(),
@@ -94,7 +95,7 @@ export const scanCommits = sqliteTable(
     partial: text('partial'),
     at: integer('at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.pushId, t.commitSha] })],
+  (t) => [uniqueIndex('scan_commits_push_commit').on(t.pushId, t.commitSha)],
 )
 
 /**

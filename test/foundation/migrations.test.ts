@@ -65,6 +65,7 @@ describe('migrations', () => {
         'occurrences',
         'pushes',
         'revocations',
+        'scan_commits',
         'suppressions',
       ].sort(),
     )
