@@ -10,6 +10,7 @@
  * config.port // 8787
  */
 import { z } from 'zod'
+import { type ChannelId, NOTIFY_EVENTS, type NotifyEvent } from './notify/events.js'
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -83,6 +84,11 @@ const list = z.string().transform((v) =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean),
+)
+
+const eventList = list.refine(
+  (xs) => xs.length > 0 && xs.every((x) => (NOTIFY_EVENTS as readonly string[]).includes(x)),
+  `expects comma-separated events among ${NOTIFY_EVENTS.join(', ')}`,
 )
 
 const emailList = list.refine(
@@ -172,6 +178,19 @@ const settingsSchema = z.object({
     .regex(/^[A-Za-z0-9.-]+$/, 'expects a host name for the SMTP greeting (EHLO), e.g. patrol.example.com')
     .optional(),
 
+  PATROL_SLACK_WEBHOOK_URL: url('a Slack incoming-webhook URL (https://hooks.slack.com/services/…)').optional(),
+  PATROL_SLACK_EVENTS: eventList.optional(),
+  PATROL_TEAMS_WEBHOOK_URL: url(
+    'the URL of a Teams Workflows "When a Teams webhook request is received" flow',
+  ).optional(),
+  PATROL_TEAMS_EVENTS: eventList.optional(),
+  PATROL_WEBHOOK_URL: url('the URL that receives patrol’s signed JSON events').optional(),
+  PATROL_WEBHOOK_SECRET: z
+    .string()
+    .min(16, 'expects the HMAC-SHA256 key of the webhook, at least 16 characters')
+    .optional(),
+  PATROL_WEBHOOK_EVENTS: eventList.optional(),
+
   PATROL_REMOTE_TIMEOUT_MS: positiveInt('milliseconds before a call to GitHub or Azure DevOps is abandoned').default(
     15_000,
   ),
@@ -237,6 +256,8 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
       /** The SMTP greeting (EHLO) name. */
       smtpName: e.SMTP_NAME ?? new URL(e.PATROL_PUBLIC_URL ?? `http://localhost:${e.PORT}`).hostname,
     },
+    /** The chat and webhook channels that are configured, each with the events it receives (default: all). */
+    channels: channelSettings(e),
     remoteTimeoutMs: e.PATROL_REMOTE_TIMEOUT_MS,
     githubRevocation: {
       batchDelayMs: e.PATROL_GITHUB_BATCH_DELAY_MS,
@@ -252,6 +273,31 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
   }
 }
 
+export interface ChannelSettings {
+  id: ChannelId
+  url: string
+  events: NotifyEvent[]
+  /** The webhook's HMAC-SHA256 key. */
+  secret?: string
+}
+
+function channelSettings(e: z.infer<typeof settingsSchema>): ChannelSettings[] {
+  const events = (v: string[] | undefined) => (v ?? [...NOTIFY_EVENTS]) as NotifyEvent[]
+  const out: ChannelSettings[] = []
+  if (e.PATROL_SLACK_WEBHOOK_URL)
+    out.push({ id: 'slack', url: e.PATROL_SLACK_WEBHOOK_URL, events: events(e.PATROL_SLACK_EVENTS) })
+  if (e.PATROL_TEAMS_WEBHOOK_URL)
+    out.push({ id: 'teams', url: e.PATROL_TEAMS_WEBHOOK_URL, events: events(e.PATROL_TEAMS_EVENTS) })
+  if (e.PATROL_WEBHOOK_URL)
+    out.push({
+      id: 'webhook',
+      url: e.PATROL_WEBHOOK_URL,
+      events: events(e.PATROL_WEBHOOK_EVENTS),
+      secret: e.PATROL_WEBHOOK_SECRET,
+    })
+  return out
+}
+
 type Env = Record<string, string | undefined>
 
 /** Validates everything but the secrets. Empty strings count as unset. */
@@ -263,6 +309,10 @@ export function parseSettings(env: Env): Settings {
     throw new ConfigError(['GITHUB_APP_PRIVATE_KEY: expects the PEM private key of the app named by GITHUB_APP_ID'])
   if (present.GITHUB_APP_PRIVATE_KEY && !present.GITHUB_APP_ID)
     throw new ConfigError(['GITHUB_APP_ID: expects the numeric GitHub App id that goes with GITHUB_APP_PRIVATE_KEY'])
+  if (present.PATROL_WEBHOOK_URL && !present.PATROL_WEBHOOK_SECRET)
+    throw new ConfigError([
+      'PATROL_WEBHOOK_SECRET: expects the HMAC-SHA256 key (at least 16 characters) that signs what goes to PATROL_WEBHOOK_URL',
+    ])
   return toSettings(result.data)
 }
 

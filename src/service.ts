@@ -11,6 +11,7 @@ import type { DB } from './db/types.js'
 import { SCAN_PUSH_JOB } from './incidents/ingest/deliveries.js'
 import { RESPOND_JOB } from './incidents/ingest/record.js'
 import { scanPushJob } from './incidents/ingest/scan-push.js'
+import { CHANNEL_NOTIFY_JOB, channelNotifyJob } from './incidents/response/channels.js'
 import { notifyJob } from './incidents/response/notify.js'
 import { respondJob } from './incidents/response/respond.js'
 import { NOTIFY_JOB, type ResponseDeps } from './incidents/response/steps.js'
@@ -18,6 +19,7 @@ import type { TokenKeys } from './incidents/sealing.js'
 import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
 import type { Mailer } from './notify/mailer.js'
+import { createNotifiers } from './notify/notifier.js'
 import { allPlatforms, platform } from './platforms/index.js'
 import type { PlatformResponse, PlatformSetup, ResponseTiming } from './platforms/platform.js'
 import type { PushSource } from './platforms/types.js'
@@ -81,6 +83,7 @@ export function responseDeps(parts: ServiceParts): ResponseDeps {
       notifyDomains: config.mail.notifyDomains,
     },
     config,
+    notifiers: createNotifiers(config.channels, { fetch: parts.fetch, timeoutMs: config.remoteTimeoutMs }),
   }
 }
 
@@ -91,6 +94,7 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
   return {
     [RESPOND_JOB]: respondJob(deps, (id) => responses.get(platform(id).id)!),
     [NOTIFY_JOB]: notifyJob(deps),
+    [CHANNEL_NOTIFY_JOB]: channelNotifyJob(deps),
     [SCAN_PUSH_JOB]: scanPushJob({
       db: parts.db,
       keys: parts.keys,

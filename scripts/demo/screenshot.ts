@@ -1,12 +1,13 @@
 /**
- * Takes the README's screenshot of the admin page (docs/admin-incidents.png): the demo's world (stage.ts) with a few
- * pushes that end in different states (revoked, revocation requested, not revocable, suppressed, resolved, false
- * positive), then Debian's chromium signs in and captures the incident list. Run it again after changing the page.
- * Needs /usr/bin/chromium (`apt-get install -y chromium`); downloads nothing.
+ * Takes the README's screenshots of the admin page: the demo's world (stage.ts) with a few pushes that end in
+ * different states (revoked, revocation requested, not revocable, suppressed, resolved, false positive), then
+ * Debian's chromium signs in and captures the full incident list (docs/admin-incidents.png), and the dashboard, the
+ * Needs attention list and one incident at 1440 px and on a 390 px phone (docs/admin-<page>-<width>.png). Run it
+ * again after changing the page. Needs /usr/bin/chromium (`apt-get install -y chromium`); downloads nothing.
  *
  * @example
- * npx tsx scripts/demo/screenshot.ts            # writes docs/admin-incidents.png
- * npx tsx scripts/demo/screenshot.ts out.png
+ * npx tsx scripts/demo/screenshot.ts            # writes docs/admin-*.png
+ * npx tsx scripts/demo/screenshot.ts out.png    # the incident list only, to out.png
  */
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -63,10 +64,22 @@ try {
     await page.goto(`${stage.service.url}/admin/sign-in`)
     await page.fill('input[name=token]', stage.adminToken)
     await Promise.all([page.waitForURL(`${stage.service.url}/admin`), page.click('button[type=submit]')])
-    await page.goto(`${stage.service.url}/admin/incidents`)
+    await page.goto(`${stage.service.url}/admin/incidents?view=all`)
     mkdirSync(dirname(target), { recursive: true })
     await page.screenshot({ path: target, fullPage: true })
     process.stdout.write(`wrote ${target}\n`)
+    if (!process.argv[2]) {
+      const payments = items.find((i) => i.repositories.includes('acme/payments'))
+      const pages = { dashboard: '/admin', attention: '/admin/incidents', incident: `/admin/incidents/${payments?.id}` }
+      for (const width of [1440, 390])
+        for (const [name, path] of Object.entries(pages)) {
+          await page.setViewportSize({ width, height: width === 390 ? 844 : 900 })
+          await page.goto(`${stage.service.url}${path}`)
+          const file = resolve(`docs/admin-${name}-${width}.png`)
+          await page.screenshot({ path: file, fullPage: true })
+          process.stdout.write(`wrote ${file}\n`)
+        }
+    }
   } finally {
     await browser.close()
   }

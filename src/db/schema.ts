@@ -20,6 +20,7 @@ import { relations } from 'drizzle-orm'
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 // Only pure vocabularies here: this file is loaded by drizzle-kit and in Workers.
 import { STATUSES } from '../incidents/states.js'
+import { CHANNEL_IDS, CHANNEL_MESSAGE_STATUSES, NOTIFY_EVENTS } from '../notify/events.js'
 import { RECIPIENT_REASONS } from '../notify/recipients.js'
 import { PLATFORM_IDS } from '../platforms/ids.js'
 import { REVOCATION_OUTCOMES } from '../platforms/types.js'
@@ -266,6 +267,32 @@ export const notifications = sqliteTable(
   (t) => [uniqueIndex('notifications_incident_recipient').on(t.incidentId, t.recipient)],
 )
 
+/**
+ * One chat or webhook message (Slack, Teams, the signed webhook: notify/events.ts) about one incident's outcome.
+ * Unique per incident, channel and outcome: retries and repeated sightings never send a second one, and a changed
+ * outcome (retry succeeded, revocation confirmed) is a new row, the follow-up. Never holds the token.
+ */
+export const channelMessages = sqliteTable(
+  'channel_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id').notNull(),
+    channel: text('channel', { enum: CHANNEL_IDS }).notNull(),
+    /** The incident status the message reports. */
+    outcome: text('outcome').notNull(),
+    /** `incident.new` for the first message on the channel, else the outcome's event. */
+    event: text('event', { enum: NOTIFY_EVENTS }).notNull(),
+    /** 1 when an earlier message about this incident went to the channel. */
+    followUp: integer('follow_up', { mode: 'boolean' }).notNull().default(false),
+    status: text('status', { enum: CHANNEL_MESSAGE_STATUSES }).notNull(),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+  },
+  (t) => [uniqueIndex('channel_messages_incident_channel_outcome').on(t.incidentId, t.channel, t.outcome)],
+)
+
 /** Who did what to which subject, when. Actor is `patrol` or `admin:<token name>`. */
 export const auditEvents = sqliteTable(
   'audit_events',
@@ -351,5 +378,6 @@ export type Incident = typeof incidents.$inferSelect
 export type Occurrence = typeof occurrences.$inferSelect
 export type Revocation = typeof revocations.$inferSelect
 export type Notification = typeof notifications.$inferSelect
+export type ChannelMessage = typeof channelMessages.$inferSelect
 export type AuditEvent = typeof auditEvents.$inferSelect
 export type Suppression = typeof suppressions.$inferSelect

@@ -24,6 +24,8 @@ export interface JobPayloads {
   'github-confirm-revocation': { incidentId: number; check: number; requestedAt?: number; widened?: boolean }
   /** One email to one recipient. */
   notify: { notificationId: number }
+  /** One Slack, Teams or webhook message (a `channel_messages` row). */
+  'channel-notify': { messageId: number }
 }
 
 export type JobKind = keyof JobPayloads
@@ -41,4 +43,5 @@ export const JOB_KINDS: readonly JobKind[] = [
   'confirm-revocation',
   'github-confirm-revocation',
   'notify',
+  'channel-notify',
 ] satisfies readonly JobKind[]

@@ -128,6 +128,32 @@ describe('GET /api/incidents', () => {
     expect(await ids(`until=${new Date(t.clock.now - 7000).toISOString()}`)).toEqual([gh.id])
     expect(await ids('q=secrets.ts')).toEqual([gh.id])
     expect(await ids('q=100%25')).toEqual([])
+    // Several statuses at once; a repository by a part of its name, any case.
+    expect((await ids('status=responding,new')).sort()).toEqual([gh.id, ado.id].sort())
+    expect(await ids('repository=ACME/WE')).toEqual([gh.id])
+  })
+
+  it('exports the filtered list as CSV: every match, previews only, the attention view by risk', async () => {
+    const gh = await incident({ where: { repository: 'acme/web' } })
+    const ado = await incident({ kind: 'azure-devops-pat' })
+    await transition(t.db.db, { incidentId: ado.id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
+    await transition(t.db.db, {
+      incidentId: ado.id,
+      from: 'responding',
+      to: 'revoked',
+      actor: 'patrol',
+      now: t.clock.now,
+    })
+    const res = await t.admin('/api/incidents.csv?attention=true')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/)
+    const lines = (await res.text()).trimEnd().split('\r\n')
+    expect(lines[0]).toMatch(/^id,status,status_label,may_be_live,/)
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual([gh.id])
+    const all = await (await t.admin('/api/incidents.csv?status=new,revoked')).text()
+    expect(all.trimEnd().split('\r\n')).toHaveLength(3)
+    for (const token of [gh.token, ado.token]) expect(all).not.toContain(token)
+    expect((await t.admin('/api/incidents.csv?status=lost')).status).toBe(400)
   })
 
   it.each([
@@ -375,6 +401,7 @@ describe('GET /api/openapi.json', () => {
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/incidents',
+      '/api/incidents.csv',
       '/api/incidents/{id}',
       '/api/incidents/{id}/actions',
       '/api/jobs/{id}/retry',
@@ -386,6 +413,18 @@ describe('GET /api/openapi.json', () => {
     ])
     expect(doc.paths['/api/incidents'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
       expect.arrayContaining(['status', 'kind', 'issuer', 'repository', 'since', 'until', 'q', 'limit', 'cursor']),
+    )
+  })
+
+  it('documents the signed webhook body patrol sends to PATROL_WEBHOOK_URL', async () => {
+    const doc = await json(await t.app.request('/api/openapi.json'))
+    const hook = doc.webhooks.incidentEvent.post
+    expect(hook.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/IncidentEvent')
+    expect(hook.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['X-Patrol-Signature-256', 'X-Patrol-Timestamp', 'X-Patrol-Delivery', 'X-Patrol-Event']),
+    )
+    expect(Object.keys(doc.components.schemas.IncidentEvent.properties)).toEqual(
+      expect.arrayContaining(['event', 'events', 'followUp', 'incident', 'response', 'locations']),
     )
   })
 })

@@ -276,8 +276,8 @@ describe('CSRF', () => {
     const cookie = await signIn(t.app)
     const res = await postForm(
       t.app,
-      `/admin/incidents/${id}/actions`,
-      { action: 'false_positive' },
+      '/admin/incidents/close',
+      { id: String(id), confirm: 'yes', reason: 'false_positive', rotated: 'yes' },
       { cookie, origin: null, secFetchSite: 'same-origin' },
     )
     expect(res.status).toBe(303)
@@ -327,7 +327,7 @@ describe('pages', () => {
     const cookie = await signIn(t.app)
     const html = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
     expect(html).toContain('a.env Visit http://evil.example/reset:1')
-    expect(html).toContain('refs/heads/x y')
+    expect(html).toMatch(/data-label="Branch"[^>]*>x y</)
     for (const raw of ['a.env\n', '\u202e', '\u0007', 'x\r\n']) expect(html).not.toContain(raw)
     const list = await (await pageRequest(t.app, '/admin/incidents', { cookie })).text()
     expect(list).not.toContain('\u0007')
@@ -352,34 +352,51 @@ describe('pages', () => {
 
     const bad = await pageRequest(t.app, '/admin/incidents?status=exploded', { cookie })
     expect(bad.status).toBe(400)
-    expect(await bad.text()).toContain('status: expects one of')
+    expect(await bad.text()).toContain('status: expects any of')
 
     for (let i = 0; i < 50; i++) await incident()
-    const first = await (await pageRequest(t.app, '/admin/incidents', { cookie })).text()
-    const next = /href="(\/admin\/incidents\?cursor=[^"]+)" rel="next"/.exec(first)?.[1]
+    const first = await (await pageRequest(t.app, '/admin/incidents?view=all', { cookie })).text()
+    expect(first).toContain('52 incidents · page 1 of 2')
+    const next = /href="(\/admin\/incidents\?[^"]*page=2)" rel="next"/.exec(first)?.[1]
     expect(next).toBeDefined()
     const second = await (await pageRequest(t.app, next!.replace(/&amp;/g, '&'), { cookie })).text()
     expect(second).toContain(`href="/admin/incidents/${web.id}"`)
     expect(second).not.toContain('rel="next"')
+    expect(second).toContain('rel="prev"')
   })
 
   it('shows an incident with the actions its state allows, and records an action with its note as admin:<name>', async () => {
     const { id } = await incident({ status: 'notify_only' })
     const cookie = await signIn(t.app)
     const before = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
-    expect(before).toContain('value="resolve"')
-    expect(before).toContain('value="false_positive"')
+    expect(before).toContain(`href="/admin/incidents/${id}/close"`)
+    expect(before).not.toContain('value="resolve"')
     expect(before).not.toContain('value="reopen"')
     expect(before).not.toContain('value="retry_response"')
+    // The old one-click resolve now leads to the confirming page.
+    const oneClick = await postForm(t.app, `/admin/incidents/${id}/actions`, { action: 'resolve' }, { cookie })
+    expect(oneClick.headers.get('location')).toBe(`/admin/incidents/${id}/close`)
+    expect(await statusOf(id)).toBe('notify_only')
+    const confirmPage = await (await pageRequest(t.app, `/admin/incidents/${id}/close`, { cookie })).text()
+    expect(confirmPage).toContain('name="reason"')
+    expect(confirmPage).toContain('name="rotated"')
 
-    const res = await postForm(
+    const form = { id: String(id), confirm: 'yes', reason: 'revoked_elsewhere', comment: 'owner rotated it' }
+    const unconfirmed = await postForm(t.app, '/admin/incidents/close', form, { cookie })
+    expect(unconfirmed.status).toBe(409)
+    expect(await unconfirmed.text()).toContain('may still work')
+    expect(await statusOf(id)).toBe('notify_only')
+    const noReason = await postForm(
       t.app,
-      `/admin/incidents/${id}/actions`,
-      { action: 'resolve', note: 'owner rotated it' },
+      '/admin/incidents/close',
+      { ...form, reason: '', rotated: 'yes' },
       { cookie },
     )
+    expect(noReason.status).toBe(400)
+
+    const res = await postForm(t.app, '/admin/incidents/close', { ...form, rotated: 'yes' }, { cookie })
     expect(res.status).toBe(303)
-    expect(res.headers.get('location')).toBe(`/admin/incidents/${id}?done=resolve`)
+    expect(res.headers.get('location')).toBe(`/admin/incidents/${id}?done=close`)
     const [event] = await t.db.db
       .select()
       .from(auditEvents)
@@ -389,11 +406,11 @@ describe('pages', () => {
       from: 'notify_only',
       to: 'resolved',
       action: 'resolve',
-      note: 'owner rotated it',
+      note: 'Revoked or rotated elsewhere; the admin confirmed the token is rotated: owner rotated it',
     })
     const after = await (await pageRequest(t.app, res.headers.get('location')!, { cookie })).text()
-    expect(after).toContain('Resolved.')
-    expect(after).toContain('admin:tester: status.resolved')
+    expect(after).toContain('Closed.')
+    expect(after).toContain('admin tester: now closed')
     expect(after).toContain('owner rotated it')
     expect(after).toContain('value="reopen"')
 
@@ -443,7 +460,12 @@ describe('pages', () => {
     )
     expect(byPath.status).toBe(303)
 
-    const deleted = await postForm(t.app, `/admin/suppressions/${row!.id}/delete`, {}, { cookie })
+    // Delete asks first, on a second page; only the confirmed form deletes.
+    const asked = await postForm(t.app, `/admin/suppressions/${row!.id}/delete`, {}, { cookie })
+    expect(asked.status).toBe(200)
+    expect(await asked.text()).toContain(`Delete suppression ${row!.id}?`)
+    expect((await t.db.db.select().from(suppressions)).find((s) => s.id === row!.id)?.deletedAt).toBeNull()
+    const deleted = await postForm(t.app, `/admin/suppressions/${row!.id}/delete`, { confirm: 'yes' }, { cookie })
     expect(deleted.status).toBe(303)
     const live = await t.db.db.select().from(suppressions)
     expect(live.find((s) => s.id === row!.id)?.deletedAt).not.toBeNull()
@@ -456,9 +478,9 @@ describe('pages', () => {
     await incident({ kind: 'azure-devops-pat' })
     const cookie = await signIn(t.app)
     const html = await (await pageRequest(t.app, '/admin?window=7d', { cookie })).text()
-    expect(html).toContain('href="/admin/incidents?status=notify_only"')
-    expect(html).toContain('href="/admin/incidents?kind=azure-devops-pat"')
-    expect(html).toContain('href="/admin/incidents?repository=acme%2Fweb"')
+    expect(html).toContain('href="/admin/incidents?view=all&amp;status=notify_only"')
+    expect(html).toContain('href="/admin/incidents?view=all&amp;kind=azure-devops-pat"')
+    expect(html).toContain('href="/admin/incidents?view=all&amp;repository=acme%2Fweb"')
     expect(html).toMatch(/<div class="big">2<\/div>/)
   })
 })

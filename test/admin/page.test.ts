@@ -1,7 +1,7 @@
 /**
  * The admin page in a real browser (Debian's chromium, driven by playwright-core) against the whole service started
  * in-process (`startNode`, real HTTP, a SQLite file, the job runner): an admin is sent to sign in, is refused with a
- * wrong token, signs in, filters the incident list, opens an incident, resolves it with a note, and sees the audit
+ * wrong token, signs in, filters the incident list, opens an incident, closes it on a confirming page with a reason, and sees the audit
  * event on its timeline. The session cookie's flags are read from the browser itself.
  */
 
@@ -122,7 +122,7 @@ describe('the admin page in a browser', () => {
     expect(await page.inputValue('input[name=repository]')).toBe('acme/web')
   })
 
-  it('opens an incident, resolves it with a note, and shows the audit event on its timeline', async () => {
+  it('opens an incident, closes it on the confirming page with a reason, and shows the audit event on its timeline', async () => {
     const web = seeded.find((s) => s.repository === 'acme/web')!
     await Promise.all([
       page.waitForURL(`${service.url}/admin/incidents/${web.id}`),
@@ -130,14 +130,20 @@ describe('the admin page in a browser', () => {
     ])
     expect(await page.textContent('h1')).toContain(`Incident ${web.id}`)
     expect(await page.textContent('.timeline')).toContain('seen in acme/web deploy/pipeline.yml:3')
-    await page.fill('textarea[name=note]', 'owner rotated the PAT')
     await Promise.all([
-      page.waitForURL(`${service.url}/admin/incidents/${web.id}?done=resolve`),
-      page.click('button[value=resolve]'),
+      page.waitForURL(`${service.url}/admin/incidents/${web.id}/close`),
+      page.click('text=Close this incident…'),
     ])
-    expect(await page.textContent('[role=status]')).toContain('Resolved.')
-    expect(await page.textContent('h1')).toContain('resolved')
-    const audit = page.locator('.timeline li.t-audit', { hasText: 'admin:tester: status.resolved' })
+    await page.check('input[name=reason][value=revoked_elsewhere]')
+    await page.fill('textarea[name=comment]', 'owner rotated the PAT')
+    await page.check('input[name=rotated]')
+    await Promise.all([
+      page.waitForURL(`${service.url}/admin/incidents/${web.id}?done=close`),
+      page.click('button.danger'),
+    ])
+    expect(await page.textContent('[role=status]')).toContain('Closed.')
+    expect(await page.textContent('h1')).toContain('closed')
+    const audit = page.locator('.timeline li.t-audit', { hasText: 'admin tester: now closed' })
     expect(await audit.count()).toBe(1)
     expect(await audit.textContent()).toContain('owner rotated the PAT')
     expect(await page.locator('button[value=reopen]').count()).toBe(1)

@@ -72,6 +72,37 @@ describe('parseSettings', () => {
     expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['LOG_LEVEL', 'PORT'])
   })
 
+  it('configures a chat or webhook channel only when its URL is set, with every event unless told', () => {
+    expect(parseSettings({}).channels).toEqual([])
+    const s = parseSettings({
+      PATROL_SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x',
+      PATROL_SLACK_EVENTS: 'response.failed, needs_attention',
+      PATROL_WEBHOOK_URL: 'https://siem.example/in',
+      PATROL_WEBHOOK_SECRET: 'sixteen-chars-at-least',
+    })
+    expect(s.channels).toEqual([
+      { id: 'slack', url: 'https://hooks.slack.com/services/T/B/x', events: ['response.failed', 'needs_attention'] },
+      {
+        id: 'webhook',
+        url: 'https://siem.example/in',
+        events: ['incident.new', 'revocation.confirmed', 'response.failed', 'needs_attention'],
+        secret: 'sixteen-chars-at-least',
+      },
+    ])
+  })
+
+  it('names the channel variable that is wrong: an unknown event, a webhook without its secret', () => {
+    expect(problemsOf(() => parseSettings({ PATROL_TEAMS_EVENTS: 'incident.new,everything' }))).toEqual([
+      'PATROL_TEAMS_EVENTS: expects comma-separated events among incident.new, revocation.confirmed, response.failed, needs_attention',
+    ])
+    expect(problemsOf(() => parseSettings({ PATROL_WEBHOOK_URL: 'https://siem.example/in' }))[0]).toMatch(
+      /^PATROL_WEBHOOK_SECRET: expects the HMAC-SHA256 key/,
+    )
+    expect(problemsOf(() => parseSettings({ PATROL_SLACK_WEBHOOK_URL: 'hooks.slack.com' }))[0]).toMatch(
+      /^PATROL_SLACK_WEBHOOK_URL: expects a Slack incoming-webhook URL/,
+    )
+  })
+
   it('treats empty strings as unset', () => {
     expect(parseSettings({ PORT: '', SMTP_URL: '' }).port).toBe(8787)
   })

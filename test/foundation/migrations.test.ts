@@ -57,6 +57,7 @@ describe('migrations', () => {
     expect(tables(sqlite)).toEqual(
       [
         'admin_sessions',
+        'channel_messages',
         'audit_events',
         'deliveries',
         'incidents',

@@ -1,13 +1,18 @@
 /**
- * The dashboard: the numbers of `/api/stats` for a chosen window (counts by status, kind and repository, and the time
- * from push to revocation), each count linking to the incident list filtered to it.
+ * The dashboard. On top, what needs attention now (tokens that may still work, most urgent first; pushes not fully
+ * scanned; jobs patrol gave up on), whatever the window. Then the numbers of `/api/stats` for a chosen window (counts
+ * by status, most dangerous first, by kind and by repository, and the time from push to revocation), each count
+ * linking to the incident list filtered to it.
  *
  * @example
  * c.html(page(<Dashboard admin="alice" stats={await incidentStats(db, since)} window="7d" />))
  */
-import type { Stats } from '../../incidents/admin/queries.js'
+import type { ListedIncident, Stats, Trouble } from '../../incidents/admin/queries.js'
+import { labelOf } from '../../kinds/index.js'
 import { pushedText } from '../../notify/pushed-text.js'
+import { riskRank } from '../../notify/status-labels.js'
 import { duration, Layout, StatusBadge } from './layout.js'
+import { AttentionSummary } from './trouble.js'
 
 export const WINDOWS = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, all: undefined } as const
 export type Window = keyof typeof WINDOWS
@@ -18,7 +23,10 @@ function Counts(p: {
   filter: 'status' | 'kind' | 'repository'
   badge?: boolean
 }) {
-  const rows = Object.entries(p.counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  // Statuses by risk (the most dangerous first), other counts by size.
+  const rows = Object.entries(p.counts).sort((a, b) =>
+    p.badge ? riskRank(a[0]) - riskRank(b[0]) || b[1] - a[1] : b[1] - a[1] || a[0].localeCompare(b[0]),
+  )
   return (
     <section class="card">
       <h2>{p.title}</h2>
@@ -30,8 +38,8 @@ function Counts(p: {
             {rows.slice(0, 10).map(([key, n]) => (
               <tr>
                 <td>
-                  <a href={`/admin/incidents?${new URLSearchParams({ [p.filter]: key })}`}>
-                    {p.badge ? <StatusBadge status={key} /> : pushedText(key)}
+                  <a href={`/admin/incidents?${new URLSearchParams({ view: 'all', [p.filter]: key })}`}>
+                    {p.badge ? <StatusBadge status={key} /> : p.filter === 'kind' ? labelOf(key) : pushedText(key)}
                   </a>
                 </td>
                 <td class="nowrap">{n}</td>
@@ -44,13 +52,22 @@ function Counts(p: {
   )
 }
 
-export function Dashboard(p: { admin: string; stats: Stats; window: Window }) {
+export function Dashboard(p: {
+  admin: string
+  stats: Stats
+  window: Window
+  attention: { total: number; items: ListedIncident[] }
+  trouble: Trouble
+  now: number
+}) {
   const total = Object.values(p.stats.byStatus).reduce((a, b) => a + b, 0)
   const requested = p.stats.pushToRequest
   const dead = p.stats.pushToRevoke
   return (
     <Layout title="Dashboard" admin={p.admin} current="dashboard">
       <h1>Dashboard</h1>
+      <AttentionSummary total={p.attention.total} items={p.attention.items} trouble={p.trouble} now={p.now} />
+      <h2>Incidents over time</h2>
       <form class="filters" method="get" action="/admin">
         <label>
           Incidents first seen in
@@ -70,7 +87,7 @@ export function Dashboard(p: { admin: string; stats: Stats; window: Window }) {
         <section class="card">
           <h2>Incidents</h2>
           <div class="big">{total}</div>
-          <a href="/admin/incidents">See them all</a>
+          <a href="/admin/incidents?view=all">See them all</a>
         </section>
         <section class="card">
           <h2>From push to revocation</h2>

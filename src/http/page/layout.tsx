@@ -9,6 +9,7 @@
 
 import { html } from 'hono/html'
 import type { Child } from 'hono/jsx'
+import { statusLabel } from '../../notify/status-labels.js'
 
 const STYLE = `
 *{box-sizing:border-box}
@@ -27,7 +28,7 @@ code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font
 .muted{color:#5f6b7a}.nowrap{white-space:nowrap}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end;margin-bottom:1rem;background:#fff;border:1px solid #dde2e8;padding:.7rem}
 label{display:flex;flex-direction:column;font-size:.8rem;color:#3b4654;gap:.15rem}
-input,select,textarea{font:inherit;padding:.3rem .4rem;border:1px solid #b9c2cd;border-radius:4px;background:#fff}
+input,select,textarea{font:inherit;padding:.3rem .4rem;border:1px solid #6b7785;border-radius:4px;background:#fff}
 textarea{width:100%;min-height:4rem}
 button{font:inherit;padding:.35rem .8rem;border:1px solid #1558b0;border-radius:4px;background:#1f6fd6;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1558b0}button.danger{background:#b3261e;border-color:#8c1d18}
@@ -49,6 +50,27 @@ ol.timeline li{padding:.45rem .7rem;border-bottom:1px solid #e6e9ee;display:grid
 .pager{display:flex;gap:1rem;margin-top:.8rem}
 .signin{max-width:26rem;margin:4rem auto;background:#fff;border:1px solid #dde2e8;padding:1.2rem 1.4rem}
 .signin input{width:100%}
+.skip{position:absolute;left:-999px;top:0;background:#fff;color:#1558b0;padding:.5rem .8rem;z-index:9}.skip:focus{left:.5rem}
+.tabs{display:flex;gap:.4rem;flex-wrap:wrap;margin:0 0 .8rem}.tabs a{padding:.3rem .8rem;border:1px solid #b9c2cd;border-radius:999px;text-decoration:none;background:#fff}
+.tabs a[aria-current=page]{background:#1d2733;color:#fff;border-color:#1d2733}
+fieldset{border:1px solid #dde2e8;padding:.3rem .6rem;margin:0;display:flex;flex-wrap:wrap;gap:.2rem .8rem;font-size:.85rem}
+fieldset label,label.inline{flex-direction:row;align-items:center;gap:.3rem;font-size:.85rem}
+.scroll{overflow-x:auto;max-width:100%}.break{overflow-wrap:anywhere}.wrap{overflow-wrap:break-word}
+.sha{display:block;width:100%;max-width:26rem;margin-top:.2rem;font-size:.78rem}
+.count{margin:.2rem 0 .6rem;color:#3b4654}.waiting{font-size:.85rem}
+.confirm{background:#fff;border:1px solid #f0aca6;padding:1rem 1.2rem;max-width:48rem}
+@media (max-width:760px){
+ main{padding:.8rem .7rem 2rem}header{padding:.5rem .7rem;gap:.6rem}header .who{margin-left:0;flex-wrap:wrap}
+ table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+ table.stack thead{position:absolute;left:-9999px}
+ table.stack tr{border-bottom:2px solid #dde2e8;padding:.3rem 0}
+ table.stack td{border:0;padding:.15rem .55rem;overflow-wrap:anywhere}
+ table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#3b4654}
+ table.stack .nowrap{white-space:normal}
+ ol.timeline li{grid-template-columns:1fr;gap:.1rem}ol.timeline li>*{overflow-wrap:anywhere}
+ dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.3rem;overflow-wrap:anywhere}
+ form.filters>*{flex:1 1 100%}form.filters input,form.filters select{width:100%}
+}
 `
 
 export type Section = 'dashboard' | 'incidents' | 'suppressions'
@@ -78,6 +100,9 @@ export function Layout(p: LayoutProps) {
         <style dangerouslySetInnerHTML={{ __html: STYLE }} />
       </head>
       <body>
+        <a class="skip" href="#main">
+          Skip to the content
+        </a>
         <header>
           <span class="brand">patrol</span>
           {p.admin ? (
@@ -101,7 +126,7 @@ export function Layout(p: LayoutProps) {
             </>
           ) : null}
         </header>
-        <main>
+        <main id="main" tabindex={-1}>
           {p.notice ? (
             <p class="notice" role="status">
               {p.notice}
@@ -125,18 +150,31 @@ export function page(body: Child) {
 }
 
 export function StatusBadge(p: { status: string }) {
-  return <span class={`status s-${p.status}`}>{p.status.replace(/_/g, ' ')}</span>
+  return <span class={`status s-${p.status}`}>{statusLabel(p.status)}</span>
 }
 
-/** `2026-11-27 12:00:05Z` (`short`: `2026-11-27 12:00Z`), in a <time> element carrying the exact instant. */
-export function Time(p: { at: string | null | undefined; short?: boolean }) {
+/**
+ * `3 h ago · 2026-11-27 12:00 UTC` (`short`: no seconds) in a <time> element carrying the exact instant; the age only
+ * when `now` is given. The page runs no script, so the clock time is UTC and says so.
+ */
+export function Time(p: { at: string | null | undefined; short?: boolean; now?: number }) {
   if (!p.at) return <span class="muted">—</span>
-  const text = p.at.replace('T', ' ').replace(p.short ? /:\d{2}\.\d{3}Z$/ : /\.\d{3}Z$/, 'Z')
+  const text = p.at.replace('T', ' ').replace(p.short ? /:\d{2}\.\d{3}Z$/ : /\.\d{3}Z$/, ' UTC')
+  const ms = p.now === undefined ? undefined : p.now - Date.parse(p.at)
   return (
-    <time datetime={p.at} title={p.at} class="nowrap">
-      {text}
+    <time datetime={p.at} title={p.at}>
+      {ms === undefined ? '' : `${ms >= 0 ? `${age(ms)} ago` : `in ${age(-ms)}`} · `}
+      <span class="nowrap">{text}</span>
     </time>
   )
+}
+
+/** `40 s`, `12 min`, `5 h`, `3 d`: how long ago, for people. */
+export function age(ms: number): string {
+  if (ms < 60_000) return `${Math.max(0, Math.round(ms / 1000))} s`
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`
+  if (ms < 2 * 86_400_000) return `${Math.round(ms / 3_600_000)} h`
+  return `${Math.round(ms / 86_400_000)} d`
 }
 
 /** A duration for people: `850 ms`, `4.2 s`, `3.5 min`, `2.0 h`. */

@@ -20,6 +20,8 @@ export interface SuppressionDraft {
 export function SuppressionsPage(p: {
   admin: string
   items: SuppressionView[]
+  /** Incidents each suppression matched, by its id. */
+  matched: Record<number, number>
   now: number
   notice?: string
   error?: string
@@ -33,11 +35,12 @@ export function SuppressionsPage(p: {
       {p.items.length === 0 ? (
         <p class="muted">No suppressions.</p>
       ) : (
-        <table>
+        <table class="stack">
           <thead>
             <tr>
               <th>#</th>
-              <th>Matches</th>
+              <th>Covers</th>
+              <th>Matched</th>
               <th>Reason</th>
               <th>By</th>
               <th>Created</th>
@@ -48,8 +51,8 @@ export function SuppressionsPage(p: {
           <tbody>
             {p.items.map((s) => (
               <tr>
-                <td>{s.id}</td>
-                <td>
+                <td data-label="Suppression">{s.id}</td>
+                <td data-label="Covers" class="break">
                   {s.kind === 'token' ? (
                     <>
                       token with fingerprint <span class="mono">{s.fingerprintPrefix}…</span>
@@ -61,19 +64,26 @@ export function SuppressionsPage(p: {
                     </>
                   )}
                 </td>
-                <td>{s.reason}</td>
-                <td>{s.author}</td>
-                <td>
-                  <Time at={s.createdAt} />
+                <td data-label="Matched">
+                  <a href={`/admin/incidents?view=all&suppression=${s.id}`}>
+                    {p.matched[s.id] ?? 0} incident{p.matched[s.id] === 1 ? '' : 's'}
+                  </a>
                 </td>
-                <td>
+                <td data-label="Reason" class="break">
+                  {s.reason}
+                </td>
+                <td data-label="By">{s.author}</td>
+                <td data-label="Created">
+                  <Time at={s.createdAt} now={p.now} />
+                </td>
+                <td data-label="Expires">
                   {s.expiresAt ? <Time at={s.expiresAt} /> : <span class="muted">never</span>}
                   {s.expiresAt && Date.parse(s.expiresAt) <= p.now ? <span class="muted"> (expired)</span> : null}
                 </td>
                 <td>
                   <form method="post" action={`/admin/suppressions/${s.id}/delete`}>
                     <button type="submit" class="danger">
-                      Delete
+                      Delete…
                     </button>
                   </form>
                 </td>

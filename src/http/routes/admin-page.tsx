@@ -14,8 +14,11 @@
  * @example
  * app.route('/', createAdminPage())   // in createApp; one sign-in limiter per app (per process or isolate)
  */
+
+import { and, count, eq, inArray, isNotNull, isNull } from 'drizzle-orm'
 import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { csrf } from 'hono/csrf'
+import { incidents, suppressions } from '../../db/schema.js'
 import {
   applyAdminAction,
   createSuppression,
@@ -23,19 +26,24 @@ import {
   listSuppressions,
   showSuppression,
 } from '../../incidents/admin/actions.js'
+import { closeIncidents, isCloseReason } from '../../incidents/admin/close.js'
+import { incidentsCsv } from '../../incidents/admin/csv.js'
 import {
-  decodeCursor,
   getIncident,
-  type IncidentFilter,
   incidentStats,
-  listIncidents,
+  listIncidentPage,
+  type PageFilter,
+  pipelineTrouble,
+  SORTS,
+  type Sort,
 } from '../../incidents/admin/queries.js'
-import { ADMIN_ACTIONS, type AdminAction, STATUSES } from '../../incidents/states.js'
+import { ADMIN_ACTIONS, type AdminAction, type IncidentStatus, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KIND_IDS } from '../../kinds/index.js'
-import { locationLinks, PLATFORM_IDS } from '../../platforms/index.js'
+import { locationLinks, PLATFORM_IDS, type PlatformId } from '../../platforms/index.js'
 import { findAdmin } from '../admin-auth.js'
 import { bodyRefusal, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
+import { type Chosen, ClosePage, DeleteSuppressionPage, RetryPage } from '../page/bulk.js'
 import { clientAddress } from '../page/client-address.js'
 import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
 import { IncidentPage, type OccurrenceLinks } from '../page/incident.js'
@@ -70,6 +78,65 @@ const DONE: Record<AdminAction, string> = {
   reopen: 'Reopened.',
   retry_response: 'The response will be retried shortly.',
 }
+
+/** The list's filters from its query string, and what was wrong with it (each named by its field). */
+function listFilters(c: Context<AppEnv>): { filters: ListFilters; page: number; problems: string[] } {
+  const q = c.req.query()
+  const filters: ListFilters = { view: q.view === 'all' ? 'all' : 'attention' }
+  const problems: string[] = []
+  const statuses = (c.req.queries('status') ?? []).filter(Boolean)
+  const unknown = statuses.filter((v) => !(STATUSES as readonly string[]).includes(v))
+  if (unknown.length) problems.push(`status: expects any of ${STATUSES.join(', ')}`)
+  else if (statuses.length) filters.status = statuses
+  const pick = (name: 'kind' | 'issuer' | 'repository' | 'q', allowed?: readonly string[], max = 400) => {
+    const v = q[name]?.trim()
+    if (!v) return
+    if ((allowed && !allowed.includes(v)) || v.length > max)
+      problems.push(
+        `${name}: ${allowed ? `expects one of ${allowed.join(', ')}` : `expects at most ${max} characters`}`,
+      )
+    else filters[name] = v
+  }
+  pick('kind', TOKEN_KIND_IDS)
+  pick('issuer', PLATFORM_IDS)
+  pick('repository')
+  pick('q', undefined, 200)
+  if (q.sort && (SORTS as readonly string[]).includes(q.sort)) filters.sort = q.sort as Sort
+  else if (q.sort) problems.push(`sort: expects one of ${SORTS.join(', ')}`)
+  if (q.dir === 'asc' || q.dir === 'desc') filters.dir = q.dir
+  if (q.suppression && /^[1-9]\d{0,15}$/.test(q.suppression)) filters.suppression = q.suppression
+  if (q.push && /^[1-9]\d{0,15}$/.test(q.push)) filters.push = q.push
+  const pageNo = /^[1-9]\d{0,6}$/.test(q.page ?? '') ? Number(q.page) : 1
+  return { filters, page: pageNo, problems }
+}
+
+/** The query of the list for a filter; a view of all incidents sorts newest first, the attention view by risk. */
+function pageFilter(f: ListFilters, pageNo: number, limit: number): PageFilter {
+  const sort = f.sort ?? (f.view === 'all' ? 'first_seen' : 'risk')
+  return {
+    attention: f.view !== 'all',
+    status: f.status as IncidentStatus[] | undefined,
+    kind: f.kind,
+    issuer: f.issuer as PlatformId | undefined,
+    repository: f.repository,
+    q: f.q,
+    suppressionId: f.suppression ? Number(f.suppression) : undefined,
+    pushId: f.push ? Number(f.push) : undefined,
+    sort,
+    dir: f.dir ?? (sort === 'risk' ? 'asc' : 'desc'),
+    page: pageNo,
+    limit,
+  }
+}
+
+const ids = (body: Record<string, unknown>): number[] => {
+  const raw = body.id
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]
+  return [...new Set(list.filter((v): v is string => typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v)).map(Number))]
+}
+
+/** At most this many incidents in one bulk action (a page of the list, or one push's). */
+const BULK_MAX = 200
 
 /** Where to go after signing in: a path of this page, never another site (`//evil`, `/\evil`). */
 function safeNext(next: unknown): string | undefined {
@@ -200,48 +267,179 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const window: Window = asked && asked in WINDOWS ? (asked as Window) : '30d'
     const span = WINDOWS[window]
     const { db, now } = c.get('deps')
-    const stats = await incidentStats(db, span === undefined ? undefined : now() - span)
-    return c.html(page(<Dashboard admin={c.get('admin')} stats={stats} window={window} />))
+    const [stats, attention, trouble] = await Promise.all([
+      incidentStats(db, span === undefined ? undefined : now() - span),
+      listIncidentPage(db, pageFilter({}, 1, 5)),
+      pipelineTrouble(db, now()),
+    ])
+    return c.html(
+      page(
+        <Dashboard
+          admin={c.get('admin')}
+          stats={stats}
+          window={window}
+          attention={attention}
+          trouble={trouble}
+          now={now()}
+        />,
+      ),
+    )
   })
 
   admin.get('/admin/incidents', async (c) => {
-    const q = c.req.query()
-    const filters: ListFilters = {}
-    const problems: string[] = []
-    const pick = (name: keyof ListFilters, allowed?: readonly string[], max = 400) => {
-      const v = q[name]?.trim()
-      if (!v) return
-      if ((allowed && !allowed.includes(v)) || v.length > max)
-        problems.push(
-          `${name}: ${allowed ? `expects one of ${allowed.join(', ')}` : `expects at most ${max} characters`}`,
-        )
-      else filters[name] = v
-    }
-    pick('status', STATUSES)
-    pick('kind', TOKEN_KIND_IDS)
-    pick('issuer', PLATFORM_IDS)
-    pick('repository')
-    pick('q', undefined, 200)
-    let cursor = q.cursor || undefined
-    if (cursor && !decodeCursor(cursor)) {
-      problems.push('cursor: expects the link of a previous page')
-      cursor = undefined
-    }
-    // `pick` let through only values of each vocabulary.
-    const valid = filters as Omit<IncidentFilter, 'limit' | 'cursor'>
-    const list = await listIncidents(c.get('deps').db, { ...valid, limit: PAGE_SIZE, cursor })
+    const { filters, page: pageNo, problems } = listFilters(c)
+    const { db, now } = c.get('deps')
+    const [list, attention, trouble] = await Promise.all([
+      listIncidentPage(db, pageFilter(filters, pageNo, PAGE_SIZE)),
+      listIncidentPage(db, pageFilter({}, 1, 1)),
+      pipelineTrouble(db, now()),
+    ])
+    const closed = c.req.query('closed')
+    const retried = c.req.query('retried')
     return c.html(
       page(
         <IncidentsPage
           admin={c.get('admin')}
           filters={filters}
-          items={list.items}
-          nextCursor={list.nextCursor}
-          atCursor={Boolean(cursor)}
+          list={list}
+          attentionCount={attention.total}
+          trouble={filters.view === 'attention' ? trouble : undefined}
+          now={now()}
           error={problems.join('; ') || undefined}
+          notice={
+            closed && /^\d+$/.test(closed)
+              ? `Closed ${closed} incident${closed === '1' ? '' : 's'}.`
+              : retried && /^\d+$/.test(retried)
+                ? `The response of ${retried} incident${retried === '1' ? '' : 's'} will be retried shortly.`
+                : undefined
+          }
         />,
       ),
       problems.length ? 400 : 200,
+    )
+  })
+
+  // The list as it is filtered, every page of it, as CSV: previews only, never a token.
+  admin.get('/admin/incidents.csv', async (c) => {
+    const { filters, problems } = listFilters(c)
+    if (problems.length) return c.text(problems.join('; '), 400)
+    const csv = await incidentsCsv(c.get('deps').db, pageFilter(filters, 1, 10_000))
+    c.header('Content-Disposition', 'attachment; filename="patrol-incidents.csv"')
+    return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' })
+  })
+
+  const chosen = async (c: Context<AppEnv>, list: number[]): Promise<Chosen[]> =>
+    list.length
+      ? (
+          await c
+            .get('deps')
+            .db.select({ id: incidents.id, status: incidents.status, kind: incidents.kind, preview: incidents.preview })
+            .from(incidents)
+            .where(inArray(incidents.id, list.slice(0, BULK_MAX)))
+        ).sort((x, y) => x.id - y.id)
+      : []
+
+  const back = (c: Context<AppEnv>) => {
+    const referer = c.req.header('referer')
+    const path = referer
+      ? safeNext(new URL(referer, c.req.url).pathname + new URL(referer, c.req.url).search)
+      : undefined
+    return path ?? '/admin/incidents'
+  }
+
+  admin.get('/admin/incidents/:id/close', async (c) => {
+    const id = incidentId(c)
+    const items = id === undefined ? [] : await chosen(c, [id])
+    if (!items.length) return notFound(c, 'Incident')
+    return c.html(page(<ClosePage admin={c.get('admin')} items={items} back={`/admin/incidents/${id}`} />))
+  })
+
+  admin.post('/admin/incidents/bulk', async (c) => {
+    const body = await c.req.parseBody({ all: true })
+    const items = await chosen(c, ids(body))
+    const action = field(body, 'action')
+    if (!items.length)
+      return c.html(
+        page(
+          <Layout title="Nothing selected" admin={c.get('admin')} current="incidents" error="Select incidents first.">
+            <a href="/admin/incidents">Back to incidents</a>
+          </Layout>,
+        ),
+        400,
+      )
+    if (action === 'close') return c.html(page(<ClosePage admin={c.get('admin')} items={items} back={back(c)} />))
+    if (action !== 'retry_response') return c.text('action: expects close or retry_response', 400)
+    if (field(body, 'confirm') !== 'yes')
+      return c.html(page(<RetryPage admin={c.get('admin')} items={items} back={back(c)} />))
+    const { db, now, jobsEnqueued } = c.get('deps')
+    const refused: string[] = []
+    let retried = 0
+    for (const i of items) {
+      const r = await applyAdminAction(db, {
+        incidentId: i.id,
+        action: 'retry_response',
+        actor: `admin:${c.get('admin')}`,
+        now: now(),
+      })
+      if ('error' in r) refused.push(`${i.id}: ${r.error}`)
+      else retried++
+    }
+    if (retried) jobsEnqueued()
+    if (refused.length)
+      return c.html(
+        page(
+          <Layout title="Retry" admin={c.get('admin')} current="incidents" error={`Not retried: ${refused.join('; ')}`}>
+            <p>{retried} retried.</p>
+            <a href="/admin/incidents">Back to incidents</a>
+          </Layout>,
+        ),
+        409,
+      )
+    return c.redirect(`/admin/incidents?retried=${retried}`, 303)
+  })
+
+  admin.post('/admin/incidents/close', async (c) => {
+    const body = await c.req.parseBody({ all: true })
+    const items = await chosen(c, ids(body))
+    if (!items.length) return notFound(c, 'Incident')
+    const reason = field(body, 'reason')
+    const comment = field(body, 'comment')
+    const again = (error: string, status: 400 | 409) =>
+      c.html(page(<ClosePage admin={c.get('admin')} items={items} error={error} back="/admin/incidents" />), status)
+    if (field(body, 'confirm') !== 'yes') return again('Confirm on this page.', 400)
+    if (!isCloseReason(reason)) return again('reason: choose why the incident is closed.', 400)
+    if (comment.length > 2000) return again('comment: expects at most 2000 characters.', 400)
+    const results = await closeIncidents(c.get('deps').db, {
+      ids: items.map((i) => i.id),
+      reason,
+      comment,
+      rotated: field(body, 'rotated') === 'yes',
+      actor: `admin:${c.get('admin')}`,
+      now: c.get('deps').now(),
+    })
+    const refused = results.filter((r) => 'error' in r)
+    const closed = results.length - refused.length
+    c.get('deps').log.info('admin.close', { admin: c.get('admin'), closed, refused: refused.length, reason })
+    if (refused.length) {
+      const left = await chosen(
+        c,
+        refused.map((r) => r.id),
+      )
+      return c.html(
+        page(
+          <ClosePage
+            admin={c.get('admin')}
+            items={left}
+            back="/admin/incidents"
+            error={`${closed ? `Closed ${closed}. ` : ''}Not closed: ${refused.map((r) => ('error' in r ? r.error : '')).join('; ')}`}
+          />,
+        ),
+        409,
+      )
+    }
+    return c.redirect(
+      items.length === 1 ? `/admin/incidents/${items[0]!.id}?done=close` : `/admin/incidents?closed=${closed}`,
+      303,
     )
   })
 
@@ -264,14 +462,15 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const id = incidentId(c)
     const incident = id === undefined ? undefined : await getIncident(c.get('deps').db, id)
     if (!incident) return notFound(c, 'Incident')
-    const done = c.req.query('done') as AdminAction | undefined
+    const done = c.req.query('done') as AdminAction | 'close' | undefined
     return c.html(
       page(
         <IncidentPage
           admin={c.get('admin')}
           incident={incident}
           linksOf={occurrenceLinks(c)}
-          notice={done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined}
+          now={c.get('deps').now()}
+          notice={done === 'close' ? 'Closed.' : done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined}
         />,
       ),
     )
@@ -288,10 +487,20 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       const incident = await getIncident(db, id)
       if (!incident) return notFound(c, 'Incident')
       return c.html(
-        page(<IncidentPage admin={c.get('admin')} incident={incident} linksOf={occurrenceLinks(c)} error={error} />),
+        page(
+          <IncidentPage
+            admin={c.get('admin')}
+            incident={incident}
+            linksOf={occurrenceLinks(c)}
+            now={c.get('deps').now()}
+            error={error}
+          />,
+        ),
         status,
       )
     }
+    // Closing goes through its own confirming page (reason, comment, "I have rotated it").
+    if (action === 'resolve' || action === 'false_positive') return c.redirect(`/admin/incidents/${id}/close`, 303)
     if (!ADMIN_ACTIONS.includes(action)) return refuse(400, `action: expects one of ${ADMIN_ACTIONS.join(', ')}`)
     if (note.length > 2000) return refuse(400, 'note: expects at most 2000 characters')
     const result = await applyAdminAction(db, {
@@ -313,7 +522,20 @@ export function createAdminPage(o: AdminPageOptions = {}) {
   ) => {
     const { db, now } = c.get('deps')
     const items = (await listSuppressions(db)).map(showSuppression)
-    return page(<SuppressionsPage admin={c.get('admin')} items={items} now={now()} {...extra} />)
+    const matched = await db
+      .select({ id: incidents.suppressionId, n: count() })
+      .from(incidents)
+      .where(isNotNull(incidents.suppressionId))
+      .groupBy(incidents.suppressionId)
+    return page(
+      <SuppressionsPage
+        admin={c.get('admin')}
+        items={items}
+        matched={Object.fromEntries(matched.map((m) => [m.id, m.n]))}
+        now={now()}
+        {...extra}
+      />,
+    )
   }
 
   admin.get('/admin/suppressions', async (c) => {
@@ -372,10 +594,34 @@ export function createAdminPage(o: AdminPageOptions = {}) {
   admin.post('/admin/suppressions/:id/delete', async (c) => {
     const id = incidentId(c)
     const { db, now } = c.get('deps')
+    const body = await c.req.parseBody()
+    if (id !== undefined && field(body, 'confirm') !== 'yes') {
+      const [s] = await db
+        .select()
+        .from(suppressions)
+        .where(and(eq(suppressions.id, id), isNull(suppressions.deletedAt)))
+      if (s) {
+        const v = showSuppression(s)
+        const [matched] = await db.select({ n: count() }).from(incidents).where(eq(incidents.suppressionId, id))
+        return c.html(
+          page(
+            <DeleteSuppressionPage
+              admin={c.get('admin')}
+              id={id}
+              matched={matched?.n ?? 0}
+              description={`${v.kind === 'token' ? `Token ${v.fingerprintPrefix}…` : `${v.repository} ${v.pathGlob ?? '(every path)'}`}: ${v.reason}`}
+            />,
+          ),
+        )
+      }
+    }
     if (id === undefined || !(await deleteSuppression(db, id, `admin:${c.get('admin')}`, now())))
       return c.html(await suppressionsPage(c, { error: 'That suppression does not exist (any more).' }), 404)
     return c.redirect('/admin/suppressions?deleted', 303)
   })
+
+  // Any other /admin path: the page's own 404, not the API's JSON.
+  admin.all('/admin/*', (c) => notFound(c, 'Page'))
 
   return admin
 }

@@ -16,9 +16,12 @@ import {
   listSuppressions,
   showSuppression,
 } from '../../incidents/admin/actions.js'
+import { CSV_COLUMNS, incidentsCsv } from '../../incidents/admin/csv.js'
 import { decodeCursor, getIncident, incidentStats, listIncidents } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { IncidentEvent, WEBHOOK_HEADERS } from '../../notify/channel-event.js'
+import { EVENT_MEANING, NOTIFY_EVENTS } from '../../notify/events.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
@@ -150,6 +153,79 @@ api.use('/api/*', async (c, next) => (c.req.path === '/api/openapi.json' ? next(
 
 const security = [{ adminToken: [] }]
 
+// What patrol POSTs to PATROL_WEBHOOK_URL (notify/webhook.ts): documented here so a SIEM can be built against it.
+api.openAPIRegistry.registerWebhook({
+  method: 'post',
+  path: 'incidentEvent',
+  summary: 'An incident event, sent to PATROL_WEBHOOK_URL',
+  description: `One message per incident, channel and outcome (events: ${NOTIFY_EVENTS.map((e) => `\`${e}\` ${EVENT_MEANING[e]}`).join('; ')}). Verify \`${WEBHOOK_HEADERS.signature}\`: \`sha256=\` + hex HMAC-SHA256 keyed with PATROL_WEBHOOK_SECRET over \`<${WEBHOOK_HEADERS.timestamp}>.<raw body>\`; refuse old timestamps; drop repeats of \`${WEBHOOK_HEADERS.delivery}\`.`,
+  request: {
+    headers: z.object({
+      [WEBHOOK_HEADERS.event]: z.enum(NOTIFY_EVENTS),
+      [WEBHOOK_HEADERS.delivery]: z.string(),
+      [WEBHOOK_HEADERS.timestamp]: z.string().openapi({ description: 'Unix seconds' }),
+      [WEBHOOK_HEADERS.signature]: z.string().openapi({ example: 'sha256=5f1c…' }),
+    }),
+    body: { content: { 'application/json': { schema: IncidentEvent } } },
+  },
+  responses: { 200: { description: 'Any 2xx: received. 5xx and 429 are retried with backoff; other 4xx are not.' } },
+})
+
+/** `status=revoke_failed,revocation_requested`: any of several statuses. */
+const Statuses = z
+  .string()
+  .transform((v) => v.split(',').map((x) => x.trim()))
+  .pipe(z.array(z.enum(STATUSES)).min(1))
+  .openapi({
+    type: 'string',
+    description: 'One status, or several separated by commas (any of them)',
+    example: 'revoke_failed,revoke_unconfirmed',
+  })
+
+api.openapi(
+  createRoute({
+    method: 'get',
+    path: '/api/incidents.csv',
+    summary: 'The filtered incident list as CSV (RFC 4180), every match; token previews only',
+    security,
+    request: {
+      query: z.object({
+        attention: z
+          .enum(['true', 'false'])
+          .optional()
+          .openapi({ description: '`true`: only incidents whose token may still work (the page’s Needs attention)' }),
+        status: Statuses.optional(),
+        kind: z.enum(TOKEN_KIND_IDS).optional(),
+        issuer: z.enum(PLATFORM_IDS).optional(),
+        repository: z.string().min(1).max(400).optional(),
+        since: isoTime.optional(),
+        until: isoTime.optional(),
+        q: z.string().min(1).max(200).optional(),
+      }),
+    },
+    responses: {
+      200: {
+        description: `Columns: ${CSV_COLUMNS.join(', ')}`,
+        content: { 'text/csv': { schema: z.string() } },
+      },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const q = c.req.valid('query')
+    const csv = await incidentsCsv(c.get('deps').db, {
+      ...q,
+      attention: q.attention === 'true',
+      sort: q.attention === 'true' ? 'risk' : 'first_seen',
+      dir: q.attention === 'true' ? 'asc' : 'desc',
+      page: 1,
+      limit: 10_000,
+    })
+    c.header('Content-Disposition', 'attachment; filename="patrol-incidents.csv"')
+    return c.body(csv, 200, { 'Content-Type': 'text/csv; charset=utf-8' }) as never
+  },
+)
+
 api.openapi(
   createRoute({
     method: 'get',
@@ -158,10 +234,10 @@ api.openapi(
     security,
     request: {
       query: z.object({
-        status: z.enum(STATUSES).optional(),
+        status: Statuses.optional(),
         kind: z.enum(TOKEN_KIND_IDS).optional(),
         issuer: z.enum(PLATFORM_IDS).optional(),
-        repository: z.string().min(1).optional(),
+        repository: z.string().min(1).optional().openapi({ description: 'A part of a repository name, any case' }),
         since: isoTime.optional(),
         until: isoTime.optional(),
         q: z.string().min(1).max(200).optional(),

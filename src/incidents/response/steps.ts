@@ -15,12 +15,14 @@ import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { Logger } from '../../log.js'
 import type { Mailer } from '../../notify/mailer.js'
+import type { Notifier } from '../../notify/notifier.js'
 import { chooseRecipients } from '../../notify/recipients.js'
 import type { PlatformId } from '../../platforms/ids.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKeys } from '../sealing.js'
 import type { IncidentStatus } from '../states.js'
 import { transition } from '../transitions.js'
+import { enqueueChannelMessages } from './channels.js'
 
 export const NOTIFY_JOB = 'notify'
 
@@ -45,6 +47,8 @@ export interface ResponseDeps {
     /** Which incidents can be confirmed (default all): GitHub confirms only tokens it saw live. */
     when?: (incident: Incident) => boolean
   }
+  /** Slack, Teams, the signed webhook: the configured ones (notify/notifier.ts). */
+  notifiers?: Notifier[]
 }
 
 /** Response outcome → the incident status it ends in. */
@@ -160,8 +164,12 @@ export async function onRemoteFailure(
   await finish(deps, incidentId, issuer, { outcome: 'failed', detail: message }, { recorded: true })
 }
 
-/** One notification row per recipient (unique, so a repeat adds nothing) and a `notify` job for each. */
+/**
+ * One notification row per recipient (unique, so a repeat adds nothing) and a `notify` job for each; and the chat
+ * and webhook messages of the incident's current outcome (channels.ts).
+ */
 export async function enqueueNotifications(deps: ResponseDeps, incidentId: number, securityOnly = false) {
+  await enqueueChannelMessages(deps, incidentId)
   const now = deps.now()
   const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
   const [first] = await deps.db
