@@ -37,6 +37,7 @@ async function main() {
     PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
     PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
     GITHUB_API_URL: gh.url,
+    GITHUB_DOTCOM_API_URL: gh.url,
     GITHUB_TOKEN: 'bench-reader',
     PATROL_GITHUB_BATCH_DELAY_MS: String(BATCH_DELAY_MS),
     PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',

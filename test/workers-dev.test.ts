@@ -43,6 +43,7 @@ beforeAll(async () => {
     PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
     PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
     GITHUB_API_URL: router.url,
+    GITHUB_DOTCOM_API_URL: router.url,
     GITHUB_TOKEN: READER,
     PATROL_GITHUB_BATCH_DELAY_MS: '200',
   })
