@@ -14,15 +14,19 @@
  * The words are the same for every issuer: `revocation_requested` once the issuer accepted the request, `revoked`
  * only when patrol saw the leaked token stop authenticating, `revoke_unconfirmed` when that never came.
  * The sealed token is kept only while patrol may still need it: during the response, while an accepted revocation
- * is being confirmed (`revocation_requested`), and in the two states an admin can retry from (`revoke_failed`,
- * `revoke_unconfirmed`). Every other state erases it (invariant 1); a platform that cannot confirm erases it on
- * entering `revocation_requested` (response/steps.ts).
+ * is being confirmed (`revocation_requested`), in the two states an admin can retry from (`revoke_failed`,
+ * `revoke_unconfirmed`), and in an incident closed while its token may still have worked (closed from a state
+ * `mayBeLive`): until a check finds it dead (transitions.ts `eraseDeadToken`) or the admin reopens it and the
+ * response ends. Every other state erases it
+ * (invariant 1); a platform that cannot confirm erases it on entering `revocation_requested` (response/steps.ts).
  *
  * @example
  * canTransition('new', 'responding')                 // true
  * adminAction('resolve', 'revoked')                  // { to: 'resolved' }
  * adminAction('retry_response', 'revoked')           // { error: 'incident is revoked; retry_response applies to revoke_failed or revoke_unconfirmed' }
  */
+import { mayBeLive } from '../notify/status-labels.js'
+
 export const RESPONSE_OUTCOMES = [
   'revoked',
   'revocation_requested',
@@ -40,8 +44,16 @@ export type IncidentStatus = (typeof STATUSES)[number]
 /** States an admin can ask patrol to respond again from: the token may still be live. */
 const RETRYABLE: readonly IncidentStatus[] = ['revoke_failed', 'revoke_unconfirmed']
 
-/** Whether the sealed token must still be held in this state. */
-export function holdsToken(status: IncidentStatus): boolean {
+/** The states an admin closes an incident into. */
+const CLOSED: readonly IncidentStatus[] = ['resolved', 'false_positive']
+
+/**
+ * Whether the sealed token must still be held in `status`, entered from `from`. A closed incident keeps the token it
+ * was closed with if that token may still have worked (or it was already closed): the admin said it is rotated, but
+ * patrol has not seen it dead.
+ */
+export function holdsToken(status: IncidentStatus, from?: IncidentStatus): boolean {
+  if (CLOSED.includes(status)) return from !== undefined && (CLOSED.includes(from) || mayBeLive(from))
   return status === 'new' || status === 'responding' || status === 'revocation_requested' || RETRYABLE.includes(status)
 }
 

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, jobs, suppressions } from '../../src/db/schema.js'
 import { type Place, recordFinding } from '../../src/incidents/ingest/record.js'
-import { transition } from '../../src/incidents/transitions.js'
+import { eraseDeadToken, transition } from '../../src/incidents/transitions.js'
 import type { TokenKind } from '../../src/scan/types.js'
 import { TEST_ADMIN_TOKEN } from '../support/env.js'
 import { type TestApp, testApp } from '../support/service-app.js'
@@ -253,11 +253,51 @@ describe('POST /api/incidents/:id/actions', () => {
     expect(row?.status).toBe(status)
   })
 
-  it('erases the sealed token when an admin closes a failed incident', async () => {
+  const sealedOf = async (id: number) =>
+    (await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken ?? null
+
+  it('keeps the sealed token of an incident closed while it may work, until a check finds the token dead', async () => {
     const id = await at('revoke_failed')
-    expect((await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken).toBeTruthy()
+    const sealed = await sealedOf(id)
+    expect(sealed).toBeTruthy()
     await act(id, 'false_positive')
-    expect((await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken).toBeNull()
+    await act(id, 'reopen')
+    await act(id, 'resolve')
+    expect(await sealedOf(id)).toBe(sealed)
+
+    expect(await eraseDeadToken(t.db.db, { incidentId: id, actor: 'patrol', now: t.clock.now })).toBe(true)
+    const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
+    expect(row).toMatchObject({ status: 'resolved', sealedToken: null, confirmedDeadAt: t.clock.now })
+    const trail = await t.db.db.select().from(auditEvents).where(eq(auditEvents.subjectId, id))
+    expect(trail.at(-1)).toMatchObject({ actor: 'patrol', action: 'incident.token_dead' })
+    expect(await eraseDeadToken(t.db.db, { incidentId: id, actor: 'patrol', now: t.clock.now })).toBe(false)
+  })
+
+  it('erases no token of an open incident on a dead check, and holds none once closed from a dead state', async () => {
+    const failed = await at('revoke_failed')
+    expect(await eraseDeadToken(t.db.db, { incidentId: failed, actor: 'patrol', now: t.clock.now })).toBe(false)
+    expect(await sealedOf(failed)).toBeTruthy()
+    const { id } = await incident()
+    await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
+    await transition(t.db.db, {
+      incidentId: id,
+      from: 'responding',
+      to: 'inactive',
+      actor: 'patrol',
+      now: t.clock.now,
+    })
+    await act(id, 'resolve')
+    expect(await sealedOf(id)).toBeNull()
+  })
+
+  it('erases the kept token when the reopened incident is responded to again and the response ends', async () => {
+    const id = await at('revoke_failed')
+    await act(id, 'resolve')
+    expect(await json(await act(id, 'reopen'))).toMatchObject({ to: 'revoke_failed' })
+    await act(id, 'retry_response')
+    expect(await sealedOf(id)).toBeTruthy()
+    await transition(t.db.db, { incidentId: id, from: 'responding', to: 'revoked', actor: 'patrol', now: t.clock.now })
+    expect(await sealedOf(id)).toBeNull()
   })
 
   it('validates the body', async () => {
