@@ -7,7 +7,7 @@
  *  │        │       └► revocation_requested ─► revoked            (the token no longer authenticates: confirmed)
  *  │        │                               └► revoke_unconfirmed (confirmation never came)
  *  │        └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
- *  └──► suppressed ─► new   (the token seen again where no suppression applies)
+ *  └──► suppressed ─► new   (the token seen again where no suppression applies; admin: unsuppress)
  * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the state before
  * ```
  *
@@ -15,7 +15,7 @@
  * only when patrol saw the leaked token stop authenticating, `revoke_unconfirmed` when that never came.
  * The sealed token is kept only while patrol may still need it: during the response, while an accepted revocation
  * is being confirmed (`revocation_requested`), in the two states an admin can retry from (`revoke_failed`,
- * `revoke_unconfirmed`), and in an incident closed while its token may still have worked (closed from a state
+ * `revoke_unconfirmed`), while suppressed (an admin can send it back to response: `unsuppress`), and in an incident closed while its token may still have worked (closed from a state
  * `mayBeLive`): until a check finds it dead (transitions.ts `eraseDeadToken`) or the admin reopens it and the
  * response ends. Every other state erases it
  * (invariant 1); a platform that cannot confirm erases it on entering `revocation_requested` (response/steps.ts).
@@ -54,7 +54,13 @@ const CLOSED: readonly IncidentStatus[] = ['resolved', 'false_positive']
  */
 export function holdsToken(status: IncidentStatus, from?: IncidentStatus): boolean {
   if (CLOSED.includes(status)) return from !== undefined && (CLOSED.includes(from) || mayBeLive(from))
-  return status === 'new' || status === 'responding' || status === 'revocation_requested' || RETRYABLE.includes(status)
+  return (
+    status === 'new' ||
+    status === 'responding' ||
+    status === 'revocation_requested' ||
+    status === 'suppressed' ||
+    RETRYABLE.includes(status)
+  )
 }
 
 const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
@@ -78,7 +84,7 @@ export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean
   return PATROL_MOVES[from].includes(to)
 }
 
-export const ADMIN_ACTIONS = ['resolve', 'false_positive', 'reopen', 'retry_response'] as const
+export const ADMIN_ACTIONS = ['resolve', 'false_positive', 'reopen', 'retry_response', 'unsuppress'] as const
 export type AdminAction = (typeof ADMIN_ACTIONS)[number]
 
 /**
@@ -112,5 +118,7 @@ export function adminAction(
       return RETRYABLE.includes(from)
         ? { to: 'responding' }
         : { error: `incident is ${from}; retry_response applies to revoke_failed or revoke_unconfirmed` }
+    case 'unsuppress':
+      return from === 'suppressed' ? { to: 'new' } : { error: `incident is ${from}; unsuppress applies to suppressed` }
   }
 }

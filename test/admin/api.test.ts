@@ -330,8 +330,32 @@ describe('suppressions', () => {
 
     const { id } = await incident({ token, where: { repository: 'any/where' } })
     const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
-    expect(row).toMatchObject({ status: 'suppressed', sealedToken: null, suppressionId: created.id })
+    expect(row).toMatchObject({ status: 'suppressed', suppressionId: created.id })
+    expect(row?.sealedToken).toMatch(/^v1\./)
     expect((await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond')).toHaveLength(0)
+  })
+
+  it('sends a suppressed token back to response once: new, its respond job, the runner woken; again is a 409', async () => {
+    const token = generateGithubToken('ghp')
+    await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token, reason: 'fixture' }) })
+    const { id } = await incident({ token })
+    const send = () =>
+      t.admin(`/api/incidents/${id}/actions`, {
+        method: 'POST',
+        body: JSON.stringify({ action: 'unsuppress', note: 'a real token after all' }),
+      })
+    const res = await send()
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ id, from: 'suppressed', to: 'new' })
+    const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
+    expect(row).toMatchObject({ status: 'new', suppressionId: null })
+    expect(row?.sealedToken).toBeTruthy()
+    expect((await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond')).toHaveLength(1)
+    expect(t.enqueued.count).toBe(1)
+    const again = await send()
+    expect(again.status).toBe(409)
+    expect((await json(again)).error).toBe('incident is new; unsuppress applies to suppressed')
+    expect((await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond')).toHaveLength(1)
   })
 
   it('suppresses by repository and path glob, and not elsewhere', async () => {

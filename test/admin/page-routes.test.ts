@@ -425,6 +425,46 @@ describe('pages', () => {
     )
   })
 
+  it('sends a suppressed token back to response only from its confirming page', async () => {
+    const cookie = await signIn(t.app)
+    await postForm(t.app, '/admin/suppressions', { repository: 'acme/app', reason: 'fixtures' }, { cookie })
+    const { id } = await incident()
+    expect(await statusOf(id)).toBe('suppressed')
+    const shown = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
+    expect(shown).toContain('value="unsuppress"')
+
+    const asked = await postForm(
+      t.app,
+      `/admin/incidents/${id}/actions`,
+      { action: 'unsuppress', note: 'real' },
+      { cookie },
+    )
+    expect(asked.status).toBe(200)
+    const confirmPage = await asked.text()
+    expect(confirmPage).toContain(`Send incident ${id} back to response?`)
+    expect(confirmPage).toContain('name="confirm" value="yes"')
+    expect(await statusOf(id)).toBe('suppressed')
+
+    const sent = await postForm(
+      t.app,
+      `/admin/incidents/${id}/actions`,
+      { action: 'unsuppress', note: 'real', confirm: 'yes' },
+      { cookie },
+    )
+    expect(sent.status).toBe(303)
+    expect(sent.headers.get('location')).toBe(`/admin/incidents/${id}?done=unsuppress`)
+    expect(await statusOf(id)).toBe('new')
+    expect(t.enqueued.count).toBe(1)
+    const [event] = await t.db.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, id), eq(auditEvents.action, 'status.new')))
+    expect(JSON.parse(event!.detail!)).toMatchObject({ from: 'suppressed', action: 'unsuppress', note: 'real' })
+    expect(await (await pageRequest(t.app, sent.headers.get('location')!, { cookie })).text()).toContain(
+      'Sent back to response',
+    )
+  })
+
   it('adds a suppression from a pasted token, shows only its fingerprint prefix, and deletes it', async () => {
     const cookie = await signIn(t.app)
     const token = generateGithubToken('ghp')

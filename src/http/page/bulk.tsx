@@ -1,7 +1,7 @@
 /**
  * The second pages that confirm what cannot be undone, with no script: closing one or several incidents (a reason, a
- * comment and, for a token that may still work, "I have rotated it"), retrying several responses, and deleting a
- * suppression. Each lists exactly what it will act on and posts back with `confirm=yes`.
+ * comment and, for a token that may still work, "I have rotated it"), retrying several responses, sending a
+ * suppressed token back to response, and deleting a suppression. Each lists exactly what it will act on and posts back with `confirm=yes`.
  *
  * @example
  * c.html(page(<ClosePage admin="alice" incidents={[…]} />))
@@ -94,6 +94,31 @@ export function RetryPage(p: { admin: string; items: Chosen[]; back: string }) {
         <div class="actions">
           <button type="submit">Retry</button>
           <a href={p.back}>Cancel</a>
+        </div>
+      </form>
+    </Layout>
+  )
+}
+
+export function UnsuppressPage(p: { admin: string; item: Chosen; note: string }) {
+  const back = `/admin/incidents/${p.item.id}`
+  return (
+    <Layout title="Send back to response" admin={p.admin} current="incidents">
+      <h1>Send incident {p.item.id} back to response?</h1>
+      <form method="post" action={`${back}/actions`} class="confirm">
+        <input type="hidden" name="confirm" value="yes" />
+        <input type="hidden" name="action" value="unsuppress" />
+        <input type="hidden" name="note" value={p.note} />
+        <ChosenList items={[p.item]} />
+        <p>
+          The token was suppressed. patrol will respond to it as to a new leak: revoke it through its issuer and tell
+          its owner. The suppression itself stays for the tokens and places it covers.
+        </p>
+        <div class="actions">
+          <button type="submit" class="danger">
+            Send back to response
+          </button>
+          <a href={back}>Cancel</a>
         </div>
       </form>
     </Layout>

@@ -26,6 +26,7 @@ const ACTION_LABELS: Record<AdminAction, string> = {
   false_positive: 'Mark false positive',
   reopen: 'Reopen',
   retry_response: 'Retry the response',
+  unsuppress: 'Send back to response…',
 }
 
 /** The actions the state machine allows from this status (retry may still be refused when the sealed token is gone). */
@@ -45,9 +46,12 @@ export function IncidentPage(p: {
   error?: string
 }) {
   const i = p.incident
-  // Closing has its own confirming page; a retry needs the sealed token.
+  // Closing has its own confirming page; a retry, or a response after a suppression, needs the sealed token.
   const actions = availableActions(i.status).filter(
-    (a) => a !== 'resolve' && a !== 'false_positive' && (a !== 'retry_response' || i.holdsSealedToken),
+    (a) =>
+      a !== 'resolve' &&
+      a !== 'false_positive' &&
+      ((a !== 'retry_response' && a !== 'unsuppress') || i.holdsSealedToken),
   )
   const closable = availableActions(i.status).includes('resolve')
   return (

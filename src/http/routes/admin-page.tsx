@@ -43,7 +43,7 @@ import { locationLinks, PLATFORM_IDS, type PlatformId } from '../../platforms/in
 import { findAdmin } from '../admin-auth.js'
 import { bodyRefusal, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
-import { type Chosen, ClosePage, DeleteSuppressionPage, RetryPage } from '../page/bulk.js'
+import { type Chosen, ClosePage, DeleteSuppressionPage, RetryPage, UnsuppressPage } from '../page/bulk.js'
 import { clientAddress } from '../page/client-address.js'
 import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
 import { IncidentPage, type OccurrenceLinks } from '../page/incident.js'
@@ -77,6 +77,7 @@ const DONE: Record<AdminAction, string> = {
   false_positive: 'Marked as a false positive.',
   reopen: 'Reopened.',
   retry_response: 'The response will be retried shortly.',
+  unsuppress: 'Sent back to response: patrol will revoke the token shortly.',
 }
 
 /** The list's filters from its query string, and what was wrong with it (each named by its field). */
@@ -503,6 +504,12 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     if (action === 'resolve' || action === 'false_positive') return c.redirect(`/admin/incidents/${id}/close`, 303)
     if (!ADMIN_ACTIONS.includes(action)) return refuse(400, `action: expects one of ${ADMIN_ACTIONS.join(', ')}`)
     if (note.length > 2000) return refuse(400, 'note: expects at most 2000 characters')
+    // Sending a suppressed token back to response revokes it: confirmed on a page of its own first.
+    if (action === 'unsuppress' && field(body, 'confirm') !== 'yes') {
+      const items = await chosen(c, [id])
+      if (!items.length) return notFound(c, 'Incident')
+      return c.html(page(<UnsuppressPage admin={c.get('admin')} item={items[0]!} note={note} />))
+    }
     const result = await applyAdminAction(db, {
       incidentId: id,
       action,
@@ -511,7 +518,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       now: now(),
     })
     if ('error' in result) return result.status === 404 ? notFound(c, 'Incident') : refuse(result.status, result.error)
-    if (action === 'retry_response') jobsEnqueued()
+    if (action === 'retry_response' || action === 'unsuppress') jobsEnqueued()
     log.info('admin.action', { admin: c.get('admin'), incidentId: id, action, from: result.from, to: result.to })
     return c.redirect(`/admin/incidents/${id}?done=${action}`, 303)
   })

@@ -292,7 +292,8 @@ api.openapi(
   createRoute({
     method: 'post',
     path: '/api/incidents/{id}/actions',
-    summary: 'Resolve, dismiss as false positive, reopen, or retry the response',
+    summary:
+      'Resolve, dismiss as false positive, reopen, retry the response, or send a suppressed token back to response (unsuppress)',
     security,
     request: {
       params: IdParam,
@@ -334,7 +335,7 @@ api.openapi(
       now: now(),
     })
     if ('error' in result) return c.json({ error: result.error, requestId: c.get('requestId') }, result.status)
-    if (action === 'retry_response') jobsEnqueued()
+    if (action === 'retry_response' || action === 'unsuppress') jobsEnqueued()
     return c.json({ id, ...result }, 200)
   },
 )

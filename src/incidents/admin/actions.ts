@@ -33,8 +33,9 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
   const previous = r.action === 'reopen' ? await statusBefore(db, r.incidentId) : undefined
   const decision = adminAction(r.action, from, previous)
   if ('error' in decision) return { status: 409, error: decision.error }
-  if (r.action === 'retry_response' && !incident.sealedToken)
-    return { status: 409, error: `incident is ${from} and its sealed token is gone; nothing to retry with` }
+  const responds = r.action === 'retry_response' || r.action === 'unsuppress'
+  if (responds && !incident.sealedToken)
+    return { status: 409, error: `incident is ${from} and its sealed token is gone; nothing to respond with` }
   const moved = await transition(db, {
     incidentId: r.incidentId,
     from,
@@ -43,17 +44,22 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
     now: r.now,
     unchecked: true,
     detail: { action: r.action, ...(r.note ? { note: r.note } : {}) },
-    // A retried GitHub revocation must be free to join a new batch.
-    set: r.action === 'retry_response' ? { revocationBatch: null } : {},
+    // A retried GitHub revocation must be free to join a new batch; a token sent back to response is no longer suppressed.
+    set:
+      r.action === 'retry_response'
+        ? { revocationBatch: null }
+        : r.action === 'unsuppress'
+          ? { suppressionId: null }
+          : {},
   })
   if (!moved) return { status: 409, error: `incident changed while you acted; it is no longer ${from}` }
-  if (r.action === 'retry_response')
+  if (responds)
     await enqueue(
       db,
       {
         kind: RESPOND_JOB,
         payload: { incidentId: r.incidentId },
-        key: `${RESPOND_JOB}:${r.incidentId}:retry:${r.now}`,
+        key: `${RESPOND_JOB}:${r.incidentId}:${r.action}:${r.now}`,
       },
       r.now,
     )
