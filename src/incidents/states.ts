@@ -9,6 +9,7 @@
  *  │        └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
  *  └──► suppressed ─► new   (the token seen again where no suppression applies; admin: unsuppress)
  * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the state before
+ * any state but responding, revocation_requested, suppressed ── admin: suppress (a suppression of its token) ──► suppressed
  * ```
  *
  * The words are the same for every issuer: `revocation_requested` once the issuer accepted the request, `revoked`
@@ -82,6 +83,16 @@ const PATROL_MOVES: Record<IncidentStatus, readonly IncidentStatus[]> = {
 
 export function canTransition(from: IncidentStatus, to: IncidentStatus): boolean {
   return PATROL_MOVES[from].includes(to)
+}
+
+/**
+ * Why an admin cannot suppress an incident's token from `from` (admin/actions.ts `suppressIncident`), or undefined:
+ * not while patrol is responding to it, nor twice.
+ */
+export function suppressRefusal(from: IncidentStatus): string | undefined {
+  return from === 'responding' || from === 'revocation_requested' || from === 'suppressed'
+    ? `incident is ${from}; suppress applies once patrol's response is over, to an incident not yet suppressed`
+    : undefined
 }
 
 export const ADMIN_ACTIONS = ['resolve', 'false_positive', 'reopen', 'retry_response', 'unsuppress'] as const
