@@ -210,7 +210,7 @@ describe('POST /api/incidents/:id/actions', () => {
     return t.admin(`/api/incidents/${id}/actions`, { method: 'POST', body: JSON.stringify({ action, note }) })
   }
 
-  async function at(status: 'revoked' | 'revoke_failed' | 'responding') {
+  async function at(status: 'revoked' | 'revoke_failed' | 'responding' | 'inactive') {
     const { id } = await incident()
     await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
     if (status !== 'responding')
@@ -277,15 +277,7 @@ describe('POST /api/incidents/:id/actions', () => {
     const failed = await at('revoke_failed')
     expect(await eraseDeadToken(t.db.db, { incidentId: failed, actor: 'patrol', now: t.clock.now })).toBe(false)
     expect(await sealedOf(failed)).toBeTruthy()
-    const { id } = await incident()
-    await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
-    await transition(t.db.db, {
-      incidentId: id,
-      from: 'responding',
-      to: 'inactive',
-      actor: 'patrol',
-      now: t.clock.now,
-    })
+    const id = await at('inactive')
     await act(id, 'resolve')
     expect(await sealedOf(id)).toBeNull()
   })
