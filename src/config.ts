@@ -27,6 +27,8 @@ export interface AdminToken {
 
 export interface Secrets {
   adminTokens: AdminToken[]
+  /** Tokens that may submit findings (`POST /api/findings`) and nothing else; none when unset (Workers). */
+  reporterTokens: AdminToken[]
   githubWebhookSecret: string
   azureWebhookPassword: string
   /** 32 bytes, AES-256-GCM key that seals raw tokens until their response ends. */
@@ -43,6 +45,7 @@ export type SecretValues = {
 /** Environment variable of each secret. */
 export const SECRET_VARIABLES = {
   PATROL_ADMIN_TOKENS: 'comma-separated admin API tokens, each `token` or `name:token`',
+  PATROL_REPORTER_TOKENS: 'comma-separated reporter tokens (submit findings only), each `token` or `name:token`',
   GITHUB_WEBHOOK_SECRET: 'the secret of the GitHub webhook (HMAC-SHA-256 key)',
   AZURE_DEVOPS_WEBHOOK_PASSWORD: 'the basic-auth password of the Azure DevOps service hook',
   PATROL_SEALING_KEY: '32 bytes as base64',
@@ -159,6 +162,7 @@ const settingsSchema = z.object({
   PATROL_VERIFY: z.enum(['on', 'off'], { error: 'expects `on` or `off`' }).default('on'),
 
   PATROL_REVOKE: z.enum(['auto', 'off'], { error: 'expects `auto` or `off`' }).default('auto'),
+  PATROL_HISTORY_RESPONSE: z.enum(['revoke', 'notify'], { error: 'expects `revoke` or `notify`' }).default('revoke'),
   PATROL_MAX_PUSH_BYTES: positiveInt('a byte count').default(100 * 1024 * 1024),
   PATROL_PUSH_CALL_BUDGET: positiveInt('a number of API calls').default(50),
   PATROL_RETAIN_DAYS: positiveInt('a number of days').default(90),
@@ -248,6 +252,8 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
       probeScopes: e.AZURE_DEVOPS_PROBE_SCOPES === 'on',
     },
     revoke: e.PATROL_REVOKE,
+    /** Findings reported from history older than patrol's first push from that repository: revoke, or notify only. */
+    historyResponse: e.PATROL_HISTORY_RESPONSE,
     verify: e.PATROL_VERIFY,
     maxPushBytes: e.PATROL_MAX_PUSH_BYTES,
     /** Most API calls one push scan may make (per-commit reading falls back to one compare beyond it). */
@@ -352,6 +358,7 @@ export function parseSecrets(values: SecretValues): Secrets {
   const adminTokens = parseAdminTokens(need('PATROL_ADMIN_TOKENS'), problems)
   const secrets: Secrets = {
     adminTokens,
+    reporterTokens: parseAdminTokens(values.PATROL_REPORTER_TOKENS ?? '', problems, 'PATROL_REPORTER_TOKENS'),
     githubWebhookSecret: need('GITHUB_WEBHOOK_SECRET'),
     azureWebhookPassword: need('AZURE_DEVOPS_WEBHOOK_PASSWORD'),
     sealingKey: key('PATROL_SEALING_KEY'),
@@ -361,7 +368,7 @@ export function parseSecrets(values: SecretValues): Secrets {
   return secrets
 }
 
-function parseAdminTokens(value: string, problems: string[]): AdminToken[] {
+function parseAdminTokens(value: string, problems: string[], variable = 'PATROL_ADMIN_TOKENS'): AdminToken[] {
   if (!value) return []
   const tokens = value
     .split(',')
@@ -371,11 +378,11 @@ function parseAdminTokens(value: string, problems: string[]): AdminToken[] {
       const at = entry.indexOf(':')
       return at > 0
         ? { name: entry.slice(0, at), token: entry.slice(at + 1) }
-        : { name: `admin-${i + 1}`, token: entry }
+        : { name: `${variable === 'PATROL_ADMIN_TOKENS' ? 'admin' : 'reporter'}-${i + 1}`, token: entry }
     })
   // A short admin token can be guessed; the generated ones are 43 characters.
   if (tokens.some((t) => t.token.length < 16))
-    problems.push('PATROL_ADMIN_TOKENS: expects each token to be at least 16 characters')
+    problems.push(`${variable}: expects each token to be at least 16 characters`)
   return tokens
 }
 

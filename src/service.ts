@@ -8,6 +8,7 @@
  */
 import type { Config } from './config.js'
 import type { DB } from './db/types.js'
+import { SCAN_CONTENT_JOB, scanContentJob } from './incidents/ingest/content-event.js'
 import { SCAN_PUSH_JOB } from './incidents/ingest/deliveries.js'
 import { RESPOND_JOB } from './incidents/ingest/record.js'
 import { scanPushJob } from './incidents/ingest/scan-push.js'
@@ -20,6 +21,12 @@ import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
 import type { Mailer } from './notify/mailer.js'
 import { createNotifiers } from './notify/notifier.js'
+import {
+  GithubSecretAlerts,
+  RESOLVE_SECRET_ALERT_JOB,
+  resolveSecretAlertJob,
+  secretAlertReader,
+} from './platforms/github/secret-alerts.js'
 import { allPlatforms, platform } from './platforms/index.js'
 import type { PlatformResponse, PlatformSetup, ResponseTiming } from './platforms/platform.js'
 import type { PushSource } from './platforms/types.js'
@@ -91,6 +98,15 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
   const deps = responseDeps(parts)
   const setup = platformSetup(parts)
   const responses = new Map<string, PlatformResponse>(allPlatforms().map((p) => [p.id, p.response(deps, setup)]))
+  const { config } = parts
+  const alerts = new GithubSecretAlerts({
+    apiUrl: config.github.apiUrl,
+    token: config.github.token,
+    app: config.github.app,
+    fetch: parts.fetch,
+    timeoutMs: config.remoteTimeoutMs,
+  })
+  const alertDeps = { db: parts.db, keys: parts.keys, log: parts.log, now: parts.now, config, alerts }
   return {
     [RESPOND_JOB]: respondJob(deps, (id) => responses.get(platform(id).id)!),
     [NOTIFY_JOB]: notifyJob(deps),
@@ -106,6 +122,8 @@ export function createJobHandlers(parts: ServiceParts): Record<string, JobHandle
       massLeakThreshold: parts.config.massLeakThreshold,
       securityEmails: parts.config.mail.securityEmails,
     }),
+    [SCAN_CONTENT_JOB]: scanContentJob({ ...alertDeps, alert: secretAlertReader(alertDeps) }),
+    [RESOLVE_SECRET_ALERT_JOB]: resolveSecretAlertJob(alertDeps),
     // Each platform's own jobs (GitHub's batched revocation, Azure's confirmation).
     ...Object.assign({}, ...[...responses.values()].map((r) => r.jobs)),
   }

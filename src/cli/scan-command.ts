@@ -15,6 +15,7 @@ import { baselineKey, loadBaseline } from './baseline.js'
 import { InputError, type Sink, scanFile, scanGit, scanStaged, scanStream, standardInput, walk } from './inputs.js'
 import { startProgress } from './progress.js'
 import { renderJson, renderSarif, renderText } from './report.js'
+import { REPORTER_TOKEN_VARIABLE, ReportError, reportFindings } from './report-findings.js'
 import { packageVersion } from './version.js'
 
 export const USAGE = `Usage: patrol scan [options] [PATH...]
@@ -26,12 +27,16 @@ Find Azure DevOps and GitHub tokens, validated offline by their checksums.
   --diff               treat the input as a unified diff (git diff, git log -p) and scan only
                        added lines, reported by path and new-file line number
   --git [RANGE...]     scan 'git log -p RANGE' (default --all) of the current repository
+  --all                with --git: every ref (the default when no RANGE is given)
   --staged             scan what 'git add' staged (added lines only): for a pre-commit hook
   --baseline FILE      leave out findings already in FILE, an earlier '--format json' output
                        (matched on path, kind and the token's SHA-256; it holds no token)
   --format FORMAT      text (default), json, or sarif (SARIF 2.1.0 for code scanning)
   --include-low        also report shape matches whose checksum fails (low confidence)
   --show-secrets       print raw tokens instead of redacted previews (text and json only)
+  --report URL         send high-confidence findings (with their tokens, for revocation) to the
+                       patrol service at URL, authenticated with PATROL_REPORTER_TOKEN; the
+                       repository is the 'origin' remote's
   -h, --help           show this help
 
 Exit codes: 0 nothing of high confidence found, 1 found, 2 usage or input error.
@@ -62,8 +67,15 @@ export async function runScan(argv: string[]): Promise<number> {
   if (!FORMATS.includes(format))
     return usageError(`--format must be one of ${FORMATS.join(', ')}, not '${values.format}'`)
   if (values.git && values.diff) return usageError('--git already reads a diff; do not combine it with --diff')
+  if (values.all && !values.git) return usageError('--all goes with --git (every ref of the history)')
   if (values.staged && (values.git || values.diff || positionals.length > 0))
     return usageError('--staged reads what git staged; do not combine it with --git, --diff or paths')
+  const reporterToken = process.env[REPORTER_TOKEN_VARIABLE]
+  if (values.report !== undefined) {
+    if (!URL.canParse(values.report) || !/^https?:$/.test(new URL(values.report).protocol))
+      return usageError('--report expects the URL of a patrol service (http:// or https://)')
+    if (!reporterToken) return usageError(`--report needs a reporter token in ${REPORTER_TOKEN_VARIABLE}`)
+  }
 
   const options: ScanOptions = { includeLow: values['include-low'] }
   const findings: LocatedFinding[] = []
@@ -95,7 +107,7 @@ export async function runScan(argv: string[]): Promise<number> {
     if (values.staged) {
       await scanStaged(sink)
     } else if (values.git) {
-      await scanGit(positionals, sink)
+      await scanGit(values.all ? ['--all', ...positionals] : positionals, sink)
     } else if (positionals.length === 0 || (positionals.length === 1 && positionals[0] === '-')) {
       sink.file()
       await scanStream(standardInput(), '-', values.diff, sink)
@@ -130,6 +142,16 @@ export async function runScan(argv: string[]): Promise<number> {
         ? renderSarif(reported, packageVersion())
         : renderText(reported, result, render)
   await new Promise<void>((resolve) => process.stdout.write(output, () => resolve()))
+  if (values.report !== undefined && reporterToken) {
+    try {
+      const summary = await reportFindings(reported, { url: values.report, token: reporterToken, cwd: process.cwd() })
+      if (summary.refused) errors.push('some findings were refused')
+    } catch (e) {
+      if (!(e instanceof ReportError)) throw e
+      process.stderr.write(`patrol scan: --report: ${e.message}\n`)
+      return 2
+    }
+  }
   if (reported.some((f) => f.confidence === 'high')) return 1
   return errors.length > 0 ? 2 : 0
 }
@@ -142,11 +164,13 @@ function parseScanArgs(argv: string[]) {
     options: {
       diff: { type: 'boolean', default: false },
       git: { type: 'boolean', default: false },
+      all: { type: 'boolean', default: false },
       staged: { type: 'boolean', default: false },
       baseline: { type: 'string' },
       format: { type: 'string', default: 'text' },
       'include-low': { type: 'boolean', default: false },
       'show-secrets': { type: 'boolean', default: false },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })

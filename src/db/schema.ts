@@ -22,6 +22,7 @@ import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqli
 import { STATUSES } from '../incidents/states.js'
 import { CHANNEL_IDS, CHANNEL_MESSAGE_STATUSES, NOTIFY_EVENTS } from '../notify/events.js'
 import { RECIPIENT_REASONS } from '../notify/recipients.js'
+import { OCCURRENCE_SOURCES } from '../platforms/content-event.js'
 import { PLATFORM_IDS } from '../platforms/ids.js'
 import { REVOCATION_OUTCOMES } from '../platforms/types.js'
 
@@ -97,6 +98,31 @@ export const pushes = sqliteTable(
     uniqueIndex('pushes_content_key').on(t.contentKey),
     index('pushes_received').on(t.receivedAt),
   ],
+)
+
+/**
+ * Text people wrote outside code (a comment, an issue, a work item…) or a secret scanning alert, received by webhook
+ * and waiting for its `scan-content` job: the `ContentEvent` (platforms/content-event.ts) sealed like a push, since it
+ * may hold the very token being reported (invariant 1).
+ */
+export const contentEvents = sqliteTable(
+  'content_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    deliveryId: integer('delivery_id').notNull(),
+    provider: text('provider', { enum: PLATFORM_IDS }).notNull(),
+    source: text('source', { enum: OCCURRENCE_SOURCES }).notNull(),
+    repository: text('repository').notNull(),
+    /** The `ContentEvent` as JSON, sealed. */
+    event: text('event').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    scanStatus: text('scan_status', { enum: SCAN_STATUSES }).notNull().default('pending'),
+    scannedAt: integer('scanned_at'),
+    findings: integer('findings'),
+    /** Why nothing was acted on (an alert already resolved, a secret patrol cannot validate), or why the scan failed. */
+    note: text('note'),
+  },
+  (t) => [index('content_events_delivery').on(t.deliveryId)],
 )
 
 /**
@@ -188,6 +214,11 @@ export const incidents = sqliteTable(
     massLeakPushId: integer('mass_leak_push_id'),
     /** The token is one others publish as an example (src/kinds/published-examples.ts): notify-only, low priority. */
     publishedExample: integer('published_example', { mode: 'boolean' }).notNull().default(false),
+    /**
+     * Set when patrol must notify without revoking, and why: a token found in history older than patrol's first push
+     * from that repository while `PATROL_HISTORY_RESPONSE=notify`.
+     */
+    notifyOnlyReason: text('notify_only_reason'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -223,6 +254,10 @@ export const occurrences = sqliteTable(
     pusherEmail: text('pusher_email'),
     committedAt: integer('committed_at'),
     seenAt: integer('seen_at').notNull(),
+    /** Where it was seen: a `push`, or text people wrote (`comment`, `issue`, `work_item`…), an `alert`, the `cli`. */
+    source: text('source', { enum: OCCURRENCE_SOURCES }).notNull().default('push'),
+    /** The page it was seen on (comment, issue, work item, alert), built from the configured host. */
+    url: text('url'),
   },
   (t) => [
     uniqueIndex('occurrences_place').on(t.incidentId, t.provider, t.repository, t.commitSha, t.path, t.line),
@@ -380,6 +415,7 @@ export const notificationsRelations = relations(notifications, ({ one }) => ({
 
 export type Delivery = typeof deliveries.$inferSelect
 export type Push = typeof pushes.$inferSelect
+export type ContentEventRow = typeof contentEvents.$inferSelect
 export type Job = typeof jobs.$inferSelect
 export type Incident = typeof incidents.$inferSelect
 export type Occurrence = typeof occurrences.$inferSelect

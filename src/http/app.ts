@@ -21,6 +21,7 @@ import { knownHostOnly } from './host-check.js'
 import { isHttps } from './page/session.js'
 import { createAdminPage } from './routes/admin-page.js'
 import { api } from './routes/api.js'
+import { findingsRoute } from './routes/findings.js'
 import { health } from './routes/health.js'
 import { metrics } from './routes/metrics.js'
 import { webhooks } from './routes/webhooks.js'
@@ -85,6 +86,8 @@ export function createApp(resolveDeps: (c: Context<AppEnv>) => AppDeps) {
 
   app.route('/', health)
   app.route('/', webhooks)
+  // Before `api`, whose middleware asks every other /api route for an admin token: this one takes reporter tokens only.
+  app.route('/', findingsRoute)
   app.route('/', api)
   app.route('/', metrics)
   app.route('/', createAdminPage())

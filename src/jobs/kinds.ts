@@ -32,6 +32,10 @@ export interface JobPayloads {
   }
   /** One Slack, Teams or webhook message (a `channel_messages` row). */
   'channel-notify': { messageId: number }
+  /** Scan the stored text of a content delivery (a comment, a work item…), or read a secret scanning alert. */
+  'scan-content': { provider: Provider; deliveryId: string }
+  /** Resolve a GitHub secret scanning alert once its incident's token is revoked or dead. */
+  'resolve-secret-alert': { repository: string; alertNumber: number; installationId?: number; incidentId: number }
 }
 
 export type JobKind = keyof JobPayloads
@@ -50,4 +54,6 @@ export const JOB_KINDS: readonly JobKind[] = [
   'github-confirm-revocation',
   'notify',
   'channel-notify',
+  'scan-content',
+  'resolve-secret-alert',
 ] satisfies readonly JobKind[]

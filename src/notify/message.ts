@@ -15,7 +15,9 @@
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */
+
 import { isTokenKind, kindOf } from '../kinds/index.js'
+import { type OccurrenceSource, SOURCE_FOUND, SOURCE_LABELS } from '../platforms/content-event.js'
 import type { LocationLinks, OwnerAdvice } from '../platforms/platform.js'
 import type { RevocationCandidate, RevocationOutcome } from '../platforms/types.js'
 import type { TokenKind } from '../scan/types.js'
@@ -31,9 +33,13 @@ export interface IncidentLocation {
   /** `refs/heads/main` or `main`. */
   branch?: string
   commit?: string
-  /** File path, or `(commit message)`. */
+  /** File path, or `(commit message)`; for text people wrote, where (`issue #12, comment 345 (body)`). */
   path: string
   line?: number
+  /** Where it was seen: a push (the default), a comment, a work item, an alert… (platforms/content-event.ts). */
+  source?: OccurrenceSource
+  /** The page it was seen on (built from the configured host), for sources other than a push. */
+  url?: string
 }
 
 export interface IncidentEmailInput {
@@ -99,6 +105,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     ? `${article(label)} ${label} that peer scanners publish as an example (in their rules or test suites) was pushed to a repository. It is public already, so patrol did not revoke it and did not alarm its owner; remove it if it should not be there.`
     : undefined
 
+  const found = SOURCE_FOUND[input.locations[0]?.source ?? 'push']
   const did = input.queued
     ? `Revocation queued, planned for ${utcTime(input.queued.plannedAt)} (${input.queued.plannedAt.toISOString().slice(0, 10)}): GitHub allows a limited number of revocation calls an hour and they are spent. The token is not revoked yet; patrol will write again when the revocation went through.`
     : whatPatrolDid(input.revocation, input.advice)
@@ -109,7 +116,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
 
   // Plain text.
   const text: string[] = [
-    opening ?? `${article(label)} ${label} was pushed to a repository. Treat it as compromised.`,
+    opening ?? `${article(label)} ${label} ${found}. Treat it as compromised.`,
     '',
     'What leaked',
     `  ${label}: ${preview}`,
@@ -143,7 +150,7 @@ export function composeIncidentEmail(input: IncidentEmailInput): IncidentEmail {
     '<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">',
     opening
       ? `<p>${escapeHtml(opening)}</p>`
-      : `<p><strong>${article(label)} ${escapeHtml(label)} was pushed to a repository.</strong> Treat it as compromised.</p>`,
+      : `<p><strong>${article(label)} ${escapeHtml(label)} ${escapeHtml(found)}.</strong> Treat it as compromised.</p>`,
     '<h3>What leaked</h3><table>',
     row('token', `${label}: ${preview}`),
     input.detectedAt ? row('detected', input.detectedAt.toISOString()) : '',
@@ -233,10 +240,19 @@ function describeLocation(place: IncidentLocation): { facts: [string, string, st
   const file = isCommitMessage ? undefined : link(links.file)
   // Pushed strings lose their line breaks and control characters (pushed-text.ts): a file name cannot write text.
   const facts: [string, string, string?][] = [['repository', pushedText(place.repository), link(links.repository)]]
+  if (place.source && place.source !== 'push' && place.source !== 'cli') {
+    // Text people wrote: its source, where (linked to its page), the line within it.
+    facts.push(['source', SOURCE_LABELS[place.source]])
+    facts.push(['found in', pushedText(place.path), link(place.url)])
+    if (place.line) facts.push(['line', String(place.line)])
+    if (place.commit) facts.push(['commit', pushedText(place.commit, 64), link(links.commit)])
+    return { facts }
+  }
   if (branch) facts.push(['branch', pushedText(branch), link(links.branch)])
   if (place.commit) facts.push(['commit', pushedText(place.commit, 64), link(links.commit)])
   facts.push([isCommitMessage ? 'found in' : 'file', pushedText(place.path), file])
   if (place.line !== undefined && !isCommitMessage) facts.push(['line', String(place.line), file])
+  if (place.source === 'cli') facts.push(['source', SOURCE_LABELS.cli])
   return { facts }
 }
 

@@ -15,6 +15,7 @@ import type { Incident, Job } from '../db/schema.js'
 import type { ResponseDeps } from '../incidents/response/steps.js'
 import type { Attempt } from '../jobs/give-up.js'
 import type { JobHandler } from '../jobs/runner.js'
+import type { ContentEvent } from './content-event.js'
 import type { PlatformId } from './ids.js'
 import type { PushEvent, PushSource, TokenIssuer } from './types.js'
 
@@ -87,6 +88,8 @@ export type WebhookAdmission =
 
 export type WebhookDelivery =
   | { kind: 'push'; deliveryId: string; event: string; push: PushEvent }
+  /** Text people wrote (a comment, an issue, a work item…) or an alert to read: stored sealed, scanned by a job. */
+  | { kind: 'content'; deliveryId: string; event: string; content: ContentEvent }
   | { kind: 'answer'; status: 200 | 202; body: Record<string, unknown> }
   | { kind: 'refused'; error: string }
 
@@ -124,6 +127,8 @@ export interface LocationLinks {
 export interface RepositoryLinks {
   /** Every link a location has; none when the platform's host is not configured. */
   of(location: LinkedLocation): LocationLinks
+  /** A page's path (`acme/api/issues/12`) under the configured web host; none when the host is not configured. */
+  page(webPath: string): string | undefined
 }
 
 /** Thrown by the registry for an id no platform registered: never a fall-through to another platform. */

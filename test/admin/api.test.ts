@@ -456,6 +456,7 @@ describe('GET /api/openapi.json', () => {
     expect(result.valid).toBe(true)
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/findings',
       '/api/incidents',
       '/api/incidents.csv',
       '/api/incidents/{id}',
@@ -468,8 +469,22 @@ describe('GET /api/openapi.json', () => {
       '/api/suppressions/{id}',
     ])
     expect(doc.paths['/api/incidents'].get.parameters.map((p: { name: string }) => p.name)).toEqual(
-      expect.arrayContaining(['status', 'kind', 'issuer', 'repository', 'since', 'until', 'q', 'limit', 'cursor']),
+      expect.arrayContaining([
+        'status',
+        'kind',
+        'issuer',
+        'repository',
+        'source',
+        'since',
+        'until',
+        'q',
+        'limit',
+        'cursor',
+      ]),
     )
+    // Findings take a reporter token, not an admin token.
+    expect(doc.paths['/api/findings'].post.security).toEqual([{ reporterToken: [] }])
+    expect(doc.components.securitySchemes.reporterToken).toMatchObject({ type: 'http', scheme: 'bearer' })
   })
 
   it('documents the signed webhook body patrol sends to PATROL_WEBHOOK_URL', async () => {

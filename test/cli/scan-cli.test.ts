@@ -3,7 +3,6 @@
  * on real files, standard input and a real git repository in a temporary folder. The compiled launcher
  * (bin/patrol.js over dist/) is tested from an installed package in test/cli/package.test.ts.
  */
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -13,31 +12,9 @@ import Ajv from 'ajv-draft-04'
 import addFormats from 'ajv-formats'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateAdoLegacyPat, generateAdoPat, generateGithubToken } from '../support/tokens.js'
-import { gitIn, TSX } from './git.js'
+import { gitIn, runPatrol } from './git.js'
 
-const CLI = join(import.meta.dirname, '../../src/cli.ts')
-
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function patrol(args: string[], options: { cwd?: string; input?: string } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
-      cwd: options.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(options.input ?? '')
-  })
-}
+const patrol = runPatrol
 
 const sha256 = (secret: string): string => createHash('sha256').update(secret).digest('hex')
 

@@ -59,6 +59,7 @@ describe('migrations', () => {
         'admin_sessions',
         'channel_messages',
         'audit_events',
+        'content_events',
         'deliveries',
         'incidents',
         'jobs',

@@ -90,10 +90,10 @@ describe('secret header (AZURE_DEVOPS_WEBHOOK_HEADER)', () => {
 describe('payload', () => {
   it('answers other events 202 ignored and queues nothing', async () => {
     p = await startPipeline()
-    const event = { ...azurePushSample(), eventType: 'git.pullrequest.created' }
+    const event = { ...azurePushSample(), eventType: 'build.complete' }
     const res = await p.postAzure(event)
     expect(res.status).toBe(202)
-    expect(await res.json()).toEqual({ ignored: true, event: 'git.pullrequest.created' })
+    expect(await res.json()).toEqual({ ignored: true, event: 'build.complete' })
     expect(await stored()).toEqual(NOTHING)
   })
 

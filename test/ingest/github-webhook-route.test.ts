@@ -151,9 +151,9 @@ describe('payload', () => {
   })
 
   it('answers other events 202 ignored and queues nothing', async () => {
-    const res = await p.postGithub(examplesOf('issues')[0], 'issues-1', { event: 'issues' })
+    const res = await p.postGithub(examplesOf('star')[0], 'star-1', { event: 'star' })
     expect(res.status).toBe(202)
-    expect(await res.json()).toEqual({ ignored: true, event: 'issues' })
+    expect(await res.json()).toEqual({ ignored: true, event: 'star' })
     expect((await stored()).jobs).toBe(0)
   })
 

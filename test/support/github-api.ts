@@ -2,9 +2,11 @@
  * A loopback stand-in for the parts of GitHub's REST API that patrol reads content from, speaking the documented
  * wire format: `compare/{base}...{head}` (250 commits / 300 files unpaged, paged commits with `Link`),
  * `commits/{sha}` (files paged by `Link`), `git/blobs/{sha}` and `contents/{path}?ref=` (JSON or raw), and App
- * installation tokens (the JWT is checked against the app's public key), and `GET /user` ("Get the authenticated
+ * installation tokens (the JWT is checked against the app's public key), `GET /user` ("Get the authenticated
  * user": 200 `{login, id, email}` with `email` null unless public, 401 `Bad credentials` for a token that is not a
- * live account's) once a test adds an account. History comes from an in-memory
+ * live account's) once a test adds an account, and secret scanning alerts (`GET`/`PATCH
+ * secret-scanning/alerts/{alert_number}`, shaped as GitHub's OpenAPI description defines
+ * `secret-scanning-alert-with-metadata` and the update's request body and 400/422 answers). History comes from an in-memory
  * {@link GitRepo}; failures (429 with Retry-After, 5xx N times, hangs, anything) are injected per request pattern.
  *
  * @example
@@ -72,13 +74,37 @@ export interface GithubApiStandIn {
   /** Installation tokens minted so far. */
   issuedTokens: string[]
   settings: { commitFilesPerPage: number; compareFileCap: number; compareCommitCap: number }
+  /** Adds (or replaces) secret scanning alert `number` of `fullName`, open, holding `secret`. */
+  secretAlert(fullName: string, alert: { number: number; secret: string; secret_type: string }): SecretAlert
   /** A `push` webhook payload (shaped like GitHub's) for a ref update in `fullName`. */
   pushPayload(fullName: string, options: PushPayloadOptions): Record<string, unknown>
   close(): Promise<void>
 }
 
+/** `secret-scanning-alert-with-metadata` (GitHub's OpenAPI description), the fields patrol reads or writes. */
+export interface SecretAlert {
+  number: number
+  created_at: string
+  updated_at: string | null
+  url: string
+  html_url: string
+  locations_url: string
+  state: 'open' | 'resolved'
+  resolution: 'false_positive' | 'wont_fix' | 'revoked' | 'used_in_tests' | null
+  resolved_at: string | null
+  resolved_by: { login: string } | null
+  resolution_comment: string | null
+  secret_type: string
+  secret_type_display_name: string
+  secret: string
+  validity: 'active' | 'inactive' | 'unknown'
+}
+
+const RESOLUTIONS = ['false_positive', 'wont_fix', 'revoked', 'used_in_tests'] as const
+
 export async function startGithubApi(): Promise<GithubApiStandIn> {
   const repos = new Map<string, GitRepo>()
+  const alerts = new Map<string, SecretAlert>()
   const faults = new StandInFaults(JSON.stringify({ message: 'injected failure' }))
   const requests: LoggedRequest[] = []
   const tokens = new Set<string>()
@@ -134,6 +160,15 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     const raw = (req.headers.accept ?? '').includes('raw')
     const repoUrl = `${base}/repos/${m[1]}/${m[2]}`
 
+    if ((m = /^secret-scanning\/alerts\/(\d+)$/.exec(rest))) {
+      const alert = alerts.get(
+        `${decodeURIComponent(u.pathname.split('/')[2]!)}/${decodeURIComponent(u.pathname.split('/')[3]!)}#${m[1]}`,
+      )
+      if (!alert) return send(res, 404, { message: 'Not Found' })
+      if (entry.method === 'GET') return send(res, 200, alert)
+      if (entry.method === 'PATCH') return updateAlert(res, alert, body)
+      return send(res, 404, { message: 'Not Found' })
+    }
     if ((m = /^compare\/([0-9a-f]{40})\.\.\.([0-9a-f]{40})$/.exec(rest))) {
       const [from, to] = [m[1]!, m[2]!]
       if (!repo.has(from) || !repo.has(to)) return send(res, 404, { message: 'Not Found' })
@@ -172,6 +207,39 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
       })
     }
     return send(res, 404, { message: 'Not Found' })
+  }
+
+  /** `secret-scanning/update-alert`: 400 on a bad body or an unchanged resolution, 422 when state and resolution disagree. */
+  function updateAlert(res: ServerResponse, alert: SecretAlert, body: string): void {
+    let patch: Record<string, unknown>
+    try {
+      patch = JSON.parse(body) as Record<string, unknown>
+    } catch {
+      return send(res, 400, { message: 'Problems parsing JSON' })
+    }
+    const { state, resolution, resolution_comment: comment } = patch
+    if (state !== undefined && state !== 'open' && state !== 'resolved')
+      return send(res, 422, { message: 'Invalid request: state' })
+    if (resolution !== undefined && resolution !== null && !RESOLUTIONS.includes(resolution as never))
+      return send(res, 422, { message: 'Invalid request: resolution' })
+    if (comment !== undefined && comment !== null && typeof comment !== 'string')
+      return send(res, 400, { message: 'Invalid resolution comment' })
+    if (state === 'resolved' && !resolution) return send(res, 422, { message: 'A resolution is required to resolve' })
+    if (state === 'resolved' && alert.state === 'resolved' && alert.resolution === resolution)
+      return send(res, 400, { message: 'The resolution was not changed' })
+    if (state === 'resolved') {
+      Object.assign(alert, {
+        state,
+        resolution,
+        resolution_comment: comment ?? null,
+        resolved_at: new Date().toISOString(),
+        resolved_by: { login: 'patrol-bot' },
+      })
+    } else if (state === 'open') {
+      Object.assign(alert, { state, resolution: null, resolved_at: null, resolved_by: null })
+    }
+    alert.updated_at = new Date().toISOString()
+    send(res, 200, alert)
   }
 
   function compare(
@@ -401,6 +469,29 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
           ? { installation: { id: o.installationId, node_id: 'MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uMQ==' } }
           : {}),
       }
+    },
+    secretAlert(fullName, a) {
+      repoOf(fullName)
+      const url = `${base}/repos/${fullName}/secret-scanning/alerts/${a.number}`
+      const alert: SecretAlert = {
+        number: a.number,
+        created_at: new Date().toISOString(),
+        updated_at: null,
+        url,
+        html_url: `https://github.com/${fullName}/security/secret-scanning/${a.number}`,
+        locations_url: `${url}/locations`,
+        state: 'open',
+        resolution: null,
+        resolved_at: null,
+        resolved_by: null,
+        resolution_comment: null,
+        secret_type: a.secret_type,
+        secret_type_display_name: a.secret_type,
+        secret: a.secret,
+        validity: 'unknown',
+      }
+      alerts.set(`${fullName}#${a.number}`, alert)
+      return alert
     },
     async close() {
       faults.release()

@@ -15,6 +15,7 @@ import { privateFolder } from './private-files.js'
 
 const generators: Record<keyof typeof SECRET_VARIABLES, () => string> = {
   PATROL_ADMIN_TOKENS: () => `admin:${randomBytes(32).toString('base64url')}`,
+  PATROL_REPORTER_TOKENS: () => `reporter:${randomBytes(32).toString('base64url')}`,
   GITHUB_WEBHOOK_SECRET: () => randomBytes(32).toString('base64url'),
   AZURE_DEVOPS_WEBHOOK_PASSWORD: () => randomBytes(32).toString('base64url'),
   PATROL_SEALING_KEY: () => randomBytes(32).toString('base64'),

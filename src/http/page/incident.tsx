@@ -9,11 +9,13 @@
  * @example
  * c.html(page(<IncidentPage admin="alice" incident={await getIncident(db, 7)} />))
  */
+
 import type { getIncident } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, adminAction, type IncidentStatus } from '../../incidents/states.js'
 import { labelOf } from '../../kinds/index.js'
 import { PUSHED_TEXT_MAX, pushedText } from '../../notify/pushed-text.js'
 import { mayBeLive } from '../../notify/status-labels.js'
+import { SOURCE_LABELS } from '../../platforms/content-event.js'
 import type { LocationLinks } from '../../platforms/platform.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
 
@@ -200,6 +202,7 @@ export function IncidentPage(p: {
         <thead>
           <tr>
             <th>Repository</th>
+            <th>Source</th>
             <th>File</th>
             <th>Branch</th>
             <th>Commit</th>
@@ -219,6 +222,7 @@ export function IncidentPage(p: {
                   {at(linked.repository, pushedText(o.repository))}
                   {'error' in links ? <small class="error"> links: {links.error}</small> : ''}
                 </td>
+                <td data-label="Source">{at(safeLink(o.url), SOURCE_LABELS[o.source])}</td>
                 <td data-label="File" class="mono break">
                   {at(linked.file, `${pushedText(o.path)}:${o.line}`)}
                 </td>
@@ -277,4 +281,9 @@ export function IncidentPage(p: {
       </ol>
     </Layout>
   )
+}
+
+/** A stored page URL, shown as a link only when it is http(s) (it was built from the configured host). */
+function safeLink(url: string | null): string | undefined {
+  return url && /^https?:\/\//.test(url) ? url : undefined
 }

@@ -15,6 +15,7 @@ import { STATUSES } from '../../incidents/states.js'
 import { labelOf, TOKEN_KIND_IDS } from '../../kinds/index.js'
 import { pushedText } from '../../notify/pushed-text.js'
 import { statusLabel } from '../../notify/status-labels.js'
+import { OCCURRENCE_SOURCES, type OccurrenceSource, SOURCE_LABELS } from '../../platforms/content-event.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { BULK_ACTIONS } from './bulk.js'
 import { duration, Layout, StatusBadge, Time } from './layout.js'
@@ -28,6 +29,7 @@ export interface ListFilters {
   kind?: string
   issuer?: string
   repository?: string
+  source?: string
   q?: string
   /** Incidents a suppression matched (its id). */
   suppression?: string
@@ -155,6 +157,13 @@ export function IncidentsPage(p: {
         </fieldset>
         <Choice name="kind" label="Kind" values={TOKEN_KIND_IDS} value={f.kind} show={labelOf} />
         <Choice name="issuer" label="Issuer" values={PLATFORM_IDS} value={f.issuer} />
+        <Choice
+          name="source"
+          label="Source"
+          values={OCCURRENCE_SOURCES}
+          value={f.source}
+          show={(s) => SOURCE_LABELS[s as OccurrenceSource]}
+        />
         <label>
           Repository (part of the name)
           <input name="repository" value={f.repository ?? ''} placeholder="owner/name" />

@@ -40,6 +40,7 @@ import {
 } from '../../incidents/admin/queries.js'
 import { ADMIN_ACTIONS, type AdminAction, type IncidentStatus, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KIND_IDS } from '../../kinds/index.js'
+import { OCCURRENCE_SOURCES, type OccurrenceSource } from '../../platforms/content-event.js'
 import { locationLinks, PLATFORM_IDS, type PlatformId } from '../../platforms/index.js'
 import { findAdmin } from '../admin-auth.js'
 import { bodyRefusal, readBounded } from '../body-budget.js'
@@ -90,7 +91,7 @@ function listFilters(c: Context<AppEnv>): { filters: ListFilters; page: number; 
   const unknown = statuses.filter((v) => !(STATUSES as readonly string[]).includes(v))
   if (unknown.length) problems.push(`status: expects any of ${STATUSES.join(', ')}`)
   else if (statuses.length) filters.status = statuses
-  const pick = (name: 'kind' | 'issuer' | 'repository' | 'q', allowed?: readonly string[], max = 400) => {
+  const pick = (name: 'kind' | 'issuer' | 'repository' | 'source' | 'q', allowed?: readonly string[], max = 400) => {
     const v = q[name]?.trim()
     if (!v) return
     if ((allowed && !allowed.includes(v)) || v.length > max)
@@ -102,6 +103,7 @@ function listFilters(c: Context<AppEnv>): { filters: ListFilters; page: number; 
   pick('kind', TOKEN_KIND_IDS)
   pick('issuer', PLATFORM_IDS)
   pick('repository')
+  pick('source', OCCURRENCE_SOURCES)
   pick('q', undefined, 200)
   if (q.sort && (SORTS as readonly string[]).includes(q.sort)) filters.sort = q.sort as Sort
   else if (q.sort) problems.push(`sort: expects one of ${SORTS.join(', ')}`)
@@ -121,6 +123,7 @@ function pageFilter(f: ListFilters, pageNo: number, limit: number): PageFilter {
     kind: f.kind,
     issuer: f.issuer as PlatformId | undefined,
     repository: f.repository,
+    source: f.source as OccurrenceSource | undefined,
     q: f.q,
     suppressionId: f.suppression ? Number(f.suppression) : undefined,
     pushId: f.push ? Number(f.push) : undefined,

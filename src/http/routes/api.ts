@@ -8,6 +8,7 @@
  * // GET /api/incidents?status=revoke_failed&limit=50   Authorization: Bearer …
  * // → { "items": [ { "id": 7, "status": "revoke_failed", "kind": "azure-devops-pat", … } ], "nextCursor": "eyJ0Ijo…" }
  */
+
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi'
 import {
   applyAdminAction,
@@ -22,9 +23,11 @@ import { ADMIN_ACTIONS, STATUSES } from '../../incidents/states.js'
 import { TOKEN_KIND_IDS } from '../../kinds/index.js'
 import { IncidentEvent, WEBHOOK_HEADERS } from '../../notify/channel-event.js'
 import { EVENT_MEANING, NOTIFY_EVENTS } from '../../notify/events.js'
+import { OCCURRENCE_SOURCES } from '../../platforms/content-event.js'
 import { PLATFORM_IDS } from '../../platforms/ids.js'
 import { requireAdmin } from '../admin-auth.js'
 import type { AppEnv } from '../deps.js'
+import { describeFindingsRoute } from './findings.js'
 import { addStuckWorkRoutes } from './stuck-work.js'
 
 const ErrorBody = z.object({ error: z.string(), requestId: z.string().optional() }).openapi('Error')
@@ -238,6 +241,7 @@ api.openapi(
         kind: z.enum(TOKEN_KIND_IDS).optional(),
         issuer: z.enum(PLATFORM_IDS).optional(),
         repository: z.string().min(1).optional().openapi({ description: 'A part of a repository name, any case' }),
+        source: z.enum(OCCURRENCE_SOURCES).optional(),
         since: isoTime.optional(),
         until: isoTime.optional(),
         q: z.string().min(1).max(200).optional(),
@@ -453,6 +457,7 @@ api.openapi(
 )
 
 addStuckWorkRoutes(api)
+describeFindingsRoute(api.openAPIRegistry)
 
 api.doc31('/api/openapi.json', {
   openapi: '3.1.0',

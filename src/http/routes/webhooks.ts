@@ -12,6 +12,7 @@
  * // → 202 {"queued":true,"deliveryId":"<guid>"}
  */
 import { type Context, Hono } from 'hono'
+import { storeContentDelivery } from '../../incidents/ingest/content-event.js'
 import { type DeliveryStore, storeDelivery } from '../../incidents/ingest/deliveries.js'
 import type { PlatformId } from '../../platforms/ids.js'
 import { type Platform, platform, UnknownPlatformError } from '../../platforms/index.js'
@@ -51,10 +52,22 @@ webhooks.post('/webhooks/:platform', async (c) => {
   const delivery = receiver.webhook.parse(c.req.raw.headers, raw)
   if (delivery.kind === 'refused') return jsonError(c, 400, delivery.error)
   if (delivery.kind === 'answer') return c.json(delivery.body, delivery.status)
-  return store(c, receiver.id, delivery.deliveryId, delivery.event, read.bytes.length, delivery.push)
+  if (delivery.kind === 'content') {
+    const { db, keys, now } = c.get('deps')
+    const { deliveryId, event, content } = delivery
+    return store(c, receiver.id, deliveryId, { repository: content.repository, source: content.source }, () =>
+      storeContentDelivery(
+        db,
+        keys,
+        { provider: receiver.id, deliveryId, event, bodyBytes: read.bytes.length, content },
+        now(),
+      ),
+    )
+  }
+  return storePush(c, receiver.id, delivery.deliveryId, delivery.event, read.bytes.length, delivery.push)
 })
 
-async function store(
+function storePush(
   c: Context<AppEnv>,
   provider: PlatformId,
   deliveryId: string,
@@ -62,11 +75,25 @@ async function store(
   bodyBytes: number,
   push: PushEvent,
 ) {
-  const { db, keys, now, jobsEnqueued } = c.get('deps')
-  const store: DeliveryStore = c.get('deps').storeDelivery ?? ((d, at) => storeDelivery(db, keys, d, at))
+  const { db, keys, now } = c.get('deps')
+  const write: DeliveryStore = c.get('deps').storeDelivery ?? ((d, at) => storeDelivery(db, keys, d, at))
+  const logged = { repository: push.repository.fullName, commits: push.commits.length }
+  return store(c, provider, deliveryId, logged, () => write({ provider, deliveryId, event, bodyBytes, push }, now()))
+}
+
+/** Writes a delivery with `write` and answers: 202 stored, 200 duplicate, 503 when the database cannot take it. */
+async function store(
+  c: Context<AppEnv>,
+  provider: PlatformId,
+  deliveryId: string,
+  /** What the log line says of it (never `event`: that is the log line's own name). */
+  logged: Record<string, unknown>,
+  write: () => Promise<'stored' | 'duplicate'>,
+) {
+  const { jobsEnqueued } = c.get('deps')
   let stored: 'stored' | 'duplicate'
   try {
-    stored = await store({ provider, deliveryId, event, bodyBytes, push }, now())
+    stored = await write()
   } catch (error) {
     // Busy or unavailable database: ask the sender to come back (Azure retries 503; it must never see 410).
     c.get('log').error('webhook.store_failed', {
@@ -81,12 +108,7 @@ async function store(
     c.get('log').info('webhook.duplicate', { provider, deliveryId })
     return c.json({ duplicate: true, deliveryId }, 200)
   }
-  c.get('log').info('webhook.queued', {
-    provider,
-    deliveryId,
-    repository: push.repository.fullName,
-    commits: push.commits.length,
-  })
+  c.get('log').info('webhook.queued', { provider, deliveryId, ...logged })
   jobsEnqueued()
   return c.json({ queued: true, deliveryId }, 202)
 }

@@ -20,6 +20,7 @@ import {
 import type { DB } from '../../db/types.js'
 import { stuckLists, UNSCANNED_ALARM_MS } from '../../jobs/stuck.js'
 import { mayBeLive, riskRank, statusLabel } from '../../notify/status-labels.js'
+import { type OccurrenceSource, SOURCE_LABELS } from '../../platforms/content-event.js'
 import { PLATFORM_LABELS, type PlatformId } from '../../platforms/ids.js'
 import type { RevocationCandidate } from '../../platforms/types.js'
 import { type IncidentStatus, STATUSES } from '../states.js'
@@ -32,6 +33,8 @@ export interface IncidentFilter {
   kind?: string
   issuer?: PlatformId
   repository?: string
+  /** Seen at least once from this source (`push`, `comment`, `work_item`, `alert`, `cli`…). */
+  source?: OccurrenceSource
   /** First seen at or after (ms). */
   since?: number
   /** First seen before (ms). */
@@ -90,6 +93,13 @@ function filterConditions(db: DB, f: Omit<IncidentFilter, 'limit' | 'cursor'>): 
   if (statuses.length) where.push(inArray(incidents.status, [...statuses]))
   if (f.attention) where.push(inArray(incidents.status, ATTENTION_STATUSES))
   if (f.kind) where.push(eq(incidents.kind, f.kind))
+  if (f.source)
+    where.push(
+      inArray(
+        incidents.id,
+        db.select({ id: occurrences.incidentId }).from(occurrences).where(eq(occurrences.source, f.source)),
+      ),
+    )
   if (f.suppressionId !== undefined) where.push(eq(incidents.suppressionId, f.suppressionId))
   if (f.pushId !== undefined)
     where.push(
@@ -208,7 +218,7 @@ export async function getIncident(db: DB, id: number) {
     ...places.map((o) => ({
       at: iso(o.seenAt),
       type: 'occurrence' as const,
-      summary: `seen in ${o.repository} ${o.path}:${o.line}${o.encoding === 'plain' ? '' : ` (${o.encoding})`}`,
+      summary: `${o.source === 'push' ? '' : `${SOURCE_LABELS[o.source]}: `}seen in ${o.repository} ${o.path}:${o.line}${o.encoding === 'plain' ? '' : ` (${o.encoding})`}`,
       detail: {
         id: o.id,
         provider: o.provider,

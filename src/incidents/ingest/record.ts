@@ -16,6 +16,7 @@ import { auditEvents, incidents, occurrences, type Suppression, suppressions } f
 import type { DB } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
 import { kindOf } from '../../kinds/index.js'
+import type { OccurrenceSource } from '../../platforms/content-event.js'
 import type { PlatformId } from '../../platforms/ids.js'
 import { redact } from '../../scan/redact.js'
 import type { FindingTag, Issuer, TokenKind } from '../../scan/types.js'
@@ -39,6 +40,10 @@ export interface Place {
   pusherEmail?: string
   committedAt?: number
   pushId?: number
+  /** Default `push`. */
+  source?: OccurrenceSource
+  /** The page it was seen on (a comment, an issue, a work item, an alert). */
+  url?: string
 }
 
 export interface TokenSighting {
@@ -48,6 +53,8 @@ export interface TokenSighting {
   secret: string
   /** The scanner's tags; `published-example` is recorded on the incident. */
   tags?: FindingTag[]
+  /** Respond by notifying only, for this reason (a history finding under `PATROL_HISTORY_RESPONSE=notify`). */
+  notifyOnlyReason?: string
 }
 
 export interface Recorded {
@@ -84,6 +91,7 @@ export async function recordFinding(
       firstPushedAt: at.pushedAt,
       suppressionId: suppression?.id ?? null,
       publishedExample: token.tags?.includes('published-example') ?? false,
+      notifyOnlyReason: token.notifyOnlyReason ?? null,
       massLeakPushId: at.massLeakPushId ?? null,
       createdAt: at.now,
       updatedAt: at.now,
@@ -142,6 +150,8 @@ export async function recordFinding(
       pusherEmail: place.pusherEmail ?? null,
       committedAt: place.committedAt ?? null,
       seenAt: at.now,
+      source: place.source ?? 'push',
+      url: place.url ?? null,
     })
     .onConflictDoNothing()
     .returning({ id: occurrences.id })

@@ -68,7 +68,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         }
         // Links from the configured hosts; an occurrence of a platform patrol does not know gets none.
         const links = locationLinks(deps.config, o.provider, place)
-        return { ...place, links: 'error' in links ? undefined : links }
+        return { ...place, source: o.source, url: o.url ?? undefined, links: 'error' in links ? undefined : links }
       }),
       revocation,
       advice: adviceFor(incident.issuer),

@@ -57,6 +57,9 @@ export function respondJob(deps: ResponseDeps, responseOf: (platform: string) =>
     else if (incident.status !== 'responding') return // already responded: a retry or a duplicate job
 
     if (await respondToPublishedExample(deps, incident)) return
+    // A history finding the config says to notify about only (PATROL_HISTORY_RESPONSE=notify): no revocation call.
+    if (incident.notifyOnlyReason)
+      return finish(deps, incidentId, incident.issuer, { outcome: 'skipped', detail: incident.notifyOnlyReason })
     if (deps.revoke === 'off')
       return finish(deps, incidentId, incident.issuer, {
         outcome: 'skipped',

@@ -12,6 +12,7 @@ import type { RepositoryLinks } from '../platform.js'
 
 export function azureDevOpsLinks(orgUrl: string | undefined): RepositoryLinks {
   return {
+    page: (webPath) => (orgUrl ? `${orgUrl.replace(/\/+$/, '')}/${webPath.replace(/^\/+/, '')}` : undefined),
     of(location) {
       const match = /^([^/]+)\/([^/]+)$/.exec(location.repository)
       if (!orgUrl || !match) return {}

@@ -14,6 +14,7 @@ import { z } from 'zod'
 import type { PlatformWebhook } from '../platform.js'
 import type { PushEvent } from '../types.js'
 import { parseJsonObject } from '../webhook-body.js'
+import { AZURE_CONTENT_EVENTS, parseAzureContent } from './content-events.js'
 
 export interface AzureHookExpectation {
   user?: string
@@ -191,6 +192,16 @@ export const azureDevOpsWebhook: PlatformWebhook = {
     if (payload === undefined) return { kind: 'refused', error: 'body: expects a JSON object' }
     const eventType = (payload as { eventType?: unknown }).eventType
     if (typeof eventType !== 'string') return { kind: 'refused', error: 'eventType: missing' }
+    if ((AZURE_CONTENT_EVENTS as readonly string[]).includes(eventType)) {
+      const id = (payload as { id?: unknown }).id
+      if (typeof id !== 'string' || !id || id.length > 200)
+        return { kind: 'refused', error: 'id: expects the event id' }
+      const parsed = parseAzureContent({ ...payload, eventType })
+      if (!parsed.ok) return { kind: 'refused', error: `${eventType} payload: ${parsed.error}` }
+      if (!parsed.content)
+        return { kind: 'answer', status: 202, body: { ignored: true, event: eventType, reason: 'no new text' } }
+      return { kind: 'content', deliveryId: id, event: eventType, content: parsed.content }
+    }
     if (eventType !== 'git.push') return { kind: 'answer', status: 202, body: { ignored: true, event: eventType } }
     const parsed = parseAzurePush(payload)
     if (!parsed.ok) return { kind: 'refused', error: `git.push payload: ${parsed.error}` }

@@ -22,6 +22,7 @@ export function githubWebUrl(apiUrl: string): string {
 export function githubLinks(apiUrl: string): RepositoryLinks {
   const web = githubWebUrl(apiUrl)
   return {
+    page: (webPath) => `${web}/${webPath.replace(/^\/+/, '')}`,
     of(location) {
       if (!/^[^/]+\/[^/]+$/.test(location.repository)) return {}
       const base = `${web}/${encodePath(location.repository)}`

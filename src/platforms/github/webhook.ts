@@ -13,6 +13,7 @@ import { z } from 'zod'
 import type { PlatformWebhook } from '../platform.js'
 import type { PushEvent } from '../types.js'
 import { parseJsonObject } from '../webhook-body.js'
+import { GITHUB_CONTENT_EVENTS, parseGithubContent } from './content-events.js'
 import { githubSignatureCheck } from './signature.js'
 
 /**
@@ -145,6 +146,12 @@ export const githubWebhook: PlatformWebhook = {
     if (payload === undefined)
       return { kind: 'refused', error: 'body: expects a JSON object (or a form with a `payload` field)' }
     if (event === 'ping') return { kind: 'answer', status: 200, body: { ok: true, event: 'ping' } }
+    if (Object.hasOwn(GITHUB_CONTENT_EVENTS, event)) {
+      const parsed = parseGithubContent(event, payload)
+      if (!parsed.ok) return { kind: 'refused', error: `${event} payload: ${parsed.error}` }
+      if (!parsed.content) return { kind: 'answer', status: 202, body: { ignored: true, event, reason: 'no new text' } }
+      return { kind: 'content', deliveryId, event, content: parsed.content }
+    }
     if (event !== 'push') return { kind: 'answer', status: 202, body: { ignored: true, event } }
     const parsed = parseGithubPush(payload)
     if (!parsed.ok) return { kind: 'refused', error: `push payload: ${parsed.error}` }
