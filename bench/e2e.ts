@@ -22,12 +22,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testEnv } from '../test/support/env.js'
-import { githubDeliveryHeaders } from '../test/support/github-signing.js'
-import { generateGithubToken } from '../test/support/tokens.js'
 import { collateralFigures, formatCollateral } from './collateral.js'
 import { startPatrolChild } from './support/child.js'
 import { startGithubBenchApi } from './support/github-bench-api.js'
-import { pushPayload, sha } from './support/push-payload.js'
+import { postPushes } from './support/push-load.js'
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`)
@@ -55,38 +53,12 @@ async function main() {
       PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',
     }),
   )
-  const postedAt = new Map<string, number>()
   const rss: { at: number; mb: number }[] = []
-  let refused = 0
   const sample = setInterval(() => rss.push({ at: performance.now(), mb: patrol.rss().rssMb }), 1000)
-  const started = performance.now()
   const total = Math.round(seconds * rate)
   try {
     // Open-loop load: push n goes out at start + n/rate, whether or not earlier ones were answered.
-    const inflight: Promise<void>[] = []
-    for (let n = 0; n < total; n++) {
-      const due = started + (n * 1000) / rate
-      const wait = due - performance.now()
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const token = generateGithubToken('ghp')
-      const head = sha(n)
-      gh.plant(head, token)
-      const body = JSON.stringify(pushPayload({ repo: 'acme/app', head }))
-      postedAt.set(token, performance.now())
-      inflight.push(
-        fetch(`${patrol.url}/webhooks/github`, {
-          method: 'POST',
-          headers: githubDeliveryHeaders(body, SECRET, `e2e-${n}`),
-          body,
-        })
-          .then(async (res) => {
-            await res.arrayBuffer()
-            if (res.status !== 202) refused++
-          })
-          .catch(() => void refused++),
-      )
-    }
-    await Promise.all(inflight)
+    const { postedAt, refused } = await postPushes({ url: patrol.url, secret: SECRET, gh, total, rate, prefix: 'e2e' })
     const sent = performance.now()
     // Let the tail drain (bounded), still sampling memory.
     while (gh.revokedAt.size < total - refused && performance.now() - sent < 30_000)

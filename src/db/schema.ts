@@ -126,6 +126,27 @@ export const contentEvents = sqliteTable(
 )
 
 /**
+ * Resumable scans: each commit of a push that a scan attempt read whole (every file handed to the scanner and its
+ * findings recorded), with what it read, so that a retry skips it and still reports the push's totals. Cleared when
+ * the scan finishes (incidents/ingest/scan-progress.ts).
+ */
+export const scanCommits = sqliteTable(
+  'scan_commits',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    pushId: integer('push_id').notNull(),
+    commitSha: text('commit_sha').notNull(),
+    bytes: integer('bytes').notNull(),
+    files: integer('files').notNull(),
+    findings: integer('findings').notNull(),
+    /** JSON array: the partial-scan reasons this commit added, if any. */
+    partial: text('partial'),
+    at: integer('at').notNull(),
+  },
+  (t) => [uniqueIndex('scan_commits_push_commit').on(t.pushId, t.commitSha)],
+)
+
+/**
  * The durable job queue. A job is claimed by one worker at a time (one UPDATE … RETURNING statement, so it is atomic on
  * better-sqlite3 and D1 alike); a worker that dies leaves a stale lock that another worker recovers after a while.
  */

@@ -83,6 +83,13 @@ export class PushBudget {
     }
   }
 
+  /** Files skipped by content so far: a commit that skipped some is not recorded as read (its summary would be lost). */
+  get skippedCount(): number {
+    let n = 0
+    for (const paths of this.skipped.values()) n += paths.length
+    return n
+  }
+
   skip(kind: SkippedKind, path: string): void {
     const paths = this.skipped.get(kind) ?? []
     if (!paths.includes(path)) paths.push(path)

@@ -98,15 +98,27 @@ export interface PushLimits {
   maxBytes: number
   /** Most API calls made for the push (PATROL_PUSH_CALL_BUDGET); sources that make one call per push may ignore it. */
   maxCalls?: number
+  /** Resumable scans: a source that reads commit by commit skips the commits an earlier attempt read whole. */
+  progress?: CommitProgress
 }
 
 export interface PushSource {
   readonly provider: Provider
   /**
    * Yields what the push added, file by file. Throws `RemoteError` (remote-error.ts) on rate limits, 5xx and
-   * timeouts so that the job is rescheduled; the scan is idempotent, so a re-run from the start is safe.
+   * timeouts so that the job is rescheduled; a retry skips the commits `limits.progress` says were read whole.
    */
   added(push: PushEvent, limits: PushLimits, report: ScanReport): AsyncIterable<AddedFile>
+}
+
+/** What a source tells a resumable scan, commit by commit (incidents/ingest/scan-progress.ts). */
+export interface CommitProgress {
+  /** True when an earlier attempt read `commit` whole: do not read it again. */
+  skip(commit: string): boolean
+  /** About to read `commit`. */
+  begin(commit: string): void
+  /** `commit` was read whole and each of its files handed over (so its findings are recorded). */
+  done(commit: string): Promise<void>
 }
 
 /** What the issuer knows of a token's owner. */

@@ -67,6 +67,7 @@ describe('migrations', () => {
         'occurrences',
         'pushes',
         'revocations',
+        'scan_commits',
         'suppressions',
       ].sort(),
     )

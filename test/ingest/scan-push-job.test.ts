@@ -10,7 +10,16 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { count, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { auditEvents, incidents, jobs, notifications, occurrences, pushes, suppressions } from '../../src/db/schema.js'
+import {
+  auditEvents,
+  incidents,
+  jobs,
+  notifications,
+  occurrences,
+  pushes,
+  scanCommits,
+  suppressions,
+} from '../../src/db/schema.js'
 import { fingerprint, unseal } from '../../src/incidents/sealing.js'
 import { rescanPush } from '../../src/jobs/stuck.js'
 import { CALL_RETRY } from '../../src/platforms/remote-error.js'
@@ -127,6 +136,40 @@ describe('remote failures', () => {
     expect(await scanJob(p)).toMatchObject({ state: 'done', attempts: 3 })
     expect(await allIncidents(p)).toHaveLength(1)
     expect((await p.db.select().from(pushes))[0]).toMatchObject({ scanStatus: 'scanned', findings: 1 })
+  })
+
+  it('continues a failed scan where it stopped: commits read whole are not read again, their totals still counted', async () => {
+    p = await withReader()
+    const token = generateGithubToken('ghp')
+    const name = `acme/repo-${++repoCounter}`
+    const repo = gh.repo(name)
+    const base = repo.commit({ files: { 'README.md': 'hello\n' } })
+    const shas: string[] = []
+    for (let i = 0; i < 4; i++)
+      shas.push(
+        repo.commit({
+          parents: [shas.at(-1) ?? base],
+          message: `step ${i}`,
+          files: { [`step-${i}.env`]: i === 1 ? `TOKEN=${token}\n` : `STEP=${i}\n` },
+        }),
+      )
+    await post(p, gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: shas[3]! }))
+    const reads = (sha: string) => gh.requests.filter((r) => r.path.endsWith(`/commits/${sha}`)).length
+    // The last commit cannot be read during the first attempt (every in-call retry fails too).
+    gh.fail({ match: new RegExp(`/commits/${shas[3]}`), status: 503, times: CALL_RETRY.tries })
+    await p.drain()
+    expect(await scanJob(p)).toMatchObject({ state: 'queued', attempts: 1 })
+    // The token of commit 2 was recorded as it was found, before the scan failed.
+    expect(await allIncidents(p)).toHaveLength(1)
+    expect(shas.map(reads)).toEqual([1, 1, 1, CALL_RETRY.tries])
+
+    await p.settle()
+    expect(await scanJob(p)).toMatchObject({ state: 'done', attempts: 2 })
+    expect(shas.map(reads)).toEqual([1, 1, 1, CALL_RETRY.tries + 1])
+    // Totals as for a scan in one go (4 files, not the 1 this attempt read; one finding); the progress rows cleared.
+    expect((await p.db.select().from(pushes))[0]).toMatchObject({ scanStatus: 'scanned', findings: 1, filesScanned: 4 })
+    expect(await p.db.select().from(scanCommits)).toEqual([])
+    expect(await tokenOccurrences(p)).toHaveLength(1)
   })
 })
 

@@ -150,6 +150,10 @@ describe('the job queue on Workers', () => {
     const [job] = await db.select().from(jobs)
     expect(job).toMatchObject({ state: 'dead' })
     expect(job!.lastError).toMatch(/dead-letter queue/)
+    // Its push ends as a give-up would end it: failed, saying why, not pending forever.
+    const [push] = await db.select().from(pushes)
+    expect(push!.scanStatus).toBe('failed')
+    expect(JSON.parse(push!.partialReasons!)).toEqual([expect.stringMatching(/^scan failed: .*dead-letter queue/)])
     const health = await worker.fetch(
       new Request('https://patrol.example/healthz'),
       workerEnv(queue),

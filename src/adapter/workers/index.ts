@@ -24,6 +24,7 @@ import type { DB } from '../../db/types.js'
 import { type App, createApp } from '../../http/app.js'
 import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
+import { deadEnds } from '../../jobs/dead-end.js'
 import {
   buryJobs,
   consumeJobs,
@@ -137,18 +138,16 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       }
     } catch (error) {
       runtime.log.error('jobs.dispatch_failed', { error: error instanceof Error ? error.message : String(error) })
+    } finally {
+      // The invocation's last work: its D1 statement count so far is its total (read by bench:workers).
+      runtime.log.debug('invocation.statements', { statements: statements.count })
     }
   }
 
   async function consume(runtime: Omit<Runtime, 'app'>, batch: WorkerMessageBatch, env: WorkerEnv): Promise<void> {
     const { config, keys, log } = runtime
     const { db, statements } = invocationDatabase(env)
-    if (batch.queue === DEAD_LETTER_QUEUE) {
-      const buried = await buryJobs(db, batch.messages, Date.now())
-      for (const job of buried) log.error('job.dead_lettered', { job: job.id, kind: job.kind, attempt: job.attempts })
-      return
-    }
-    const handlers = createJobHandlers({
+    const parts = {
       config,
       db,
       keys,
@@ -156,7 +155,18 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       now: Date.now,
       mailer: new SendEmailMailer(env.EMAIL),
       timing: options.timing,
-    })
+    }
+    if (batch.queue === DEAD_LETTER_QUEUE) {
+      const buried = await buryJobs(db, batch.messages, Date.now())
+      // The same visible end as a give-up: the push `failed`, the incident `revoke_failed`, each with the reason.
+      const end = deadEnds(parts)
+      for (const job of buried) {
+        log.error('job.dead_lettered', { job: job.id, kind: job.kind, attempt: job.attempts })
+        await end(job, `${job.kind} job ${job.id}: its queue message was never handled (dead-letter queue)`)
+      }
+      return
+    }
+    const handlers = createJobHandlers(parts)
     const fates = await consumeJobs(batch.messages, {
       db,
       handlers,

@@ -72,7 +72,8 @@ export async function recordFinding(
   keys: TokenKeys,
   token: TokenSighting,
   place: Place,
-  at: { now: number; pushedAt: number; massLeakPushId?: number },
+  /** `deferRespond`: the caller starts the response itself (a push scan, once the whole push is recorded). */
+  at: { now: number; pushedAt: number; massLeakPushId?: number; deferRespond?: boolean },
 ): Promise<Recorded> {
   const fp = await fingerprint(keys, token.secret)
   const suppression = await matchingSuppression(db, fp, place, at.now)
@@ -114,7 +115,7 @@ export async function recordFinding(
       ),
       at: at.now,
     })
-    if (!suppression)
+    if (!suppression && !at.deferRespond)
       await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, at.now)
   } else {
     const [existing] = await db

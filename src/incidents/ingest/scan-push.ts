@@ -1,7 +1,9 @@
 /**
  * The `scan-push` job: read what a stored push added (through the platform's `PushSource`), scan it, and record each
  * high-confidence finding as an occurrence of its incident. Remote failures propagate as `RemoteError` so the
- * queue retries the job (honouring Retry-After); the whole scan is idempotent, so a retry from the start is safe.
+ * queue retries the job (honouring Retry-After); a retry continues where the failed attempt stopped, skipping the
+ * commits it read whole (scan-progress.ts), and what it re-reads is recorded idempotently (occurrences are unique per
+ * place).
  * Low-confidence (checksum-failing) matches are never recorded (invariant 4).
  * When the queue gives up on a scan (a permanent failure, or the last attempt), the push is marked `failed` with the
  * reason, so that an unscanned push is visible rather than pending forever (invariant 5).
@@ -13,9 +15,10 @@
  * @example
  * const handlers = { [SCAN_PUSH_JOB]: scanPushJob({ db, keys, log, now: Date.now, sources, maxPushBytes }) }
  */
-import { eq } from 'drizzle-orm'
-import { type Push, pushes } from '../../db/schema.js'
+import { and, eq, inArray, isNull } from 'drizzle-orm'
+import { incidents, occurrences, type Push, pushes } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
+import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import type { Logger } from '../../log.js'
 import { platform, UnknownPlatformError } from '../../platforms/index.js'
@@ -23,7 +26,6 @@ import { RemoteError } from '../../platforms/remote-error.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
-  type Person,
   type PushEvent,
   type PushSource,
   type ScanReport,
@@ -32,7 +34,8 @@ import { scanAddedLines } from '../../scan/index.js'
 import type { TokenKeys } from '../sealing.js'
 import { ERASED_EVENT, openPushEvent, pushForDelivery, type ScanPushPayload } from './deliveries.js'
 import { enqueueMassLeakAlert } from './mass-leak.js'
-import { recordFinding } from './record.js'
+import { RESPOND_JOB, recordFinding } from './record.js'
+import { ScanProgress } from './scan-progress.js'
 
 export interface ScanPushDeps {
   db: DB
@@ -68,23 +71,20 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
       await scan(deps, push)
     } catch (error) {
       // The queue gives up after this attempt: say so on the push, or it would look pending (not scanned) forever.
-      if (attempt.isFinal(error)) {
-        const reason = error instanceof Error ? error.message : String(error)
-        await deps.db
-          .update(pushes)
-          .set({
-            scanStatus: 'failed',
-            scannedAt: deps.now(),
-            partialReasons: JSON.stringify([`scan failed: ${reason}`]),
-          })
-          .where(eq(pushes.id, push.id))
-      }
+      if (attempt.isFinal(error))
+        await markScanFailed(deps.db, push.id, error instanceof Error ? error.message : String(error), deps.now())
       throw error
     }
   }
 }
 
-type PushFinding = ReturnType<typeof scanAddedLines>[number]
+/** The end of a scan patrol gave up on: the push shows `failed` and why (also for a dead-lettered job, jobs/dead-end.ts). */
+export async function markScanFailed(db: DB, pushId: number, reason: string, now: number): Promise<void> {
+  await db
+    .update(pushes)
+    .set({ scanStatus: 'failed', scannedAt: now, partialReasons: JSON.stringify([`scan failed: ${reason}`]) })
+    .where(eq(pushes.id, pushId))
+}
 
 async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   const event = await openPushEvent(deps.keys, push.event)
@@ -92,59 +92,58 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   // A push stored for a platform patrol no longer knows is a permanent failure, shown on the push (invariant 5).
   const known = knownPlatform(event.provider)
   const source = deps.sources.get(known.id)
+  // Resumable: commits an earlier attempt read whole are skipped, their figures added back (scan-progress.ts).
+  const progress = await ScanProgress.load(deps.db, push.id, report, deps.now)
   const files = source
-    ? source.added(event, { maxBytes: deps.maxPushBytes, maxCalls: deps.pushCallBudget }, report)
+    ? source.added(event, { maxBytes: deps.maxPushBytes, maxCalls: deps.pushCallBudget, progress }, report)
     : messagesOnly(event, report, known.sourceSettings)
 
   const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
-  // Findings are gathered before any is recorded: whether the push is a mass leak decides how its people are told.
-  const found: { finding: PushFinding; author?: Person }[] = []
+  let newIncidents = 0
+  // Each finding is recorded as it is found (so a retry that skips the commits read whole loses none); the respond
+  // jobs wait for the end of the scan (startResponses).
   for await (const file of files) {
     const lines = file.lines.map((l) => ({ path: file.path, line: l.line, text: l.text, commit: file.commit }))
     for (const finding of scanAddedLines(lines)) {
       if (finding.confidence !== 'high') continue
-      found.push({ finding, author: file.author ?? event.commits.find((c) => c.id === file.commit)?.author })
-    }
-  }
-  const massLeak = new Set(found.map((f) => f.finding.secret)).size > (deps.massLeakThreshold ?? Infinity)
-  const findings = found.length
-  let newIncidents = 0
-  for (const { finding, author } of found) {
-    const at = committedAt.get(finding.commit ?? '')
-    const recorded = await recordFinding(
-      deps.db,
-      deps.keys,
-      finding,
-      {
-        provider: event.provider,
+      progress.findings++
+      const author = file.author ?? event.commits.find((c) => c.id === file.commit)?.author
+      const at = committedAt.get(finding.commit ?? '')
+      const recorded = await recordFinding(
+        deps.db,
+        deps.keys,
+        finding,
+        {
+          provider: event.provider,
+          repository: event.repository.fullName,
+          repositoryUrl: event.repository.url,
+          ref: event.refUpdates[0]?.ref,
+          commitSha: finding.commit,
+          path: finding.path,
+          line: finding.line,
+          column: finding.column,
+          encoding: finding.encoding,
+          authorName: author?.name,
+          authorEmail: author?.email,
+          pusherName: event.pusher.name,
+          pusherEmail: event.pusher.email,
+          committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
+          pushId: push.id,
+        },
+        { now: deps.now(), pushedAt: push.receivedAt, deferRespond: true },
+      )
+      if (recorded.isNew && !recorded.suppressed) newIncidents++
+      deps.log.info('finding.recorded', {
+        incident: recorded.incidentId,
+        new: recorded.isNew,
+        suppressed: recorded.suppressed,
+        kind: finding.kind,
         repository: event.repository.fullName,
-        repositoryUrl: event.repository.url,
-        ref: event.refUpdates[0]?.ref,
-        commitSha: finding.commit,
         path: finding.path,
         line: finding.line,
-        column: finding.column,
         encoding: finding.encoding,
-        authorName: author?.name,
-        authorEmail: author?.email,
-        pusherName: event.pusher.name,
-        pusherEmail: event.pusher.email,
-        committedAt: at !== undefined && Number.isFinite(at) ? at : undefined,
-        pushId: push.id,
-      },
-      { now: deps.now(), pushedAt: push.receivedAt, ...(massLeak ? { massLeakPushId: push.id } : {}) },
-    )
-    if (recorded.isNew && !recorded.suppressed) newIncidents++
-    deps.log.info('finding.recorded', {
-      incident: recorded.incidentId,
-      new: recorded.isNew,
-      suppressed: recorded.suppressed,
-      kind: finding.kind,
-      repository: event.repository.fullName,
-      path: finding.path,
-      line: finding.line,
-      encoding: finding.encoding,
-    })
+      })
+    }
   }
 
   await deps.db
@@ -155,22 +154,53 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
       scannedAt: deps.now(),
       bytesScanned: report.bytes,
       filesScanned: report.files,
-      findings,
+      findings: progress.findings,
       partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
     })
     .where(eq(pushes.id, push.id))
-  if (massLeak) await enqueueMassLeakAlert(deps, push.id)
+  await progress.clear()
+  // Responses start once the whole push is recorded: whether it is a mass leak decides how its people are told.
+  const massLeak = await startResponses(deps, push.id)
   deps.log.info('scan.finished', {
     push: push.id,
     provider: event.provider,
     repository: event.repository.fullName,
     bytes: report.bytes,
     files: report.files,
-    findings,
+    findings: progress.findings,
     newIncidents,
     massLeak,
+    resumedCommits: progress.resumed,
     partial: report.partial,
   })
+}
+
+/**
+ * Starts the response of every incident this push created (in this attempt or an earlier one): a `respond` job each
+ * (idempotent per incident). A push that created more than `massLeakThreshold` incidents is a mass leak: its new
+ * incidents are marked with the push, so their people get the push's one alert (mass-leak.ts) instead of a message
+ * per token; they are still revoked.
+ */
+async function startResponses(deps: ScanPushDeps, pushId: number): Promise<boolean> {
+  const created = await deps.db
+    .selectDistinct({ id: incidents.id })
+    .from(incidents)
+    .innerJoin(occurrences, eq(occurrences.incidentId, incidents.id))
+    .where(and(eq(occurrences.pushId, pushId), eq(incidents.status, 'new')))
+  const ids = created.map((c) => c.id)
+  const massLeak = ids.length > (deps.massLeakThreshold ?? Number.POSITIVE_INFINITY)
+  const now = deps.now()
+  // In slices: D1 takes at most 100 bound parameters per statement.
+  if (massLeak)
+    for (let i = 0; i < ids.length; i += 90)
+      await deps.db
+        .update(incidents)
+        .set({ massLeakPushId: pushId })
+        .where(and(inArray(incidents.id, ids.slice(i, i + 90)), isNull(incidents.massLeakPushId)))
+  for (const incidentId of ids)
+    await enqueue(deps.db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, now)
+  if (massLeak) await enqueueMassLeakAlert(deps, pushId)
+  return massLeak
 }
 
 /** The push's platform; one patrol does not know is a permanent failure, not a retry. */

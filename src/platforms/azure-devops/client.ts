@@ -24,8 +24,10 @@ import { readJson, utf8 } from '../response-body.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
+  type CommitProgress,
   type Person,
   type PushEvent,
+  type PushLimits,
   type PushSource,
   type RefUpdate,
   type ScanReport,
@@ -72,6 +74,8 @@ interface ApiPush {
 
 /** One push being read. */
 interface Reading {
+  /** Resumable scans: commits an earlier attempt read whole are skipped (types.ts CommitProgress). */
+  progress?: CommitProgress
   repoUrl: string
   budget: PushBudget
   report: ScanReport
@@ -92,7 +96,7 @@ export class AzureDevOpsSource implements PushSource {
     this.apiVersion = options.apiVersion ?? '7.1'
   }
 
-  async *added(push: PushEvent, limits: { maxBytes: number }, report: ScanReport): AsyncGenerator<AddedFile> {
+  async *added(push: PushEvent, limits: PushLimits, report: ScanReport): AsyncGenerator<AddedFile> {
     if (push.pushId === undefined)
       throw new RemoteError('permanent', 'Azure push without a push id: nothing to re-read')
     const project = push.repository.projectId ?? push.repository.fullName.split('/')[0] ?? ''
@@ -100,6 +104,7 @@ export class AzureDevOpsSource implements PushSource {
       repoUrl: `${this.orgUrl}/${pathSegment(project)}/_apis/git/repositories/${pathSegment(push.repository.id)}`,
       budget: new PushBudget(limits.maxBytes, report),
       report,
+      progress: limits.progress,
       changesSeen: new Set(),
       authors: new Map(),
     }
@@ -192,7 +197,16 @@ export class AzureDevOpsSource implements PushSource {
   }
 
   /** A commit's own changes against its first parent, page by page. */
+  /** One commit, read whole unless an earlier attempt did; recorded as read once each of its files was handed over. */
   private async *commitChanges(r: Reading, commitId: string): AsyncGenerator<AddedFile> {
+    if (r.progress?.skip(commitId)) return
+    r.progress?.begin(commitId)
+    const skipped = r.budget.skippedCount
+    yield* this.commitChangesRead(r, commitId)
+    if (!r.budget.exhausted && r.budget.skippedCount === skipped) await r.progress?.done(commitId)
+  }
+
+  private async *commitChangesRead(r: Reading, commitId: string): AsyncGenerator<AddedFile> {
     const author = r.authors.get(commitId)
     for (let skip = 0; ; skip += PAGE) {
       const page = await this.json<{ changes?: ApiChange[] }>(

@@ -31,6 +31,7 @@ import { readJson, utf8 } from '../response-body.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
+  type CommitProgress,
   type Person,
   type PushCommit,
   type PushEvent,
@@ -93,6 +94,8 @@ interface ApiCompare {
 
 /** One push being read: repository, credentials and budget. */
 interface Reading {
+  /** Resumable scans: commits an earlier attempt read whole are skipped (types.ts CommitProgress). */
+  progress?: CommitProgress
   repoPath: string
   authorization?: string
   budget: PushBudget
@@ -135,6 +138,7 @@ export class GithubSource implements PushSource {
       authorization: await this.authorization(push),
       budget,
       report,
+      progress: limits.progress,
       messagesSeen: new Set(),
       calls: 0,
       maxCalls: limits.maxCalls ?? Number.POSITIVE_INFINITY,
@@ -258,7 +262,16 @@ export class GithubSource implements PushSource {
   }
 
   /** One commit: its message, then the lines each of its files added relative to its first parent. */
+  /** One commit, read whole unless an earlier attempt did; recorded as read once each of its files was handed over. */
   private async *oneCommit(r: Reading, sha: string): AsyncGenerator<AddedFile> {
+    if (r.progress?.skip(sha)) return
+    r.progress?.begin(sha)
+    const skipped = r.budget.skippedCount
+    yield* this.oneCommitRead(r, sha)
+    if (!r.budget.exhausted && r.budget.skippedCount === skipped) await r.progress?.done(sha)
+  }
+
+  private async *oneCommitRead(r: Reading, sha: string): AsyncGenerator<AddedFile> {
     let url: string | undefined = `${this.apiUrl}${r.repoPath}/commits/${pathSegment(sha)}`
     let first = true
     let fileCount = 0
