@@ -2,12 +2,13 @@
  * Moving an incident between states: a compare-and-set on the status column (one statement, so it is atomic on
  * better-sqlite3 and D1), checked against the state machine, followed by its audit event. A transition that lost a
  * race (the status was no longer `from`) changes nothing and returns false. Entering a state that no longer needs the
- * token (states.ts `holdsToken`) erases the sealed token in the same statement (invariant 1).
+ * token (states.ts `holdsToken`) erases the sealed token in the same statement (invariant 1). A closed incident that
+still holds its token (closed while it may have worked) loses it when a check finds the token dead (`eraseDeadToken`).
  *
  * @example
  * await transition(db, { incidentId: 7, from: 'new', to: 'responding', actor: 'patrol', now })
  */
-import { and, eq } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull } from 'drizzle-orm'
 import { auditEvents, incidents } from '../db/schema.js'
 import type { DB } from '../db/types.js'
 import { canTransition, holdsToken, type IncidentStatus } from './states.js'
@@ -36,7 +37,7 @@ export async function transition(db: DB, t: Transition): Promise<boolean> {
       status: t.to,
       statusChangedAt: t.now,
       updatedAt: t.now,
-      ...(holdsToken(t.to) ? {} : { sealedToken: null }),
+      ...(holdsToken(t.to, t.from) ? {} : { sealedToken: null }),
     })
     .where(and(eq(incidents.id, t.incidentId), eq(incidents.status, t.from)))
     .returning({ id: incidents.id })
@@ -48,6 +49,35 @@ export async function transition(db: DB, t: Transition): Promise<boolean> {
     subjectId: t.incidentId,
     detail: JSON.stringify({ from: t.from, to: t.to, ...t.detail }),
     at: t.now,
+  })
+  return true
+}
+
+/**
+ * A check (the issuer's `isActive`) found the token of a closed incident dead: erase the sealed token it was kept
+ * with, record when, and say so in the audit trail. Returns false when there was nothing to erase (not closed, or
+ * no token held). Other states reach `revoked` through `transition`, which erases it.
+ */
+export async function eraseDeadToken(db: DB, e: { incidentId: number; actor: string; now: number }): Promise<boolean> {
+  const rows = await db
+    .update(incidents)
+    .set({ sealedToken: null, confirmedDeadAt: e.now, updatedAt: e.now })
+    .where(
+      and(
+        eq(incidents.id, e.incidentId),
+        inArray(incidents.status, ['resolved', 'false_positive']),
+        isNotNull(incidents.sealedToken),
+      ),
+    )
+    .returning({ id: incidents.id })
+  if (rows.length === 0) return false
+  await db.insert(auditEvents).values({
+    actor: e.actor,
+    action: 'incident.token_dead',
+    subjectType: 'incident',
+    subjectId: e.incidentId,
+    detail: JSON.stringify({ erased: 'sealed token' }),
+    at: e.now,
   })
   return true
 }

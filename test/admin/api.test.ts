@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { auditEvents, incidents, jobs, suppressions } from '../../src/db/schema.js'
 import { type Place, recordFinding } from '../../src/incidents/ingest/record.js'
-import { transition } from '../../src/incidents/transitions.js'
+import { eraseDeadToken, transition } from '../../src/incidents/transitions.js'
 import type { TokenKind } from '../../src/scan/types.js'
 import { TEST_ADMIN_TOKEN } from '../support/env.js'
 import { type TestApp, testApp } from '../support/service-app.js'
@@ -210,7 +210,7 @@ describe('POST /api/incidents/:id/actions', () => {
     return t.admin(`/api/incidents/${id}/actions`, { method: 'POST', body: JSON.stringify({ action, note }) })
   }
 
-  async function at(status: 'revoked' | 'revoke_failed' | 'responding') {
+  async function at(status: 'revoked' | 'revoke_failed' | 'responding' | 'inactive') {
     const { id } = await incident()
     await transition(t.db.db, { incidentId: id, from: 'new', to: 'responding', actor: 'patrol', now: t.clock.now })
     if (status !== 'responding')
@@ -272,11 +272,43 @@ describe('POST /api/incidents/:id/actions', () => {
     expect(row?.status).toBe(status)
   })
 
-  it('erases the sealed token when an admin closes a failed incident', async () => {
+  const sealedOf = async (id: number) =>
+    (await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken ?? null
+
+  it('keeps the sealed token of an incident closed while it may work, until a check finds the token dead', async () => {
     const id = await at('revoke_failed')
-    expect((await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken).toBeTruthy()
+    const sealed = await sealedOf(id)
+    expect(sealed).toBeTruthy()
     await act(id, 'false_positive')
-    expect((await t.db.db.select().from(incidents).where(eq(incidents.id, id)))[0]?.sealedToken).toBeNull()
+    await act(id, 'reopen')
+    await act(id, 'resolve')
+    expect(await sealedOf(id)).toBe(sealed)
+
+    expect(await eraseDeadToken(t.db.db, { incidentId: id, actor: 'patrol', now: t.clock.now })).toBe(true)
+    const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
+    expect(row).toMatchObject({ status: 'resolved', sealedToken: null, confirmedDeadAt: t.clock.now })
+    const trail = await t.db.db.select().from(auditEvents).where(eq(auditEvents.subjectId, id))
+    expect(trail.at(-1)).toMatchObject({ actor: 'patrol', action: 'incident.token_dead' })
+    expect(await eraseDeadToken(t.db.db, { incidentId: id, actor: 'patrol', now: t.clock.now })).toBe(false)
+  })
+
+  it('erases no token of an open incident on a dead check, and holds none once closed from a dead state', async () => {
+    const failed = await at('revoke_failed')
+    expect(await eraseDeadToken(t.db.db, { incidentId: failed, actor: 'patrol', now: t.clock.now })).toBe(false)
+    expect(await sealedOf(failed)).toBeTruthy()
+    const id = await at('inactive')
+    await act(id, 'resolve')
+    expect(await sealedOf(id)).toBeNull()
+  })
+
+  it('erases the kept token when the reopened incident is responded to again and the response ends', async () => {
+    const id = await at('revoke_failed')
+    await act(id, 'resolve')
+    expect(await json(await act(id, 'reopen'))).toMatchObject({ to: 'revoke_failed' })
+    await act(id, 'retry_response')
+    expect(await sealedOf(id)).toBeTruthy()
+    await transition(t.db.db, { incidentId: id, from: 'responding', to: 'revoked', actor: 'patrol', now: t.clock.now })
+    expect(await sealedOf(id)).toBeNull()
   })
 
   it('validates the body', async () => {
@@ -309,8 +341,32 @@ describe('suppressions', () => {
 
     const { id } = await incident({ token, where: { repository: 'any/where' } })
     const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
-    expect(row).toMatchObject({ status: 'suppressed', sealedToken: null, suppressionId: created.id })
+    expect(row).toMatchObject({ status: 'suppressed', suppressionId: created.id })
+    expect(row?.sealedToken).toMatch(/^v1\./)
     expect((await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond')).toHaveLength(0)
+  })
+
+  it('sends a suppressed token back to response once: new, its respond job, the runner woken; again is a 409', async () => {
+    const token = generateGithubToken('ghp')
+    await t.admin('/api/suppressions', { method: 'POST', body: JSON.stringify({ token, reason: 'fixture' }) })
+    const { id } = await incident({ token })
+    const send = () =>
+      t.admin(`/api/incidents/${id}/actions`, {
+        method: 'POST',
+        body: JSON.stringify({ action: 'unsuppress', note: 'a real token after all' }),
+      })
+    const res = await send()
+    expect(res.status).toBe(200)
+    expect(await json(res)).toEqual({ id, from: 'suppressed', to: 'new' })
+    const [row] = await t.db.db.select().from(incidents).where(eq(incidents.id, id))
+    expect(row).toMatchObject({ status: 'new', suppressionId: null })
+    expect(row?.sealedToken).toBeTruthy()
+    expect((await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond')).toHaveLength(1)
+    expect(t.enqueued.count).toBe(1)
+    const again = await send()
+    expect(again.status).toBe(409)
+    expect((await json(again)).error).toBe('incident is new; unsuppress applies to suppressed')
+    expect((await t.db.db.select().from(jobs)).filter((j) => j.kind === 'respond')).toHaveLength(1)
   })
 
   it('suppresses by repository and path glob, and not elsewhere', async () => {
@@ -450,6 +506,7 @@ describe('GET /api/openapi.json', () => {
       'false_positive',
       'reopen',
       'retry_response',
+      'unsuppress',
       'verify_now',
     ])
     expect(doc.paths['/api/incidents/{id}/actions'].post.description).toContain('`verify_now` queues a check')

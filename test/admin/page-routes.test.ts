@@ -451,6 +451,99 @@ describe('pages', () => {
     )
   })
 
+  it('sends a suppressed token back to response only from its confirming page', async () => {
+    const cookie = await signIn(t.app)
+    await postForm(t.app, '/admin/suppressions', { repository: 'acme/app', reason: 'fixtures' }, { cookie })
+    const { id } = await incident()
+    expect(await statusOf(id)).toBe('suppressed')
+    const shown = await (await pageRequest(t.app, `/admin/incidents/${id}`, { cookie })).text()
+    expect(shown).toContain('value="unsuppress"')
+
+    const asked = await postForm(
+      t.app,
+      `/admin/incidents/${id}/actions`,
+      { action: 'unsuppress', note: 'real' },
+      { cookie },
+    )
+    expect(asked.status).toBe(200)
+    const confirmPage = await asked.text()
+    expect(confirmPage).toContain(`Send incident ${id} back to response?`)
+    expect(confirmPage).toContain('name="confirm" value="yes"')
+    expect(await statusOf(id)).toBe('suppressed')
+
+    const sent = await postForm(
+      t.app,
+      `/admin/incidents/${id}/actions`,
+      { action: 'unsuppress', note: 'real', confirm: 'yes' },
+      { cookie },
+    )
+    expect(sent.status).toBe(303)
+    expect(sent.headers.get('location')).toBe(`/admin/incidents/${id}?done=unsuppress`)
+    expect(await statusOf(id)).toBe('new')
+    expect(t.enqueued.count).toBe(1)
+    const [event] = await t.db.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.subjectId, id), eq(auditEvents.action, 'status.new')))
+    expect(JSON.parse(event!.detail!)).toMatchObject({ from: 'suppressed', action: 'unsuppress', note: 'real' })
+    expect(await (await pageRequest(t.app, sent.headers.get('location')!, { cookie })).text()).toContain(
+      'Sent back to response',
+    )
+  })
+
+  it('suppresses the tokens of a selection from a confirming page that asks why, one suppression each', async () => {
+    const cookie = await signIn(t.app)
+    const first = await incident({ status: 'notify_only' })
+    const second = await incident({ status: 'notify_only' })
+    const bulk = (fields: Record<string, string>) =>
+      pageRequest(t.app, '/admin/incidents/bulk', {
+        cookie,
+        method: 'POST',
+        body: new URLSearchParams([
+          ['id', String(first.id)],
+          ['id', String(second.id)],
+          ...Object.entries(fields),
+        ]).toString(),
+      })
+    const asked = await bulk({ action: 'suppress' })
+    expect(asked.status).toBe(200)
+    const confirmPage = await asked.text()
+    expect(confirmPage).toContain('Suppress the tokens of 2 incidents')
+    expect(confirmPage).toContain('name="reason"')
+    expect(confirmPage).toContain('2 of these may still work')
+    const noReason = { action: 'suppress', confirm: 'yes' }
+    expect((await bulk(noReason)).status).toBe(400)
+    expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(['notify_only', 'notify_only'])
+    expect(await t.db.db.select().from(suppressions)).toEqual([])
+
+    const res = await bulk({ ...noReason, reason: 'scanner fixtures' })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe('/admin/incidents?suppressed=2')
+    expect(await (await pageRequest(t.app, res.headers.get('location')!, { cookie })).text()).toContain(
+      'Suppressed the tokens of 2 incidents.',
+    )
+    const rows = await t.db.db.select().from(incidents)
+    const made = await t.db.db.select().from(suppressions)
+    expect(made.map((s) => s.fingerprint).sort()).toEqual(rows.map((r) => r.fingerprint).sort())
+    expect(made.every((s) => s.reason === 'scanner fixtures' && s.author === 'admin:tester')).toBe(true)
+    for (const r of rows) {
+      expect(r.status).toBe('suppressed')
+      expect(made.find((s) => s.id === r.suppressionId)?.fingerprint).toBe(r.fingerprint)
+    }
+    // Seen again elsewhere, the token stays suppressed: the suppression covers it everywhere.
+    await recordFinding(
+      t.db.db,
+      t.keys,
+      { kind: 'github-classic-pat', issuer: 'github', secret: first.token },
+      place({ repository: 'acme/other' }),
+      { now: t.clock.now, pushedAt: t.clock.now },
+    )
+    expect(await statusOf(first.id)).toBe('suppressed')
+    const again = await bulk({ ...noReason, reason: 'twice' })
+    expect(again.status).toBe(409)
+    expect(await again.text()).toContain('incident is suppressed; suppress applies')
+  })
+
   it('adds a suppression from a pasted token, shows only its fingerprint prefix, and deletes it', async () => {
     const cookie = await signIn(t.app)
     const token = generateGithubToken('ghp')

@@ -298,7 +298,7 @@ describe('recording', () => {
     expect(await tokenOccurrences(p)).toHaveLength(1)
   })
 
-  it('records a token suppressed by fingerprint as `suppressed`: no sealed token, no response, no email', async () => {
+  it('records a token suppressed by fingerprint as `suppressed`: no response, no email, its sealed token kept for an admin', async () => {
     p = await withReader({ PATROL_SECURITY_EMAILS: 'security@acme.example' })
     const token = generateGithubToken('ghp')
     const now = p.clock.now
@@ -312,7 +312,8 @@ describe('recording', () => {
     await post(p, payload)
     await p.settle()
     const [row] = await allIncidents(p)
-    expect(row).toMatchObject({ status: 'suppressed', sealedToken: null, suppressionId: expect.any(Number) })
+    expect(row).toMatchObject({ status: 'suppressed', suppressionId: expect.any(Number) })
+    expect(row!.sealedToken).toMatch(/^v1\./)
     expect(await p.jobsOf('respond')).toEqual([])
     expect(await p.db.select().from(notifications)).toEqual([])
     expect(existsSync(join(p.dir, 'outbox'))).toBe(false)
@@ -444,7 +445,10 @@ describe('suppressions cover places, not the token everywhere', () => {
     })
     await post(p, pushOf({ 'test/sample.env': `T=${token}\n` }, { repo: 'acme/fixtures2' }).payload)
     await p.drain()
-    expect((await allIncidents(p))[0]).toMatchObject({ status: 'suppressed', sealedToken: null })
+    expect((await allIncidents(p))[0]).toMatchObject({
+      status: 'suppressed',
+      sealedToken: expect.stringMatching(/^v1\./),
+    })
     expect(await p.jobsOf('respond')).toEqual([])
 
     // The same token, now in production code: a real leak, which the fixture suppression does not cover.

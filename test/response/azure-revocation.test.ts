@@ -12,6 +12,7 @@ import {
   type AzureDevOpsAdminApiOptions,
   startAzureDevOpsAdminApi,
 } from '../support/azure-devops-admin-api.js'
+import { TEST_ADMIN_TOKEN } from '../support/env.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
@@ -251,6 +252,36 @@ describe('revocation', () => {
       'status.revocation_requested',
       'status.revoke_unconfirmed',
     ])
+  })
+})
+
+describe('a suppressed token sent back to response', () => {
+  it('is not revoked while suppressed, then revoked exactly once after an admin sends it back', async () => {
+    await setup()
+    const token = adoPat()
+    const admin = (path: string, body: unknown) =>
+      p!.app.request(path, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    expect((await admin('/api/suppressions', { token, reason: 'thought to be a fixture' })).status).toBe(201)
+    await deliver(`PAT: ${token}\n`)
+    await p!.settle()
+    const suppressed = await incident()
+    expect(suppressed.status).toBe('suppressed')
+    expect(suppressed.sealedToken).toBeTruthy()
+    expect(az!.revocationCalls).toEqual([])
+
+    expect((await admin(`/api/incidents/${suppressed.id}/actions`, { action: 'unsuppress' })).status).toBe(200)
+    await p!.settle()
+    const row = await incident()
+    expect(row).toMatchObject({ status: 'revoked', sealedToken: null, suppressionId: null })
+    const pat = az!.pats.find((x) => x.token === token)!
+    expect(az!.revocationCalls).toEqual([[pat.authorizationId]])
+    expect((await admin(`/api/incidents/${row.id}/actions`, { action: 'unsuppress' })).status).toBe(409)
+    await p!.settle()
+    expect(az!.revocationCalls).toHaveLength(1)
   })
 })
 

@@ -1,7 +1,8 @@
 /**
  * The second pages that confirm what cannot be undone, with no script: closing one or several incidents (a reason, a
- * comment and, for a token that may still work, "I have rotated it"), retrying several responses, and deleting a
- * suppression. Each lists exactly what it will act on and posts back with `confirm=yes`.
+ * comment and, for a token that may still work, "I have rotated it"), retrying or suppressing several, sending a
+ * suppressed token back to response, and deleting a suppression. Each lists exactly what it will act on and posts
+ * back with `confirm=yes`.
  *
  * @example
  * c.html(page(<ClosePage admin="alice" incidents={[…]} />))
@@ -14,6 +15,7 @@ import { Layout, StatusBadge } from './layout.js'
 export const BULK_ACTIONS = [
   { id: 'close', label: 'Close' },
   { id: 'retry_response', label: 'Retry the response of' },
+  { id: 'suppress', label: 'Suppress' },
 ] as const
 export type BulkAction = (typeof BULK_ACTIONS)[number]['id']
 
@@ -94,6 +96,68 @@ export function RetryPage(p: { admin: string; items: Chosen[]; back: string }) {
         <div class="actions">
           <button type="submit">Retry</button>
           <a href={p.back}>Cancel</a>
+        </div>
+      </form>
+    </Layout>
+  )
+}
+
+export function SuppressPage(p: { admin: string; items: Chosen[]; back: string; error?: string }) {
+  const live = p.items.filter((i) => mayBeLive(i.status) && i.status !== 'suppressed')
+  return (
+    <Layout title="Suppress tokens" admin={p.admin} current="incidents" error={p.error}>
+      <h1>
+        Suppress the tokens of {p.items.length === 1 ? `incident ${p.items[0]!.id}` : `${p.items.length} incidents`}
+      </h1>
+      <form method="post" action="/admin/incidents/bulk" class="confirm">
+        <input type="hidden" name="confirm" value="yes" />
+        <input type="hidden" name="action" value="suppress" />
+        <ChosenList items={p.items} />
+        <label>
+          Reason (kept with each suppression)
+          <textarea name="reason" required maxlength={2000} placeholder="e.g. scanner test fixtures, never real" />
+        </label>
+        <p>
+          patrol will suppress each token wherever it is seen again: no revocation, no email. Each becomes a suppression
+          of its own, listed under Suppressions; an incident whose token patrol still holds can be sent back to response
+          later.
+          {live.length ? (
+            <strong>
+              {' '}
+              {live.length} of these may still work: suppressing does not revoke {live.length === 1 ? 'it' : 'them'}.
+            </strong>
+          ) : null}
+        </p>
+        <div class="actions">
+          <button type="submit" class="danger">
+            Suppress
+          </button>
+          <a href={p.back}>Cancel</a>
+        </div>
+      </form>
+    </Layout>
+  )
+}
+
+export function UnsuppressPage(p: { admin: string; item: Chosen; note: string }) {
+  const back = `/admin/incidents/${p.item.id}`
+  return (
+    <Layout title="Send back to response" admin={p.admin} current="incidents">
+      <h1>Send incident {p.item.id} back to response?</h1>
+      <form method="post" action={`${back}/actions`} class="confirm">
+        <input type="hidden" name="confirm" value="yes" />
+        <input type="hidden" name="action" value="unsuppress" />
+        <input type="hidden" name="note" value={p.note} />
+        <ChosenList items={[p.item]} />
+        <p>
+          The token was suppressed. patrol will respond to it as to a new leak: revoke it through its issuer and tell
+          its owner. The suppression itself stays for the tokens and places it covers.
+        </p>
+        <div class="actions">
+          <button type="submit" class="danger">
+            Send back to response
+          </button>
+          <a href={back}>Cancel</a>
         </div>
       </form>
     </Layout>

@@ -29,6 +29,7 @@ const ACTION_LABELS: Record<AdminAction, string> = {
   reopen: 'Reopen',
   retry_response: 'Retry the response',
   verify_now: 'Verify now',
+  unsuppress: 'Send back to response…',
 }
 
 /** The actions the state machine allows from this status (retry may still be refused when the sealed token is gone). */
@@ -48,12 +49,12 @@ export function IncidentPage(p: {
   error?: string
 }) {
   const i = p.incident
-  // Closing has its own confirming page; a retry and a verification need the sealed token.
+  // Closing has its own confirming page; a retry, a verification, or a response after a suppression, needs the sealed token.
   const actions = availableActions(i.status).filter(
     (a) =>
       a !== 'resolve' &&
       a !== 'false_positive' &&
-      ((a !== 'retry_response' && a !== 'verify_now') || i.holdsSealedToken),
+      ((a !== 'retry_response' && a !== 'unsuppress' && a !== 'verify_now') || i.holdsSealedToken),
   )
   const closable = availableActions(i.status).includes('resolve')
   return (

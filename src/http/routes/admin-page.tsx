@@ -25,6 +25,7 @@ import {
   deleteSuppression,
   listSuppressions,
   showSuppression,
+  suppressIncident,
 } from '../../incidents/admin/actions.js'
 import { closeIncidents, isCloseReason } from '../../incidents/admin/close.js'
 import { incidentsCsv } from '../../incidents/admin/csv.js'
@@ -44,7 +45,7 @@ import { locationLinks, PLATFORM_IDS, type PlatformId } from '../../platforms/in
 import { findAdmin } from '../admin-auth.js'
 import { bodyRefusal, readBounded } from '../body-budget.js'
 import type { AppEnv } from '../deps.js'
-import { type Chosen, ClosePage, DeleteSuppressionPage, RetryPage } from '../page/bulk.js'
+import { type Chosen, ClosePage, DeleteSuppressionPage, RetryPage, SuppressPage, UnsuppressPage } from '../page/bulk.js'
 import { clientAddress } from '../page/client-address.js'
 import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
 import { IncidentPage, type OccurrenceLinks } from '../page/incident.js'
@@ -79,6 +80,7 @@ const DONE: Record<AdminAction, string> = {
   reopen: 'Reopened.',
   retry_response: 'The response will be retried shortly.',
   verify_now: 'patrol will check the token shortly; the result appears in the timeline.',
+  unsuppress: 'Sent back to response: patrol will revoke the token shortly.',
 }
 
 /** The list's filters from its query string, and what was wrong with it (each named by its field). */
@@ -300,6 +302,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     ])
     const closed = c.req.query('closed')
     const retried = c.req.query('retried')
+    const suppressed = c.req.query('suppressed')
     return c.html(
       page(
         <IncidentsPage
@@ -315,7 +318,9 @@ export function createAdminPage(o: AdminPageOptions = {}) {
               ? `Closed ${closed} incident${closed === '1' ? '' : 's'}.`
               : retried && /^\d+$/.test(retried)
                 ? `The response of ${retried} incident${retried === '1' ? '' : 's'} will be retried shortly.`
-                : undefined
+                : suppressed && /^\d+$/.test(suppressed)
+                  ? `Suppressed the token${suppressed === '1' ? '' : 's'} of ${suppressed} incident${suppressed === '1' ? '' : 's'}.`
+                  : undefined
           }
         />,
       ),
@@ -372,34 +377,63 @@ export function createAdminPage(o: AdminPageOptions = {}) {
         400,
       )
     if (action === 'close') return c.html(page(<ClosePage admin={c.get('admin')} items={items} back={back(c)} />))
-    if (action !== 'retry_response') return c.text('action: expects close or retry_response', 400)
+    if (action !== 'retry_response' && action !== 'suppress')
+      return c.text('action: expects close, retry_response or suppress', 400)
+    const suppressing = action === 'suppress'
+    const reason = field(body, 'reason')
     if (field(body, 'confirm') !== 'yes')
-      return c.html(page(<RetryPage admin={c.get('admin')} items={items} back={back(c)} />))
-    const { db, now, jobsEnqueued } = c.get('deps')
+      return c.html(
+        page(
+          suppressing ? (
+            <SuppressPage admin={c.get('admin')} items={items} back={back(c)} />
+          ) : (
+            <RetryPage admin={c.get('admin')} items={items} back={back(c)} />
+          ),
+        ),
+      )
+    if (suppressing && (!reason || reason.length > 2000))
+      return c.html(
+        page(
+          <SuppressPage
+            admin={c.get('admin')}
+            items={items}
+            back="/admin/incidents"
+            error="reason: say why these tokens are suppressed (at most 2000 characters)."
+          />,
+        ),
+        400,
+      )
+    const { db, keys, now, jobsEnqueued } = c.get('deps')
+    const actor = `admin:${c.get('admin')}`
     const refused: string[] = []
-    let retried = 0
+    let done = 0
     for (const i of items) {
-      const r = await applyAdminAction(db, {
-        incidentId: i.id,
-        action: 'retry_response',
-        actor: `admin:${c.get('admin')}`,
-        now: now(),
-      })
+      const r = suppressing
+        ? await suppressIncident(db, keys, { incidentId: i.id, reason, actor, now: now() })
+        : await applyAdminAction(db, { incidentId: i.id, action: 'retry_response', actor, now: now() })
       if ('error' in r) refused.push(`${i.id}: ${r.error}`)
-      else retried++
+      else done++
     }
-    if (retried) jobsEnqueued()
+    if (done && !suppressing) jobsEnqueued()
+    const verb = suppressing ? 'suppressed' : 'retried'
     if (refused.length)
       return c.html(
         page(
-          <Layout title="Retry" admin={c.get('admin')} current="incidents" error={`Not retried: ${refused.join('; ')}`}>
-            <p>{retried} retried.</p>
+          <Layout
+            title={suppressing ? 'Suppress' : 'Retry'}
+            admin={c.get('admin')}
+            current="incidents"
+            error={`Not ${verb}: ${refused.join('; ')}`}
+          >
+            <p>
+              {done} {verb}.
+            </p>
             <a href="/admin/incidents">Back to incidents</a>
           </Layout>,
         ),
         409,
       )
-    return c.redirect(`/admin/incidents?retried=${retried}`, 303)
+    return c.redirect(`/admin/incidents?${verb}=${done}`, 303)
   })
 
   admin.post('/admin/incidents/close', async (c) => {
@@ -507,6 +541,12 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     if (action === 'resolve' || action === 'false_positive') return c.redirect(`/admin/incidents/${id}/close`, 303)
     if (!ADMIN_ACTIONS.includes(action)) return refuse(400, `action: expects one of ${ADMIN_ACTIONS.join(', ')}`)
     if (note.length > 2000) return refuse(400, 'note: expects at most 2000 characters')
+    // Sending a suppressed token back to response revokes it: confirmed on a page of its own first.
+    if (action === 'unsuppress' && field(body, 'confirm') !== 'yes') {
+      const items = await chosen(c, [id])
+      if (!items.length) return notFound(c, 'Incident')
+      return c.html(page(<UnsuppressPage admin={c.get('admin')} item={items[0]!} note={note} />))
+    }
     const result = await applyAdminAction(db, {
       incidentId: id,
       action,
@@ -515,7 +555,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
       now: now(),
     })
     if ('error' in result) return result.status === 404 ? notFound(c, 'Incident') : refuse(result.status, result.error)
-    if (action === 'retry_response' || action === 'verify_now') jobsEnqueued()
+    if (action === 'retry_response' || action === 'unsuppress' || action === 'verify_now') jobsEnqueued()
     log.info('admin.action', { admin: c.get('admin'), incidentId: id, action, from: result.from, to: result.to })
     return c.redirect(`/admin/incidents/${id}?done=${action}`, 303)
   })

@@ -296,7 +296,8 @@ api.openapi(
   createRoute({
     method: 'post',
     path: '/api/incidents/{id}/actions',
-    summary: 'Resolve, dismiss as false positive, reopen, retry the response, or verify the held token now',
+    summary:
+      'Resolve, dismiss as false positive, reopen, retry the response, send a suppressed token back to response (unsuppress), or verify the held token now',
     description:
       '`verify_now` queues a check of the token patrol still holds (GitHub `GET /user`, Azure DevOps `connectionData`) and answers with the state unchanged; the result lands in the timeline, and a dead token moves the incident to `revoked` (a revocation was requested) or `inactive`.',
     security,
@@ -340,7 +341,7 @@ api.openapi(
       now: now(),
     })
     if ('error' in result) return c.json({ error: result.error, requestId: c.get('requestId') }, result.status)
-    if (action === 'retry_response' || action === 'verify_now') jobsEnqueued()
+    if (action === 'retry_response' || action === 'unsuppress' || action === 'verify_now') jobsEnqueued()
     return c.json({ id, ...result }, 200)
   },
 )

@@ -13,7 +13,7 @@ import { enqueue } from '../../jobs/queue.js'
 import { RESPOND_JOB } from '../ingest/record.js'
 import { requestVerification } from '../response/verify.js'
 import { fingerprint, type TokenKeys } from '../sealing.js'
-import { type AdminAction, adminAction, type IncidentStatus } from '../states.js'
+import { type AdminAction, adminAction, type IncidentStatus, suppressRefusal } from '../states.js'
 import { transition } from '../transitions.js'
 import { statusBefore } from './queries.js'
 
@@ -34,11 +34,11 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
   const previous = r.action === 'reopen' ? await statusBefore(db, r.incidentId) : undefined
   const decision = adminAction(r.action, from, previous)
   if ('error' in decision) return { status: 409, error: decision.error }
-  if ((r.action === 'retry_response' || r.action === 'verify_now') && !incident.sealedToken)
-    return {
-      status: 409,
-      error: `incident is ${from} and its sealed token is gone; nothing to ${r.action === 'verify_now' ? 'verify' : 'retry with'}`,
-    }
+  const responds = r.action === 'retry_response' || r.action === 'unsuppress'
+  if (responds && !incident.sealedToken)
+    return { status: 409, error: `incident is ${from} and its sealed token is gone; nothing to respond with` }
+  if (r.action === 'verify_now' && !incident.sealedToken)
+    return { status: 409, error: `incident is ${from} and its sealed token is gone; nothing to verify` }
   if (r.action === 'verify_now') {
     // The check is the `verify-now` job's; the state changes only when it finds the token dead.
     await requestVerification(db, incident, r)
@@ -52,26 +52,68 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
     now: r.now,
     unchecked: true,
     detail: { action: r.action, ...(r.note ? { note: r.note } : {}) },
-    // A retried GitHub revocation must be free to join a new batch.
-    set: r.action === 'retry_response' ? { revocationBatch: null } : {},
+    // A retried GitHub revocation must be free to join a new batch; a token sent back to response is no longer suppressed.
+    set:
+      r.action === 'retry_response'
+        ? { revocationBatch: null }
+        : r.action === 'unsuppress'
+          ? { suppressionId: null }
+          : {},
   })
   if (!moved) return { status: 409, error: `incident changed while you acted; it is no longer ${from}` }
-  if (r.action === 'retry_response')
+  if (responds)
     await enqueue(
       db,
       {
         kind: RESPOND_JOB,
         payload: { incidentId: r.incidentId },
-        key: `${RESPOND_JOB}:${r.incidentId}:retry:${r.now}`,
+        key: `${RESPOND_JOB}:${r.incidentId}:${r.action}:${r.now}`,
       },
       r.now,
     )
   return { from, to: decision.to }
 }
 
+/**
+ * Suppresses the token of an incident (a bulk action): a suppression of its fingerprint, with the admin's reason, and
+ * the incident moved to `suppressed`, matched by it. Its sealed token, if it still has one, is kept so that it can be
+ * sent back to response (`unsuppress`).
+ */
+export async function suppressIncident(
+  db: DB,
+  keys: TokenKeys,
+  r: { incidentId: number; reason: string; actor: string; now: number },
+): Promise<ActionResult> {
+  const [incident] = await db.select().from(incidents).where(eq(incidents.id, r.incidentId))
+  if (!incident) return { status: 404, error: `incident ${r.incidentId} not found` }
+  const from = incident.status
+  const refusal = suppressRefusal(from)
+  if (refusal) return { status: 409, error: refusal }
+  const suppression = await createSuppression(
+    db,
+    keys,
+    { fingerprint: incident.fingerprint, reason: r.reason, author: r.actor },
+    r.now,
+  )
+  const moved = await transition(db, {
+    incidentId: r.incidentId,
+    from,
+    to: 'suppressed',
+    actor: r.actor,
+    now: r.now,
+    unchecked: true,
+    detail: { action: 'suppress', note: r.reason, suppressionId: suppression.id },
+    set: { suppressionId: suppression.id },
+  })
+  if (!moved) return { status: 409, error: `incident changed while you acted; it is no longer ${from}` }
+  return { from, to: 'suppressed' }
+}
+
 export interface NewSuppression {
   /** The token, pasted once: only its fingerprint is stored. */
   token?: string
+  /** Or the fingerprint of an incident's token. */
+  fingerprint?: string
   repository?: string
   pathGlob?: string
   reason: string
@@ -80,12 +122,13 @@ export interface NewSuppression {
 }
 
 export async function createSuppression(db: DB, keys: TokenKeys, s: NewSuppression, now: number): Promise<Suppression> {
+  const byToken = Boolean(s.token || s.fingerprint)
   const [row] = await db
     .insert(suppressions)
     .values({
-      fingerprint: s.token ? await fingerprint(keys, s.token) : null,
-      repository: s.token ? null : (s.repository ?? null),
-      pathGlob: s.token ? null : (s.pathGlob ?? null),
+      fingerprint: s.token ? await fingerprint(keys, s.token) : (s.fingerprint ?? null),
+      repository: byToken ? null : (s.repository ?? null),
+      pathGlob: byToken ? null : (s.pathGlob ?? null),
       reason: s.reason,
       author: s.author,
       expiresAt: s.expiresAt ?? null,
@@ -97,7 +140,7 @@ export async function createSuppression(db: DB, keys: TokenKeys, s: NewSuppressi
     s.author,
     'suppression.created',
     row!.id,
-    { reason: s.reason, byToken: Boolean(s.token), repository: row!.repository, pathGlob: row!.pathGlob },
+    { reason: s.reason, byToken, repository: row!.repository, pathGlob: row!.pathGlob },
     now,
   )
   return row!

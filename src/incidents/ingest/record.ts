@@ -2,8 +2,9 @@
  * Turns high-confidence findings into incidents and occurrences. One incident per token, keyed on its fingerprint,
  * whatever the repository, push or delivery (invariant 3): the first sighting creates the incident (sealed token,
  * status `new`) and enqueues its `respond` job; every sighting adds an occurrence unless that place is already
- * recorded. A finding matched by a suppression is recorded as `suppressed`, holds no sealed token, and gets no response;
- * a later sighting that no suppression covers takes the incident back to `new` and starts its response.
+ * recorded. A finding matched by a suppression is recorded as `suppressed` and gets no response, but holds its sealed
+ * token so that an admin can send it back to response (admin/actions.ts `unsuppress`); a later sighting that no
+ * suppression covers takes the incident back to `new` and starts its response.
  *
  * @example
  * const result = await recordFinding(db, keys, { kind, issuer, secret }, place, { now, pushedAt })
@@ -85,7 +86,7 @@ export async function recordFinding(
       preview: redact(token.secret, kindOf(token.kind).redaction),
       status: suppression ? 'suppressed' : 'new',
       statusChangedAt: at.now,
-      sealedToken: suppression ? null : await seal(keys, token.secret),
+      sealedToken: await seal(keys, token.secret),
       firstSeenAt: at.now,
       lastSeenAt: at.now,
       firstPushedAt: at.pushedAt,
@@ -160,8 +161,8 @@ export async function recordFinding(
 }
 
 /**
- * Takes a suppressed incident back into the response (`suppressed → new`, sealing the token it did not hold, and
- * enqueueing its `respond` job). One compare-and-set: of two scans seeing it at once, one resumes it.
+ * Takes a suppressed incident back into the response (`suppressed → new`, sealing the token again, as one suppressed
+ * before patrol kept it holds none, and enqueueing its `respond` job). One compare-and-set: of two scans seeing it at once, one resumes it.
  */
 async function resumeSuppressed(
   db: DB,
