@@ -1,6 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config'
 
-// Two projects in one `npx vitest run`: the Node suite, and the Workers suite inside workerd (vitest.workers.config.ts).
+// Two projects in one `npx vitest run`: the Node suite, and the Workers suite inside workerd
+// (vitest.workers.config.ts).
 export default defineConfig({
   test: {
     projects: [

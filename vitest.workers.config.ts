@@ -28,7 +28,8 @@ export default defineConfig(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: { ...TEST_SECRETS, LOG_LEVEL: 'warn', TEST_MIGRATIONS: migrations },
-          // More databases: two that the migration tests migrate themselves (one empty, one holding rows), one never migrated.
+          // More databases: two that the migration tests migrate themselves (one empty, one holding rows), one never
+          // migrated.
           d1Databases: { MIGRATE_EMPTY: 'migrate-empty', MIGRATE_SEEDED: 'migrate-seeded', NO_SCHEMA: 'no-schema' },
           // wrangler.toml's EMAIL is repeated: this option replaces the config's list instead of adding to it. The
           // second binding is restricted like a production one, to see a refused recipient end as a permanent failure.

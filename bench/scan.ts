@@ -230,7 +230,10 @@ function isText(buf: Buffer): boolean {
   return !buf.subarray(0, 8000).includes(0)
 }
 
-/** The fallback: the text files under node_modules as `git log -p` output, one commit a file, with tokens planted in them. */
+/**
+ * The fallback: the text files under node_modules as `git log -p` output, one commit a file, with tokens planted in
+ * them.
+ */
 function nodeModulesCorpus(): Corpus {
   const files = textFiles(join(ROOT, 'node_modules'), []).sort()
   const parts: string[] = []

@@ -3,7 +3,8 @@
  * variable and says what it expects. Pure: it reads the object it is given (process.env on Node, `env` on Workers).
  *
  * Secrets (admin tokens, webhook secrets, sealing and fingerprint keys) may come from the environment; on Node the
- * ones that don't are read from, or generated into, `<data dir>/secrets.json` (secrets-file.ts) and passed back in here.
+ * ones that don't are read from, or generated into, `<data dir>/secrets.json` (secrets-file.ts) and passed back in
+ * here.
  *
  * @example
  * const config = parseConfig(process.env, secretsFromFile)

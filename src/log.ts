@@ -1,6 +1,7 @@
 /**
  * One structured JSON line per event, to standard output (or any sink). Events are named `area.what`
- * (`http.request`, `job.failed`); fields are flat. Nothing here knows secrets: callers pass previews and fingerprints only.
+ * (`http.request`, `job.failed`); fields are flat. Nothing here knows secrets: callers pass previews and fingerprints
+ * only.
  *
  * @example
  * const log = createLogger({ level: 'info' })

@@ -1,6 +1,7 @@
 /**
  * Starts bench/support/patrol-child.ts as a child process and waits for its `bench.ready` line; samples its
- * resident memory from /proc/<pid>/status (VmRSS now, VmHWM the peak) so the load generator's own memory is not counted.
+ * resident memory from /proc/<pid>/status (VmRSS now, VmHWM the peak) so the load generator's own memory is not
+ * counted.
  *
  * @example
  * const patrol = await startPatrolChild({ PATROL_DATA_DIR: dir, … })

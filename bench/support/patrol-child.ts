@@ -6,7 +6,8 @@
  * Prints one line `{"event":"bench.ready","url":…}` when it listens.
  *
  * @example
- * spawn(process.execPath, ['--import', 'tsx', 'bench/support/patrol-child.ts'], { env: { …, PATROL_GITHUB_BATCH_DELAY_MS: '100' } })
+ * spawn(process.execPath, ['--import', 'tsx', 'bench/support/patrol-child.ts'], { env: { …,
+ * PATROL_GITHUB_BATCH_DELAY_MS: '100' } })
  */
 
 import type { AddressInfo } from 'node:net'

@@ -63,7 +63,10 @@ export interface Stage {
   azurePat(owner: { email: string; displayName: string }): string
   /** Calls patrol's admin API with the demo's admin token. */
   api<T>(path: string, init?: RequestInit): Promise<T>
-  /** Waits until `count` incidents exist, patrol's response to each is over, its queue is empty and every email went out. */
+  /**
+   * Waits until `count` incidents exist, patrol's response to each is over, its queue is empty and every email went
+   * out.
+   */
   settle(count: number, timeoutMs?: number): Promise<void>
   close(): Promise<void>
 }

@@ -4,7 +4,8 @@
  * A push arrives as a **delivery** (one row per webhook call, deduplicated on the platform's delivery id) and becomes a
  * **push** to scan. The scan finds tokens; each distinct token is one **incident** (keyed on a keyed fingerprint of the
  * token, never the token itself), and every place it was seen is an **occurrence**. Responding to an incident leaves
- * **revocations** (each attempt at the issuer) and **notifications** (each email). Everything a person or patrol does to an
+ * **revocations** (each attempt at the issuer) and **notifications** (each email). Everything a person or patrol does
+ * to an
  * incident is an **audit event**. **Suppressions** tell patrol to record and not act. Work between these steps waits in
  * **jobs**, a durable queue in the same database.
  *
@@ -75,7 +76,8 @@ export const pushes = sqliteTable(
     ref: text('ref').notNull(),
     /**
      * The normalized `PushEvent` as JSON, sealed like a token (its commit messages may hold one). Erased (`''`) once
-     * the push is scanned completely; kept for a partial or failed scan, which an admin may rescan (ingest/scan-push.ts).
+     * the push is scanned completely; kept for a partial or failed scan, which an admin may rescan
+     * (ingest/scan-push.ts).
      */
     event: text('event').notNull(),
     receivedAt: integer('received_at').notNull(),
@@ -119,7 +121,9 @@ export const contentEvents = sqliteTable(
     scanStatus: text('scan_status', { enum: SCAN_STATUSES }).notNull().default('pending'),
     scannedAt: integer('scanned_at'),
     findings: integer('findings'),
-    /** Why nothing was acted on (an alert already resolved, a secret patrol cannot validate), or why the scan failed. */
+    /**
+     * Why nothing was acted on (an alert already resolved, a secret patrol cannot validate), or why the scan failed.
+     */
     note: text('note'),
   },
   (t) => [index('content_events_delivery').on(t.deliveryId)],
@@ -173,7 +177,9 @@ export const jobs = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
-    /** When the first failure of this job happened: transient failures are retried until PATROL_GIVE_UP_AFTER after it. */
+    /**
+     * When the first failure of this job happened: transient failures are retried until PATROL_GIVE_UP_AFTER after it.
+     */
     failingSince: integer('failing_since'),
     /** Workers: when a Queues message was last sent for this job (the sweep re-sends for a due job without one). */
     dispatchedAt: integer('dispatched_at'),
@@ -319,7 +325,9 @@ export const notifications = sqliteTable(
     recipient: text('recipient').notNull(),
     /** Why this address: `owner (issuer)`, `commit author`, `pusher`, `security team`. */
     reason: text('reason', { enum: RECIPIENT_REASONS }).notNull(),
-    /** `pending` → `sent` | `failed` (after retries); `withheld`: not mailed, `error` says why (PATROL_NOTIFY_DOMAINS). */
+    /**
+     * `pending` → `sent` | `failed` (after retries); `withheld`: not mailed, `error` says why (PATROL_NOTIFY_DOMAINS).
+     */
     status: text('status', { enum: NOTIFICATION_STATUSES }).notNull(),
     messageId: text('message_id'),
     error: text('error'),

@@ -10,14 +10,15 @@ import type { BatchItem } from 'drizzle-orm/batch'
 import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
 import type * as schema from './schema.js'
 
-// biome-ignore lint/suspicious/noExplicitAny: the run-result type differs per driver (better-sqlite3, D1); code awaits either
+// biome-ignore lint/suspicious/noExplicitAny: the run-result type differs per driver; code awaits either
 export type DB = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>
 
 type Statement = BatchItem<'sqlite'>
 
 /**
  * Runs statements all-or-nothing: D1's `batch`, or a synchronous better-sqlite3 transaction (D1 has no interactive
- * transactions, and better-sqlite3 rejects async callbacks: docs/reference/stack-notes.md P5). Statements must be built on `db`, and reads
+ * transactions, and better-sqlite3 rejects async callbacks: docs/reference/stack-notes.md P5). Statements must be built
+ * on `db`, and reads
  * cannot feed later writes.
  */
 export async function atomically(db: DB, statements: [Statement, ...Statement[]]): Promise<unknown[]> {

@@ -37,7 +37,9 @@ const bearer: MiddlewareHandler<AppEnv> = bearerAuth<AppEnv>({
   invalidToken: { message: unauthorized },
 })
 
-/** 401 for every failure: bearerAuth answers a malformed header with 400, which would tell a prober more than needed. */
+/**
+ * 401 for every failure: bearerAuth answers a malformed header with 400, which would tell a prober more than needed.
+ */
 export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!/^Bearer [^\s]+$/i.test(c.req.header('authorization') ?? ''))
     return c.json(unauthorized(c), 401, { 'WWW-Authenticate': 'Bearer realm="patrol"' })

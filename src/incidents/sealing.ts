@@ -15,7 +15,9 @@
 export interface TokenKeys {
   fingerprint: CryptoKey
   sealing: CryptoKey
-  /** On Node, the same AES-256-GCM done synchronously: Web Crypto's thread-pool round trip dominates the webhook path. */
+  /**
+   * On Node, the same AES-256-GCM done synchronously: Web Crypto's thread-pool round trip dominates the webhook path.
+   */
   nodeCipher?: { encrypt(iv: Uint8Array, plain: Uint8Array): Uint8Array }
 }
 

@@ -8,8 +8,10 @@
  *  │        │                               └► revoke_unconfirmed (confirmation never came)
  *  │        └► revoke_failed | revoke_unconfirmed  ── admin: retry_response ──► responding
  *  └──► suppressed ─► new   (the token seen again where no suppression applies; admin: unsuppress)
- * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the state before
- * any state but responding, revocation_requested, suppressed ── admin: suppress (a suppression of its token) ──► suppressed
+ * any state but responding ── admin: resolve / false_positive ──► resolved / false_positive ── admin: reopen ──► the
+ * state before
+ * any state but responding, revocation_requested, suppressed ── admin: suppress (a suppression of its token) ──►
+ * suppressed
  * revocation_requested | revoke_failed | revoke_unconfirmed ── admin: verify_now, token dead ──► revoked (a revocation
  *                                                              was requested) | inactive (none was)
  * ```
@@ -18,7 +20,8 @@
  * only when patrol saw the leaked token stop authenticating, `revoke_unconfirmed` when that never came.
  * The sealed token is kept only while patrol may still need it: during the response, while an accepted revocation
  * is being confirmed (`revocation_requested`), in the two states an admin can retry from (`revoke_failed`,
- * `revoke_unconfirmed`), while suppressed (an admin can send it back to response: `unsuppress`), and in an incident closed while its token may still have worked (closed from a state
+ * `revoke_unconfirmed`), while suppressed (an admin can send it back to response: `unsuppress`), and in an incident
+ * closed while its token may still have worked (closed from a state
  * `mayBeLive`): until a check finds it dead (transitions.ts `eraseDeadToken`) or the admin reopens it and the
  * response ends. Every other state erases it
  * (invariant 1); a platform that cannot confirm erases it on entering `revocation_requested` (response/steps.ts).
@@ -26,7 +29,8 @@
  * @example
  * canTransition('new', 'responding')                 // true
  * adminAction('resolve', 'revoked')                  // { to: 'resolved' }
- * adminAction('retry_response', 'revoked')           // { error: 'incident is revoked; retry_response applies to revoke_failed or revoke_unconfirmed' }
+ * adminAction('retry_response', 'revoked')           // { error: 'incident is revoked; retry_response applies to
+ * revoke_failed or revoke_unconfirmed' }
  */
 import { mayBeLive } from '../notify/status-labels.js'
 

@@ -155,7 +155,8 @@ async function settleUnclaimed(db: DB, id: number, message: JobMessage, now: num
     message.retry({ delaySeconds: delaySeconds(row.runAt, now) })
     return 'deferred'
   }
-  // Done, dead, gone, or running in another invocation (which completes or releases it; the sweep re-sends a stale one).
+  // Done, dead, gone, or running in another invocation (which completes or releases it; the sweep re-sends a stale
+  // one).
   message.ack()
   return 'acked'
 }

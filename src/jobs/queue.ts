@@ -156,7 +156,9 @@ function taken(o: { worker: string; now: number }) {
   } as const
 }
 
-/** Puts a job back without counting the attempt: a planned wait (hourly budget, a later confirmation), not a failure. */
+/**
+ * Puts a job back without counting the attempt: a planned wait (hourly budget, a later confirmation), not a failure.
+ */
 export async function reschedule(db: DB, job: Job, runAt: number, now: number, reason?: string): Promise<boolean> {
   const rows = await db
     .update(jobs)

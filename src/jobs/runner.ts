@@ -84,7 +84,9 @@ export interface Runner {
   start(): void
   /** Look for work now (after an enqueue). */
   wake(): void
-  /** Runs until the queue has nothing due and nothing this runner claimed is left running (tests, the Workers sweep). */
+  /**
+   * Runs until the queue has nothing due and nothing this runner claimed is left running (tests, the Workers sweep).
+   */
   drain(): Promise<void>
   /** Stops claiming; waits up to `graceMs` for running jobs; releases what is still running. */
   stop(graceMs: number): Promise<void>

@@ -1,5 +1,6 @@
 /**
- * Azure DevOps application secret in the legacy 52-character format (application seed). Not a PAT: Token Admin cannot revoke it, so patrol notifies only.
+ * Azure DevOps application secret in the legacy 52-character format (application seed). Not a PAT: Token Admin cannot
+ * revoke it, so patrol notifies only.
  *
  * @example
  * kindOf('azure-devops-app-secret').label // 'Azure DevOps application secret (legacy 52-character format)'

@@ -1,5 +1,6 @@
 /**
- * GitHub App installation access token, `ghs_`: the classic 40-character form (CRC32) and the stateless form `ghs_<app id>_<JWT>`, which has no checksum and so is never high.
+ * GitHub App installation access token, `ghs_`: the classic 40-character form (CRC32) and the stateless form `ghs_<app
+ * id>_<JWT>`, which has no checksum and so is never high.
  *
  * @example
  * kindOf('github-app-installation').label // 'GitHub App installation access token'

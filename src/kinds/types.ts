@@ -4,7 +4,8 @@
  * label, an issuer or a revocation rule is written once.
  *
  * @example
- * export const githubOauth = defineKind({ id: 'github-oauth', label: 'GitHub OAuth access token', issuer: 'github', … })
+ * export const githubOauth = defineKind({ id: 'github-oauth', label: 'GitHub OAuth access token', issuer: 'github', …
+ * })
  */
 
 import type { PlatformId } from '../platforms/ids.js'

@@ -11,7 +11,8 @@
  * const { subject, text, html } = composeIncidentEmail({
  *   incidentId: 42, kind: 'github-classic-pat', preview: 'ghp_…9xQz', publicUrl: 'https://patrol.example.com',
  *   locations: [{ repository: 'acme/api', branch: 'refs/heads/main', commit: 'a1b2c3…', path: 'config/.env', line: 3,
- *     links: { repository: 'https://github.com/acme/api', file: 'https://github.com/acme/api/blob/a1b2c3…/config/.env#L3' } }],
+ *     links: { repository: 'https://github.com/acme/api', file:
+ * 'https://github.com/acme/api/blob/a1b2c3…/config/.env#L3' } }],
  *   revocation: { outcome: 'requested', detail: 'GitHub accepted the revocation…' },
  * })
  */

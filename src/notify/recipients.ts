@@ -10,7 +10,8 @@
  * and the next source is tried. The security addresses are always mailed.
  *
  * @example
- * chooseRecipients({ authorEmail: '1+dev@users.noreply.github.com', pusherEmail: 'dev@example.com', securityEmails: ['sec@example.com'] })
+ * chooseRecipients({ authorEmail: '1+dev@users.noreply.github.com', pusherEmail: 'dev@example.com', securityEmails:
+ * ['sec@example.com'] })
  * // [{ address: 'dev@example.com', reason: 'pusher' }, { address: 'sec@example.com', reason: 'security' }]
  */
 

@@ -53,7 +53,9 @@ export const SOURCE_FOUND: { readonly [s in OccurrenceSource]: string } = {
   cli: 'was found in a repository by `patrol scan`',
 }
 
-/** One piece of text: its field (`title`, `body`, `System.Description`) and the lines to scan, numbered as in the text. */
+/**
+ * One piece of text: its field (`title`, `body`, `System.Description`) and the lines to scan, numbered as in the text.
+ */
 export interface ContentText {
   field: string
   lines: { line: number; text: string }[]

@@ -83,7 +83,9 @@ export class PushBudget {
     }
   }
 
-  /** Files skipped by content so far: a commit that skipped some is not recorded as read (its summary would be lost). */
+  /**
+   * Files skipped by content so far: a commit that skipped some is not recorded as read (its summary would be lost).
+   */
   get skippedCount(): number {
     let n = 0
     for (const paths of this.skipped.values()) n += paths.length

@@ -1,5 +1,6 @@
 /**
- * The vocabulary platforms and the core share (docs/architecture.md): the normalized `PushEvent`, a `PushSource` that tells what
+ * The vocabulary platforms and the core share (docs/architecture.md): the normalized `PushEvent`, a `PushSource` that
+ * tells what
  * a push added, a `TokenIssuer` that can find a token's owner, check it and revoke it, and revocation outcomes.
  * A GitHub repository can leak an Azure DevOps PAT, so source and issuer are chosen independently: the push's
  * platform reads it, the token's issuer responds (platform.ts has the interface each platform implements).
@@ -189,7 +190,9 @@ export const REVOCATION_OUTCOMES = [
 
 export interface TokenIssuer {
   readonly issuer: PlatformId
-  /** Who owns the token, when the issuer can tell. `undefined` when unknown; throws RemoteError on transient failure. */
+  /**
+   * Who owns the token, when the issuer can tell. `undefined` when unknown; throws RemoteError on transient failure.
+   */
   owner(token: string, kind: TokenKind): Promise<TokenOwner | undefined>
   revoke(token: string, context: RevocationContext): Promise<RevocationOutcome>
   /** `undefined` when the issuer cannot tell (GitHub has no offline check patrol may use). */

@@ -4,7 +4,8 @@
  *
  * @example
  * import { scanText, scanAddedLines, parsePatch, redact } from './scan/index.js'
- * for (const f of scanAddedLines(parsePatch(file.patch, file.filename, sha))) console.log(f.kind, f.path, f.line, redact(f.secret))
+ * for (const f of scanAddedLines(parsePatch(file.patch, file.filename, sha))) console.log(f.kind, f.path, f.line,
+ * redact(f.secret))
  */
 
 // The catalog travels with the engine: what each kind is, who issues it, how it is revoked.

@@ -191,7 +191,9 @@ export class DiffScanner {
     this.unreadChars = 0
   }
 
-  /** Keeps unread text under MAX_UNREAD: drops what a `diff` header in it makes unnecessary, then follows the oldest. */
+  /**
+   * Keeps unread text under MAX_UNREAD: drops what a `diff` header in it makes unnecessary, then follows the oldest.
+   */
   private trim(): void {
     this.resumeAtLastHeader()
     while (this.unreadChars > MAX_UNREAD) {
@@ -237,7 +239,10 @@ export class DiffScanner {
     }
   }
 
-  /** The commit in force at `at` in unread segment `segment`: the last `commit <sha>` line before it in unread text, else the reader's. */
+  /**
+   * The commit in force at `at` in unread segment `segment`: the last `commit <sha>` line before it in unread text,
+   * else the reader's.
+   */
   private commitBefore(segment: number, at: number): string | undefined {
     for (let i = segment; i >= 0; i--) {
       const { text, from, to } = this.unread[i]!

@@ -4,7 +4,8 @@
  *
  * @example
  * import type { Finding } from './types.js'
- * const f: Finding = { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: '…', line: 1, column: 7, encoding: 'plain' }
+ * const f: Finding = { kind: 'github-classic-pat', issuer: 'github', confidence: 'high', secret: '…', line: 1, column:
+ * 7, encoding: 'plain' }
  */
 import type { TokenKindId } from '../kinds/index.js'
 import type { PlatformId } from '../platforms/ids.js'
@@ -21,7 +22,10 @@ export type Confidence = 'high' | 'low'
 /** `published-example`: a token others publish as an example (src/kinds/published-examples.ts). */
 export type FindingTag = 'published-example'
 
-/** One token found in a piece of text. `secret` is the raw token: keep it in memory only (invariant 1, docs/architecture.md). */
+/**
+ * One token found in a piece of text. `secret` is the raw token: keep it in memory only (invariant 1,
+ * docs/architecture.md).
+ */
 export interface Finding {
   kind: TokenKind
   issuer: Issuer

@@ -1,7 +1,8 @@
 /**
  * The admin page in a real browser (Debian's chromium, driven by playwright-core) against the whole service started
  * in-process (`startNode`, real HTTP, a SQLite file, the job runner): an admin is sent to sign in, is refused with a
- * wrong token, signs in, filters the incident list, opens an incident, closes it on a confirming page with a reason, and sees the audit
+ * wrong token, signs in, filters the incident list, opens an incident, closes it on a confirming page with a reason,
+ * and sees the audit
  * event on its timeline. The session cookie's flags are read from the browser itself.
  */
 

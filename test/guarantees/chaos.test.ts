@@ -318,7 +318,8 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
   it('revokes each token in exactly one accepted call, and emails each recipient once per incident', async () => {
     const acceptedGithub = ghCredentials.calls.filter((c) => c.status === 202).flatMap((c) => c.credentials)
     expect(acceptedGithub.sort()).toEqual(ghTokens.filter((x) => found.has(x)).sort())
-    // Each Azure PAT whose revocation Token Admin accepted was revoked in exactly one Token Admin call; no other PAT was touched.
+    // Each Azure PAT whose revocation Token Admin accepted was revoked in exactly one Token Admin call; no other PAT
+    // was touched.
     const authorizationIds = azAdmin.revocationCalls.flat()
     const revokedAdo = await t.db
       .select({ ids: revocations.authorizationIds })

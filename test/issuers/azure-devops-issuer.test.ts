@@ -16,7 +16,9 @@ import {
 import { rejection } from '../support/remote-rejection.js'
 import { generateAdoLegacyPat, generateAdoPat } from '../support/tokens.js'
 
-/** An Azure-PAT-shaped string made at test time (84 chars, `AZDO` at 76); not checksum-valid, the issuer does not check. */
+/**
+ * An Azure-PAT-shaped string made at test time (84 chars, `AZDO` at 76); not checksum-valid, the issuer does not check.
+ */
 function fakePat(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
   const random = (n: number) => Array.from(randomBytes(n), (b) => alphabet[b % 62]).join('')
@@ -353,7 +355,8 @@ describe('chooseCandidates', () => {
     expect(tokenAdminDate('2018-07-19T00:00:00')).toBe(Date.UTC(2018, 6, 19))
     expect(tokenAdminDate('2018-07-19T00:00:00.123')).toBe(Date.UTC(2018, 6, 19, 0, 0, 0, 123))
     expect(tokenAdminDate('2018-07-19T02:00:00+02:00')).toBe(Date.UTC(2018, 6, 19))
-    // A PAT created 30 minutes before the commit, listed without offset, is a candidate (it was not under TZ=America/Los_Angeles).
+    // A PAT created 30 minutes before the commit, listed without offset, is a candidate (it was not under
+    // TZ=America/Los_Angeles).
     const leaked = generateAdoPat({ year: 2026, month: 2 })
     const recent = pat({ validFrom: '2026-03-01T11:30:00' })
     expect(ids(chooseCandidates([recent], { token: leaked, committedAt: COMMITTED_AT, accountIds: ['org'] }))).toEqual([

@@ -47,7 +47,9 @@ const FORMS: { name: string; write: (token: string) => string; encoding: string 
   },
 ]
 
-/** A fresh checksum-valid token for a detector, from the detector's own parameters; undefined when it has no checksum. */
+/**
+ * A fresh checksum-valid token for a detector, from the detector's own parameters; undefined when it has no checksum.
+ */
 function generate(d: Detector): string | undefined {
   switch (d.family) {
     case 'github-prefixed':

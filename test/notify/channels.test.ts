@@ -96,7 +96,8 @@ describe('the three channels', () => {
     expect(to('/teams')).toHaveLength(1)
     expect(to('/siem')).toHaveLength(1)
 
-    // Slack Block Kit: a plain-text fallback, a header (plain_text, ≤150), a mrkdwn section (≤10 fields), a link button.
+    // Slack Block Kit: a plain-text fallback, a header (plain_text, ≤150), a mrkdwn section (≤10 fields), a link
+    // button.
     const slack = json(to('/slack')[0]!)
     expect(typeof slack.text).toBe('string')
     expect(slack.blocks.map((b: { type: string }) => b.type)).toEqual(['header', 'section', 'context', 'actions'])

@@ -56,7 +56,8 @@ describe('Azure change entries without objectId', () => {
         azure(),
         azurePush(repoId, [{ name: 'refs/heads/main', oldObjectId: c1, newObjectId: c2 }]),
       )
-      // Without originalObjectId the old version is unknown: the whole new file is scanned (over-reporting beats missing).
+      // Without originalObjectId the old version is unknown: the whole new file is scanned (over-reporting beats
+      // missing).
       expect(update.files.map((f) => [f.path, f.commit, f.lines.map((l) => l.text)])).toEqual([
         ['conf/app.env', c2, ['A=1', 'SECRET_LINE']],
         ['plain.txt', c2, ['x']],

@@ -357,7 +357,8 @@ describe('remote failures', () => {
     await p.settle()
     expect(credentials.calls).toHaveLength(1)
     const [incident] = await p.db.select().from(incidents)
-    // The sealed token may stay for an admin's retry (states.ts holdsToken); the raw token is never at rest (afterEach).
+    // The sealed token may stay for an admin's retry (states.ts holdsToken); the raw token is never at rest
+    // (afterEach).
     expect(incident).toMatchObject({ status: 'revoke_failed' })
     const [attempt] = await p.db.select().from(revocations).where(eq(revocations.incidentId, incident!.id))
     expect(attempt).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('HTTP 422') })

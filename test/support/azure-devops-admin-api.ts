@@ -3,7 +3,8 @@
  * users, their PATs (raw value kept only in memory), and revocations.
  *
  * - `GET /{org}/_apis/connectionData` with `Basic :PAT` → 200 JSON (`authenticatedUser`, `instanceId` = the
- *   organization's account id, `X-VSS-UserData`), or for a PAT that does not work: 401, or 203 with an HTML sign-in page.
+ *   organization's account id, `X-VSS-UserData`), or for a PAT that does not work: 401, or 203 with an HTML sign-in
+ * page.
  * - `GET /vssps/{org}/_apis/tokenadmin/personalaccesstokens/{subjectDescriptor}?api-version=7.1&isPublic=false`
  *   with the admin PAT → `{ value, continuationToken }`, `pageSize` entries a page. Dates carry no offset, as in
  *   Microsoft's documented example (`"validFrom": "2018-07-19T00:00:00"`): they are UTC.
@@ -19,7 +20,8 @@
  * const azure = await startAzureDevOpsAdminApi({ adminToken: 'admin' })
  * const user = azure.addUser({ email: 'dev@contoso.com' })
  * azure.addPat({ token: leaked, user, validFrom: '2026-01-01T00:00:00Z' })
- * const issuer = new AzureDevOpsIssuer({ orgUrl: azure.orgUrl, vsspsUrl: azure.vsspsUrl, adminToken: 'admin', policy: 'precise' })
+ * const issuer = new AzureDevOpsIssuer({ orgUrl: azure.orgUrl, vsspsUrl: azure.vsspsUrl, adminToken: 'admin', policy:
+ * 'precise' })
  */
 
 import { randomUUID } from 'node:crypto'

@@ -10,7 +10,8 @@
  * const az = await startAzureDevOpsApi()
  * const repo = az.repo('proj-id', 'repo-id')
  * const c1 = repo.commit({ files: { 'a.txt': 'x\n' } })
- * const pushId = az.addPush('proj-id', 'repo-id', { refUpdates: [{ name: 'refs/heads/main', oldObjectId: ZERO, newObjectId: c1 }] })
+ * const pushId = az.addPush('proj-id', 'repo-id', { refUpdates: [{ name: 'refs/heads/main', oldObjectId: ZERO,
+ * newObjectId: c1 }] })
  * const event = az.hookPayload(pushId)   // POST this to /webhooks/azure-devops
  * // … new AzureDevOpsSource({ orgUrl: az.url, token }) …
  * await az.close()

@@ -6,7 +6,8 @@
  * user": 200 `{login, id, email}` with `email` null unless public, 401 `Bad credentials` for a token that is not a
  * live account's) once a test adds an account, and secret scanning alerts (`GET`/`PATCH
  * secret-scanning/alerts/{alert_number}`, shaped as GitHub's OpenAPI description defines
- * `secret-scanning-alert-with-metadata` and the update's request body and 400/422 answers). History comes from an in-memory
+ * `secret-scanning-alert-with-metadata` and the update's request body and 400/422 answers). History comes from an
+ * in-memory
  * {@link GitRepo}; failures (429 with Retry-After, 5xx N times, hangs, anything) are injected per request pattern.
  *
  * @example
@@ -209,7 +210,10 @@ export async function startGithubApi(): Promise<GithubApiStandIn> {
     return send(res, 404, { message: 'Not Found' })
   }
 
-  /** `secret-scanning/update-alert`: 400 on a bad body or an unchanged resolution, 422 when state and resolution disagree. */
+  /**
+   * `secret-scanning/update-alert`: 400 on a bad body or an unchanged resolution, 422 when state and resolution
+   * disagree.
+   */
   function updateAlert(res: ServerResponse, alert: SecretAlert, body: string): void {
     let patch: Record<string, unknown>
     try {

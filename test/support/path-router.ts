@@ -4,7 +4,8 @@
  * Each request goes to the first route whose test matches its path below `prefix`, unchanged otherwise.
  *
  * @example
- * const router = await startPathRouter('/org', [{ test: (p) => p.startsWith('/_apis/connectionData'), base: admin.orgUrl }, { test: () => true, base: repos.url }])
+ * const router = await startPathRouter('/org', [{ test: (p) => p.startsWith('/_apis/connectionData'), base:
+ * admin.orgUrl }, { test: () => true, base: repos.url }])
  * // AZURE_DEVOPS_ORG_URL = `${router.url}/org`
  */
 import { createServer, request } from 'node:http'

@@ -54,7 +54,8 @@ export async function startSmtpServer(
 
   const server = new SMTPServer({
     secure: options.secure ?? false,
-    // Plain loopback: no STARTTLS (its built-in certificate would fail verification), so auth must be allowed without TLS.
+    // Plain loopback: no STARTTLS (its built-in certificate would fail verification), so auth must be allowed without
+    // TLS.
     disabledCommands: options.secure ? [] : ['STARTTLS'],
     allowInsecureAuth: true,
     authMethods: ['PLAIN', 'LOGIN'],

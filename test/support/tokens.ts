@@ -113,7 +113,9 @@ export function generateAdoLegacyPat(seed: 'user' | 'application' | number = 'us
   return base32(b).toLowerCase()
 }
 
-/** GitHub `gh?_` token: random base62 body (30, or 70 for `ghr`, or to fill `length`) + base62(CRC32(body)) padded to 6. */
+/**
+ * GitHub `gh?_` token: random base62 body (30, or 70 for `ghr`, or to fill `length`) + base62(CRC32(body)) padded to 6.
+ */
 export function generateGithubToken(
   prefix: 'ghp' | 'gho' | 'ghu' | 'ghs' | 'ghr' | (string & {}),
   length?: number,

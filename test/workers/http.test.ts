@@ -9,7 +9,8 @@ import worker, { type WorkerEnv } from '../../src/adapter/workers/index.js'
 
 describe('the Worker entry', () => {
   it('is a module Worker with fetch and scheduled handlers', () => {
-    // Compile time: the entry fits workerd's handler type, with the locally declared context types in src/adapter/workers/index.ts.
+    // Compile time: the entry fits workerd's handler type, with the locally declared context types in
+    // src/adapter/workers/index.ts.
     const handler: ExportedHandler<WorkerEnv> = worker
     expect(typeof handler.fetch).toBe('function')
     expect(typeof handler.scheduled).toBe('function')

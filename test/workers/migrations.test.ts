@@ -35,7 +35,10 @@ async function healthOver(db: D1Database): Promise<{ status: number; body: { que
   return { status: res.status, body: await res.json() }
 }
 
-/** Rows in the shape of the first migration (0000_init): valid SQL for it forever, since applied migrations never change. */
+/**
+ * Rows in the shape of the first migration (0000_init): valid SQL for it forever, since applied migrations never
+ * change.
+ */
 const SEED_AFTER_FIRST = [
   "insert into deliveries (id, provider, delivery_id, event, received_at, status, body_bytes) values (1, 'github', 'seed-delivery', 'push', 1000, 'stored', 10)",
   "insert into pushes (id, delivery_id, provider, repository, ref, event, received_at, scan_status) values (1, 1, 'github', 'acme/old', 'refs/heads/main', 'push', 1000, 'scanned')",

@@ -3,7 +3,8 @@
  * authenticated Azure push reach the Worker's `fetch`, are stored in D1 and answered 202; a message for each scan
  * goes to the JOBS queue (a loopback stand-in that hands its messages to the Worker's real `queue()` handler);
  * delayed jobs (the batched GitHub revocation, Azure's confirmation checks) run when their messages' delays pass, and
- * the cron sweep (`scheduled`) re-sends messages for due jobs. The tokens are revoked at the loopback issuers, the mail is handed to the `send_email` binding
+ * the cron sweep (`scheduled`) re-sends messages for due jobs. The tokens are revoked at the loopback issuers, the mail
+ * is handed to the `send_email` binding
  * once per incident and recipient, and no raw token is left in D1, the mail or the logs.
  *
  * Response delays are production-like (a minute), so nothing but the sweep can run those jobs; the test makes them

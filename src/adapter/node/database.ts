@@ -38,7 +38,8 @@ export function openNodeDatabase(path: string, options: { migrate?: boolean } = 
   sqlite.pragma('journal_mode = WAL')
   if (onDisk) privateDatabaseFiles(path)
   sqlite.pragma('busy_timeout = 5000')
-  // NORMAL is durable with WAL against process crashes (the case invariant 2 is about) and halves write cost (docs/reference/stack-notes.md §5).
+  // NORMAL is durable with WAL against process crashes (the case invariant 2 is about) and halves write cost
+  // (docs/reference/stack-notes.md §5).
   sqlite.pragma('synchronous = NORMAL')
   const db = drizzle(sqlite, { schema })
   if (options.migrate !== false) migrate(db, { migrationsFolder: MIGRATIONS_FOLDER })

@@ -14,7 +14,9 @@ export function privateFolder(path: string): void {
   chmodSync(path, 0o700)
 }
 
-/** A folder patrol may have to create but does not own (the parent of a DATABASE_PATH elsewhere): 0700 only when new. */
+/**
+ * A folder patrol may have to create but does not own (the parent of a DATABASE_PATH elsewhere): 0700 only when new.
+ */
 export function ownFolderIfNew(path: string): void {
   if (!existsSync(path)) privateFolder(path)
 }

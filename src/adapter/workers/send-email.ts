@@ -7,12 +7,14 @@
  * on what would fail the same way again. Codes patrol does not know are treated as transient: a retry at worst sends a
  * notification twice, while giving up would leave an owner uninformed.
  *
- * Message-ID is not passed as a header: Email Service reserves some headers (E_HEADER_NOT_ALLOWED, E_HEADER_USE_API_FIELD)
+ * Message-ID is not passed as a header: Email Service reserves some headers (E_HEADER_NOT_ALLOWED,
+ * E_HEADER_USE_API_FIELD)
  * and it is not documented whether Message-ID is one of them; the binding assigns its own and returns it.
  *
  * @example
  * const mailer = new SendEmailMailer(env.EMAIL)
- * const { messageId } = await mailer.send({ from: 'patrol <patrol@acme.example>', to: ['owner@acme.example'], subject, text, html })
+ * const { messageId } = await mailer.send({ from: 'patrol <patrol@acme.example>', to: ['owner@acme.example'], subject,
+ * text, html })
  */
 
 import type { Mailer, MailMessage, MailSent } from '../../notify/mailer.js'

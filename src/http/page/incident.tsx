@@ -49,7 +49,8 @@ export function IncidentPage(p: {
   error?: string
 }) {
   const i = p.incident
-  // Closing has its own confirming page; a retry, a verification, or a response after a suppression, needs the sealed token.
+  // Closing has its own confirming page; a retry, a verification, or a response after a suppression, needs the sealed
+  // token.
   const actions = availableActions(i.status).filter(
     (a) =>
       a !== 'resolve' &&

@@ -8,7 +8,8 @@
  * Only previews of tokens appear.
  *
  * @example
- * c.html(page(<IncidentsPage admin="alice" view="attention" filters={{}} list={await listIncidentPage(db, …)} now={now()} />))
+ * c.html(page(<IncidentsPage admin="alice" view="attention" filters={{}} list={await listIncidentPage(db, …)}
+ * now={now()} />))
  */
 import type { ListedIncident, Sort, Trouble } from '../../incidents/admin/queries.js'
 import { STATUSES } from '../../incidents/states.js'

@@ -1,6 +1,7 @@
 /**
  * The frame of every admin page: a small inline stylesheet (no external assets, nothing to build), the navigation,
- * the signed-in admin with sign-out buttons (this browser, or every session of this admin), and a notice or error line. Plain HTML forms and links throughout, so
+ * the signed-in admin with sign-out buttons (this browser, or every session of this admin), and a notice or error line.
+ * Plain HTML forms and links throughout, so
  * reading and acting work without JavaScript.
  *
  * @example

@@ -10,8 +10,10 @@
  * The cookie is HttpOnly, SameSite=Strict, scoped to `/admin`, and Secure when patrol is reached over https.
  *
  * @example
- * await startSession(c, { name: 'alice', token })   // Set-Cookie: patrol_admin=…; HttpOnly; SameSite=Strict; Path=/admin
- * await sessionAdmin(c)                              // 'alice', or undefined (no cookie, tampered, expired, ended, token gone)
+ * await startSession(c, { name: 'alice', token })   // Set-Cookie: patrol_admin=…; HttpOnly; SameSite=Strict;
+ * Path=/admin
+ * await sessionAdmin(c)                              // 'alice', or undefined (no cookie, tampered, expired, ended,
+ * token gone)
  * await endSession(c)                                // this session, on the server and in the browser
  * await endAllSessions(c, 'alice')                   // every session of alice's
  */

@@ -7,7 +7,8 @@
  *
  * @example
  * // POST /api/findings  Authorization: Bearer <reporter token>
- * // {"findings":[{"kind":"github-classic-pat","secret":"ghp_…","repository":"acme/api","commit":"…","path":"a.env","line":3}]}
+ * //
+ * {"findings":[{"kind":"github-classic-pat","secret":"ghp_…","repository":"acme/api","commit":"…","path":"a.env","line":3}]}
  * // → 200 {"recorded":1,"duplicates":0,"refused":0,"results":[{"outcome":"recorded","incidentId":7}]}
  */
 import type { OpenAPIHono } from '@hono/zod-openapi'

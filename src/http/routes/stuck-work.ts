@@ -5,7 +5,8 @@
  * Registered on the admin API (routes/api.ts), so they share its bearer check, its 400s and its OpenAPI document.
  *
  * @example
- * // GET /api/stuck → { "pushes": [ { "id": 3, "status": "failed", "reasons": ["scan failed: … check GITHUB_TOKEN"] } ],
+ * // GET /api/stuck → { "pushes": [ { "id": 3, "status": "failed", "reasons": ["scan failed: … check GITHUB_TOKEN"] }
+ * ],
  * //                    "deadJobs": [ { "id": 9, "kind": "notify", "attempts": 41, "lastError": "SMTP …" } ] }
  * // POST /api/jobs/9/retry → { "id": 9, "queued": true }
  */

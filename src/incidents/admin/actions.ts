@@ -3,7 +3,8 @@
  * Refusals say why, naming the current state, and change nothing.
  *
  * @example
- * const r = await applyAdminAction(db, { incidentId: 7, action: 'resolve', note: 'rotated', actor: 'admin:alice', now })
+ * const r = await applyAdminAction(db, { incidentId: 7, action: 'resolve', note: 'rotated', actor: 'admin:alice', now
+ * })
  * if ('error' in r) return c.json({ error: r.error }, r.status)
  */
 import { and, eq, isNull } from 'drizzle-orm'
@@ -52,7 +53,8 @@ export async function applyAdminAction(db: DB, r: ActionRequest): Promise<Action
     now: r.now,
     unchecked: true,
     detail: { action: r.action, ...(r.note ? { note: r.note } : {}) },
-    // A retried GitHub revocation must be free to join a new batch; a token sent back to response is no longer suppressed.
+    // A retried GitHub revocation must be free to join a new batch; a token sent back to response is no longer
+    // suppressed.
     set:
       r.action === 'retry_response'
         ? { revocationBatch: null }

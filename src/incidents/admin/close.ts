@@ -5,7 +5,8 @@
  * incidents at once go one by one through the same rules, each answering for itself.
  *
  * @example
- * await closeIncidents(db, { ids: [7, 8], reason: 'revoked_elsewhere', comment: 'rotated in the portal', rotated: true, actor: 'admin:alice', now })
+ * await closeIncidents(db, { ids: [7, 8], reason: 'revoked_elsewhere', comment: 'rotated in the portal', rotated: true,
+ * actor: 'admin:alice', now })
  * // [{ id: 7, to: 'resolved' }, { id: 8, error: 'incident is responding; …' }]
  */
 import { eq } from 'drizzle-orm'

@@ -7,7 +7,8 @@
  * `alert` (GitHub's alert reader).
  *
  * @example
- * await storeContentDelivery(db, keys, { provider: 'github', deliveryId, event: 'issue_comment', bodyBytes, content }, now)
+ * await storeContentDelivery(db, keys, { provider: 'github', deliveryId, event: 'issue_comment', bodyBytes, content },
+ * now)
  * const handlers = { [SCAN_CONTENT_JOB]: scanContentJob({ db, keys, log, now, config }) }
  */
 import { and, eq, sql } from 'drizzle-orm'

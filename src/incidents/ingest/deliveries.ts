@@ -1,8 +1,10 @@
 /**
  * Storing a webhook delivery before answering it (invariant 2): the delivery row, its push, and the `scan-push`
- * job are written all-or-nothing, so a crash after the 2xx loses nothing and a crash before it leaves nothing half-done.
+ * job are written all-or-nothing, so a crash after the 2xx loses nothing and a crash before it leaves nothing
+ * half-done.
  * A repeated delivery id hits the unique index and changes nothing; so does the same push (repository, refs, before and
- * after: `pushContentKey`) replayed under a new delivery id, so a captured delivery cannot be scanned twice. The push event is stored sealed: its commit
+ * after: `pushContentKey`) replayed under a new delivery id, so a captured delivery cannot be scanned twice. The push
+ * event is stored sealed: its commit
  * messages are content that may hold the very token being reported (invariant 1).
  *
  * @example
@@ -42,7 +44,10 @@ export function pushContentKey(push: PushEvent): string {
   return `${push.provider} ${push.repository.fullName} ${refs}`
 }
 
-/** Stores a delivery: `stored`, or `duplicate` when its id, or its push's content, was seen before. Runtimes choose how (group commit on Node). */
+/**
+ * Stores a delivery: `stored`, or `duplicate` when its id, or its push's content, was seen before. Runtimes choose how
+ * (group commit on Node).
+ */
 export type DeliveryStore = (d: IncomingDelivery, now: number) => Promise<'stored' | 'duplicate'>
 
 /** The three rows of a delivery; the push row's `deliveryId` is filled in by the writer. */

@@ -162,7 +162,8 @@ export async function recordFinding(
 
 /**
  * Takes a suppressed incident back into the response (`suppressed → new`, sealing the token again, as one suppressed
- * before patrol kept it holds none, and enqueueing its `respond` job). One compare-and-set: of two scans seeing it at once, one resumes it.
+ * before patrol kept it holds none, and enqueueing its `respond` job). One compare-and-set: of two scans seeing it at
+ * once, one resumes it.
  */
 async function resumeSuppressed(
   db: DB,

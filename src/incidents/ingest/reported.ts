@@ -8,7 +8,8 @@
  *
  * @example
  * const outcome = await recordReported(db, keys, { kind, secret, repository: 'acme/api', commit, path, line }, ctx)
- * outcome // { outcome: 'recorded', incidentId: 3 } | { outcome: 'duplicate', incidentId: 3 } | { outcome: 'refused', error }
+ * outcome // { outcome: 'recorded', incidentId: 3 } | { outcome: 'duplicate', incidentId: 3 } | { outcome: 'refused',
+ * error }
  */
 import { and, eq, min } from 'drizzle-orm'
 import { incidents, occurrences, pushes } from '../../db/schema.js'

@@ -78,7 +78,10 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
   }
 }
 
-/** The end of a scan patrol gave up on: the push shows `failed` and why (also for a dead-lettered job, jobs/dead-end.ts). */
+/**
+ * The end of a scan patrol gave up on: the push shows `failed` and why (also for a dead-lettered job,
+ * jobs/dead-end.ts).
+ */
 export async function markScanFailed(db: DB, pushId: number, reason: string, now: number): Promise<void> {
   await db
     .update(pushes)

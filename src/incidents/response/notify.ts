@@ -1,6 +1,7 @@
 /**
  * The `notify` job: one email to one recipient about one incident (the `notifications` row is unique per incident,
- * recipient and purpose, so retries and repeated sightings never send a second one). The message says what leaked, where,
+ * recipient and purpose, so retries and repeated sightings never send a second one). The message says what leaked,
+ * where,
  * what patrol did (the latest revocation outcome) and what to do now; it never holds the raw token. SMTP failures
  * are retried with backoff; after the last attempt the row ends `failed`, visibly. A `revocation_queued` row says
  * when the revocation is planned, never that it happened; a `mass_leak` row is the one alert about a push of many

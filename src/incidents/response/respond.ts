@@ -65,7 +65,8 @@ export function respondJob(deps: ResponseDeps, responseOf: (platform: string) =>
         outcome: 'skipped',
         detail: 'PATROL_REVOKE=off: detect and notify only',
       })
-    // The catalog says which kinds no issuer API revokes (`ghs_` installation tokens, Azure DevOps application secrets).
+    // The catalog says which kinds no issuer API revokes (`ghs_` installation tokens, Azure DevOps application
+    // secrets).
     const revocation = isTokenKind(incident.kind) ? kindOf(incident.kind).revocation : undefined
     if (revocation && !revocation.revocable)
       return finish(deps, incidentId, incident.issuer, { outcome: 'not_revocable', detail: revocation.reason })

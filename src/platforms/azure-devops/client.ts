@@ -3,7 +3,8 @@
  * The hook payload is not trusted for content: the push is re-read by id with patrol's own credential. Azure returns
  * no diff text, only changed paths and blob ids, so new and old blobs are fetched and diffed locally.
  *
- * Per ref update (docs/reference/platform-apis.md §5): deleted → nothing; branch update (forced or not) → `diffs/commits` from the
+ * Per ref update (docs/reference/platform-apis.md §5): deleted → nothing; branch update (forced or not) →
+ * `diffs/commits` from the
  * merge base to the new commit, paged with `$top/$skip` until `allChangesIncluded`; new ref or tag → each commit of
  * the push (`commits?pushId=`) and its own `changes`. Folders and deletions are skipped; a change without `objectId`
  * is read by path at its commit (`items`); a file the API refuses for good is noted in the report, path and reason,
@@ -12,7 +13,8 @@
  * A 203 or an HTML answer (Azure's sign-in page for a bad PAT) is an authentication failure.
  *
  * @example
- * const source = new AzureDevOpsSource({ orgUrl: 'https://dev.azure.com/fabrikam', token: process.env.AZURE_DEVOPS_TOKEN })
+ * const source = new AzureDevOpsSource({ orgUrl: 'https://dev.azure.com/fabrikam', token:
+ * process.env.AZURE_DEVOPS_TOKEN })
  * for await (const file of source.added(push, { maxBytes: 100 << 20 }, report)) scan(file)
  */
 import { addedLinesBetween, allLines } from '../blob-diff.js'

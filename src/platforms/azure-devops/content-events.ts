@@ -25,7 +25,10 @@ export const AZURE_CONTENT_EVENTS = [
   'ms.vss-code.git-pullrequest-comment-event',
 ] as const
 
-/** Azure DevOps names never hold `/ \ : * ? " < > | ; # $ { } , + = [ ]` or control characters, nor start with `.` or `_`. */
+/**
+ * Azure DevOps names never hold `/ \ : * ? " < > | ; # $ { } , + = [ ]` or control characters, nor start with `.` or
+ * `_`.
+ */
 const azureName = z
   .string()
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point

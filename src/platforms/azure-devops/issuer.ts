@@ -12,7 +12,8 @@
  *
  * @example
  * const azure = new AzureDevOpsIssuer({ orgUrl: 'https://dev.azure.com/contoso', adminToken, policy: 'precise' })
- * await azure.revoke(pat, { kind: 'azure-devops-pat', committedAt, pushedAt }) // { outcome: 'requested', candidates: [...] }
+ * await azure.revoke(pat, { kind: 'azure-devops-pat', committedAt, pushedAt }) // { outcome: 'requested', candidates:
+ * [...] }
  */
 
 import type { TokenKind } from '../../scan/types.js'
@@ -24,7 +25,9 @@ export type AzureRevokePolicy = 'precise' | 'broad' | 'none'
 export interface AzureDevOpsIssuerOptions {
   /** `https://dev.azure.com/{org}`, `https://{org}.visualstudio.com`, or a Server collection URL. */
   orgUrl: string
-  /** A Project Collection Administrator's PAT with `vso.tokenadministration vso.graph`. Absent: revocation is skipped. */
+  /**
+   * A Project Collection Administrator's PAT with `vso.tokenadministration vso.graph`. Absent: revocation is skipped.
+   */
   adminToken?: string
   /** Token Admin host; derived for Services, required for Server (AZURE_DEVOPS_VSSPS_URL). */
   vsspsUrl?: string
@@ -33,7 +36,9 @@ export interface AzureDevOpsIssuerOptions {
   apiVersion?: string
   /** Token Admin's `api-version` (AZURE_DEVOPS_TOKEN_ADMIN_API_VERSION): Server documents `6.0-preview.1`. */
   tokenAdminApiVersion?: string
-  /** AZURE_DEVOPS_PROBE_SCOPES: learn the leaked PAT's scopes with read-only calls when candidates remain. Default on. */
+  /**
+   * AZURE_DEVOPS_PROBE_SCOPES: learn the leaked PAT's scopes with read-only calls when candidates remain. Default on.
+   */
   probeScopes?: boolean
   fetch?: typeof fetch
   timeoutMs?: number
@@ -229,7 +234,8 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       emailIn(record(properties.Account).$value) ??
       emailIn(record(properties.Mail).$value) ??
       emailIn(res.headers.get('x-vss-userdata')?.split(':').slice(1).join(':'))
-    // UNVERIFIED (docs/reference/platform-apis.md §6a, §7): which id Token Admin's `targetAccounts` holds for this organization. The best
+    // UNVERIFIED (docs/reference/platform-apis.md §6a, §7): which id Token Admin's `targetAccounts` holds for this
+    // organization. The best
     // evidence is connectionData's `instanceId` (the organization's host id); `locationServiceData.serviceOwner`
     // is a service-type id, not an account. chooseCandidates copes with the id matching nothing.
     const instanceId = str(record(body).instanceId)
@@ -423,7 +429,9 @@ export interface ScopeProbe {
   held?: boolean
 }
 
-/** Whether a Token Admin `scope` string grants a family: `vso.code`, `vso.code_write`, … or full access (`app_token`). */
+/**
+ * Whether a Token Admin `scope` string grants a family: `vso.code`, `vso.code_write`, … or full access (`app_token`).
+ */
 function grants(scope: string | undefined, family: string): boolean | undefined {
   if (scope === undefined) return undefined
   const scopes = scope.split(/\s+/)

@@ -53,7 +53,8 @@ export function azureDevOpsResponse(azure: AzureResponseDeps): PlatformResponse 
       try {
         const token = await unseal(deps.keys, incident.sealedToken)
         const times = await revocationTimes(deps, incident)
-        // Uses the leaked PAT once against our own organization to learn its owner (docs/reference/platform-apis.md §6a); logged as such.
+        // Uses the leaked PAT once against our own organization to learn its owner (docs/reference/platform-apis.md
+        // §6a); logged as such.
         owner = await deps.issuer.owner(token, kind)
         deps.log.info('respond.owner_lookup', { incident: incidentId, found: owner !== undefined })
         outcome = await deps.issuer.revoke(token, { kind, ...times, owner })

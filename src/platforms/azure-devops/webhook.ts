@@ -5,7 +5,8 @@
  * No `node:` import here: this module runs in Cloudflare Workers too.
  *
  * @example
- * if (!authenticateAzureHook(req.raw.headers, { user: 'patrol', password })) return c.json({ error: 'unauthorized' }, 401)
+ * if (!authenticateAzureHook(req.raw.headers, { user: 'patrol', password })) return c.json({ error: 'unauthorized' },
+ * 401)
  * const parsed = parseAzurePush(await req.json())
  * if (!parsed.ok) return c.json({ error: parsed.error }, 400)
  * store(parsed.deliveryId, parsed.push)
@@ -68,7 +69,10 @@ const sha = z.string().regex(/^[0-9a-f]{40}$/i, 'expected a hex commit id')
  */
 const azureId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'expected an Azure DevOps id (a GUID)')
 
-/** Azure DevOps names never hold `/ \ : * ? " < > | ; # $ { } , + = [ ]` or control characters, nor start with `.` or `_`. */
+/**
+ * Azure DevOps names never hold `/ \ : * ? " < > | ; # $ { } , + = [ ]` or control characters, nor start with `.` or
+ * `_`.
+ */
 const azureName = z
   .string()
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
@@ -117,7 +121,9 @@ const gitPushEvent = z.object({
 
 export type AzurePushResult = { ok: true; push: PushEvent; deliveryId: string } | { ok: false; error: string }
 
-/** Validates a parsed `git.push` event; the error names the first missing or invalid field, e.g. `resource.pushId: …`. */
+/**
+ * Validates a parsed `git.push` event; the error names the first missing or invalid field, e.g. `resource.pushId: …`.
+ */
 export function parseAzurePush(payload: unknown): AzurePushResult {
   const result = gitPushEvent.safeParse(payload)
   if (!result.success) {

@@ -36,7 +36,10 @@ export class GithubAppAuth {
     return this.options.now?.() ?? Date.now()
   }
 
-  /** A token for `installationId`, minted or taken from the cache. Throws RemoteError ('auth' when GitHub refuses the app). */
+  /**
+   * A token for `installationId`, minted or taken from the cache. Throws RemoteError ('auth' when GitHub refuses the
+   * app).
+   */
   async installationToken(installationId: number): Promise<string> {
     const cached = this.tokens.get(installationId)
     if (cached) {

@@ -54,7 +54,9 @@ export interface GithubSourceOptions {
 
 export { COMMIT_MESSAGE_PATH }
 
-/** GitHub's documented caps: compare lists at most 300 files; a commit's files page up to 3000; a payload 2048 commits. */
+/**
+ * GitHub's documented caps: compare lists at most 300 files; a commit's files page up to 3000; a payload 2048 commits.
+ */
 const COMPARE_FILE_CAP = 300
 const COMMIT_FILE_CAP = 3000
 const PAYLOAD_COMMIT_CAP = 2048

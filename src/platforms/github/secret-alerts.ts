@@ -5,7 +5,8 @@
  * returns the secret to a token with alert read access), checks the secret with its own checksums (one that fails is
  * recorded on the event, not acted on), and records it as an incident with source `alert`, which gets a push's
  * response. The `resolve-secret-alert` job then waits for that response (through the confirmation of an accepted
- * revocation): once patrol has seen the token stop working (`revoked`, `inactive`), it resolves the alert (`state: resolved`, `resolution: revoked`, a comment linking the
+ * revocation): once patrol has seen the token stop working (`revoked`, `inactive`), it resolves the alert (`state:
+ * resolved`, `resolution: revoked`, a comment linking the
  * incident). Any other outcome leaves the alert open, since patrol did not make the token harmless.
  *
  * @example
@@ -102,7 +103,9 @@ export interface SecretAlertDeps {
   alerts: GithubSecretAlerts
 }
 
-/** Reads an alert and records its secret (the `alert` reader of the scan-content job); returns the findings recorded. */
+/**
+ * Reads an alert and records its secret (the `alert` reader of the scan-content job); returns the findings recorded.
+ */
 export function secretAlertReader(deps: SecretAlertDeps) {
   return async (content: SecretAlertContent, row: { id: number; receivedAt: number }): Promise<number> => {
     const alert = await deps.alerts.get(content.repository, content.alertNumber, content.installationId)

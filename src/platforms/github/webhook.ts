@@ -5,7 +5,8 @@
  * No `node:` import here: this module runs in Cloudflare Workers too.
  *
  * @example
- * if (!(await verifyGithubSignature(raw, req.header('x-hub-signature-256'), [secret, ...previous]))) return c.json({ error: 'bad signature' }, 401)
+ * if (!(await verifyGithubSignature(raw, req.header('x-hub-signature-256'), [secret, ...previous]))) return c.json({
+ * error: 'bad signature' }, 401)
  * const parsed = parseGithubPush(JSON.parse(raw))
  * if (!parsed.ok) return c.json({ error: parsed.error }, 400)
  */
@@ -78,7 +79,10 @@ const pushPayload = z.object({
 
 export type GithubPushResult = { ok: true; push: PushEvent } | { ok: false; error: string }
 
-/** Validates a parsed `push` payload; the error names the first missing or invalid field, e.g. `repository.full_name: …`. */
+/**
+ * Validates a parsed `push` payload; the error names the first missing or invalid field, e.g. `repository.full_name:
+ * …`.
+ */
 export function parseGithubPush(payload: unknown): GithubPushResult {
   const result = pushPayload.safeParse(payload)
   if (!result.success) {
@@ -123,7 +127,10 @@ export function parseGithubPush(payload: unknown): GithubPushResult {
   return { ok: true, push }
 }
 
-/** The GitHub webhook as the route sees it: the signature header first, checked over the body as it streams, then the delivery. */
+/**
+ * The GitHub webhook as the route sees it: the signature header first, checked over the body as it streams, then the
+ * delivery.
+ */
 export const githubWebhook: PlatformWebhook = {
   admit(headers, config) {
     const signature = headers.get('x-hub-signature-256')
