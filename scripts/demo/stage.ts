@@ -18,6 +18,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type NodeService, startNode } from '../../src/adapter/node/index.js'
+import { RESPONSE_OUTCOMES } from '../../src/incidents/states.js'
 import { createLogger, type Logger } from '../../src/log.js'
 import { type AzureDevOpsAdminApi, startAzureDevOpsAdminApi } from '../../test/support/azure-devops-admin-api.js'
 import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../../test/support/azure-devops-api.js'
@@ -34,16 +35,7 @@ const WEBHOOK_SECRET = randomBytes(16).toString('hex')
 const AZURE_HOOK_PASSWORD = randomBytes(16).toString('hex')
 
 /** Response states where patrol is done with an incident. */
-export const RESPONSE_OVER = [
-  'revoked',
-  'revocation_requested',
-  'inactive',
-  'not_revocable',
-  'revoke_unconfirmed',
-  'revoke_failed',
-  'notify_only',
-  'suppressed',
-]
+export const RESPONSE_OVER: readonly string[] = [...RESPONSE_OUTCOMES, 'suppressed']
 
 export interface Stage {
   service: NodeService
