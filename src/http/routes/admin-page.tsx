@@ -496,22 +496,29 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     return /^[1-9]\d{0,15}$/.test(raw) ? Number(raw) : undefined
   }
 
+  /** The incident page with the request's admin, links and clock; `extra` is a notice or an error to show. */
+  const incidentPage = (
+    c: Context<AppEnv>,
+    incident: NonNullable<Awaited<ReturnType<typeof getIncident>>>,
+    extra: { notice?: string; error?: string },
+  ) =>
+    page(
+      <IncidentPage
+        admin={c.get('admin')}
+        incident={incident}
+        linksOf={occurrenceLinks(c)}
+        now={c.get('deps').now()}
+        {...extra}
+      />,
+    )
+
   admin.get('/admin/incidents/:id', async (c) => {
     const id = incidentId(c)
     const incident = id === undefined ? undefined : await getIncident(c.get('deps').db, id)
     if (!incident) return notFound(c, 'Incident')
     const done = c.req.query('done') as AdminAction | 'close' | undefined
-    return c.html(
-      page(
-        <IncidentPage
-          admin={c.get('admin')}
-          incident={incident}
-          linksOf={occurrenceLinks(c)}
-          now={c.get('deps').now()}
-          notice={done === 'close' ? 'Closed.' : done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined}
-        />,
-      ),
-    )
+    const notice = done === 'close' ? 'Closed.' : done && ADMIN_ACTIONS.includes(done) ? DONE[done] : undefined
+    return c.html(incidentPage(c, incident, { notice }))
   })
 
   admin.post('/admin/incidents/:id/actions', async (c) => {
@@ -524,18 +531,7 @@ export function createAdminPage(o: AdminPageOptions = {}) {
     const refuse = async (status: 400 | 404 | 409, error: string) => {
       const incident = await getIncident(db, id)
       if (!incident) return notFound(c, 'Incident')
-      return c.html(
-        page(
-          <IncidentPage
-            admin={c.get('admin')}
-            incident={incident}
-            linksOf={occurrenceLinks(c)}
-            now={c.get('deps').now()}
-            error={error}
-          />,
-        ),
-        status,
-      )
+      return c.html(incidentPage(c, incident, { error }), status)
     }
     // Closing goes through its own confirming page (reason, comment, "I have rotated it").
     if (action === 'resolve' || action === 'false_positive') return c.redirect(`/admin/incidents/${id}/close`, 303)
