@@ -33,6 +33,15 @@ export interface Attempt {
   isFinal(error: unknown): boolean
 }
 
+/**
+ * The columns a message row (email, chat) takes when a send fails: its error, and `failed` when no retry follows.
+ * The caller rethrows, so the queue retries or ends the job.
+ */
+export function sendFailure(error: unknown, attempt: Attempt): { error: string; status?: 'failed' } {
+  const message = error instanceof Error ? error.message : String(error)
+  return attempt.isFinal(error) ? { error: message, status: 'failed' } : { error: message }
+}
+
 export function attemptOf(job: AttemptTimes, giveUpAfterMs: number): Attempt {
   return { isFinal: (error) => isFinalAttempt(job, error, giveUpAfterMs) }
 }

@@ -11,6 +11,7 @@
  */
 import { and, asc, count, desc, eq, ne } from 'drizzle-orm'
 import { channelMessages, incidents, occurrences, revocations } from '../../db/schema.js'
+import { sendFailure } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { labelOf } from '../../kinds/index.js'
@@ -90,12 +91,7 @@ export function channelNotifyJob(deps: ResponseDeps): JobHandler {
         .where(eq(channelMessages.id, m.id))
       deps.log.info('channel.sent', { incident: m.incidentId, channel: m.channel, event: m.event })
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      const last = attempt.isFinal(error)
-      await deps.db
-        .update(channelMessages)
-        .set({ error: message, ...(last ? { status: 'failed' } : {}) })
-        .where(eq(channelMessages.id, m.id))
+      await deps.db.update(channelMessages).set(sendFailure(error, attempt)).where(eq(channelMessages.id, m.id))
       throw error
     }
   }

@@ -12,6 +12,7 @@
  */
 import { and, asc, count, desc, eq, ne } from 'drizzle-orm'
 import { incidents, notifications, occurrences, pushes, revocations } from '../../db/schema.js'
+import { sendFailure } from '../../jobs/give-up.js'
 import type { JobPayloads } from '../../jobs/kinds.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { isTokenKind, kindOf } from '../../kinds/index.js'
@@ -101,12 +102,7 @@ export function notifyJob(deps: ResponseDeps): JobHandler {
         .where(eq(notifications.id, n.id))
       deps.log.info('notify.sent', { incident: incident.id, notification: n.id, reason: n.reason })
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      const last = attempt.isFinal(error)
-      await deps.db
-        .update(notifications)
-        .set({ error: message, ...(last ? { status: 'failed' } : {}) })
-        .where(eq(notifications.id, n.id))
+      await deps.db.update(notifications).set(sendFailure(error, attempt)).where(eq(notifications.id, n.id))
       throw error
     }
   }
