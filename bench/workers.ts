@@ -10,10 +10,13 @@
  * npm run bench:workers
  * npm run bench:workers -- --seconds 10 --rate 20
  */
+import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { STATEMENT_BUDGET } from '../src/adapter/workers/d1.js'
 import { TEST_ADMIN_TOKEN, TEST_AZURE_PASSWORD } from '../test/support/env.js'
 import { startWranglerDev } from '../test/support/wrangler-dev.js'
 import { startGithubBenchApi } from './support/github-bench-api.js'
+import { cpuDelta, groupCpu } from './support/process-cpu.js'
 import { postPushes } from './support/push-load.js'
 
 const arg = (name: string, fallback: number) => {
@@ -22,13 +25,30 @@ const arg = (name: string, fallback: number) => {
 }
 const seconds = arg('seconds', 30)
 const rate = arg('rate', 20)
+/** A first run at this rate (0: none), the same build and machine: the latency wrangler dev gives an unloaded Worker. */
+const baselineRate = arg('baseline-rate', 2)
 const SECRET = 'bench-webhook-secret'
 const BATCH_DELAY_MS = 100
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 
-async function main() {
+interface Run {
+  rate: number
+  seconds: number
+  latencies: number[]
+  total: number
+  refused: number
+  revokeCalls: number
+  /** Each invocation's logged statement count, kind and jobs. */
+  invocations: { statements: number; invocation: string; jobs?: string }[]
+  /** CPU seconds during the load, by process: wrangler's group by command, and this process (load + stand-in). */
+  cpu: Record<string, number>
+  wallSeconds: number
+}
+
+/** One `wrangler dev` with a fresh local D1, `rate` pushes/s for `seconds`, waiting up to 60 s for the revocations. */
+async function measure(rate: number, seconds: number, logPath?: string): Promise<Run> {
   const gh = await startGithubBenchApi({ fileBytes: 8 * 1024 })
   const dev = await startWranglerDev({
     PATROL_ADMIN_TOKENS: `bench:${TEST_ADMIN_TOKEN}`,
@@ -46,35 +66,79 @@ async function main() {
   try {
     await dev.ready(60_000)
     const total = Math.round(seconds * rate)
+    const cpuBefore = groupCpu(dev.pid)
+    const ownBefore = process.cpuUsage()
+    const started = performance.now()
     const { postedAt, refused } = await postPushes({ url: dev.url, secret: SECRET, gh, total, rate, prefix: 'workers' })
     const sent = performance.now()
     while (gh.revokedAt.size < total - refused && performance.now() - sent < 60_000)
       await new Promise((r) => setTimeout(r, 200))
+    const own = process.cpuUsage(ownBefore)
+    const cpu = {
+      ...cpuDelta(cpuBefore, groupCpu(dev.pid)),
+      'bench (load + GitHub stand-in)': (own.user + own.system) / 1e6,
+    }
+    const wallSeconds = (performance.now() - started) / 1000
 
     const latencies = [...postedAt]
       .flatMap(([token, at]) => (gh.revokedAt.has(token) ? [(gh.revokedAt.get(token)! - at) / 1000] : []))
       .sort((a, b) => a - b)
-    const counts = [...dev.output().matchAll(/"event":"invocation\.statements"[^}]*"statements":(\d+)/g)].map((m) =>
-      Number(m[1]),
+    const invocations = [...dev.output().matchAll(/\{[^\n]*"event":"invocation\.statements"[^\n]*\}/g)].map(
+      (m) => JSON.parse(m[0]) as Run['invocations'][number],
     )
-    const p50 = percentile(latencies, 50)
-    const p99 = percentile(latencies, 99)
-    const most = Math.max(...counts)
-    console.log(`bench:workers on ${cpus().length} cores: wrangler dev --local, ${rate} pushes/s for ${seconds} s`)
-    console.log(
-      `  revoked ${latencies.length}/${total} tokens in ${gh.revokeCalls} calls; webhooks refused or failed: ${refused}`,
-    )
-    console.log(
-      `  push → revocation call: p50 ${p50.toFixed(2)} s, p99 ${p99.toFixed(2)} s, max ${(latencies.at(-1) ?? NaN).toFixed(2)} s` +
-        ` (targets p50 ≤ 2 s: ratio ${(p50 / 2).toFixed(2)}; p99 ≤ 10 s: ratio ${(p99 / 10).toFixed(2)})`,
-    )
-    console.log(
-      `  D1 statements: at most ${most} in one invocation, over ${counts.length} logged invocations (limit 200)`,
-    )
+    if (logPath) writeFileSync(logPath, dev.output())
+    return { rate, seconds, latencies, total, refused, revokeCalls: gh.revokeCalls, invocations, cpu, wallSeconds }
   } finally {
     await dev.stop()
     await gh.close()
   }
+}
+
+function report(label: string, r: Run) {
+  const p50 = percentile(r.latencies, 50)
+  const p99 = percentile(r.latencies, 99)
+  const most = r.invocations.reduce((a, b) => (b.statements > a.statements ? b : a), {
+    statements: 0,
+    invocation: 'none',
+  } as Run['invocations'][number])
+  const cpuTotal = Object.values(r.cpu).reduce((a, b) => a + b, 0)
+  console.log(`${label}: ${r.rate} pushes/s for ${r.seconds} s`)
+  console.log(
+    `  revoked ${r.latencies.length}/${r.total} tokens in ${r.revokeCalls} calls; webhooks refused or failed: ${r.refused}`,
+  )
+  console.log(
+    `  push → revocation call: p50 ${p50.toFixed(2)} s, p99 ${p99.toFixed(2)} s, max ${(r.latencies.at(-1) ?? NaN).toFixed(2)} s`,
+  )
+  console.log(
+    `  D1 statements: at most ${most.statements} in one invocation (${most.invocation}${most.jobs ? `: ${most.jobs}` : ''}), ` +
+      `over ${r.invocations.length} logged invocations (budget ${STATEMENT_BUDGET})`,
+  )
+  const parts = Object.entries(r.cpu)
+    .filter(([, s]) => s >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, s]) => `${name} ${s.toFixed(1)}`)
+  console.log(
+    `  CPU seconds while loaded (${r.wallSeconds.toFixed(1)} s wall, ${cores} cores = ${(r.wallSeconds * cores).toFixed(0)} available): ` +
+      `${parts.join(', ')}; total ${cpuTotal.toFixed(1)}`,
+  )
+  return { p50, p99 }
+}
+
+const cores = cpus().length
+
+async function main() {
+  const logAt = process.argv.indexOf('--log')
+  const logPath = logAt > 0 ? process.argv[logAt + 1] : undefined
+  console.log(
+    `bench:workers on ${cores} cores: wrangler dev --local (local D1 and Queues), GitHub batch delay ${BATCH_DELAY_MS} ms`,
+  )
+  if (baselineRate > 0)
+    report('  baseline (same build, unloaded rate)', await measure(baselineRate, seconds, undefined))
+  const { p50, p99 } = report('  load', await measure(rate, seconds, logPath))
+  console.log(
+    `  targets at the load: p50 ≤ 2 s (ratio ${(p50 / 2).toFixed(2)}), p99 ≤ 10 s (ratio ${(p99 / 10).toFixed(2)}), ` +
+      `statements ≤ ${STATEMENT_BUDGET} per invocation`,
+  )
 }
 
 void main().then(

@@ -29,6 +29,8 @@ const ENV = {
 
 export interface WranglerDev {
   url: string
+  /** The dev server's process id, also its process group's (workerd included). */
+  pid: number
   /** What `wrangler d1 migrations apply` printed. */
   migrateOutput: string
   /** Everything `wrangler dev` printed so far (the Worker's log lines included). */
@@ -80,6 +82,7 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<Wr
   dev.stderr!.on('data', (d: Buffer) => (output += d.toString()))
   return {
     url,
+    pid: dev.pid!,
     migrateOutput: migrated.stdout + migrated.stderr,
     output: () => output,
     async ready(ms) {

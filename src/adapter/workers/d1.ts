@@ -23,8 +23,23 @@ export function openD1Database(binding: D1Binding): DB {
 /** D1 statements one invocation may run (Workers Paid allows 1000, Free 50; patrol keeps well under the former). */
 export const STATEMENT_BUDGET = 200
 
-/** A consumer takes another message only while this many statements are left: a job seldom needs more. */
+/** Kept back from the jobs for the invocation's own last work: sending the messages they enqueued. */
+export const STATEMENTS_FOR_DISPATCH = 10
+
+/** Statements a job is expected to need at most, reserved when it starts: a job seldom needs more. */
 export const STATEMENTS_PER_JOB = 60
+
+/**
+ * Tokens one GitHub revocation call carries on Workers (GitHub takes 1000): the batch job then finishes each token
+ * (attempt, status, messages: about 10 statements each), so its job stays within the budget. GitHub's 60 calls an
+ * hour then revoke at most 60 × 12 tokens an hour; the rest wait, visibly (a "revocation queued" message).
+ */
+export const GITHUB_TOKENS_PER_CALL = 12
+
+/** What a job of this kind is reserved (the message names the kind): a GitHub batch finishes a dozen tokens. */
+export function statementsFor(kind: string | undefined): number {
+  return kind === 'revoke-github-batch' ? STATEMENT_BUDGET - STATEMENTS_FOR_DISPATCH : STATEMENTS_PER_JOB
+}
 
 export interface StatementCount {
   /** Statements run so far through the counted binding (each statement of a batch counts). */
