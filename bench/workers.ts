@@ -12,6 +12,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
+import { join } from 'node:path'
 import { STATEMENT_BUDGET } from '../src/adapter/workers/d1.js'
 import { TEST_ADMIN_TOKEN, TEST_AZURE_PASSWORD } from '../test/support/env.js'
 import { startWranglerDev } from '../test/support/wrangler-dev.js'
@@ -27,6 +28,10 @@ const seconds = arg('seconds', 30)
 const rate = arg('rate', 20)
 /** A first run at this rate (0: none), the same build and machine: the latency wrangler dev gives an unloaded Worker. */
 const baselineRate = arg('baseline-rate', 2)
+/** `--floor 0` skips the floor run (bench/support/queue-floor-worker.ts) at the load's rate. */
+const floor = arg('floor', 1) > 0
+/** The floor's statements per queue hop (`--floor-statements`): 11, with the webhook's 4, is about patrol's 49 a push. */
+const FLOOR_STATEMENTS_PER_HOP = arg('floor-statements', 11)
 const SECRET = 'bench-webhook-secret'
 const BATCH_DELAY_MS = 100
 
@@ -48,21 +53,26 @@ interface Run {
 }
 
 /** One `wrangler dev` with a fresh local D1, `rate` pushes/s for `seconds`, waiting up to 60 s for the revocations. */
-async function measure(rate: number, seconds: number, logPath?: string): Promise<Run> {
+async function measure(rate: number, seconds: number, o: { logPath?: string; floor?: boolean } = {}): Promise<Run> {
   const gh = await startGithubBenchApi({ fileBytes: 8 * 1024 })
-  const dev = await startWranglerDev({
-    PATROL_ADMIN_TOKENS: `bench:${TEST_ADMIN_TOKEN}`,
-    GITHUB_WEBHOOK_SECRET: SECRET,
-    AZURE_DEVOPS_WEBHOOK_PASSWORD: TEST_AZURE_PASSWORD,
-    PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
-    PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
-    GITHUB_API_URL: gh.url,
-    GITHUB_DOTCOM_API_URL: gh.url,
-    GITHUB_TOKEN: 'bench-reader',
-    PATROL_GITHUB_BATCH_DELAY_MS: String(BATCH_DELAY_MS),
-    PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',
-    LOG_LEVEL: 'debug',
-  })
+  const dev = o.floor
+    ? await startWranglerDev(
+        { GITHUB_API_URL: gh.url, STATEMENTS_PER_HOP: String(FLOOR_STATEMENTS_PER_HOP) },
+        { config: join(import.meta.dirname, 'support', 'queue-floor.toml') },
+      )
+    : await startWranglerDev({
+        PATROL_ADMIN_TOKENS: `bench:${TEST_ADMIN_TOKEN}`,
+        GITHUB_WEBHOOK_SECRET: SECRET,
+        AZURE_DEVOPS_WEBHOOK_PASSWORD: TEST_AZURE_PASSWORD,
+        PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
+        PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
+        GITHUB_API_URL: gh.url,
+        GITHUB_DOTCOM_API_URL: gh.url,
+        GITHUB_TOKEN: 'bench-reader',
+        PATROL_GITHUB_BATCH_DELAY_MS: String(BATCH_DELAY_MS),
+        PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',
+        LOG_LEVEL: 'debug',
+      })
   try {
     await dev.ready(60_000)
     const total = Math.round(seconds * rate)
@@ -86,7 +96,7 @@ async function measure(rate: number, seconds: number, logPath?: string): Promise
     const invocations = [...dev.output().matchAll(/\{[^\n]*"event":"invocation\.statements"[^\n]*\}/g)].map(
       (m) => JSON.parse(m[0]) as Run['invocations'][number],
     )
-    if (logPath) writeFileSync(logPath, dev.output())
+    if (o.logPath) writeFileSync(o.logPath, dev.output())
     return { rate, seconds, latencies, total, refused, revokeCalls: gh.revokeCalls, invocations, cpu, wallSeconds }
   } finally {
     await dev.stop()
@@ -109,10 +119,11 @@ function report(label: string, r: Run) {
   console.log(
     `  push → revocation call: p50 ${p50.toFixed(2)} s, p99 ${p99.toFixed(2)} s, max ${(r.latencies.at(-1) ?? NaN).toFixed(2)} s`,
   )
-  console.log(
-    `  D1 statements: at most ${most.statements} in one invocation (${most.invocation}${most.jobs ? `: ${most.jobs}` : ''}), ` +
-      `over ${r.invocations.length} logged invocations (budget ${STATEMENT_BUDGET})`,
-  )
+  if (r.invocations.length > 0)
+    console.log(
+      `  D1 statements: at most ${most.statements} in one invocation (${most.invocation}${most.jobs ? `: ${most.jobs}` : ''}), ` +
+        `over ${r.invocations.length} logged invocations (budget ${STATEMENT_BUDGET})`,
+    )
   const parts = Object.entries(r.cpu)
     .filter(([, s]) => s >= 0.05)
     .sort((a, b) => b[1] - a[1])
@@ -132,9 +143,13 @@ async function main() {
   console.log(
     `bench:workers on ${cores} cores: wrangler dev --local (local D1 and Queues), GitHub batch delay ${BATCH_DELAY_MS} ms`,
   )
-  if (baselineRate > 0)
-    report('  baseline (same build, unloaded rate)', await measure(baselineRate, seconds, undefined))
-  const { p50, p99 } = report('  load', await measure(rate, seconds, logPath))
+  if (baselineRate > 0) report('  patrol at a light load (same build)', await measure(baselineRate, seconds))
+  if (floor)
+    report(
+      `  the floor: a Worker with the same queue settings and 4 + 4 × ${FLOOR_STATEMENTS_PER_HOP} D1 statements per push, none of patrol's code (bench/support/queue-floor-worker.ts)`,
+      await measure(rate, seconds, { floor: true }),
+    )
+  const { p50, p99 } = report('  patrol at the load', await measure(rate, seconds, { logPath }))
   console.log(
     `  targets at the load: p50 ≤ 2 s (ratio ${(p50 / 2).toFixed(2)}), p99 ≤ 10 s (ratio ${(p99 / 10).toFixed(2)}), ` +
       `statements ≤ ${STATEMENT_BUDGET} per invocation`,

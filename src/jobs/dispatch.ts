@@ -133,11 +133,18 @@ export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOpt
   const running = new Set<Promise<void>>()
   /** What the running jobs may still need: reserved on start, released when each ends. */
   let reserved = 0
-  let stopped = false
-  for (const [i, message] of messages.entries()) {
-    const body = message.body as Partial<JobMessageBody> | null
-    const id = body?.job
-    const kind = typeof body?.kind === 'string' ? body.kind : undefined
+  const kindOf = (m: JobMessage) => {
+    const kind = (m.body as Partial<JobMessageBody> | null)?.kind
+    return typeof kind === 'string' ? kind : undefined
+  }
+  // The jobs that need the most first, while the whole budget is there; the small ones fill what is left.
+  const order = [...messages.keys()].sort(
+    (a, b) => (o.budget?.need(kindOf(messages[b]!)) ?? 0) - (o.budget?.need(kindOf(messages[a]!)) ?? 0),
+  )
+  for (const i of order) {
+    const message = messages[i]!
+    const id = (message.body as Partial<JobMessageBody> | null)?.job
+    const kind = kindOf(message)
     if (typeof id !== 'number') {
       o.log.error('jobs.message_invalid', { message: message.id })
       message.ack()
@@ -149,9 +156,7 @@ export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOpt
     // Wait for running jobs to end while they hold the room this one needs; once none runs, the budget decides.
     while (o.budget && running.size > 0 && o.budget.used() + reserved + need > o.budget.limit)
       await Promise.race(running)
-    if (stopped || (o.budget && o.budget.used() + need > o.budget.limit)) {
-      // Once one message is left, the later ones are too: the batch's order is kept for the retries.
-      stopped = true
+    if (o.budget && o.budget.used() + need > o.budget.limit) {
       message.retry({ delaySeconds: 0 })
       results[i] = { fate: 'left', kind }
       continue

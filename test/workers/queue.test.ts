@@ -117,7 +117,7 @@ describe('the job queue on Workers', () => {
     expect(await db.select().from(jobs).where(eq(jobs.state, 'done'))).toHaveLength(400)
   })
 
-  it('revokes 40 GitHub tokens waiting for one batch in calls of a dozen, every invocation under the budget', async () => {
+  it('revokes 40 GitHub tokens waiting for one batch in calls of ten, every invocation under the budget', async () => {
     // The case that went over at bench:workers (336 statements): one revocation batch finishing every waiting token.
     const slow = createWorker({ timing: { githubBatchDelayMs: 60_000 } })
     const queue = new LoopbackQueue({ batchSize: 10 })
