@@ -119,7 +119,9 @@ export async function enqueueMessages(
   }
   for (const n of deps.notifiers ?? []) {
     if (o.notice && !n.addressees) continue
-    if (!o.notice && !outcomeEvent) continue
+    // A status no message is about (an admin closed the incident while patrol responded): the channels hear nothing
+    // of it, but the people named still get their one message about what patrol did.
+    if (!o.notice && !outcomeEvent && !n.addressees) continue
     // Part of a mass leak: its people get the push's one alert (ingest/mass-leak.ts), not a message per token.
     if (n.addressees && incident.massLeakPushId != null) continue
     const addressees = n.addressees?.(people)
@@ -128,8 +130,10 @@ export async function enqueueMessages(
     for (const to of addressees ?? [undefined]) {
       const ledger = ledgerOf(n)
       const earlier = await ledger.earlier(deps.db, incidentId, n.channel, to)
-      const events: NotifyEvent[] =
-        o.notice || !earlier.outcome ? ['incident.new', ...(outcomeEvent ? [outcomeEvent] : [])] : [outcomeEvent!]
+      const events: NotifyEvent[] = [
+        ...(o.notice || !earlier.outcome ? (['incident.new'] as const) : []),
+        ...(outcomeEvent ? [outcomeEvent] : []),
+      ]
       const event = events.find((e) => n.events.includes(e))
       if (!event) continue
       await write(deps, ledger, {
