@@ -198,6 +198,15 @@ describe('revocation', () => {
     expect(az!.revocationCalls).toHaveLength(1)
     // The 503 asked for 10 s, too long to wait inside a call: a second attempt. The 500 was retried in the call.
     expect((await p!.jobsOf('respond'))[0]).toMatchObject({ state: 'done', attempts: 2 })
+    // The second attempt resumed at the revocation: the owner lookup and the listing were recorded steps.
+    const routes = az!.requests.map((r) => r.route)
+    expect(routes.slice(0, routes.lastIndexOf('revoke') + 1)).toEqual([
+      'connectionData',
+      'list', // the 500
+      'list',
+      'revoke', // the 503
+      'revoke',
+    ])
     expect(smtp!.messages).toHaveLength(2)
   })
 
