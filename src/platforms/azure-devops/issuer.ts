@@ -353,7 +353,6 @@ export class AzureDevOpsIssuer implements TokenIssuer {
   }
 }
 
-/** Why a PAT is a candidate, and what a candidate carries into the incident's record and the owner's email. */
 /** The `candidates` step's record: what revoke() needs to carry on without listing or probing again. */
 interface ChosenCandidates {
   candidates: RevocationCandidate[]
@@ -364,6 +363,7 @@ interface ChosenCandidates {
   widened?: string
 }
 
+/** Why a PAT is a candidate, and what a candidate carries into the incident's record and the owner's email. */
 export interface CandidateChoice {
   candidates: RevocationCandidate[]
   /** Set when policy `precise` found no narrow candidate and fell back to the broad rule: why. */
