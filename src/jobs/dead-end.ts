@@ -4,7 +4,8 @@
  * to say "this was the last try", so this does what it would have done: a scan's push is marked `failed` with the
  * reason, a response's incident ends `revoke_failed` with the reason (and its emails go out), a confirmation's
  * incident ends `revoke_unconfirmed` (the issuer accepted the revocation; only the check is lost), a message (email,
- * chat, webhook) is marked `failed`. The same ends as a give-up (src/jobs/give-up.ts), so nothing stays `pending` or `responding`.
+ * chat, webhook) is marked `failed`. The same ends as a give-up (src/jobs/give-up.ts), so nothing stays `pending` or
+ * `responding`.
  * A GitHub batch job's incidents are not named by its payload: its dead job is what /healthz and /api/stuck show.
  *
  * @example

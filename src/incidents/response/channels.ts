@@ -17,7 +17,7 @@ import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { eventOfStatus, type NotifyEvent } from '../../notify/events.js'
 import type { Notifier } from '../../notify/notifier.js'
-import { type Attention, type MessageLedger, messageJob } from './messages.js'
+import { type Attention, type MessageLedger, messageJob, type NewMessage } from './messages.js'
 import { emailLedger } from './notify.js'
 import type { QueuedNotice, ResponseDeps } from './steps.js'
 
@@ -158,11 +158,12 @@ export async function enqueueNeedsAttention(
   deps: ResponseDeps,
   incident: { id: number; status: string },
   a: Attention,
-) {
+): Promise<number> {
+  let written = 0
   for (const n of deps.notifiers ?? []) {
     if (n.addressees || !n.events.includes('needs_attention')) continue
     const earlier = await channelLedger.earlier(deps.db, incident.id, n.channel)
-    await write(deps, channelLedger, {
+    const wrote = await write(deps, channelLedger, {
       incidentId: incident.id,
       channel: n.channel,
       outcome: `${incident.status}${STUCK}${a.since}`,
@@ -170,14 +171,18 @@ export async function enqueueNeedsAttention(
       followUp: earlier.any,
       attention: a,
     })
+    if (wrote) written++
   }
+  return written
 }
 
-async function write(deps: ResponseDeps, ledger: MessageLedger, m: Parameters<MessageLedger['write']>[1]) {
+/** Writes one record and queues its job; false when the record existed (or is withheld). */
+async function write(deps: ResponseDeps, ledger: MessageLedger, m: NewMessage): Promise<boolean> {
   const now = deps.now()
   const written = await ledger.write(deps.db, m, now)
   if (written)
     await enqueue(deps.db, { kind: ledger.job, payload: written.payload, key: `${ledger.job}:${written.id}` }, now)
+  return Boolean(written)
 }
 
 /** The end of a message job the Workers dead-letter queue buried (jobs/dead-end.ts): its record `failed`. */

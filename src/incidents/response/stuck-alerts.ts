@@ -30,7 +30,7 @@ const WAITING_FOR: Partial<Record<JobKind, string>> = {
 const KINDS = Object.keys(WAITING_FOR)
 const STUCK_STATUSES: IncidentStatus[] = ['responding', 'revocation_requested']
 
-/** Writes the alerts of responses stuck now; returns how many incidents are stuck. */
+/** Writes the alerts of responses stuck now (each once per episode); returns how many messages it wrote. */
 export async function alertStuckResponses(deps: ResponseDeps): Promise<number> {
   if (!(deps.notifiers ?? []).some((n) => !n.addressees && n.events.includes('needs_attention'))) return 0
   const now = deps.now()
@@ -38,7 +38,7 @@ export async function alertStuckResponses(deps: ResponseDeps): Promise<number> {
     .select()
     .from(jobs)
     .where(and(inArray(jobs.kind, KINDS), eq(jobs.state, 'queued'), lte(jobs.failingSince, now - RETRYING_ALARM_MS)))
-  let n = 0
+  let written = 0
   for (const job of stuck) {
     const { incidentId } = JSON.parse(job.payload) as { incidentId?: number }
     // A GitHub batch's tokens are the incidents it took (revoke-batch.ts: `github-<job id>`).
@@ -48,17 +48,15 @@ export async function alertStuckResponses(deps: ResponseDeps): Promise<number> {
       .select({ id: incidents.id, status: incidents.status })
       .from(incidents)
       .where(and(subject, inArray(incidents.status, STUCK_STATUSES)))
-    for (const incident of waiting) {
-      n++
-      await enqueueNeedsAttention(deps, incident, {
+    for (const incident of waiting)
+      written += await enqueueNeedsAttention(deps, incident, {
         waitingFor: WAITING_FOR[job.kind as JobKind]!,
         ...(job.lastError ? { reason: job.lastError } : {}),
         since: job.failingSince!,
         nextAttemptAt: job.runAt,
       })
-    }
   }
-  return n
+  return written
 }
 
 /** The sweep as a hook: at most once per `everyMs` (default a minute); its errors are logged, never thrown. */
@@ -68,8 +66,8 @@ export function stuckResponseSweep(deps: ResponseDeps, everyMs = 60_000): () => 
     if (deps.now() - last < everyMs) return
     last = deps.now()
     try {
-      const stuck = await alertStuckResponses(deps)
-      if (stuck) deps.log.warn('respond.stuck', { incidents: stuck })
+      const messages = await alertStuckResponses(deps)
+      if (messages) deps.log.warn('respond.stuck_alerted', { messages })
     } catch (error) {
       deps.log.error('respond.stuck_sweep_failed', { error: error instanceof Error ? error.message : String(error) })
     }
