@@ -18,13 +18,12 @@ import { type Config, ConfigError, parseConfig, parseSettings, secretsFromEnv } 
 import type { DB } from '../../db/types.js'
 import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/deps.js'
-import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys } from '../../incidents/sealing.js'
 import { lockHolders, releaseAll } from '../../jobs/queue.js'
 import { createRunner } from '../../jobs/runner.js'
 import { createLogger, type Logger } from '../../log.js'
 import type { Mailer } from '../../notify/mailer.js'
-import { createJobHandlers, type ResponseTiming } from '../../service.js'
+import { createJobHandlers, housekeeping, type ResponseTiming } from '../../service.js'
 import { openNodeDatabase } from './database.js'
 import { groupCommitDeliveries } from './group-commit.js'
 import { OutboxMailer } from './outbox.js'
@@ -57,15 +56,8 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
   const database = openNodeDatabase(config.databasePath)
   const keys = await importKeys(config.secrets)
   const worker = `${hostname()}:${process.pid}`
-  const handlers = createJobHandlers({
-    config,
-    db: database.db,
-    keys,
-    log,
-    now: Date.now,
-    mailer: nodeMailer(config),
-    timing: o.timing,
-  })
+  const parts = { config, db: database.db, keys, log, now: Date.now, mailer: nodeMailer(config), timing: o.timing }
+  const handlers = createJobHandlers(parts)
   await releaseJobsOfDeadProcesses(database.db, worker, log)
   const runner = createRunner({
     db: database.db,
@@ -76,7 +68,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
     giveUpAfterMs: config.jobs.giveUpAfterMs,
-    idle: retentionSweep({ db: database.db, log, now: Date.now, retainDays: config.retainDays }),
+    idle: housekeeping(parts),
   })
   const deps: AppDeps = {
     config,
