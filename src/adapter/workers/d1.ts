@@ -12,6 +12,7 @@
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
+import { GITHUB_BATCH_JOB } from '../../platforms/github/revoke-batch.js'
 
 /** The D1 binding as drizzle types it (workers-types' `D1Database` when those types are loaded). */
 export type D1Binding = Parameters<typeof drizzle>[0]
@@ -37,14 +38,14 @@ export const STATEMENTS_PER_JOB = 60
 export const GITHUB_TOKENS_PER_CALL = 10
 
 /**
- * Statements a GitHub batch job is reserved: measured 8.5 per token with one recipient (106 for 12 tokens, in
- * test/workers/queue.test.ts); each further recipient (PATROL_SECURITY_EMAILS) adds 2 per token.
+ * Statements a GitHub batch job is reserved: it took about 8.5 a token with one recipient (106 for 12 tokens, the
+ * scenario of test/workers/queue.test.ts); each further recipient (PATROL_SECURITY_EMAILS) adds 2 a token.
  */
 export const STATEMENTS_PER_GITHUB_BATCH = GITHUB_TOKENS_PER_CALL * 12 + 20
 
 /** What a job of this kind is reserved (the message names the kind). */
 export function statementsFor(kind: string | undefined): number {
-  return kind === 'revoke-github-batch' ? STATEMENTS_PER_GITHUB_BATCH : STATEMENTS_PER_JOB
+  return kind === GITHUB_BATCH_JOB ? STATEMENTS_PER_GITHUB_BATCH : STATEMENTS_PER_JOB
 }
 
 export interface StatementCount {
