@@ -10,9 +10,10 @@
  *
  * Two references run first, in the same run: patrol at 2 pushes a second, and the floor
  * (bench/support/queue-floor-worker.ts): a Worker with the same queue settings doing patrol's 49 D1 statements and 4
- * queue hops per push and nothing else. On 2 shared cores (2026-12-01) the floor took p50 48 s at 20 pushes a second,
- * and with 8 statements a push p50 0.03 s: under `wrangler dev`, each D1 statement costs about 2 ms of CPU (workerd and
- * wrangler's Node process together), so 20 pushes a second need more than the machine's 2 cores before patrol's code.
+ * queue hops per push and nothing else. On 2 shared cores (2026-12-01) the floor took p50 42 to 58 s at 20 pushes a
+ * second for 30 s (three runs; patrol 47 to 50 s), and with 8 statements a push p50 0.03 s (10 s): under `wrangler
+ * dev`, each D1 statement costs about 2 ms of CPU (workerd and wrangler's Node process together), so 20 pushes a
+ * second need more than the machine's 2 cores before any of patrol's code runs.
  *
  * @example
  * npm run bench:workers
