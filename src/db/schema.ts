@@ -183,6 +183,11 @@ export const jobs = sqliteTable(
     failingSince: integer('failing_since'),
     /** Workers: when a Queues message was last sent for this job (the sweep re-sends for a due job without one). */
     dispatchedAt: integer('dispatched_at'),
+    /**
+     * The `failing_since` of the stuck episode whose needs-attention alerts are all written
+     * (incidents/response/stuck-alerts.ts): the sweep looks only at jobs where it differs, a bounded number a run.
+     */
+    alertedSince: integer('alerted_since'),
   },
   (t) => [
     uniqueIndex('jobs_idempotency_key').on(t.idempotencyKey),

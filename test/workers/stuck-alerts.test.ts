@@ -89,4 +89,56 @@ describe('the Workers cron sweep', () => {
     await cron()
     expect(await db.select().from(channelMessages)).toHaveLength(1)
   })
+
+  it('alerts an outage of 12 stuck responses five incidents a run, so each cron run stays bounded, and none twice', async () => {
+    const now = Date.now()
+    const since = now - 20 * MINUTE
+    const ours: number[] = []
+    for (let i = 0; i < 12; i++) {
+      const [incident] = await db
+        .insert(incidents)
+        .values({
+          fingerprint: `outage-${i}-`.padEnd(64, 'x'),
+          kind: 'azure-devops-pat',
+          issuer: 'azure-devops',
+          preview: 'abcd…wxyz',
+          status: 'responding',
+          statusChangedAt: since,
+          firstSeenAt: since,
+          lastSeenAt: since,
+          firstPushedAt: since,
+          createdAt: since,
+          updatedAt: since,
+        })
+        .returning()
+      ours.push(incident!.id)
+      await db.insert(jobs).values({
+        kind: 'respond',
+        payload: JSON.stringify({ incidentId: incident!.id }),
+        state: 'queued',
+        attempts: 9,
+        maxAttempts: 1000,
+        runAt: now + MINUTE,
+        createdAt: since,
+        updatedAt: now - MINUTE,
+        failingSince: since + i,
+        lastError: 'GET dev.azure.com/contoso/_apis/connectionData: HTTP 503',
+      })
+    }
+    const alerted = async () =>
+      new Set(
+        (await db.select().from(channelMessages))
+          .filter((m) => ours.includes(m.incidentId) && m.event === 'needs_attention')
+          .map((m) => m.incidentId),
+      ).size
+    await cron()
+    expect(await alerted()).toBe(5)
+    await cron()
+    expect(await alerted()).toBe(10)
+    await cron()
+    expect(await alerted()).toBe(12)
+    await cron()
+    const rows = (await db.select().from(channelMessages)).filter((m) => ours.includes(m.incidentId))
+    expect(rows).toHaveLength(12)
+  })
 })
