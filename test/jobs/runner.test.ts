@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { jobs } from '../../src/db/schema.js'
-import { enqueue } from '../../src/jobs/queue.js'
+import { claim, enqueue, MAX_CRASHES, releaseAll } from '../../src/jobs/queue.js'
 import { createRunner, type JobHandler } from '../../src/jobs/runner.js'
+import { stuckLists } from '../../src/jobs/stuck.js'
 import { memoryLogger } from '../../src/log.js'
 import { RemoteError } from '../../src/platforms/remote-error.js'
 import { tempDatabase } from '../support/db.js'
@@ -143,5 +144,92 @@ describe('runner', () => {
     await runner.drain()
     expect(peak).toBe(2)
     expect((await t.db.select().from(jobs)).every((j) => j.state === 'done')).toBe(true)
+  })
+
+  it('ends a job dead without running it once its process ended under it three times in a row, and lists why', async () => {
+    const clock = { now: Date.parse('2026-12-01T00:00:00Z') }
+    const ran: number[] = []
+    const ends: string[] = []
+    await enqueue(t.db, { kind: 'poison', payload: {} }, clock.now)
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      now: () => clock.now,
+      handlers: { poison: async (job) => void ran.push(job.id) },
+      deadEnd: async (job, reason) => void ends.push(`${job.kind}: ${reason}`),
+    })
+    // Three processes in a row die while running it (a restart finds each gone and hands its jobs back).
+    for (let crash = 1; crash <= MAX_CRASHES; crash++) {
+      await claim(t.db, { worker: `host:${crash}`, now: clock.now, staleMs: 60_000 })
+      await releaseAll(t.db, `host:${crash}`, clock.now + 5, { crashed: true })
+      clock.now = (await t.db.select().from(jobs))[0]!.runAt
+    }
+    await runner.drain()
+    expect(ran).toEqual([])
+    const [row] = await t.db.select().from(jobs)
+    expect(row).toMatchObject({ state: 'dead', crashes: 0 })
+    expect(row!.lastError).toMatch(/the process running it ended during its last 3 attempts in a row/)
+    expect(ends).toEqual([`poison: ${row!.lastError}`])
+    expect((await stuckLists(t.db)).deadJobs).toMatchObject([{ id: row!.id, lastError: row!.lastError }])
+  })
+
+  it('runs a job again after fewer crashes in a row than the limit, and a normal end forgets them', async () => {
+    const clock = { now: Date.parse('2026-12-01T00:00:00Z') }
+    let runs = 0
+    await enqueue(t.db, { kind: 'flaky', payload: {} }, clock.now)
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      now: () => clock.now,
+      handlers: {
+        flaky: async () => {
+          if (++runs === 1) throw new RemoteError('transient', 'HTTP 503')
+        },
+      },
+    })
+    for (let crash = 1; crash < MAX_CRASHES; crash++) {
+      await claim(t.db, { worker: `host:${crash}`, now: clock.now, staleMs: 60_000 })
+      await releaseAll(t.db, `host:${crash}`, clock.now + 5, { crashed: true })
+      clock.now = (await t.db.select().from(jobs))[0]!.runAt
+    }
+    await runner.drain()
+    expect((await t.db.select().from(jobs))[0]).toMatchObject({ state: 'queued', crashes: 0 })
+    clock.now = (await t.db.select().from(jobs))[0]!.runAt
+    await runner.drain()
+    expect((await t.db.select().from(jobs))[0]).toMatchObject({ state: 'done', crashes: 0 })
+    expect(runs).toBe(2)
+  })
+
+  it('ends a crashing job dead once it has been failing for the give-up time, before the crash limit', async () => {
+    const clock = { now: Date.parse('2026-12-01T00:00:00Z') }
+    await enqueue(t.db, { kind: 'slow-poison', payload: {} }, clock.now)
+    const runner = createRunner({
+      db: t.db,
+      worker: 'w',
+      log: memoryLogger(),
+      now: () => clock.now,
+      giveUpAfterMs: 3_600_000,
+      handlers: {
+        'slow-poison': async () => {
+          throw new RemoteError('transient', 'HTTP 503')
+        },
+      },
+    })
+    await runner.drain()
+    const failingSince = (await t.db.select().from(jobs))[0]!.failingSince!
+    // An hour later its process dies under it once.
+    clock.now = failingSince + 3_600_000
+    await claim(t.db, { worker: 'host:9', now: clock.now, staleMs: 60_000 })
+    await releaseAll(t.db, 'host:9', clock.now, { crashed: true })
+    clock.now = (await t.db.select().from(jobs))[0]!.runAt
+    await runner.drain()
+    const [row] = await t.db.select().from(jobs)
+    expect(row).toMatchObject({ state: 'dead', failingSince })
+    const minutes = /failing for (\d+) min \(PATROL_GIVE_UP_AFTER\), the last attempt ending with its process/.exec(
+      row!.lastError ?? '',
+    )?.[1]
+    expect(Number(minutes)).toBeGreaterThanOrEqual(60)
   })
 })

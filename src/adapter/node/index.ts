@@ -20,6 +20,7 @@ import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/deps.js'
 import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys } from '../../incidents/sealing.js'
+import { deadEnds } from '../../jobs/dead-end.js'
 import { lockHolders, releaseAll } from '../../jobs/queue.js'
 import { createRunner } from '../../jobs/runner.js'
 import { createLogger, type Logger } from '../../log.js'
@@ -57,15 +58,8 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
   const database = openNodeDatabase(config.databasePath)
   const keys = await importKeys(config.secrets)
   const worker = `${hostname()}:${process.pid}`
-  const handlers = createJobHandlers({
-    config,
-    db: database.db,
-    keys,
-    log,
-    now: Date.now,
-    mailer: nodeMailer(config),
-    timing: o.timing,
-  })
+  const parts = { config, db: database.db, keys, log, now: Date.now, mailer: nodeMailer(config), timing: o.timing }
+  const handlers = createJobHandlers(parts)
   await releaseJobsOfDeadProcesses(database.db, worker, log)
   const runner = createRunner({
     db: database.db,
@@ -76,6 +70,8 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
     giveUpAfterMs: config.jobs.giveUpAfterMs,
+    // A job that kept killing its process ends dead without running again; its push or incident shows why.
+    deadEnd: deadEnds(parts),
     idle: retentionSweep({ db: database.db, log, now: Date.now, retainDays: config.retainDays }),
   })
   const deps: AppDeps = {
@@ -117,8 +113,9 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
 
 /**
  * A process of this host that died (kill -9, OOM, power loss) left its jobs `running`. Those of a pid that no
- * longer exists, or of our own worker id (a restarted container reuses pid 1), are handed back at once instead of
- * after the stale-lock timeout. Other hosts' jobs wait for that timeout: their processes cannot be checked from here.
+ * longer exists, or of our own worker id (a restarted container reuses pid 1), are handed back after a short backoff
+ * instead of after the stale-lock timeout, counted as a crash (a job that kills its process three times in a row ends
+ * dead: jobs/queue.ts). Other hosts' jobs wait for that timeout: their processes cannot be checked from here.
  */
 async function releaseJobsOfDeadProcesses(db: DB, self: string, log: Logger): Promise<void> {
   const host = self.slice(0, self.lastIndexOf(':') + 1)
@@ -126,7 +123,7 @@ async function releaseJobsOfDeadProcesses(db: DB, self: string, log: Logger): Pr
     if (!worker.startsWith(host)) continue
     const pid = Number(worker.slice(host.length))
     if (worker !== self && Number.isInteger(pid) && isAlive(pid)) continue
-    const released = await releaseAll(db, worker, Date.now(), { countAttempt: true })
+    const released = await releaseAll(db, worker, Date.now(), { crashed: true })
     if (released) log.warn('jobs.recovered', { worker, count: released, reason: 'its process is gone' })
   }
 }
