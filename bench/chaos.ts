@@ -118,7 +118,7 @@ async function main() {
   // --verbose: the runner's job outcomes are kept (with their wall time) for the report of where the time went.
   const jobEvents: (Fields & { at: number })[] = []
   const log = createLogger({
-    level: VERBOSE ? 'info' : 'error',
+    level: VERBOSE ? 'info' : 'warn',
     write: (line) => {
       const f = JSON.parse(line) as Fields
       if (f.level === 'error') console.log(line)
@@ -306,7 +306,7 @@ async function main() {
   console.log(`  duplicates: ${duplicates} (target 0); unscanned pushes: ${unscanned} (target 0)`)
   console.log(`  p99 target ≤ 60 s: ratio ${(p99 / 60).toFixed(2)} ${p99 <= 60 ? 'MET' : 'MISSED'}`)
 
-  if (VERBOSE) await whereTheTimeWent(t.db, planted, jobEvents)
+  await whereTheTimeWent(t.db, planted, jobEvents)
 
   await runner.stop(5_000)
   await new Promise<void>((resolve) => {
@@ -317,7 +317,11 @@ async function main() {
   t.cleanup()
 }
 
-/** --verbose: each stage's share of push-to-done, the job failures and their waits, the slowest pushes' timelines. */
+/**
+ * The pushes that met GitHub's secondary rate limit without Retry-After (a minute's wait by GitHub's rule), and the
+ * latency of the others; with --verbose, each stage's share of push-to-done, the job failures and their waits, and
+ * the slowest pushes' timelines.
+ */
 async function whereTheTimeWent(db: DB, planted: Planted[], events: (Fields & { at: number })[]) {
   const jobRows = await db.select().from(jobs)
   const pushRows = await db
@@ -378,6 +382,17 @@ async function whereTheTimeWent(db: DB, planted: Planted[], events: (Fields & { 
     const v = values.filter((x): x is number => x !== undefined).sort((a, b) => a - b)
     return `p50 ${s(percentile(v, 50))}, p99 ${s(percentile(v, 99))}, max ${s(v.at(-1))} (${v.length})`
   }
+  const doneIn = (l: Timeline) => (l.p.doneAt === undefined ? undefined : l.p.doneAt - l.p.postedAt)
+  const waitedAMinute = (l: Timeline) =>
+    l.jobs.some((j) =>
+      (failures.get(j.id) ?? []).some((f) => /secondary rate limit/.test(f.error) && f.retryInMs >= 60_000),
+    )
+  const minute = lines.filter(waitedAMinute)
+  console.log(
+    `  pushes that waited GitHub's minute (a secondary rate limit without Retry-After): ${minute.length}; ` +
+      `push to done of the others: ${spread(lines.filter((l) => !waitedAMinute(l)).map(doneIn))}`,
+  )
+  if (!VERBOSE) return
   console.log('\n  where the time went (--verbose); times from the push:')
   console.log(`    scanned:        ${spread(lines.map((l) => l.scanned))}`)
   console.log(`    revoked:        ${spread(lines.map((l) => l.revoked))}`)

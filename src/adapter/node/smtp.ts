@@ -31,13 +31,13 @@ export interface SmtpMailerOptions {
   /** Connection, greeting and socket inactivity timeout. Default 30 s. */
   timeoutMs?: number
   /** Retries inside one send of failures the server cannot have accepted; `false` for one try. Default {@link SMTP_RETRY}. */
-  retry?: Omit<CallRetry, 'maxWaitMs'> | false
+  retry?: Pick<CallRetry, 'tries' | 'baseMs' | 'capMs'> | false
   /** How a retry waits (tests). Default: a timer. */
   sleep?: (ms: number) => Promise<void>
 }
 
 /** Tries per send, the first included, and their backoff: short, so a message waits seconds, not a job retry. */
-export const SMTP_RETRY: Omit<CallRetry, 'maxWaitMs'> = { tries: 4, baseMs: 200, capMs: 1_000 }
+export const SMTP_RETRY: Pick<CallRetry, 'tries' | 'baseMs' | 'capMs'> = { tries: 4, baseMs: 200, capMs: 1_000 }
 
 /** nodemailer's timeouts of the phases before the greeting: nothing was sent yet. */
 const BEFORE_SESSION_TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT'])
@@ -71,7 +71,7 @@ export function parseSmtpUrl(value: string): URL {
 export class SmtpMailer implements Mailer {
   readonly #transport: Transporter<SMTPSentMessageInfo, SMTPTransportOptions>
   readonly #where: string
-  readonly #retry: Omit<CallRetry, 'maxWaitMs'>
+  readonly #retry: Pick<CallRetry, 'tries' | 'baseMs' | 'capMs'>
   readonly #sleep: (ms: number) => Promise<void>
 
   constructor(options: SmtpMailerOptions) {
