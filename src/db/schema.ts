@@ -25,7 +25,7 @@ import { CHANNEL_IDS, CHANNEL_MESSAGE_STATUSES, NOTIFY_EVENTS } from '../notify/
 import { RECIPIENT_REASONS } from '../notify/recipients.js'
 import { OCCURRENCE_SOURCES } from '../platforms/content-event.js'
 import { PLATFORM_IDS } from '../platforms/ids.js'
-import { REVOCATION_OUTCOMES } from '../platforms/types.js'
+import { RESPONSE_STEPS, REVOCATION_OUTCOMES } from '../platforms/types.js'
 
 /** `pending` → `scanned` | `partial` (some content was not read) | `failed`. */
 export const SCAN_STATUSES = ['pending', 'scanned', 'partial', 'failed'] as const
@@ -323,6 +323,28 @@ export const revocations = sqliteTable(
   (t) => [index('revocations_incident').on(t.incidentId), index('revocations_batch').on(t.issuer, t.at)],
 )
 
+/**
+ * What each remote step of a response returned (the owner lookup, the candidates chosen, each revocation batch), so
+ * that a retried response resumes at the first step not recorded here instead of calling again
+ * (incidents/response/step-log.ts). One row per incident, round, step and part. Never a token.
+ */
+export const responseSteps = sqliteTable(
+  'response_steps',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    incidentId: integer('incident_id').notNull(),
+    /** 0: the first revocation; 1: the broad remainder revoked after confirmation found the token still live. */
+    round: integer('round').notNull(),
+    step: text('step', { enum: RESPONSE_STEPS }).notNull(),
+    /** Numbers a repeated step: the revocation's batch. */
+    part: integer('part').notNull().default(0),
+    /** JSON `{ value }`: what the step returned. */
+    result: text('result').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [uniqueIndex('response_steps_once').on(t.incidentId, t.round, t.step, t.part)],
+)
+
 /** Each email patrol owes or sent: exactly one per incident, recipient and purpose (invariant 3). */
 export const notifications = sqliteTable(
   'notifications',
@@ -458,6 +480,7 @@ export type Job = typeof jobs.$inferSelect
 export type Incident = typeof incidents.$inferSelect
 export type Occurrence = typeof occurrences.$inferSelect
 export type Revocation = typeof revocations.$inferSelect
+export type ResponseStepRow = typeof responseSteps.$inferSelect
 export type Notification = typeof notifications.$inferSelect
 export type ChannelMessage = typeof channelMessages.$inferSelect
 export type AuditEvent = typeof auditEvents.$inferSelect

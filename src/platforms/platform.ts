@@ -77,7 +77,7 @@ export interface PlatformWebhook {
 /** A check over the body as it streams in (GitHub's HMAC); `matches()` is asked once, at the end. */
 export interface BodyCheck {
   update(chunk: Uint8Array): void
-  matches(): boolean
+  matches(): Promise<boolean>
   /** The 401's message when it does not match. */
   readonly mismatch: string
 }

@@ -140,7 +140,25 @@ export interface RevocationContext {
   owner?: TokenOwner
   /** Set when a narrow revocation did not stop the token: revoke the broad remainder, for this reason. */
   widen?: string
+  /** Where this response records each step, so that a retry resumes at the first undone one. Default: none. */
+  steps?: ResponseSteps
 }
+
+/** The remote steps of a response whose results are recorded (`response_steps`), in the order they run. */
+export const RESPONSE_STEPS = ['connection', 'candidates', 'revocation'] as const
+export type ResponseStep = (typeof RESPONSE_STEPS)[number]
+
+/**
+ * A response's record of the steps it has done (incidents/response/step-log.ts). `once` runs `run` only when no
+ * earlier attempt recorded that step's result, and records it when `run` returns; a throw records nothing, so the
+ * retry runs it again. `part` numbers repeated steps (the revocation's batches).
+ */
+export interface ResponseSteps {
+  once<T>(step: ResponseStep, run: () => Promise<T>, part?: number): Promise<T>
+}
+
+/** Records nothing: every step runs (the CLI, checks outside a response). */
+export const UNRECORDED_STEPS: ResponseSteps = { once: (_step, run) => run() }
 
 /** One authorization an issuer was asked to revoke, and why it was a candidate (Azure Token Admin). */
 export interface RevocationCandidate {
@@ -193,7 +211,7 @@ export interface TokenIssuer {
   /**
    * Who owns the token, when the issuer can tell. `undefined` when unknown; throws RemoteError on transient failure.
    */
-  owner(token: string, kind: TokenKind): Promise<TokenOwner | undefined>
+  owner(token: string, kind: TokenKind, steps?: ResponseSteps): Promise<TokenOwner | undefined>
   revoke(token: string, context: RevocationContext): Promise<RevocationOutcome>
   /** `undefined` when the issuer cannot tell (GitHub has no offline check patrol may use). */
   isActive(token: string, kind: TokenKind): Promise<boolean | undefined>

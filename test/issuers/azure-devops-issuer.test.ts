@@ -1,5 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto'
+import { asc } from 'drizzle-orm'
 import { afterEach, describe, expect, it } from 'vitest'
+import { responseSteps } from '../../src/db/schema.js'
+import { stepLog } from '../../src/incidents/response/step-log.js'
 import {
   AzureDevOpsIssuer,
   chooseCandidates,
@@ -13,6 +16,7 @@ import {
   type AzureDevOpsAdminApiOptions,
   startAzureDevOpsAdminApi,
 } from '../support/azure-devops-admin-api.js'
+import { tempDatabase } from '../support/db.js'
 import { rejection } from '../support/remote-rejection.js'
 import { generateAdoLegacyPat, generateAdoPat } from '../support/tokens.js'
 
@@ -471,6 +475,50 @@ describe('revocation policies against an owner with ten PATs across months, scop
     )
     expect(pats.otherOrg.isValid).toBe(true)
     expect(pats.future.isValid).toBe(true)
+  })
+
+  it('with recorded steps, a retry resumes at the first batch not accepted and asks connectionData and the list once', async () => {
+    const { api, issuer, pats, leakedToken, context } = await owner()
+    const db = tempDatabase()
+    try {
+      const steps = stepLog({ db: db.db, now: () => 1 }, 1, 0)
+      // The second `revocations` call of the first attempt meets resets on every try; the retry meets none.
+      let failing = true
+      let posts = 0
+      const flaky: typeof fetch = async (input, init) => {
+        if (failing && init?.method === 'POST' && String(input).includes('/tokenadmin/revocations') && ++posts > 1)
+          throw new TypeError('fetch failed: socket hang up')
+        return fetch(input, init)
+      }
+      const broad = issuer({ policy: 'broad', revocationBatch: 3, fetch: flaky })
+      const first = await rejection(broad.revoke(leakedToken, { ...context, steps }))
+      expect(first.failure).toBe('transient')
+      expect(api.revocationCalls).toHaveLength(1)
+      const before = api.requests.length
+      failing = false
+
+      const outcome = await broad.revoke(leakedToken, { ...context, steps })
+      expect(outcome.outcome).toBe('requested')
+      const retried = api.requests.slice(before).map((r) => r.route)
+      expect(retried).toEqual(['revoke', 'revoke'])
+      // Every candidate revoked in exactly one accepted call: 3 + 3 + 1.
+      expect(api.revocationCalls.map((c) => c.length)).toEqual([3, 3, 1])
+      expect(new Set(api.revocationCalls.flat())).toEqual(
+        new Set(outcome.outcome === 'requested' ? outcome.authorizationIds : []),
+      )
+      expect(pats.leaked.isValid).toBe(false)
+      const recorded = await db.db.select().from(responseSteps).orderBy(asc(responseSteps.id))
+      expect(recorded.map((r) => `${r.step}:${r.part}`)).toEqual([
+        'connection:0',
+        'candidates:0',
+        'revocation:0',
+        'revocation:1',
+        'revocation:2',
+      ])
+      expect(JSON.stringify(recorded)).not.toContain(leakedToken)
+    } finally {
+      db.cleanup()
+    }
   })
 
   it('none revokes nothing and makes no call', async () => {

@@ -47,7 +47,9 @@ afterEach(async () => {
 })
 
 /** Stand-ins and a pipeline wired to them; `env` overrides the Azure settings. */
-async function setup(o: { azure?: Partial<AzureDevOpsAdminApiOptions>; env?: Record<string, string> } = {}) {
+async function setup(
+  o: { azure?: Partial<AzureDevOpsAdminApiOptions>; env?: Record<string, string>; startAt?: number } = {},
+) {
   az = await startAzureDevOpsAdminApi({ adminToken: ADMIN, ...o.azure })
   smtp = await startSmtpServer()
   p = await startPipeline(
@@ -60,7 +62,7 @@ async function setup(o: { azure?: Partial<AzureDevOpsAdminApiOptions>; env?: Rec
       PATROL_SECURITY_EMAILS: 'security@acme.example',
       ...o.env,
     },
-    { smtpUrl: smtp.url },
+    { smtpUrl: smtp.url, startAt: o.startAt },
   )
   return { az, smtp, p }
 }
@@ -88,7 +90,7 @@ async function deliver(content: string) {
     message: 'ci',
     author: { name: 'Dev Two', email: 'dev2@acme.example' },
     // Committed an hour ago: after the leaked PAT was created, before the owner's newer one.
-    date: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    date: new Date(p!.clock.now - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
     files: { 'pipeline.yml': content },
   })
   const res = await p!.postGithub(
@@ -198,6 +200,15 @@ describe('revocation', () => {
     expect(az!.revocationCalls).toHaveLength(1)
     // The 503 asked for 10 s, too long to wait inside a call: a second attempt. The 500 was retried in the call.
     expect((await p!.jobsOf('respond'))[0]).toMatchObject({ state: 'done', attempts: 2 })
+    // The second attempt resumed at the revocation: the owner lookup and the listing were recorded steps.
+    const routes = az!.requests.map((r) => r.route)
+    expect(routes.slice(0, routes.lastIndexOf('revoke') + 1)).toEqual([
+      'connectionData',
+      'list', // the 500
+      'list',
+      'revoke', // the 503
+      'revoke',
+    ])
     expect(smtp!.messages).toHaveLength(2)
   })
 
@@ -287,9 +298,12 @@ describe('a suppressed token sent back to response', () => {
 
 describe('narrow first, widen on evidence (AZURE_DEVOPS_REVOKE_POLICY=precise, the default)', () => {
   /** The owner's PATs this month: created `hoursAgo` hours before now, all usable in the organization. */
+  // Mid-month on patrol's clock: "hours ago" never crosses into the month before, which the month rule would see.
+  const MID_MONTH = Date.UTC(2026, 5, 15, 12)
+
   function ownerWith(hoursAgo: Record<string, number>) {
     const user = az!.addUser({ email: 'owner@contoso.example' })
-    const now = new Date()
+    const now = new Date(p!.clock.now)
     const month = { year: now.getUTCFullYear(), month: now.getUTCMonth() }
     const pats = Object.fromEntries(
       Object.entries(hoursAgo).map(([name, hours]) => {
@@ -303,7 +317,7 @@ describe('narrow first, widen on evidence (AZURE_DEVOPS_REVOKE_POLICY=precise, t
   }
 
   it('leaves alone a PAT created between the commit and the push', async () => {
-    await setup()
+    await setup({ startAt: MID_MONTH })
     // The commit is an hour old (deliver); `betweenCommitAndPush` was created half an hour ago.
     const pats = ownerWith({ leak: 2, betweenCommitAndPush: 0.5 })
     await deliver(`PAT: ${pats.leak!.token}\n`)
@@ -314,7 +328,7 @@ describe('narrow first, widen on evidence (AZURE_DEVOPS_REVOKE_POLICY=precise, t
   })
 
   it('revokes the broad remainder when the leaked PAT still works after the narrow set was revoked, and says why', async () => {
-    await setup()
+    await setup({ startAt: MID_MONTH })
     // The leaked PAT's creation time is after the commit (a committer clock far behind): the narrow set is its twin.
     const pats = ownerWith({ twin: 2, leak: 0.5 })
     await deliver(`PAT: ${pats.leak!.token}\n`)

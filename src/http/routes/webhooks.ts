@@ -46,7 +46,7 @@ webhooks.post('/webhooks/:platform', async (c) => {
     ...(check ? { budget: c.get('bodyBudget'), onChunk: (chunk: Uint8Array) => check.update(chunk) } : {}),
   })
   if (!read.ok) return bodyRefusal(c, read)
-  if (check && !check.matches()) return jsonError(c, 401, check.mismatch)
+  if (check && !(await check.matches())) return jsonError(c, 401, check.mismatch)
   const raw = new TextDecoder().decode(read.bytes)
 
   const delivery = receiver.webhook.parse(c.req.raw.headers, raw)

@@ -11,6 +11,7 @@
 import { asc, eq } from 'drizzle-orm'
 import { type Incident, occurrences } from '../../db/schema.js'
 import { confirmJob } from '../../incidents/response/confirm.js'
+import { stepLog } from '../../incidents/response/step-log.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import type { TokenKind } from '../../scan/types.js'
 import type { AzureResponseDeps } from './respond.js'
@@ -29,6 +30,8 @@ export function azureConfirmJob(deps: AzureResponseDeps): JobHandler {
               ...(await revocationTimes(deps, incident)),
               kind: incident.kind as TokenKind,
               widen: reason,
+              // Round 1: a retried widening resumes where it stopped, apart from the first round's steps.
+              steps: stepLog(deps, incident.id, 1),
             })
         : undefined,
   })

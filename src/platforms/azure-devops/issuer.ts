@@ -18,7 +18,14 @@
 
 import type { TokenKind } from '../../scan/types.js'
 import { RemoteError, remoteFetch } from '../remote-error.js'
-import type { RevocationCandidate, RevocationContext, RevocationOutcome, TokenIssuer, TokenOwner } from '../types.js'
+import {
+  type RevocationCandidate,
+  type RevocationContext,
+  type RevocationOutcome,
+  type TokenIssuer,
+  type TokenOwner,
+  UNRECORDED_STEPS,
+} from '../types.js'
 
 export type AzureRevokePolicy = 'precise' | 'broad' | 'none'
 
@@ -40,6 +47,8 @@ export interface AzureDevOpsIssuerOptions {
    * AZURE_DEVOPS_PROBE_SCOPES: learn the leaked PAT's scopes with read-only calls when candidates remain. Default on.
    */
   probeScopes?: boolean
+  /** Authorization ids per `revocations` call. Default 990 (under Token Admin's 1000-item bound; tests use less). */
+  revocationBatch?: number
   fetch?: typeof fetch
   timeoutMs?: number
 }
@@ -103,6 +112,7 @@ export class AzureDevOpsIssuer implements TokenIssuer {
   readonly #tokenAdminApiVersion: string
   readonly #apiVersion: string
   readonly #probeScopes: boolean
+  readonly #revocationBatch: number
   readonly #fetchOptions: { fetch?: typeof fetch; timeoutMs?: number }
 
   constructor(options: AzureDevOpsIssuerOptions) {
@@ -112,6 +122,7 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     this.#apiVersion = options.apiVersion || AZURE_API_VERSION
     this.#tokenAdminApiVersion = options.tokenAdminApiVersion || this.#apiVersion
     this.#probeScopes = options.probeScopes ?? true
+    this.#revocationBatch = options.revocationBatch ?? REVOCATION_BATCH
     this.#fetchOptions = { fetch: options.fetch, timeoutMs: options.timeoutMs }
     const vssps = options.vsspsUrl || vsspsUrlFor(this.#orgUrl)
     // Only revocation needs Token Admin: without an admin token a Server install works as notify-only.
@@ -124,8 +135,8 @@ export class AzureDevOpsIssuer implements TokenIssuer {
   }
 
   /** Owner from `connectionData`, authenticated as the leaked PAT; `undefined` when the PAT does not work here. */
-  async owner(token: string, _kind: TokenKind): Promise<TokenOwner | undefined> {
-    const connection = await this.connection(token)
+  async owner(token: string, _kind: TokenKind, steps = UNRECORDED_STEPS): Promise<TokenOwner | undefined> {
+    const connection = await steps.once('connection', () => this.connection(token))
     return connection.state === 'active' ? connection.owner : undefined
   }
 
@@ -141,7 +152,9 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     if (!this.#adminToken || !this.#vsspsUrl)
       return { outcome: 'skipped', detail: 'not configured: AZURE_DEVOPS_ADMIN_TOKEN is not set' }
 
-    const connection = await this.connection(token)
+    // Recorded steps (context.steps): a retry after a failed batch does not ask connectionData, list or probe again.
+    const steps = context.steps ?? UNRECORDED_STEPS
+    const connection = await steps.once('connection', () => this.connection(token))
     if (connection.state === 'inactive') return { outcome: 'inactive', detail: connection.detail }
     // connectionData refused a PAT that may be valid: fall back to an owner found another way (push data → Graph).
     const found = connection.state === 'active' ? connection.owner : undefined
@@ -153,18 +166,61 @@ export class AzureDevOpsIssuer implements TokenIssuer {
         detail: `owner unknown, cannot list candidates (${connection.state === 'unknown' ? connection.detail : 'no subject descriptor'})`,
       }
 
-    let pats: AzureTokenAdminPat[]
+    let chosen: ChosenCandidates
     try {
-      pats = await this.listPats(owner.descriptor)
+      chosen = await steps.once('candidates', () => this.chooseFor(token, owner.descriptor!, accountIds, context))
     } catch (error) {
       return adminFailure(error, "listing the owner's PATs")
     }
+    const { candidates, listed, probed, widened } = chosen
+    const widen = context.widen
+    if (candidates.length === 0)
+      return {
+        outcome: 'failed',
+        detail: `no candidate PAT among the owner's ${listed} listed: revoke it by hand`,
+      }
+
+    const ids = candidates.map((pat) => pat.authorizationId)
+    try {
+      const size = this.#revocationBatch
+      for (let i = 0; i < ids.length; i += size) {
+        const batch = ids.slice(i, i + size)
+        await steps.once('revocation', () => this.revokeIds(batch).then(() => batch), i / size)
+      }
+    } catch (error) {
+      // A retry resumes at the first batch not accepted; without recorded steps it re-lists, and PATs revoked by an
+      // earlier batch are no longer valid and drop out. Either way no PAT is revoked twice on purpose.
+      return adminFailure(error, 'revoking')
+    }
+    const whose = owner.email ?? owner.name ?? 'the owner'
+    const why = widened && !widen ? ` (widened: ${widened})` : widen ? ` (widened: ${widen})` : ''
+    return {
+      outcome: 'requested',
+      detail: `Token Admin accepted the revocation of ${ids.length} PAT${ids.length === 1 ? '' : 's'} of ${whose} that could be the leaked one${why}; Azure may take up to an hour to enforce it.${probed}`,
+      authorizationIds: ids,
+      candidates,
+      ...(widened && !widen ? { widened } : {}),
+    }
+  }
+
+  /**
+   * The owner's PATs that could be the leaked one: every page of Token Admin's list, the candidate rules, then (policy
+   * `precise`, more than one left) the scope probes as the leaked PAT.
+   */
+  private async chooseFor(
+    token: string,
+    descriptor: string,
+    accountIds: string[],
+    context: RevocationContext,
+  ): Promise<ChosenCandidates> {
+    const pats = await this.listPats(descriptor)
     const choice = chooseCandidates(pats, {
       token,
       committedAt: context.committedAt,
       pushedAt: context.pushedAt,
       accountIds,
-      policy: context.widen ? 'broad' : this.#policy,
+      // Policy `none` never gets here (revoke() returns first).
+      policy: context.widen || this.#policy === 'broad' ? 'broad' : 'precise',
     })
     // Widening after confirmation: the narrow set is already revoked; what is left is the broad remainder.
     const widen = context.widen
@@ -176,28 +232,7 @@ export class AzureDevOpsIssuer implements TokenIssuer {
       probed = ` Scope probes as the leaked PAT: ${describeProbes(held)}; ${fit.length} of ${candidates.length} candidates fit.`
       candidates = fit
     }
-    if (candidates.length === 0)
-      return {
-        outcome: 'failed',
-        detail: `no candidate PAT among the owner's ${pats.length} listed: revoke it by hand`,
-      }
-
-    const ids = candidates.map((pat) => pat.authorizationId)
-    try {
-      for (let i = 0; i < ids.length; i += REVOCATION_BATCH) await this.revokeIds(ids.slice(i, i + REVOCATION_BATCH))
-    } catch (error) {
-      // A retry re-lists: PATs revoked by an earlier batch are no longer valid and drop out, so it is idempotent.
-      return adminFailure(error, 'revoking')
-    }
-    const whose = owner.email ?? owner.name ?? 'the owner'
-    const why = choice.widened && !widen ? ` (widened: ${choice.widened})` : widen ? ` (widened: ${widen})` : ''
-    return {
-      outcome: 'requested',
-      detail: `Token Admin accepted the revocation of ${ids.length} PAT${ids.length === 1 ? '' : 's'} of ${whose} that could be the leaked one${why}; Azure may take up to an hour to enforce it.${probed}`,
-      authorizationIds: ids,
-      candidates,
-      ...(choice.widened && !widen ? { widened: choice.widened } : {}),
-    }
+    return { candidates, listed: pats.length, probed, widened: choice.widened }
   }
 
   /**
@@ -316,6 +351,16 @@ export class AzureDevOpsIssuer implements TokenIssuer {
     if (res.status === 203)
       throw new RemoteError('auth', `POST ${new URL(url).host}: HTTP 203, sign-in page`, { status: 203 })
   }
+}
+
+/** The `candidates` step's record: what revoke() needs to carry on without listing or probing again. */
+interface ChosenCandidates {
+  candidates: RevocationCandidate[]
+  /** How many PATs Token Admin listed for the owner. */
+  listed: number
+  /** The scope probes' summary for the outcome's detail ('' when none ran). */
+  probed: string
+  widened?: string
 }
 
 /** Why a PAT is a candidate, and what a candidate carries into the incident's record and the owner's email. */

@@ -12,6 +12,7 @@
  */
 import { eq } from 'drizzle-orm'
 import { incidents } from '../../db/schema.js'
+import { stepLog } from '../../incidents/response/step-log.js'
 import { finish, onRemoteFailure, type ResponseDeps, recordAttempt } from '../../incidents/response/steps.js'
 import { unseal } from '../../incidents/sealing.js'
 import type { TokenKind } from '../../scan/types.js'
@@ -53,11 +54,13 @@ export function azureDevOpsResponse(azure: AzureResponseDeps): PlatformResponse 
       try {
         const token = await unseal(deps.keys, incident.sealedToken)
         const times = await revocationTimes(deps, incident)
+        // Each remote step's result is recorded: a retry resumes at the first step not done (step-log.ts).
+        const steps = stepLog(deps, incidentId, 0)
         // Uses the leaked PAT once against our own organization to learn its owner (docs/reference/platform-apis.md
-        // §6a); logged as such.
-        owner = await deps.issuer.owner(token, kind)
+        // §6a); logged as such. revoke() reuses that answer (the `connection` step).
+        owner = await deps.issuer.owner(token, kind, steps)
         deps.log.info('respond.owner_lookup', { incident: incidentId, found: owner !== undefined })
-        outcome = await deps.issuer.revoke(token, { kind, ...times, owner })
+        outcome = await deps.issuer.revoke(token, { kind, ...times, owner, steps })
       } catch (error) {
         return onRemoteFailure(deps, job, attempt, incidentId, incident.issuer, error)
       }

@@ -1,0 +1,49 @@
+/**
+ * The GitHub signature check inside workerd: `crypto.DigestStream` is found and agrees with Web Crypto's HMAC, as
+ * the JavaScript fallback does, over random bodies split at random places.
+ */
+import { describe, expect, it } from 'vitest'
+import { githubSignatureCheck, macEngines } from '../../src/platforms/github/signature.js'
+
+const hex = (bytes: ArrayBuffer) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('')
+
+async function hmac(secret: string, body: Uint8Array<ArrayBuffer>): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
+  return `sha256=${hex(await crypto.subtle.sign('HMAC', key, body))}`
+}
+
+const random = (n: number) => Math.floor(Math.random() * n)
+
+describe('the streaming signature check on Workers', () => {
+  it("finds Workers' DigestStream, with the JavaScript HMAC as the fallback", () => {
+    // The test pool runs workerd with nodejs_compat, so node:crypto is found too; the deployed Worker
+    // (wrangler.toml, no nodejs_compat) has DigestStream first.
+    expect(macEngines()).toContain('digest-stream')
+    expect(macEngines().at(-1)).toBe('javascript')
+  })
+
+  it.each(macEngines())('agrees with Web Crypto over random bodies and secrets (%s)', async (engine) => {
+    for (let round = 0; round < 30; round++) {
+      const body = crypto.getRandomValues(new Uint8Array(1 + random(5000)))
+      // Secrets longer than the 64-byte block are hashed first (RFC 2104).
+      const secret = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(1 + random(100)))))
+      const signature = await hmac(secret, body)
+      const check = githubSignatureCheck(signature, ['some-other-secret', secret], { engine })!
+      for (let at = 0; at < body.length; ) {
+        const next = Math.min(body.length, at + 1 + random(200))
+        check.update(body.subarray(at, next))
+        at = next
+      }
+      expect(await check.matches()).toBe(true)
+      const wrong = githubSignatureCheck(signature, ['some-other-secret'], { engine })!
+      wrong.update(body)
+      expect(await wrong.matches()).toBe(false)
+    }
+  })
+})
