@@ -212,7 +212,7 @@ function taken(o: { worker: string; now: number }) {
     lockedAt: o.now,
     attempts: sql`${jobs.attempts} + 1`,
     crashes: sql`case when ${stale} then ${jobs.crashes} + 1 else ${jobs.crashes} end`,
-    failingSince: sql`case when ${stale} then coalesce(${jobs.failingSince}, ${jobs.lockedAt}) else ${jobs.failingSince} end`,
+    failingSince: sql`case when ${stale} then coalesce(${jobs.failingSince}, ${o.now}) else ${jobs.failingSince} end`,
     updatedAt: o.now,
   } as const
 }
@@ -252,7 +252,8 @@ export async function releaseAll(
   o: { crashed?: boolean; backoff?: BackoffPolicy } = {},
 ): Promise<number> {
   const policy = o.backoff ?? DEFAULT_BACKOFF
-  const failingSince = sql`coalesce(${jobs.failingSince}, ${jobs.lockedAt}, ${now})`
+  // A job that was not failing starts failing now: however long its process was down is not its failure.
+  const failingSince = sql`coalesce(${jobs.failingSince}, ${now})`
   const rows = await db
     .update(jobs)
     .set(
