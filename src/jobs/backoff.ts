@@ -26,9 +26,7 @@ export function retryDelayMs(
   retryAfterMs = 0,
   random = Math.random,
 ): number {
-  const step = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1))
-  const jittered = step / 2 + random() * (step / 2)
-  return Math.max(Math.round(jittered), retryAfterMs)
+  return jittered(Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, attempt - 1)), retryAfterMs, random)
 }
 
 /**
@@ -48,11 +46,15 @@ export function jobRetryDelayMs(
   retryAfterMs = 0,
   random = Math.random,
 ): number {
-  const step = jobBackoffStepMs(failingForMs, policy)
-  return Math.max(Math.round(step / 2 + random() * (step / 2)), retryAfterMs)
+  return jittered(jobBackoffStepMs(failingForMs, policy), retryAfterMs, random)
 }
 
 /** The un-jittered step of {@link jobRetryDelayMs}: the time failing so far, clamped to the policy. */
 export function jobBackoffStepMs(failingForMs: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
   return Math.min(policy.capMs, Math.max(policy.baseMs, failingForMs))
+}
+
+/** `step` jittered over its upper half (retries spread out, none too early), then at least `retryAfterMs`. */
+function jittered(step: number, retryAfterMs: number, random: () => number): number {
+  return Math.max(Math.round(step / 2 + random() * (step / 2)), retryAfterMs)
 }

@@ -21,6 +21,15 @@ const until = async (check: () => Promise<boolean> | boolean, ms = 5000) => {
   }
 }
 
+/** The one queued job is claimed by `n` processes in turn, each dying under it; the clock follows its backoff. */
+async function crashes(n: number, clock: { now: number }) {
+  for (let crash = 1; crash <= n; crash++) {
+    await claim(t.db, { worker: `host:${crash}`, now: clock.now, staleMs: 60_000 })
+    await releaseAll(t.db, `host:${crash}`, clock.now + 5, { crashed: true })
+    clock.now = (await t.db.select().from(jobs))[0]!.runAt
+  }
+}
+
 describe('runner', () => {
   it('wakes at once after an enqueue instead of waiting for the next poll', async () => {
     const seen: unknown[] = []
@@ -160,11 +169,7 @@ describe('runner', () => {
       deadEnd: async (job, reason) => void ends.push(`${job.kind}: ${reason}`),
     })
     // Three processes in a row die while running it (a restart finds each gone and hands its jobs back).
-    for (let crash = 1; crash <= MAX_CRASHES; crash++) {
-      await claim(t.db, { worker: `host:${crash}`, now: clock.now, staleMs: 60_000 })
-      await releaseAll(t.db, `host:${crash}`, clock.now + 5, { crashed: true })
-      clock.now = (await t.db.select().from(jobs))[0]!.runAt
-    }
+    await crashes(MAX_CRASHES, clock)
     await runner.drain()
     expect(ran).toEqual([])
     const [row] = await t.db.select().from(jobs)
@@ -189,11 +194,7 @@ describe('runner', () => {
         },
       },
     })
-    for (let crash = 1; crash < MAX_CRASHES; crash++) {
-      await claim(t.db, { worker: `host:${crash}`, now: clock.now, staleMs: 60_000 })
-      await releaseAll(t.db, `host:${crash}`, clock.now + 5, { crashed: true })
-      clock.now = (await t.db.select().from(jobs))[0]!.runAt
-    }
+    await crashes(MAX_CRASHES - 1, clock)
     await runner.drain()
     expect((await t.db.select().from(jobs))[0]).toMatchObject({ state: 'queued', crashes: 0 })
     clock.now = (await t.db.select().from(jobs))[0]!.runAt
@@ -221,9 +222,7 @@ describe('runner', () => {
     const failingSince = (await t.db.select().from(jobs))[0]!.failingSince!
     // An hour later its process dies under it once.
     clock.now = failingSince + 3_600_000
-    await claim(t.db, { worker: 'host:9', now: clock.now, staleMs: 60_000 })
-    await releaseAll(t.db, 'host:9', clock.now, { crashed: true })
-    clock.now = (await t.db.select().from(jobs))[0]!.runAt
+    await crashes(1, clock)
     await runner.drain()
     const [row] = await t.db.select().from(jobs)
     expect(row).toMatchObject({ state: 'dead', failingSince })
