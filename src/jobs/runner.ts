@@ -2,7 +2,8 @@
  * Runs queued jobs in-process: polls the queue, wakes at once after an enqueue, runs up to `concurrency` jobs at a
  * time, and on `stop()` lets running jobs finish within a grace period before handing the rest back to the queue.
  * A job claimed here is always run here, or released: `drain()` returns only after every claim it could have raced
- * with has settled (on Workers nothing runs after the invocation's last promise).
+ * with has settled (on Workers nothing runs after the invocation's last promise). While jobs run, `start()`ed runners
+ * renew their locks, so a long attempt is never taken over as orphaned.
  * Handlers throw to fail: a `RemoteError` carries whether and when to retry; anything else is retried with backoff,
  * until the give-up rule (give-up.ts) says the attempt was the last. The backoff grows with the time the job has been
  * failing, counted from the last attempt that made progress (queue.ts retryOf). A job whose attempts ended with their
@@ -20,7 +21,17 @@ import type { Logger } from '../log.js'
 import { RemoteError } from '../platforms/remote-error.js'
 import type { BackoffPolicy } from './backoff.js'
 import { type Attempt, attemptOf, DEFAULT_GIVE_UP_AFTER_MS } from './give-up.js'
-import { claim, complete, crashedReason, fail, MAX_CRASHES, releaseAll, reschedule, retryOf } from './queue.js'
+import {
+  claim,
+  complete,
+  crashedReason,
+  fail,
+  heartbeat,
+  MAX_CRASHES,
+  releaseAll,
+  reschedule,
+  retryOf,
+} from './queue.js'
 
 /** What a handler may ask for instead of completing: try again later without counting a failure. */
 export type JobResult = { rescheduleAt: number; reason: string }
@@ -132,6 +143,7 @@ export function createRunner(options: Omit<RunnerOptions, 'now'> & { now?: () =>
   const staleMs = o.staleMs ?? 5 * 60_000
   const running = new Set<Promise<unknown>>()
   let timer: ReturnType<typeof setInterval> | undefined
+  let beat: ReturnType<typeof setInterval> | undefined
   let stopping = false
   /** The fill in progress: callers wait for it rather than returning while it may still claim a job. */
   let filling: Promise<void> | undefined
@@ -182,6 +194,14 @@ export function createRunner(options: Omit<RunnerOptions, 'now'> & { now?: () =>
       stopping = false
       timer = setInterval(() => void fill(), o.pollMs ?? 1000)
       timer.unref?.()
+      // Locks renewed three times per stale limit: only a dead process's jobs go stale.
+      beat = setInterval(() => {
+        if (running.size > 0)
+          heartbeat(o.db, o.worker, o.now()).catch((error: unknown) =>
+            o.log.error('jobs.heartbeat_failed', { error: error instanceof Error ? error.message : String(error) }),
+          )
+      }, staleMs / 3)
+      beat.unref?.()
       void fill()
     },
     wake() {
@@ -197,6 +217,7 @@ export function createRunner(options: Omit<RunnerOptions, 'now'> & { now?: () =>
     async stop(graceMs) {
       stopping = true
       if (timer) clearInterval(timer)
+      if (beat) clearInterval(beat)
       await filling
       const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref?.())
       await Promise.race([Promise.allSettled([...running]), grace])

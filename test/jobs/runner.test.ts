@@ -133,6 +133,27 @@ describe('runner', () => {
     expect((await t.db.select().from(jobs))[0]).toMatchObject({ state: 'queued', attempts: 0, lockedBy: null })
   })
 
+  it('renews the lock of a job running longer than the stale limit, so no other process takes it over', async () => {
+    let release: () => void = () => {}
+    const runner = createRunner({
+      db: t.db,
+      worker: 'alive',
+      log: memoryLogger(),
+      staleMs: 300,
+      handlers: { long: () => new Promise<void>((r) => (release = r)) },
+    })
+    await enqueue(t.db, { kind: 'long', payload: {} }, Date.now())
+    runner.start()
+    await until(async () => (await t.db.select().from(jobs))[0]?.state === 'running')
+    // Three stale limits later, another process looks for orphaned work: there is none.
+    await new Promise((r) => setTimeout(r, 900))
+    expect(await claim(t.db, { worker: 'other', now: Date.now(), staleMs: 300 })).toBeUndefined()
+    release()
+    await until(async () => (await t.db.select().from(jobs))[0]?.state === 'done')
+    expect((await t.db.select().from(jobs))[0]).toMatchObject({ attempts: 1, crashes: 0 })
+    await runner.stop(100)
+  })
+
   it('runs no more than `concurrency` jobs at once', async () => {
     let active = 0
     let peak = 0
