@@ -11,7 +11,7 @@
  * config.port // 8787
  */
 import { z } from 'zod'
-import { type ChannelId, NOTIFY_EVENTS, type NotifyEvent } from './notify/events.js'
+import { NOTIFY_EVENTS, type NotifyEvent, type PostedChannelId } from './notify/events.js'
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -294,7 +294,7 @@ function toSettings(e: z.infer<typeof settingsSchema>) {
 }
 
 export interface ChannelSettings {
-  id: ChannelId
+  id: PostedChannelId
   url: string
   events: NotifyEvent[]
   /** The webhook's HMAC-SHA256 key. */

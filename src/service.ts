@@ -16,7 +16,9 @@ import { CHANNEL_NOTIFY_JOB, channelNotifyJob } from './incidents/response/chann
 import { notifyJob } from './incidents/response/notify.js'
 import { respondJob } from './incidents/response/respond.js'
 import { NOTIFY_JOB, type ResponseDeps } from './incidents/response/steps.js'
+import { stuckResponseSweep } from './incidents/response/stuck-alerts.js'
 import { VERIFY_NOW_JOB, verifyNowJob } from './incidents/response/verify.js'
+import { retentionSweep } from './incidents/retention.js'
 import type { TokenKeys } from './incidents/sealing.js'
 import type { JobHandler } from './jobs/runner.js'
 import type { Logger } from './log.js'
@@ -77,6 +79,12 @@ export function pushSources(config: Config, fetchImpl?: typeof fetch): Map<strin
 
 export function responseDeps(parts: ServiceParts): ResponseDeps {
   const { config } = parts
+  const mail = {
+    from: config.mail.from,
+    securityEmails: config.mail.securityEmails,
+    publicUrl: config.publicUrl,
+    notifyDomains: config.mail.notifyDomains,
+  }
   return {
     db: parts.db,
     keys: parts.keys,
@@ -84,14 +92,30 @@ export function responseDeps(parts: ServiceParts): ResponseDeps {
     now: parts.now,
     revoke: config.revoke,
     mailer: parts.mailer,
-    mail: {
-      from: config.mail.from,
-      securityEmails: config.mail.securityEmails,
-      publicUrl: config.publicUrl,
-      notifyDomains: config.mail.notifyDomains,
-    },
+    mail,
     config,
-    notifiers: createNotifiers(config.channels, { fetch: parts.fetch, timeoutMs: config.remoteTimeoutMs }),
+    notifiers: createNotifiers(
+      { channels: config.channels, mailer: parts.mailer, mail },
+      { fetch: parts.fetch, timeoutMs: config.remoteTimeoutMs },
+    ),
+  }
+}
+
+/**
+ * What a runtime runs when it has time (Node: the runner's idle hook; Workers: the cron sweep): alerts about
+ * responses stuck in retries (stuck-alerts.ts), then retention. Each part throttles itself and logs its own errors.
+ */
+export function housekeeping(parts: ServiceParts): () => Promise<void> {
+  const stuck = stuckResponseSweep(responseDeps(parts))
+  const retention = retentionSweep({
+    db: parts.db,
+    log: parts.log,
+    now: parts.now,
+    retainDays: parts.config.retainDays,
+  })
+  return async () => {
+    await stuck()
+    await retention()
   }
 }
 

@@ -60,7 +60,13 @@ try {
 
   const browser = await launchChromium()
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 560 }, deviceScaleFactor: 1 })
+    // An admin in Berlin: the page's script shows each time in the browser's zone (local-time.ts).
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 560 },
+      deviceScaleFactor: 1,
+      locale: 'en-GB',
+      timezoneId: 'Europe/Berlin',
+    })
     await page.goto(`${stage.service.url}/admin/sign-in`)
     await page.fill('input[name=token]', stage.adminToken)
     await Promise.all([page.waitForURL(`${stage.service.url}/admin`), page.click('button[type=submit]')])

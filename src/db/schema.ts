@@ -380,7 +380,7 @@ export const channelMessages = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     incidentId: integer('incident_id').notNull(),
     channel: text('channel', { enum: CHANNEL_IDS }).notNull(),
-    /** The incident status the message reports. */
+    /** The incident status the message reports (a stuck response's alert: `<status>:stuck:<since>`). */
     outcome: text('outcome').notNull(),
     /** `incident.new` for the first message on the channel, else the outcome's event. */
     event: text('event', { enum: NOTIFY_EVENTS }).notNull(),
@@ -391,6 +391,11 @@ export const channelMessages = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     createdAt: integer('created_at').notNull(),
     sentAt: integer('sent_at'),
+    /**
+     * A `needs_attention` message about a response stuck in retries (its `outcome` is `<status>:stuck:<since>`, one
+     * per stuck episode): JSON `{ waitingFor, reason, since, nextAttemptAt }` as it was when patrol noticed.
+     */
+    attention: text('attention'),
   },
   (t) => [uniqueIndex('channel_messages_incident_channel_outcome').on(t.incidentId, t.channel, t.outcome)],
 )

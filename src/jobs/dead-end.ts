@@ -3,18 +3,20 @@
  * to the dead-letter queue because every consumer run crashed or ran out of its invocation). The handler never got
  * to say "this was the last try", so this does what it would have done: a scan's push is marked `failed` with the
  * reason, a response's incident ends `revoke_failed` with the reason (and its emails go out), a confirmation's
- * incident ends `revoke_unconfirmed` (the issuer accepted the revocation; only the check is lost), a notification is
- * marked `failed`. The same ends as a give-up (src/jobs/give-up.ts), so nothing stays `pending` or `responding`.
+ * incident ends `revoke_unconfirmed` (the issuer accepted the revocation; only the check is lost), a message (email,
+ * chat, webhook) is marked `failed`. The same ends as a give-up (src/jobs/give-up.ts), so nothing stays `pending` or
+ * `responding`.
  * A GitHub batch job's incidents are not named by its payload: its dead job is what /healthz and /api/stuck show.
  *
  * @example
  * const end = deadEnds(parts)
  * for (const job of await buryJobs(db, messages, now)) await end(job, 'its queue message was never handled')
  */
-import { and, eq } from 'drizzle-orm'
-import { incidents, type Job, notifications } from '../db/schema.js'
+import { eq } from 'drizzle-orm'
+import { incidents, type Job } from '../db/schema.js'
 import { pushForDelivery } from '../incidents/ingest/deliveries.js'
 import { markScanFailed } from '../incidents/ingest/scan-push.js'
+import { buryMessage } from '../incidents/response/channels.js'
 import { onRemoteFailure, recordAttempt } from '../incidents/response/steps.js'
 import { transition } from '../incidents/transitions.js'
 import type { PlatformId } from '../platforms/ids.js'
@@ -55,12 +57,8 @@ export function deadEnds(parts: ServiceParts): (job: Job, reason: string) => Pro
         await transition(parts.db, { incidentId, from: 'new', to: 'responding', actor: 'patrol', now: parts.now() })
       // A final attempt: records the failed attempt, ends the incident `revoke_failed`, enqueues its emails.
       await onRemoteFailure(deps, job, FINAL_ATTEMPT, incidentId, incident.issuer as PlatformId, new Error(reason))
-    } else if (job.kind === 'notify') {
-      const { notificationId } = payloadOf<'notify'>(job)
-      await parts.db
-        .update(notifications)
-        .set({ status: 'failed', error: reason })
-        .where(and(eq(notifications.id, notificationId), eq(notifications.status, 'pending')))
+    } else if (job.kind === 'notify' || job.kind === 'channel-notify') {
+      await buryMessage(deps, job, reason)
     }
   }
 }

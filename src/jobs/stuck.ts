@@ -17,6 +17,12 @@ import { enqueue } from './queue.js'
 /** A push still unscanned after this long is a problem, not a queue: scans take seconds. */
 export const UNSCANNED_ALARM_MS = 10 * 60_000
 
+/**
+ * A response job (revoking, confirming) that has kept failing this long is stuck in retries, not unlucky: the
+ * channels that take `needs_attention` are told (incidents/response/stuck-alerts.ts).
+ */
+export const RETRYING_ALARM_MS = 10 * 60_000
+
 export interface StuckWork {
   /** Pushes whose scan has not ended (`pending`). */
   unscannedPushes: number

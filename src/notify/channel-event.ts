@@ -49,6 +49,20 @@ export const IncidentEvent = z
       owner: z.string().optional().openapi({ description: 'The token’s owner as the issuer named them' }),
       occurrences: z.number().int().openapi({ description: 'Places the token was seen' }),
     }),
+    waiting: z
+      .object({
+        for: z
+          .string()
+          .openapi({ description: 'What patrol is waiting for', example: 'the revocation call to succeed' }),
+        reason: z.string().optional().openapi({ description: 'The last failed attempt’s reason' }),
+        since: z.string().openapi({ format: 'date-time', description: 'When the attempts began failing' }),
+        nextAttemptAt: z.string().optional().openapi({ format: 'date-time', description: 'When patrol tries next' }),
+      })
+      .optional()
+      .openapi({
+        description:
+          'A `needs_attention` message about a response that has kept failing (and retrying) for more than 10 minutes',
+      }),
     response: z.object({
       outcome: z.string().optional().openapi({ description: 'The latest revocation attempt’s outcome' }),
       detail: z.string().optional(),

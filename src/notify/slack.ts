@@ -5,11 +5,11 @@
  *
  * @example
  * const slack = slackNotifier({ id: 'slack', url: 'https://hooks.slack.com/services/…', events: ['incident.new'] }, {})
- * await slack.send(body)
+ * await slack.send({ event, facts, id: event.delivery })
  */
 import type { ChannelSettings } from '../config.js'
 import type { IncidentEvent } from './channel-event.js'
-import { headline, whatPatrolDid } from './channel-text.js'
+import { headline, waitingText, whatPatrolDid } from './channel-text.js'
 import { type Notifier, type NotifierOptions, postJson } from './notifier.js'
 
 /** Slack's limits: header text 150 characters, a section's text 3000, a field 2000, at most 10 fields. */
@@ -20,7 +20,7 @@ export function slackNotifier(settings: ChannelSettings, o: NotifierOptions): No
   return {
     channel: 'slack',
     events: settings.events,
-    send: (body) => postJson('slack', settings.url, JSON.stringify(slackMessage(body)), {}, o),
+    send: (m) => postJson('slack', settings.url, JSON.stringify(slackMessage(m.event)), {}, o),
   }
 }
 
@@ -63,6 +63,7 @@ export function slackMessage(e: IncidentEvent) {
               `*What:* ${slackEscape(e.incident.kindLabel)} \`${slackEscape(e.incident.preview)}\``,
               `*Status:* ${slackEscape(e.incident.statusLabel)}${e.incident.mayBeLive ? ' (the token may still work)' : ''}`,
               `*What patrol did:* ${slackEscape(whatPatrolDid(e))}`,
+              ...(e.waiting ? [`*Waiting for:* ${slackEscape(waitingText(e)!)}`] : []),
             ].join('\n'),
             3000,
           ),

@@ -6,11 +6,11 @@
  *
  * @example
  * const teams = teamsNotifier({ id: 'teams', url: 'https://….powerplatform.com/…', events: ['response.failed'] }, {})
- * await teams.send(body)
+ * await teams.send({ event, facts, id: event.delivery })
  */
 import type { ChannelSettings } from '../config.js'
 import type { IncidentEvent } from './channel-event.js'
-import { headline, whatPatrolDid } from './channel-text.js'
+import { headline, waitingText, whatPatrolDid } from './channel-text.js'
 import { type Notifier, type NotifierOptions, postJson } from './notifier.js'
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive'
@@ -19,7 +19,7 @@ export function teamsNotifier(settings: ChannelSettings, o: NotifierOptions): No
   return {
     channel: 'teams',
     events: settings.events,
-    send: (body) => postJson('teams', settings.url, JSON.stringify(teamsMessage(body)), {}, o),
+    send: (m) => postJson('teams', settings.url, JSON.stringify(teamsMessage(m.event)), {}, o),
   }
 }
 
@@ -36,6 +36,7 @@ export function teamsMessage(e: IncidentEvent) {
       value: `${e.incident.statusLabel}${e.incident.mayBeLive ? ' (the token may still work)' : ''}`,
     },
     { title: 'What patrol did', value: whatPatrolDid(e) },
+    ...(e.waiting ? [{ title: 'Waiting for', value: waitingText(e)! }] : []),
     ...e.locations
       .slice(0, 3)
       .flatMap((l) => [

@@ -28,10 +28,10 @@ export function webhookNotifier(settings: ChannelSettings, o: NotifierOptions & 
   return {
     channel: 'webhook',
     events: settings.events,
-    async send(body) {
+    async send({ event: body }) {
       const text = JSON.stringify(body)
       const timestamp = String(Math.floor((o.now?.() ?? Date.now()) / 1000))
-      await postJson(
+      return postJson(
         'webhook',
         settings.url,
         text,

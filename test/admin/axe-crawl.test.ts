@@ -1,7 +1,8 @@
 /**
  * Every admin page, with an incident in every state, at 390 px and at 1440 px, checked by axe-core (the
  * `axe-core` dev dependency, loaded from node_modules into Debian's chromium): no serious or critical violation of
- * WCAG 2.x A/AA. The context bypasses the page's CSP only so that axe's own script can run; the pages ship none.
+ * WCAG 2.x A/AA. The context bypasses the page's CSP only so that axe's own script can run; the pages allow only their
+ * own same-origin script (local-time.js).
  */
 import { createRequire } from 'node:module'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -310,12 +310,24 @@ describe('CSRF', () => {
 })
 
 describe('pages', () => {
-  it('sends no-store and a script-free Content-Security-Policy', async () => {
+  it('sends no-store and a Content-Security-Policy that allows only its own same-origin script, never inline ones', async () => {
     const cookie = await signIn(t.app)
     const res = await pageRequest(t.app, '/admin/incidents', { cookie })
     expect(res.headers.get('cache-control')).toBe('no-store')
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
-    expect(res.headers.get('content-security-policy')).toContain("form-action 'self'")
+    const csp = res.headers.get('content-security-policy')
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("form-action 'self'")
+    // One script source, patrol's own origin: no inline script, nothing from elsewhere.
+    expect(csp?.match(/script-src [^;]*/)?.[0]).toBe("script-src 'self'")
+    const html = await res.text()
+    expect([...html.matchAll(/<script[^>]*>/g)].map((m) => m[0])).toEqual([
+      '<script src="/admin/local-time.js" defer="">',
+    ])
+    // Served without a session: it says nothing secret, and the sign-in page may use it too.
+    const script = await pageRequest(t.app, '/admin/local-time.js')
+    expect(script.status).toBe(200)
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(await script.text()).toContain("document.querySelectorAll('time[datetime] [data-clock]')")
   })
 
   it('shows pushed paths, refs and repository names without their line breaks or control characters', async () => {

@@ -3,7 +3,9 @@
  * in-process (`startNode`, real HTTP, a SQLite file, the job runner): an admin is sent to sign in, is refused with a
  * wrong token, signs in, filters the incident list, opens an incident, closes it on a confirming page with a reason,
  * and sees the audit
- * event on its timeline. The session cookie's flags are read from the browser itself.
+ * event on its timeline. The session cookie's flags are read from the browser itself. Times show the browser's time
+ * zone when JavaScript runs (a same-origin script under the page's Content-Security-Policy), UTC with their age
+ * without it.
  */
 
 import { rmSync } from 'node:fs'
@@ -121,6 +123,45 @@ describe('the admin page in a browser', () => {
     expect(await rows.count()).toBe(1)
     expect(await rows.first().textContent()).toContain(`${web.token.slice(0, 4)}…${web.token.slice(-4)}`)
     expect(await page.inputValue('input[name=repository]')).toBe('acme/web')
+  })
+
+  it('shows times in the browser’s time zone when JavaScript runs, and in UTC with their age without it', async () => {
+    const cookies = await context.cookies()
+    const open = async (o: { javaScriptEnabled: boolean }) => {
+      const ctx = await browser.newContext({ ...o, timezoneId: 'Asia/Tokyo', locale: 'en-GB' })
+      await ctx.addCookies(cookies)
+      const tab = await ctx.newPage()
+      const refused: string[] = []
+      tab.on('console', (m) => {
+        if (m.type() === 'error') refused.push(m.text())
+      })
+      await tab.goto(`${service.url}/admin/incidents/${seeded[0]!.id}`)
+      return { ctx, tab, refused }
+    }
+    const pad = (n: number) => String(n).padStart(2, '0')
+
+    const js = await open({ javaScriptEnabled: true })
+    const time = js.tab.locator('time[datetime]').first()
+    const at = new Date((await time.getAttribute('datetime'))!)
+    // Tokyo is UTC+9 all year round.
+    const tokyo = new Date(at.getTime() + 9 * 3_600_000)
+    await until('the script rewrote the clock', async () =>
+      (await time.textContent())?.includes('GMT+9') ? true : undefined,
+    )
+    const local = (await time.textContent())!
+    expect(local).toContain(`${pad(tokyo.getUTCHours())}:${pad(tokyo.getUTCMinutes())}`)
+    expect(local).toMatch(/ ago · /)
+    expect(local).not.toContain('UTC')
+    expect(await time.getAttribute('title')).toBe(at.toISOString())
+    // Loaded under the Content-Security-Policy: no violation reported.
+    expect(js.refused).toEqual([])
+    await js.ctx.close()
+
+    const plain = await open({ javaScriptEnabled: false })
+    const fallback = (await plain.tab.locator('time[datetime]').first().textContent())!
+    expect(fallback).toMatch(/ ago · \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC$/)
+    expect(fallback).toContain(`${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}`)
+    await plain.ctx.close()
   })
 
   it('opens an incident, closes it on the confirming page with a reason, and shows the audit event on its timeline', async () => {

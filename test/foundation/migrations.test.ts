@@ -66,6 +66,7 @@ describe('migrations', () => {
         'notifications',
         'occurrences',
         'pushes',
+        'response_steps',
         'revocations',
         'scan_commits',
         'suppressions',

@@ -1,13 +1,13 @@
 /**
  * A dead-lettered job's subject gets the end a give-up gives it (src/jobs/dead-end.ts): its incident ends
- * `revoke_failed` with the reason and its emails are queued; its notification is marked `failed`. (The scan case runs
+ * `revoke_failed` with the reason and its emails are queued; its message (email, chat, webhook) is marked `failed`. (The scan case runs
  * in workerd: test/workers/queue.test.ts.)
  */
 import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { OutboxMailer } from '../../src/adapter/node/outbox.js'
 import { parseConfig } from '../../src/config.js'
-import { incidents, type Job, jobs, notifications, revocations } from '../../src/db/schema.js'
+import { channelMessages, incidents, type Job, jobs, notifications, revocations } from '../../src/db/schema.js'
 import { importKeys } from '../../src/incidents/sealing.js'
 import { deadEnds } from '../../src/jobs/dead-end.js'
 import { createLogger } from '../../src/log.js'
@@ -118,5 +118,23 @@ describe('the end of a dead-lettered job', () => {
       ['failed', REASON],
       ['sent', null],
     ])
+  })
+
+  it('marks its pending chat or webhook message failed with the reason, as an email', async () => {
+    const i = await incident('revoked')
+    const [pending] = await t.db
+      .insert(channelMessages)
+      .values({
+        incidentId: i.id,
+        channel: 'slack',
+        outcome: 'revoked',
+        event: 'incident.new',
+        status: 'pending',
+        createdAt: NOW,
+      })
+      .returning()
+    await end(await job('channel-notify', { messageId: pending!.id }), REASON)
+    const [row] = await t.db.select().from(channelMessages)
+    expect([row!.status, row!.error]).toEqual(['failed', REASON])
   })
 })

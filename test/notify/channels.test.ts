@@ -3,15 +3,17 @@
  * `channel-notify` job to loopback receivers: each channel gets exactly one message per incident and outcome in the
  * documented shape (Slack Block Kit, a Teams Adaptive Card in a Workflows `message`, the `IncidentEvent` body with a
  * verifiable HMAC-SHA256 signature), a 5xx is retried, a 4xx ends `failed` without the webhook URL in the error, a
- * changed outcome sends a follow-up, a channel gets only the events it subscribes to, and no message holds the token.
+ * changed outcome sends a follow-up, a channel gets only the events it subscribes to, a response stuck in retries
+ * sends one `needs_attention` message per stuck episode, and no message holds the token.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { asc } from 'drizzle-orm'
+import { asc, eq } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { channelMessages, incidents } from '../../src/db/schema.js'
+import { channelMessages, incidents, jobs } from '../../src/db/schema.js'
 import { applyAdminAction } from '../../src/incidents/admin/actions.js'
 import { IncidentEvent } from '../../src/notify/channel-event.js'
 import { CALL_RETRY } from '../../src/platforms/remote-error.js'
+import { housekeeping } from '../../src/service.js'
 import { type ChannelReceiver, startChannelReceiver } from '../support/channel-receiver.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
@@ -221,5 +223,66 @@ describe('the three channels', () => {
     // Slack had no failure this time, so nothing new; the retry's accepted revocation is not a confirmed death.
     expect(to('/slack')).toHaveLength(1)
     expect(to('/teams')).toHaveLength(0)
+  })
+})
+
+describe('a response stuck in retries', () => {
+  it('tells each channel that takes needs_attention once per stuck episode: what patrol waits for, the last error, the next try', async () => {
+    await setup({ PATROL_TEAMS_EVENTS: 'revocation.confirmed' })
+    // GitHub keeps answering 503 with a Retry-After of 4 minutes: each job attempt fails once and waits.
+    credentials.answerNext(...Array.from({ length: 7 }, () => ({ status: 503, headers: { 'retry-after': '240' } })))
+    await leak()
+    const sweep = housekeeping({
+      config: p!.config,
+      db: p!.db,
+      keys: p!.keys,
+      log: p!.log,
+      now: () => p!.clock.now,
+      mailer: { send: async () => ({}) },
+    })
+    // Twenty minutes, the sweep running at least once a minute as the runner's idle hook does.
+    const start = p!.clock.now
+    while (p!.clock.now - start < 20 * 60_000) {
+      await p!.drain()
+      await sweep()
+      await p!.drain()
+      const [next] = await p!.db.select().from(jobs).where(eq(jobs.state, 'queued')).orderBy(asc(jobs.runAt)).limit(1)
+      p!.clock.now = Math.min(next?.runAt ?? Number.POSITIVE_INFINITY, p!.clock.now + 60_000)
+    }
+    const [incident] = await p!.db.select().from(incidents)
+    expect(incident?.status).toBe('responding')
+    const [batch] = await p!.jobsOf('revoke-github-batch')
+    expect(batch?.failingSince).toBeLessThanOrEqual(p!.clock.now - 10 * 60_000)
+
+    // Exactly one alert on each channel that takes the event; Teams takes only confirmed revocations.
+    expect(to('/teams')).toHaveLength(0)
+    expect(to('/slack')).toHaveLength(1)
+    const siem = to('/siem').map((r) => IncidentEvent.parse(json(r)))
+    expect(siem).toHaveLength(1)
+    const alert = siem[0]!
+    expect(alert).toMatchObject({
+      event: 'needs_attention',
+      incident: { id: incident!.id, status: 'responding', mayBeLive: true },
+      waiting: {
+        for: expect.stringContaining('GitHub to accept the revocation'),
+        reason: expect.stringMatching(/503/),
+      },
+    })
+    expect(alert.incident.url).toBe(`https://patrol.acme.example/admin/incidents/${incident!.id}`)
+    expect(Date.parse(alert.waiting!.since)).toBe(batch!.failingSince)
+    expect(Date.parse(alert.waiting!.nextAttemptAt!)).toBeGreaterThan(Date.parse(alert.waiting!.since) + 10 * 60_000)
+    const slack = json(to('/slack')[0]!)
+    expect(slack.blocks[0].text.text).toMatch(/: responding, stuck in retries$/)
+    expect(slack.blocks[1].text.text).toMatch(/\*Waiting for:\* GitHub to accept the revocation.*HTTP 503.*next try/)
+
+    // GitHub accepts at last: the outcome follows on the channels, and the alert is not sent again.
+    await p!.settle()
+    const after = to('/siem').map((r) => IncidentEvent.parse(json(r)))
+    expect(after.map((e) => [e.event, e.followUp, e.incident.status])).toEqual([
+      ['needs_attention', false, 'responding'],
+      ['incident.new', true, 'revocation_requested'],
+    ])
+    expect(to('/slack')).toHaveLength(2)
+    for (const r of rx.requests) expect(r.raw).not.toContain('secretpart')
   })
 })

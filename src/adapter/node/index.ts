@@ -18,14 +18,13 @@ import { type Config, ConfigError, parseConfig, parseSettings, secretsFromEnv } 
 import type { DB } from '../../db/types.js'
 import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/deps.js'
-import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys } from '../../incidents/sealing.js'
 import { deadEnds } from '../../jobs/dead-end.js'
 import { lockHolders, releaseAll } from '../../jobs/queue.js'
 import { createRunner } from '../../jobs/runner.js'
 import { createLogger, type Logger } from '../../log.js'
 import type { Mailer } from '../../notify/mailer.js'
-import { createJobHandlers, type ResponseTiming } from '../../service.js'
+import { createJobHandlers, housekeeping, type ResponseTiming } from '../../service.js'
 import { openNodeDatabase } from './database.js'
 import { groupCommitDeliveries } from './group-commit.js'
 import { OutboxMailer } from './outbox.js'
@@ -72,7 +71,7 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     giveUpAfterMs: config.jobs.giveUpAfterMs,
     // A job that kept killing its process ends dead without running again; its push or incident shows why.
     deadEnd: deadEnds(parts),
-    idle: retentionSweep({ db: database.db, log, now: Date.now, retainDays: config.retainDays }),
+    idle: housekeeping(parts),
   })
   const deps: AppDeps = {
     config,

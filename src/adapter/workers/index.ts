@@ -22,7 +22,6 @@ import type { ExecutionContext } from 'hono'
 import { type Config, parseConfig } from '../../config.js'
 import type { DB } from '../../db/types.js'
 import { type App, createApp } from '../../http/app.js'
-import { retentionSweep } from '../../incidents/retention.js'
 import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
 import { deadEnds } from '../../jobs/dead-end.js'
 import {
@@ -34,7 +33,7 @@ import {
   type JobQueue,
 } from '../../jobs/dispatch.js'
 import { createLogger, type Logger } from '../../log.js'
-import { createJobHandlers, type ResponseTiming } from '../../service.js'
+import { createJobHandlers, housekeeping, type ResponseTiming } from '../../service.js'
 import {
   countStatements,
   type D1Binding,
@@ -205,10 +204,12 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       }
       runtime.log.debug('jobs.sweep', { cron: controller.cron })
       const { db, statements } = invocationDatabase(env)
+      // Stuck-response alerts and retention run from the cron sweep, not after every delivery; before the dispatch,
+      // which sends the messages they queue.
+      const { log, config, keys } = runtime
+      const mailer = new SendEmailMailer(env.EMAIL)
+      await housekeeping({ config, db, keys, log, now: Date.now, mailer, timing: options.timing })()
       await dispatch(runtime, env, db, statements)
-      // Retention (pushes and deliveries past PATROL_RETAIN_DAYS) runs from the cron sweep, not after every delivery.
-      const { log, config } = runtime
-      await retentionSweep({ db, log, now: Date.now, retainDays: config.retainDays })()
     },
 
     async queue(batch, env) {

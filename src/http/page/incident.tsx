@@ -134,7 +134,7 @@ export function IncidentPage(p: {
       {i.revokedAuthorizations.length > 0 ? (
         <>
           <h2>Authorizations revoked ({i.revokedAuthorizations.length})</h2>
-          <table>
+          <table class="stack">
             <thead>
               <tr>
                 <th>PAT</th>
@@ -146,14 +146,16 @@ export function IncidentPage(p: {
             <tbody>
               {i.revokedAuthorizations.map((a) => (
                 <tr>
-                  <td>
+                  <td data-label="PAT">
                     {pushedText(a.displayName ?? '')} <span class="muted mono">{a.authorizationId}</span>
                   </td>
-                  <td class="mono">{pushedText(a.scope ?? '')}</td>
-                  <td>
+                  <td data-label="Scopes" class="mono">
+                    {pushedText(a.scope ?? '')}
+                  </td>
+                  <td data-label="Created">
                     <Time at={a.createdAt} />
                   </td>
-                  <td>{a.why}</td>
+                  <td data-label="Why it was a candidate">{a.why}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,8 +1,8 @@
 /**
  * The frame of every admin page: a small inline stylesheet (no external assets, nothing to build), the navigation,
  * the signed-in admin with sign-out buttons (this browser, or every session of this admin), and a notice or error line.
- * Plain HTML forms and links throughout, so
- * reading and acting work without JavaScript.
+ * Plain HTML forms and links throughout, so reading and acting work without JavaScript; one small same-origin script
+ * (local-time.ts) shows times in the browser's zone.
  *
  * @example
  * return c.html(page(<Layout title="Incidents" admin="alice" current="incidents"><IncidentTable … /></Layout>))
@@ -11,6 +11,7 @@
 import { html } from 'hono/html'
 import type { Child } from 'hono/jsx'
 import { statusLabel } from '../../notify/status-labels.js'
+import { LOCAL_TIME_PATH } from './local-time.js'
 
 const STYLE = `
 *{box-sizing:border-box}
@@ -99,6 +100,7 @@ export function Layout(p: LayoutProps) {
         <meta name="referrer" content="same-origin" />
         <title>{p.title} · patrol</title>
         <style dangerouslySetInnerHTML={{ __html: STYLE }} />
+        <script src={LOCAL_TIME_PATH} defer />
       </head>
       <body>
         <a class="skip" href="#main">
@@ -156,7 +158,8 @@ export function StatusBadge(p: { status: string }) {
 
 /**
  * `3 h ago · 2026-11-27 12:00 UTC` (`short`: no seconds) in a <time> element carrying the exact instant; the age only
- * when `now` is given. The page runs no script, so the clock time is UTC and says so.
+ * when `now` is given. The clock time is UTC and says so; local-time.ts rewrites it to the browser's local time when
+ * JavaScript runs.
  */
 export function Time(p: { at: string | null | undefined; short?: boolean; now?: number }) {
   if (!p.at) return <span class="muted">—</span>
@@ -165,7 +168,9 @@ export function Time(p: { at: string | null | undefined; short?: boolean; now?: 
   return (
     <time datetime={p.at} title={p.at}>
       {ms === undefined ? '' : `${ms >= 0 ? `${age(ms)} ago` : `in ${age(-ms)}`} · `}
-      <span class="nowrap">{text}</span>
+      <span class="nowrap" data-clock={p.short ? 'short' : 'long'}>
+        {text}
+      </span>
     </time>
   )
 }

@@ -51,6 +51,7 @@ import { Dashboard, WINDOWS, type Window } from '../page/dashboard.js'
 import { IncidentPage, type OccurrenceLinks } from '../page/incident.js'
 import { IncidentsPage, type ListFilters } from '../page/incidents.js'
 import { Layout, page } from '../page/layout.js'
+import { LOCAL_TIME_PATH, LOCAL_TIME_SCRIPT } from '../page/local-time.js'
 import { endAllSessions, endSession, sessionAdmin, startSession } from '../page/session.js'
 import { SignInPage } from '../page/sign-in.js'
 import { createSignInLimiter, type Gate, type SignInLimiter } from '../page/sign-in-limiter.js'
@@ -58,9 +59,9 @@ import { type SuppressionDraft, SuppressionsPage } from '../page/suppressions.js
 
 const PAGE_SIZE = 50
 
-/** No script, no external anything; forms post only to patrol; no framing. */
+/** One same-origin script (local-time.ts), no inline script, no external anything; forms post only to patrol; no framing. */
 const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 /** Links for the incident page, through the platform registry (from the configured hosts, never a payload URL). */
 const occurrenceLinks =
@@ -207,6 +208,11 @@ export function createAdminPage(o: AdminPageOptions = {}) {
 
   // '/admin/*' matches '/admin' too.
   admin.use('/admin/*', pageHeaders, formsOnly)
+
+  // Before sign-in: the sign-in page shows no time, but a script that says nothing secret needs no session.
+  admin.get(LOCAL_TIME_PATH, (c) =>
+    c.body(LOCAL_TIME_SCRIPT, 200, { 'content-type': 'text/javascript; charset=utf-8' }),
+  )
 
   admin.get('/admin/sign-in', async (c) => {
     if (await sessionAdmin(c)) return c.redirect(safeNext(c.req.query('next')) ?? '/admin', 303)

@@ -6,23 +6,22 @@
  * @example
  * await finish(deps, incidentId, 'azure-devops', { outcome: 'inactive', detail: 'the token no longer works' })
  */
-import { asc, eq } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import type { Config } from '../../config.js'
 import type { Incident, Job } from '../../db/schema.js'
-import { incidents, notifications, occurrences, revocations } from '../../db/schema.js'
+import { incidents, revocations } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { Logger } from '../../log.js'
 import type { Mailer } from '../../notify/mailer.js'
 import type { Notifier } from '../../notify/notifier.js'
-import { chooseRecipients } from '../../notify/recipients.js'
 import type { PlatformId } from '../../platforms/ids.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKeys } from '../sealing.js'
 import type { IncidentStatus } from '../states.js'
 import { transition } from '../transitions.js'
-import { enqueueChannelMessages } from './channels.js'
+import { enqueueMessages } from './channels.js'
 
 export const NOTIFY_JOB = 'notify'
 
@@ -47,7 +46,7 @@ export interface ResponseDeps {
     /** Which incidents can be confirmed (default all): GitHub confirms only tokens it saw live. */
     when?: (incident: Incident) => boolean
   }
-  /** Slack, Teams, the signed webhook: the configured ones (notify/notifier.ts). */
+  /** Email and the configured Slack, Teams and webhook channels (notify/notifier.ts). */
   notifiers?: Notifier[]
 }
 
@@ -172,9 +171,8 @@ export interface QueuedNotice {
 }
 
 /**
- * One notification row per recipient and purpose (unique, so a repeat adds nothing) and a `notify` job for each;
- * and the chat and webhook messages of the incident's current outcome (channels.ts).
- * `notice`: the "revocation queued" message instead of the outcome one.
+ * The messages of the incident's current outcome, through every configured notifier (email, Slack, Teams, the
+ * webhook: channels.ts `enqueueMessages`), each once. `notice`: the "revocation queued" email instead.
  */
 export async function enqueueNotifications(
   deps: ResponseDeps,
@@ -182,54 +180,5 @@ export async function enqueueNotifications(
   securityOnly = false,
   notice?: QueuedNotice,
 ) {
-  if (!notice) await enqueueChannelMessages(deps, incidentId)
-  const now = deps.now()
-  const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
-  // Part of a mass leak: its people get the push's one alert (ingest/mass-leak.ts), not a message per token.
-  if (incident?.massLeakPushId != null) return
-  const [first] = await deps.db
-    .select()
-    .from(occurrences)
-    .where(eq(occurrences.incidentId, incidentId))
-    .orderBy(asc(occurrences.id))
-    .limit(1)
-  const recipients = chooseRecipients({
-    ...(securityOnly
-      ? {}
-      : {
-          ownerEmail: incident?.ownerEmail ?? undefined,
-          authorEmail: first?.authorEmail ?? undefined,
-          pusherEmail: first?.pusherEmail ?? undefined,
-        }),
-    securityEmails: deps.mail.securityEmails,
-    notifyDomains: deps.mail.notifyDomains,
-  })
-  if (!notice && !recipients.some((r) => !r.withheld)) deps.log.warn('notify.no_recipient', { incident: incidentId })
-  for (const r of recipients) {
-    // A withheld address is kept as a `withheld` row with the reason, so the incident shows who was not mailed.
-    const status = r.withheld ? 'withheld' : 'pending'
-    const [row] = await deps.db
-      .insert(notifications)
-      .values({
-        incidentId,
-        recipient: r.address,
-        reason: r.reason,
-        status,
-        error: r.withheld,
-        createdAt: now,
-        purpose: notice?.purpose ?? 'outcome',
-      })
-      .onConflictDoNothing()
-      .returning({ id: notifications.id })
-    if (row && !r.withheld)
-      await enqueue(
-        deps.db,
-        {
-          kind: NOTIFY_JOB,
-          payload: { notificationId: row.id, ...(notice ? { plannedAt: notice.plannedAt } : {}) },
-          key: `${NOTIFY_JOB}:${row.id}`,
-        },
-        now,
-      )
-  }
+  await enqueueMessages(deps, incidentId, { securityOnly, notice })
 }
