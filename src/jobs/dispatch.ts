@@ -18,9 +18,10 @@ import type { DB } from '../db/types.js'
 import { claimById } from './queue.js'
 import { type JobContext, runJob } from './runner.js'
 
-/** The message body: the id of a job row. */
+/** The message body: the id of a job row, and its kind (so that a consumer can budget before it claims the job). */
 export interface JobMessageBody {
   job: number
+  kind?: string
 }
 
 /** The producer binding, as much of it as patrol uses (workers-types' `Queue`). */
@@ -77,21 +78,35 @@ export async function dispatchJobs(db: DB, queue: JobQueue, o: DispatchOptions):
     .update(jobs)
     .set({ dispatchedAt: o.now })
     .where(inArray(jobs.id, needy))
-    .returning({ id: jobs.id, runAt: jobs.runAt })
+    .returning({ id: jobs.id, kind: jobs.kind, runAt: jobs.runAt })
   if (picked.length === 0) return 0
-  await queue.sendBatch(picked.map((j) => ({ body: { job: j.id }, delaySeconds: delaySeconds(j.runAt, o.now) })))
+  await queue.sendBatch(
+    picked.map((j) => ({ body: { job: j.id, kind: j.kind }, delaySeconds: delaySeconds(j.runAt, o.now) })),
+  )
   return picked.length
 }
 
+/**
+ * Queues delays are whole seconds: rounded down, so a message arrives at most a second early and its consumer waits
+ * the rest ({@link EARLY_WAIT_MS}) rather than a second too late.
+ */
 export function delaySeconds(runAt: number, now: number): number {
-  return Math.min(MAX_DELAY_S, Math.max(0, Math.ceil((runAt - now) / 1000)))
+  return Math.min(MAX_DELAY_S, Math.max(0, Math.floor((runAt - now) / 1000)))
 }
+
+/** A message whose job is due within this long is held by its consumer until then, not sent back. */
+export const EARLY_WAIT_MS = 1000
 
 export interface ConsumeOptions extends JobContext {
   worker: string
   staleMs: number
-  /** Take no further message once this returns false (the invocation's statement budget); the rest are retried. */
-  mayContinue?: () => boolean
+  /**
+   * The invocation's D1 statement budget: a job starts only while the statements run so far, plus what the jobs
+   * still running may need, plus what it may need, fit in `limit`; the messages left are retried at once, unrun.
+   */
+  budget?: { used(): number; limit: number; need(kind: string | undefined): number }
+  /** Jobs run at the same time (default 1): a batch's jobs mostly wait on D1 and remote calls. */
+  concurrency?: number
   /**
    * The producer: a job that is still being retried when its message nears MAX_RETRIES gets a fresh message instead,
    * so that PATROL_GIVE_UP_AFTER, not the message's retry count, decides when it ends.
@@ -101,59 +116,112 @@ export interface ConsumeOptions extends JobContext {
 
 export type MessageFate = 'done' | 'retried' | 'acked' | 'deferred' | 'dead' | 'left'
 
+/** What became of one message: its fate, and the kind of job it named (when it said). */
+export interface Consumed {
+  fate: MessageFate
+  kind?: string
+}
+
 /**
- * Runs the jobs a batch names, one after another, and settles every message: acked when its job is done, dead, gone
- * or taken by someone else; retried with the backoff as delay when the job failed; retried at its `run_at` when it
- * is not due yet (or was rescheduled); retried at once, unrun, when the budget says stop. Returns each message's fate.
+ * Runs the jobs a batch names, up to `concurrency` at a time within the statement budget, and settles every message:
+ * acked when its job is done, dead, gone or taken by someone else; retried with the backoff as delay when the job
+ * failed; retried at its `run_at` when it is not due yet (or was rescheduled); retried at once, unrun, when the budget
+ * says stop. Returns each message's fate, in the batch's order.
  */
-export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOptions): Promise<MessageFate[]> {
-  const fates: MessageFate[] = []
-  for (const message of messages) {
+export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOptions): Promise<Consumed[]> {
+  const results: Consumed[] = []
+  const running = new Set<Promise<void>>()
+  /** What the running jobs may still need: reserved on start, released when each ends. */
+  let reserved = 0
+  const kindOf = (m: JobMessage) => {
+    const kind = (m.body as Partial<JobMessageBody> | null)?.kind
+    return typeof kind === 'string' ? kind : undefined
+  }
+  // The jobs that need the most first, while the whole budget is there; the small ones fill what is left.
+  const order = [...messages.keys()].sort(
+    (a, b) => (o.budget?.need(kindOf(messages[b]!)) ?? 0) - (o.budget?.need(kindOf(messages[a]!)) ?? 0),
+  )
+  for (const i of order) {
+    const message = messages[i]!
     const id = (message.body as Partial<JobMessageBody> | null)?.job
+    const kind = kindOf(message)
     if (typeof id !== 'number') {
       o.log.error('jobs.message_invalid', { message: message.id })
       message.ack()
-      fates.push('acked')
+      results[i] = { fate: 'acked' }
       continue
     }
-    if (o.mayContinue && !o.mayContinue()) {
+    while (running.size >= (o.concurrency ?? 1)) await Promise.race(running)
+    const need = o.budget?.need(kind) ?? 0
+    // Wait for running jobs to end while they hold the room this one needs; once none runs, the budget decides.
+    while (o.budget && running.size > 0 && o.budget.used() + reserved + need > o.budget.limit)
+      await Promise.race(running)
+    if (o.budget && o.budget.used() + need > o.budget.limit) {
       message.retry({ delaySeconds: 0 })
-      fates.push('left')
+      results[i] = { fate: 'left', kind }
       continue
     }
-    const now = o.now()
-    const job = await claimById(o.db, id, { worker: o.worker, now, staleMs: o.staleMs })
-    if (!job) {
-      fates.push(await settleUnclaimed(o.db, id, message, now))
-      continue
-    }
-    const outcome = await runJob(job, o)
-    if (outcome.state === 'queued') {
-      await markDispatched(o.db, id, o.now())
-      const delay = delaySeconds(outcome.runAt, o.now())
-      if (o.producer && message.attempts >= MAX_RETRIES - 5) {
-        await o.producer.sendBatch([{ body: { job: id }, delaySeconds: delay }])
-        message.ack()
-      } else message.retry({ delaySeconds: delay })
-      fates.push('retried')
-    } else if (outcome.state === 'rescheduled') {
-      await markDispatched(o.db, id, o.now())
-      message.retry({ delaySeconds: delaySeconds(outcome.runAt, o.now()) })
-      fates.push('deferred')
-    } else {
-      message.ack()
-      fates.push(outcome.state === 'dead' ? 'dead' : 'done')
-    }
+    reserved += need
+    const run: Promise<void> = consumeOne(message, id, o)
+      .then(
+        (fate) => {
+          results[i] = { fate, kind }
+        },
+        (error: unknown) => {
+          // D1 failed under the job's bookkeeping: the message comes back; a job left running is re-sent when stale.
+          o.log.error('jobs.consume_failed', { job: id, error: error instanceof Error ? error.message : String(error) })
+          message.retry()
+          results[i] = { fate: 'retried', kind }
+        },
+      )
+      .finally(() => {
+        reserved -= need
+        running.delete(run)
+      })
+    running.add(run)
   }
-  return fates
+  await Promise.all(running)
+  return results
 }
 
-/** A message whose job could not be claimed: not due yet → retry at its time; anything else → ack. */
-async function settleUnclaimed(db: DB, id: number, message: JobMessage, now: number): Promise<MessageFate> {
-  const [row] = await db.select({ state: jobs.state, runAt: jobs.runAt }).from(jobs).where(eq(jobs.id, id))
-  if (row?.state === 'queued' && row.runAt > now) {
-    message.retry({ delaySeconds: delaySeconds(row.runAt, now) })
+/** Claims the message's job, runs it and settles the message. */
+async function consumeOne(message: JobMessage, id: number, o: ConsumeOptions): Promise<MessageFate> {
+  const now = o.now()
+  const job = await claimById(o.db, id, { worker: o.worker, now, staleMs: o.staleMs })
+  if (!job) return settleUnclaimed(message, id, o)
+  const outcome = await runJob(job, o)
+  if (outcome.state === 'queued') {
+    await markDispatched(o.db, id, o.now())
+    const delay = delaySeconds(outcome.runAt, o.now())
+    if (o.producer && message.attempts >= MAX_RETRIES - 5) {
+      await o.producer.sendBatch([{ body: { job: id, kind: job.kind }, delaySeconds: delay }])
+      message.ack()
+    } else message.retry({ delaySeconds: delay })
+    return 'retried'
+  }
+  if (outcome.state === 'rescheduled') {
+    await markDispatched(o.db, id, o.now())
+    message.retry({ delaySeconds: delaySeconds(outcome.runAt, o.now()) })
     return 'deferred'
+  }
+  message.ack()
+  return outcome.state === 'dead' ? 'dead' : 'done'
+}
+
+/**
+ * A message whose job could not be claimed: due within EARLY_WAIT_MS → wait and claim it then; not due yet → retry at
+ * its time; anything else → ack.
+ */
+async function settleUnclaimed(message: JobMessage, id: number, o: ConsumeOptions): Promise<MessageFate> {
+  const now = o.now()
+  const [row] = await o.db.select({ state: jobs.state, runAt: jobs.runAt }).from(jobs).where(eq(jobs.id, id))
+  if (row?.state === 'queued' && row.runAt > now) {
+    if (row.runAt - now > EARLY_WAIT_MS) {
+      message.retry({ delaySeconds: delaySeconds(row.runAt, now) })
+      return 'deferred'
+    }
+    await new Promise((resolve) => setTimeout(resolve, row.runAt - now))
+    return consumeOne(message, id, o)
   }
   // Done, dead, gone, or running in another invocation (which completes or releases it; the sweep re-sends a stale
   // one).

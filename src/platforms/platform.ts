@@ -60,6 +60,8 @@ export interface ResponseTiming {
   githubBatchDelayMs: number
   githubCallsPerHour: number
   confirmDelaysMs: number[]
+  /** At most this many tokens per GitHub revocation call (default 1000, GitHub's limit); Workers sets fewer. */
+  githubTokensPerCall?: number
 }
 
 /**

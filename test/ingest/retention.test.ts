@@ -87,7 +87,11 @@ describe('retention', () => {
     const [old] = await t.db.select().from(pushes).limit(1)
     await anIncidentSeenIn(old!.id, now - 100 * DAY)
 
-    expect(await pruneExpired({ db: t.db, now: () => now, retainDays: 90 })).toEqual({ pushes: 2, deliveries: 2 })
+    expect(await pruneExpired({ db: t.db, now: () => now, retainDays: 90 })).toEqual({
+      pushes: 2,
+      deliveries: 2,
+      more: false,
+    })
     expect(await ids()).toEqual(['b1', 'c1'])
     expect((await t.db.select().from(pushes)).map((p) => p.scanStatus).sort()).toEqual(['pending', 'scanned'])
     expect(await t.db.select().from(incidents)).toHaveLength(1)
@@ -103,8 +107,33 @@ describe('retention', () => {
     expect(await pruneExpired({ db: t.db, now: () => now, retainDays: 90 })).toEqual({
       pushes: 501,
       deliveries: 501,
+      more: false,
     })
     expect(await ids()).toEqual(['new'])
+  })
+
+  it('stops at its round limit and says more are left; the next idle sweep carries on without waiting an hour', async () => {
+    const now = 400 * DAY
+    for (let i = 0; i < 1001; i++) await received(`r${i}`, now - 120 * DAY)
+    const lines: string[] = []
+    const sweep = retentionSweep({
+      db: t.db,
+      log: createLogger({ write: (l) => lines.push(l) }),
+      now: () => now,
+      retainDays: 90,
+      maxRounds: 1,
+    })
+    const pruned = () => lines.filter((l) => l.includes('retention.pruned')).map((l) => JSON.parse(l).pushes)
+    await sweep()
+    expect(pruned()).toEqual([500])
+    await sweep()
+    await sweep()
+    expect(pruned()).toEqual([500, 500, 1])
+    expect(await ids()).toEqual([])
+    // Caught up: the next sweep waits its hour.
+    await received('late', now - 120 * DAY)
+    await sweep()
+    expect(await ids()).toEqual(['late'])
   })
 
   it('runs from the job runner when nothing is due, at most once an hour', async () => {

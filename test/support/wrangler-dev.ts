@@ -29,6 +29,8 @@ const ENV = {
 
 export interface WranglerDev {
   url: string
+  /** The dev server's process id, also its process group's (workerd included). */
+  pid: number
   /** What `wrangler d1 migrations apply` printed. */
   migrateOutput: string
   /** Everything `wrangler dev` printed so far (the Worker's log lines included). */
@@ -45,13 +47,19 @@ async function freePort(): Promise<number> {
   return port
 }
 
-export async function startWranglerDev(vars: Record<string, string>): Promise<WranglerDev> {
+/** `config`: another wrangler configuration than patrol's (bench/support/queue-floor.toml); it is not migrated. */
+export async function startWranglerDev(
+  vars: Record<string, string>,
+  o: { config?: string } = {},
+): Promise<WranglerDev> {
   const persist = mkdtempSync(join(tmpdir(), 'patrol-wrangler-'))
-  const migrated = await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
-    cwd: ROOT,
-    env: ENV,
-    timeout: 60_000,
-  })
+  const migrated = o.config
+    ? { stdout: '', stderr: '' }
+    : await run(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
+        cwd: ROOT,
+        env: ENV,
+        timeout: 60_000,
+      })
   const [port, inspector] = [await freePort(), await freePort()]
   const url = `http://127.0.0.1:${port}`
   const args = [
@@ -67,6 +75,7 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<Wr
     persist,
     '--test-scheduled',
     '--show-interactive-dev-session=false',
+    ...(o.config ? ['--config', o.config] : []),
   ]
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`)
   let output = ''
@@ -80,6 +89,7 @@ export async function startWranglerDev(vars: Record<string, string>): Promise<Wr
   dev.stderr!.on('data', (d: Buffer) => (output += d.toString()))
   return {
     url,
+    pid: dev.pid!,
     migrateOutput: migrated.stdout + migrated.stderr,
     output: () => output,
     async ready(ms) {

@@ -6,7 +6,7 @@
  */
 import { env } from 'cloudflare:workers'
 
-export async function hmacSha256Hex(secret: string, body: string): Promise<string> {
+export async function hmacSha256Hex(secret: string, body: string | Uint8Array<ArrayBuffer>): Promise<string> {
   const key = await crypto.subtle.importKey(
     'raw',
     new TextEncoder().encode(secret),
@@ -14,7 +14,8 @@ export async function hmacSha256Hex(secret: string, body: string): Promise<strin
     false,
     ['sign'],
   )
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)))
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, bytes))
   return [...mac].map((b) => b.toString(16).padStart(2, '0')).join('')
 }
 

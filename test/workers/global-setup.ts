@@ -19,7 +19,7 @@ import { startAzureDevOpsAdminApi } from '../support/azure-devops-admin-api.js'
 import { startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { startGithubApi } from '../support/github-api.js'
 import { startGithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPlatformRouters } from '../support/path-router.js'
+import { startPathRouter, startPlatformRouters } from '../support/path-router.js'
 import { generateAdoPat, generateGithubToken } from '../support/tokens.js'
 
 export interface PatrolScenario {
@@ -32,6 +32,13 @@ export interface PatrolScenario {
   azureAdminToken: string
   tokens: { github: string; installation: string; azure: string }
   githubPush: { deliveryId: string; body: string }
+  /**
+   * Pushes to `acme/burst`, each adding one file with a token of its own (`burstTokens`, in the same order), and the
+   * GitHub to reach them through: its revocation calls are kept apart (`/burst-calls`), not mixed with other files'.
+   */
+  githubBurst: string[]
+  burstTokens: string[]
+  burstGithubApiUrl: string
   azurePush: { body: string }
   azurePatAuthorizationId: string
 }
@@ -47,6 +54,9 @@ declare module 'vitest' {
     patrol: PatrolScenario
   }
 }
+
+/** Pushes in the burst scenario. */
+const BURST = 40
 
 export default async function setup(project: TestProject) {
   const READER = 'reader-token-for-contents'
@@ -69,6 +79,12 @@ export default async function setup(project: TestProject) {
     azureAdmin: azAdmin.orgUrl,
   })
 
+  const burstCredentials = await startGithubCredentialsApi()
+  const burstRouter = await startPathRouter('', [
+    { test: (p) => p === '/credentials/revoke', base: burstCredentials.apiUrl },
+    { test: () => true, base: gh.url },
+  ])
+
   const owner = azAdmin.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
   azAdmin.addPat({ token: adoPat, user: owner })
   const pat = azAdmin.pats.find((p) => p.token === adoPat)!
@@ -85,6 +101,26 @@ export default async function setup(project: TestProject) {
     },
   })
   const githubPayload = gh.pushPayload('acme/app', { ref: 'refs/heads/main', before: base, after: head })
+
+  // A burst of pushes, each leaking a token of its own: enough tokens to pass one invocation's statement budget.
+  const burst = gh.repo('acme/burst')
+  let tip = burst.commit({ files: { 'README.md': 'burst\n' } })
+  const burstTokens: string[] = []
+  const githubBurst: string[] = []
+  for (let i = 0; i < BURST; i++) {
+    const token = generateGithubToken('ghp')
+    const head = burst.commit({
+      parents: [tip],
+      message: `config ${i}`,
+      author: { name: 'Dev One', email: 'dev@acme.example' },
+      files: { [`config/${i}.env`]: `GITHUB_TOKEN=${token}\n` },
+    })
+    burstTokens.push(token)
+    githubBurst.push(
+      JSON.stringify(gh.pushPayload('acme/burst', { ref: `refs/heads/b${i}`, before: tip, after: head })),
+    )
+    tip = head
+  }
 
   const azRepo = az.repo('proj-1', 'repo-1')
   const azBase = azRepo.commit({ files: { 'app.yml': 'name: app\n' } })
@@ -104,9 +140,11 @@ export default async function setup(project: TestProject) {
     // A platform that is down: every call under /down answers 503 (for retry tests).
     if (req.url?.startsWith('/down/'))
       return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"unavailable"}')
-    if (req.method !== 'GET' || req.url !== '/calls') return void res.writeHead(404).end()
+    if (req.method !== 'GET' || (req.url !== '/calls' && req.url !== '/burst-calls'))
+      return void res.writeHead(404).end()
+    const credentials = req.url === '/calls' ? ghCredentials : burstCredentials
     const calls: IssuerCalls = {
-      githubRevocations: ghCredentials.calls.map((c) => ({
+      githubRevocations: credentials.calls.map((c) => ({
         credentials: c.credentials,
         authorization: c.headers.authorization ?? null,
         status: c.status,
@@ -127,6 +165,9 @@ export default async function setup(project: TestProject) {
     azureAdminToken: AZURE_ADMIN,
     tokens: { github: ghToken, installation: installationToken, azure: adoPat },
     githubPush: { deliveryId: 'delivery-workers-1', body: JSON.stringify(githubPayload) },
+    githubBurst,
+    burstTokens,
+    burstGithubApiUrl: burstRouter.url,
     azurePush: { body: JSON.stringify(az.hookPayload(pushId)) },
     azurePatAuthorizationId: pat.authorizationId,
   })
@@ -134,6 +175,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     inspector.closeAllConnections()
     await new Promise<void>((resolve) => inspector.close(() => resolve()))
-    await Promise.all([gh, ghCredentials, az, azAdmin, routers].map((s) => s.close()))
+    await Promise.all([gh, ghCredentials, burstCredentials, burstRouter, az, azAdmin, routers].map((s) => s.close()))
   }
 }

@@ -12,6 +12,7 @@
 import { drizzle } from 'drizzle-orm/d1'
 import * as schema from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
+import { GITHUB_BATCH_JOB } from '../../platforms/github/revoke-batch.js'
 
 /** The D1 binding as drizzle types it (workers-types' `D1Database` when those types are loaded). */
 export type D1Binding = Parameters<typeof drizzle>[0]
@@ -23,8 +24,29 @@ export function openD1Database(binding: D1Binding): DB {
 /** D1 statements one invocation may run (Workers Paid allows 1000, Free 50; patrol keeps well under the former). */
 export const STATEMENT_BUDGET = 200
 
-/** A consumer takes another message only while this many statements are left: a job seldom needs more. */
+/** Kept back from the jobs for the invocation's own last work: sending the messages they enqueued. */
+export const STATEMENTS_FOR_DISPATCH = 10
+
+/** Statements a job is expected to need at most, reserved when it starts: a job seldom needs more. */
 export const STATEMENTS_PER_JOB = 60
+
+/**
+ * Tokens one GitHub revocation call carries on Workers (GitHub takes 1000): the batch job then finishes each token
+ * (attempt, status, a message row and job per recipient), so its job stays within the budget. GitHub's 60 calls an
+ * hour then revoke at most 600 tokens an hour; the rest wait, visibly (a "revocation queued" message).
+ */
+export const GITHUB_TOKENS_PER_CALL = 10
+
+/**
+ * Statements a GitHub batch job is reserved: it took about 8.5 a token with one recipient (106 for 12 tokens, the
+ * scenario of test/workers/queue.test.ts); each further recipient (PATROL_SECURITY_EMAILS) adds 2 a token.
+ */
+export const STATEMENTS_PER_GITHUB_BATCH = GITHUB_TOKENS_PER_CALL * 12 + 20
+
+/** What a job of this kind is reserved (the message names the kind). */
+export function statementsFor(kind: string | undefined): number {
+  return kind === GITHUB_BATCH_JOB ? STATEMENTS_PER_GITHUB_BATCH : STATEMENTS_PER_JOB
+}
 
 export interface StatementCount {
   /** Statements run so far through the counted binding (each statement of a batch counts). */

@@ -26,6 +26,7 @@ import { importKeys, type TokenKeys } from '../../incidents/sealing.js'
 import { deadEnds } from '../../jobs/dead-end.js'
 import {
   buryJobs,
+  type Consumed,
   consumeJobs,
   DEAD_LETTER_QUEUE,
   dispatchJobs,
@@ -37,10 +38,12 @@ import { createJobHandlers, housekeeping, type ResponseTiming } from '../../serv
 import {
   countStatements,
   type D1Binding,
+  GITHUB_TOKENS_PER_CALL,
   openD1Database,
   STATEMENT_BUDGET,
-  STATEMENTS_PER_JOB,
+  STATEMENTS_FOR_DISPATCH,
   type StatementCount,
+  statementsFor,
 } from './d1.js'
 import { type SendEmailBinding, SendEmailMailer } from './send-email.js'
 
@@ -122,16 +125,28 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
         log,
         now: Date.now,
         // After the response: a message for the stored scan (and anything else that is waiting for one).
-        jobsEnqueued: () => c.executionCtx.waitUntil(dispatch({ config, keys, log }, requestEnv, db, statements)),
+        jobsEnqueued: () =>
+          c.executionCtx.waitUntil(
+            dispatch({ config, keys, log }, requestEnv, db, statements, { invocation: 'webhook' }),
+          ),
       }
     })
     return { config, keys, log, app }
   }
 
-  /** Sends the messages jobs are waiting for, 100 at a time, while the invocation's budget allows. */
-  async function dispatch(runtime: Omit<Runtime, 'app'>, env: WorkerEnv, db: DB, statements: StatementCount) {
+  /**
+   * Sends the messages jobs are waiting for, 100 at a time, while the invocation's budget allows; then logs the
+   * invocation's statement count (its last D1 work), with what it was, for bench:workers and the Workers logs.
+   */
+  async function dispatch(
+    runtime: Omit<Runtime, 'app'>,
+    env: WorkerEnv,
+    db: DB,
+    statements: StatementCount,
+    about: { invocation: 'webhook' | 'consumer' | 'sweep'; jobs?: string },
+  ) {
     try {
-      for (let round = 0; round < 5 && statements.count < STATEMENT_BUDGET - 10; round++) {
+      for (let round = 0; round < 5 && statements.count < STATEMENT_BUDGET - 2; round++) {
         const sent = await dispatchJobs(db, env.JOBS, { now: Date.now(), staleMs: runtime.config.jobs.staleMs })
         if (sent < 100) return
       }
@@ -139,7 +154,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       runtime.log.error('jobs.dispatch_failed', { error: error instanceof Error ? error.message : String(error) })
     } finally {
       // The invocation's last work: its D1 statement count so far is its total (read by bench:workers).
-      runtime.log.debug('invocation.statements', { statements: statements.count })
+      runtime.log.debug('invocation.statements', { ...about, statements: statements.count })
     }
   }
 
@@ -153,7 +168,8 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       log,
       now: Date.now,
       mailer: new SendEmailMailer(env.EMAIL),
-      timing: options.timing,
+      // Each token a GitHub batch finishes costs statements: a call carries what one invocation can finish.
+      timing: { githubTokensPerCall: GITHUB_TOKENS_PER_CALL, ...options.timing },
     }
     if (batch.queue === DEAD_LETTER_QUEUE) {
       const buried = await buryJobs(db, batch.messages, Date.now())
@@ -166,7 +182,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       return
     }
     const handlers = createJobHandlers(parts)
-    const fates = await consumeJobs(batch.messages, {
+    const consumed = await consumeJobs(batch.messages, {
       db,
       handlers,
       log,
@@ -174,13 +190,17 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       worker: `worker:${crypto.randomUUID()}`,
       staleMs: config.jobs.staleMs,
       giveUpAfterMs: config.jobs.giveUpAfterMs,
-      mayContinue: () => statements.count + STATEMENTS_PER_JOB <= STATEMENT_BUDGET,
+      budget: {
+        used: () => statements.count,
+        limit: STATEMENT_BUDGET - STATEMENTS_FOR_DISPATCH,
+        need: statementsFor,
+      },
+      concurrency: CONSUMER_CONCURRENCY,
       producer: env.JOBS,
     })
-    const left = fates.filter((f) => f === 'left').length
-    if (left) log.warn('jobs.budget_spent', { statements: statements.count, left })
-    await dispatch(runtime, env, db, statements)
-    log.debug('jobs.consumed', { messages: batch.messages.length, statements: statements.count })
+    const left = consumed.filter((c) => c.fate === 'left').length
+    if (left) log.info('jobs.budget_spent', { statements: statements.count, left })
+    await dispatch(runtime, env, db, statements, { invocation: 'consumer', jobs: jobsRun(consumed) })
   }
 
   return {
@@ -209,7 +229,7 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       const { log, config, keys } = runtime
       const mailer = new SendEmailMailer(env.EMAIL)
       await housekeeping({ config, db, keys, log, now: Date.now, mailer, timing: options.timing })()
-      await dispatch(runtime, env, db, statements)
+      await dispatch(runtime, env, db, statements, { invocation: 'sweep' })
     },
 
     async queue(batch, env) {
@@ -224,6 +244,16 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       await consume(runtime, batch, env)
     },
   }
+}
+
+/** Jobs a consumer batch runs at once: they mostly wait on D1 and remote calls, within the statement budget. */
+const CONSUMER_CONCURRENCY = 4
+
+/** "scan-push×3 respond×2": the kinds of the jobs a consumer batch ran, for its statements log line. */
+function jobsRun(consumed: readonly Consumed[]): string {
+  const counts = new Map<string, number>()
+  for (const c of consumed) if (c.fate !== 'left' && c.kind) counts.set(c.kind, (counts.get(c.kind) ?? 0) + 1)
+  return [...counts].map(([kind, n]) => `${kind}×${n}`).join(' ')
 }
 
 /** One invocation's database, its statements counted. */

@@ -45,6 +45,7 @@ export const github: Platform = {
       confirmDelaysMs: timing.confirmDelaysMs,
       batchDelayMs: timing.githubBatchDelayMs,
       callsPerHour: timing.githubCallsPerHour,
+      tokensPerCall: timing.githubTokensPerCall,
     })
   },
   links: (config) => githubLinks(config.github.apiUrl),

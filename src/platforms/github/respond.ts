@@ -26,6 +26,11 @@ export interface GithubResponseDeps extends ResponseDeps {
   /** Delay before a batch goes out, to gather the tokens of a burst into one call. */
   batchDelayMs: number
   callsPerHour: number
+  /**
+   * At most this many tokens per call (default GITHUB_REVOKE_BATCH_MAX): on Workers, finishing each token costs D1
+   * statements, and one invocation may run only so many (src/adapter/workers/d1.ts). The rest go in the next batch.
+   */
+  tokensPerCall?: number
   /** When to check again, after GitHub accepted the revocation, that a token seen live stopped working. */
   confirmDelaysMs?: number[]
 }

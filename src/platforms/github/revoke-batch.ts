@@ -56,7 +56,8 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
       .select({ n: sql<number>`count(*)` })
       .from(incidents)
       .where(and(eq(incidents.revocationBatch, batchId), eq(incidents.status, 'responding')))
-    const room = GITHUB_REVOKE_BATCH_MAX - (taken?.n ?? 0)
+    const perCall = Math.min(GITHUB_REVOKE_BATCH_MAX, deps.tokensPerCall ?? GITHUB_REVOKE_BATCH_MAX)
+    const room = perCall - (taken?.n ?? 0)
     const chosen = room > 0 ? fairOrder(await waitingTokens(deps)).slice(0, room) : []
     // In slices: D1 binds at most 100 parameters a statement.
     for (let i = 0; i < chosen.length; i += ID_SLICE)
@@ -69,7 +70,7 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
       .from(incidents)
       .where(and(eq(incidents.revocationBatch, batchId), eq(incidents.status, 'responding')))
       .orderBy(asc(incidents.id))
-      .limit(GITHUB_REVOKE_BATCH_MAX)
+      .limit(perCall)
     if (batch.length === 0) return
 
     const tokens = await Promise.all(batch.map((b) => unseal(deps.keys, b.sealedToken!)))
@@ -148,7 +149,7 @@ export function waitingTokens(deps: Pick<GithubResponseDeps, 'db'>): Promise<Wai
 async function tellWhenPlanned(deps: GithubResponseDeps, callTimes: number[]): Promise<void> {
   const order = fairOrder(await waitingTokens(deps))
   for (const [place, incidentId] of order.entries()) {
-    const call = Math.floor(place / GITHUB_REVOKE_BATCH_MAX)
+    const call = Math.floor(place / Math.min(GITHUB_REVOKE_BATCH_MAX, deps.tokensPerCall ?? GITHUB_REVOKE_BATCH_MAX))
     const slot = callTimes[call % callTimes.length]!
     const plannedAt = slot + HOUR * (Math.floor(call / callTimes.length) + 1) + 1000
     await enqueueNotifications(deps, incidentId, false, { purpose: 'revocation_queued', plannedAt })
