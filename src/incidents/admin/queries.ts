@@ -451,7 +451,18 @@ export async function listIncidentPage(
   return { items, total, page: pageNo, pages }
 }
 
+/** Incidents per query of {@link waitingFor}: ids and batch buckets bound twice over stay under D1's 100 parameters. */
+const WAITING_SLICE = 40
+
+/** What each live incident waits for (its next job) and its last failure; in slices, for D1's bound-parameter limit. */
 async function waitingFor(db: DB, live: Incident[]): Promise<Map<number, Waiting>> {
+  const out = new Map<number, Waiting>()
+  for (let i = 0; i < live.length; i += WAITING_SLICE)
+    for (const [id, waiting] of await waitingForSlice(db, live.slice(i, i + WAITING_SLICE))) out.set(id, waiting)
+  return out
+}
+
+async function waitingForSlice(db: DB, live: Incident[]): Promise<Map<number, Waiting>> {
   const ids = live.map((i) => i.id)
   const buckets = live.map((i) => i.revocationBatch).filter((b): b is string => Boolean(b))
   const [pending, failures] = await Promise.all([
