@@ -211,7 +211,7 @@ const settingsSchema = z.object({
   PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: positiveInt('the number of /credentials/revoke calls allowed an hour').default(
     60,
   ),
-  PATROL_JOB_CONCURRENCY: positiveInt('the number of jobs run at once').default(4),
+  PATROL_JOB_CONCURRENCY: positiveInt('the number of jobs run at once').default(16),
   PATROL_JOB_POLL_MS: positiveInt('milliseconds between queue polls').default(1000),
   PATROL_SHUTDOWN_GRACE_MS: positiveInt('milliseconds to let running jobs finish on shutdown').default(10_000),
   PATROL_JOB_STALE_MS: positiveInt('milliseconds after which a running job is presumed orphaned').default(5 * 60_000),

@@ -178,9 +178,16 @@ export const jobs = sqliteTable(
     updatedAt: integer('updated_at').notNull(),
     finishedAt: integer('finished_at'),
     /**
-     * When the first failure of this job happened: transient failures are retried until PATROL_GIVE_UP_AFTER after it.
+     * When this job started failing: its first failure, or the failure of its last attempt that got further (a scan
+     * that read more commits). Transient failures are retried until PATROL_GIVE_UP_AFTER after it; the retry's backoff
+     * grows with the time since it (jobs/backoff.ts).
      */
     failingSince: integer('failing_since'),
+    /**
+     * How many of its attempts in a row ended with their process (a crash, a kill, a stale lock taken over); an
+     * attempt that ends normally sets it back to 0. Three in a row end the job dead (jobs/queue.ts).
+     */
+    crashes: integer('crashes').notNull().default(0),
     /** Workers: when a Queues message was last sent for this job (the sweep re-sends for a due job without one). */
     dispatchedAt: integer('dispatched_at'),
     /**

@@ -21,6 +21,7 @@ import { onRemoteFailure, recordAttempt } from '../incidents/response/steps.js'
 import { transition } from '../incidents/transitions.js'
 import type { PlatformId } from '../platforms/ids.js'
 import { responseDeps, type ServiceParts } from '../service.js'
+import { FINAL_ATTEMPT } from './give-up.js'
 import type { JobPayloads } from './kinds.js'
 
 /** The end a dead job's subject gets; never throws for a subject that is gone or already ended. */
@@ -55,14 +56,7 @@ export function deadEnds(parts: ServiceParts): (job: Job, reason: string) => Pro
       if (incident.status === 'new')
         await transition(parts.db, { incidentId, from: 'new', to: 'responding', actor: 'patrol', now: parts.now() })
       // A final attempt: records the failed attempt, ends the incident `revoke_failed`, enqueues its emails.
-      await onRemoteFailure(
-        deps,
-        job,
-        { isFinal: () => true },
-        incidentId,
-        incident.issuer as PlatformId,
-        new Error(reason),
-      )
+      await onRemoteFailure(deps, job, FINAL_ATTEMPT, incidentId, incident.issuer as PlatformId, new Error(reason))
     } else if (job.kind === 'notify' || job.kind === 'channel-notify') {
       await buryMessage(deps, job, reason)
     }

@@ -4,7 +4,10 @@
  *
  * Lifecycle: `queued` → (claim) `running` → `done`; a failure goes back to `queued` with a later `run_at`
  * (backoff, or Retry-After), or to `dead` when the caller says it was the final attempt (give-up.ts decides that).
- * A worker that dies leaves its job `running` with an old `locked_at`; the next claim after `staleMs` takes it over.
+ * A worker that dies leaves its job `running` with an old `locked_at`; the next claim after `staleMs` takes it over
+ * (or `releaseAll` hands it back at once when its process is known to be gone). Either way the attempt counts as a
+ * crash: `crashes` says how many attempts in a row ended with their process, and the runner ends the job dead at
+ * {@link MAX_CRASHES} rather than let a job that kills its process loop (runner.ts).
  *
  * @example
  * await enqueue(db, { kind: 'scan-push', payload: { pushId }, key: `scan-push:${pushId}` }, Date.now())
@@ -14,10 +17,28 @@
 import { and, asc, count, eq, inArray, lt, lte, min, or, sql } from 'drizzle-orm'
 import { type Job, jobs } from '../db/schema.js'
 import type { DB } from '../db/types.js'
-import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelayMs } from './backoff.js'
+import { type BackoffPolicy, DEFAULT_BACKOFF, jobRetryDelayMs } from './backoff.js'
 
-/** Only for jobs whose process died under them (releaseAll): a job that kills its process ends dead, not looping. */
+/**
+ * The `max_attempts` column's value. No rule reads it any more: jobs give up by time (give-up.ts), and a job that
+ * kills its process ends dead after {@link MAX_CRASHES}.
+ */
 export const DEFAULT_MAX_ATTEMPTS = 8
+
+/** Attempts in a row that ended with their process (crash, kill, stale lock) before the job ends dead. */
+export const MAX_CRASHES = 3
+
+/**
+ * The reason a job that kept killing its process ends dead with (shown in the stuck-work list): the crashes in a row,
+ * or, when fewer, that it had been failing for the give-up time (`failingForMs`).
+ */
+export function crashedReason(crashes: number, failingForMs?: number): string {
+  const why =
+    crashes >= MAX_CRASHES
+      ? `the process running it ended during its last ${crashes} attempts in a row`
+      : `failing for ${Math.round((failingForMs ?? 0) / 60_000)} min (PATROL_GIVE_UP_AFTER), the last attempt ending with its process`
+  return `gave up: ${why} (a crash, a kill, or a hang past the stale-lock limit); see those processes' logs, then retry it`
+}
 
 export interface NewJob {
   kind: string
@@ -79,7 +100,15 @@ export async function claim(db: DB, o: ClaimOptions): Promise<Job | undefined> {
 export async function complete(db: DB, job: Job, now: number): Promise<boolean> {
   const rows = await db
     .update(jobs)
-    .set({ state: 'done', finishedAt: now, updatedAt: now, lockedBy: null, lockedAt: null, lastError: null })
+    .set({
+      state: 'done',
+      finishedAt: now,
+      updatedAt: now,
+      lockedBy: null,
+      lockedAt: null,
+      lastError: null,
+      crashes: 0,
+    })
     .where(held(job))
     .returning({ id: jobs.id })
   return rows.length === 1
@@ -91,18 +120,34 @@ export interface FailOptions {
   retryAfterMs?: number
   /** This was the job's last attempt (isFinalAttempt): dead, not queued again. */
   final?: boolean
+  /** The attempt got further than the ones before (Attempt.progressed): the failing clock starts again now. */
+  progressed?: boolean
   /** When to run again, if the caller computed it; default: the backoff after this attempt. */
   runAt?: number
   backoff?: BackoffPolicy
   random?: () => number
 }
 
+/**
+ * When a job that failed at `o.now` runs again, and since when it counts as failing: its backoff grows with the time
+ * it has been failing (backoff.ts jobRetryDelayMs), counted from its first failure or from this failure when the
+ * attempt made progress; never sooner than Retry-After.
+ */
+export function retryOf(
+  job: Pick<Job, 'failingSince'>,
+  o: Pick<FailOptions, 'now' | 'retryAfterMs' | 'progressed' | 'backoff' | 'random'>,
+): { runAt: number; failingSince: number } {
+  const failingSince = o.progressed ? o.now : (job.failingSince ?? o.now)
+  const delay = jobRetryDelayMs(o.now - failingSince, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
+  return { runAt: o.now + delay, failingSince }
+}
+
 /** Records a failure: back to `queued` after a backoff, or `dead` after the final attempt. Returns the new state. */
 export async function fail(db: DB, job: Job, error: string, o: FailOptions): Promise<'queued' | 'dead' | 'lost'> {
   const dead = o.final === true
-  const failingSince = job.failingSince ?? o.now
-  const runAt =
-    o.runAt ?? o.now + retryDelayMs(job.attempts, o.backoff ?? DEFAULT_BACKOFF, o.retryAfterMs ?? 0, o.random)
+  const retry = retryOf(job, o)
+  const failingSince = retry.failingSince
+  const runAt = o.runAt ?? retry.runAt
   const rows = await db
     .update(jobs)
     .set(
@@ -115,8 +160,18 @@ export async function fail(db: DB, job: Job, error: string, o: FailOptions): Pro
             lockedBy: null,
             lockedAt: null,
             failingSince,
+            crashes: 0,
           }
-        : { state: 'queued', lastError: error, runAt, updatedAt: o.now, lockedBy: null, lockedAt: null, failingSince },
+        : {
+            state: 'queued',
+            lastError: error,
+            runAt,
+            updatedAt: o.now,
+            lockedBy: null,
+            lockedAt: null,
+            failingSince,
+            crashes: 0,
+          },
     )
     .where(held(job))
     .returning({ id: jobs.id })
@@ -145,13 +200,19 @@ function takeable(o: { now: number; staleMs: number }) {
   )
 }
 
-/** A claim: running, locked by `worker`, the attempt counted. */
+/**
+ * A claim: running, locked by `worker`, the attempt counted. Taking over a `running` job (its lock went stale) counts
+ * its last attempt as a crash, which started the job failing if nothing had.
+ */
 function taken(o: { worker: string; now: number }) {
+  const stale = sql`${jobs.state} = 'running'`
   return {
     state: 'running',
     lockedBy: o.worker,
     lockedAt: o.now,
     attempts: sql`${jobs.attempts} + 1`,
+    crashes: sql`case when ${stale} then ${jobs.crashes} + 1 else ${jobs.crashes} end`,
+    failingSince: sql`case when ${stale} then coalesce(${jobs.failingSince}, ${o.now}) else ${jobs.failingSince} end`,
     updatedAt: o.now,
   } as const
 }
@@ -170,6 +231,7 @@ export async function reschedule(db: DB, job: Job, runAt: number, now: number, r
       updatedAt: now,
       lockedBy: null,
       lockedAt: null,
+      crashes: 0,
     })
     .where(held(job))
     .returning({ id: jobs.id })
@@ -177,27 +239,58 @@ export async function reschedule(db: DB, job: Job, runAt: number, now: number, r
 }
 
 /**
- * Hands a worker's running jobs back for another process to take at once. On a graceful shutdown the attempt is not
- * counted; for a worker that died it is (a job that kills its process must still end dead, not loop).
+ * Hands a worker's running jobs back to the queue. On a graceful shutdown (`crashed` unset) they are due at once and
+ * the attempt is not counted. For a worker whose process died under them (`crashed`), the attempt counts as a crash
+ * and as a failure: the job starts failing (if it was not already), waits a backoff as for any failure (jobs that
+ * were fine before the crash come back within seconds), and the runner ends it dead once its attempts ended with
+ * their process {@link MAX_CRASHES} times in a row, or it has been failing for PATROL_GIVE_UP_AFTER (runner.ts).
  */
 export async function releaseAll(
   db: DB,
   worker: string,
   now: number,
-  o: { countAttempt?: boolean } = {},
+  o: { crashed?: boolean; backoff?: BackoffPolicy } = {},
 ): Promise<number> {
+  const policy = o.backoff ?? DEFAULT_BACKOFF
+  // A job that was not failing starts failing now: however long its process was down is not its failure.
+  const failingSince = sql`coalesce(${jobs.failingSince}, ${now})`
   const rows = await db
     .update(jobs)
-    .set({
-      state: o.countAttempt
-        ? sql`case when ${jobs.attempts} >= ${jobs.maxAttempts} then 'dead' else 'queued' end`
-        : 'queued',
-      attempts: o.countAttempt ? jobs.attempts : sql`max(${jobs.attempts} - 1, 0)`,
-      lockedBy: null,
-      lockedAt: null,
-      runAt: now,
-      updatedAt: now,
-    })
+    .set(
+      o.crashed
+        ? {
+            state: 'queued',
+            crashes: sql`${jobs.crashes} + 1`,
+            failingSince,
+            // backoff.ts jobBackoffStepMs, in SQL: the time failing so far, clamped to the policy.
+            runAt: sql`${now} + min(${policy.capMs}, max(${policy.baseMs}, ${now} - ${failingSince}))`,
+            lastError: sql`'its process ended while running it (' || (${jobs.crashes} + 1) || ' in a row)'`,
+            lockedBy: null,
+            lockedAt: null,
+            updatedAt: now,
+          }
+        : {
+            state: 'queued',
+            attempts: sql`max(${jobs.attempts} - 1, 0)`,
+            lockedBy: null,
+            lockedAt: null,
+            runAt: now,
+            updatedAt: now,
+          },
+    )
+    .where(and(eq(jobs.state, 'running'), eq(jobs.lockedBy, worker)))
+    .returning({ id: jobs.id })
+  return rows.length
+}
+
+/**
+ * Renews the locks of `worker`'s running jobs: a live process's long attempt (a scan through a slow remote) is never
+ * taken for orphaned and run twice, nor counted as a crash. One UPDATE; returns how many were renewed.
+ */
+export async function heartbeat(db: DB, worker: string, now: number): Promise<number> {
+  const rows = await db
+    .update(jobs)
+    .set({ lockedAt: now })
     .where(and(eq(jobs.state, 'running'), eq(jobs.lockedBy, worker)))
     .returning({ id: jobs.id })
   return rows.length

@@ -5,7 +5,8 @@
  * resets; hangs past the client timeout; SMTP servers that refuse mail with 451. patrol's real parts run in-process
  * (createApp, createJobHandlers, createRunner, the SMTP mailer) on a SQLite file, with a virtual clock for the job
  * queue: a job's wait is its `run_at`, so hours of backoff play in milliseconds, and every job retry's `run_at` is
- * checked against the backoff schedule and the Retry-After that caused it. Retries inside a call wait in real time.
+ * checked against the backoff schedule (the time failing since the job last got further) and the Retry-After that
+ * caused it. Retries inside a call (HTTP and SMTP) wait in real time.
  *
  * Proved: every push is scanned, every token is responded to once (GitHub tokens in exactly one accepted call, Azure
  * PATs revoked in exactly one Token Admin call and confirmed), each recipient gets one email per incident, no job
@@ -25,7 +26,7 @@ import { parseConfig } from '../../src/config.js'
 import { deliveries, incidents, jobs, notifications, pushes, revocations } from '../../src/db/schema.js'
 import { createApp } from '../../src/http/app.js'
 import { importKeys } from '../../src/incidents/sealing.js'
-import { DEFAULT_BACKOFF } from '../../src/jobs/backoff.js'
+import { DEFAULT_BACKOFF, jobBackoffStepMs } from '../../src/jobs/backoff.js'
 import { createRunner, type JobHandler, type Runner } from '../../src/jobs/runner.js'
 import { createLogger, type Fields } from '../../src/log.js'
 import { RemoteError } from '../../src/platforms/remote-error.js'
@@ -78,7 +79,16 @@ let found = new Set<string>()
 
 /** What each failed attempt threw, by `job:attempt`, and the run_at the queue gave the retry. */
 const thrown = new Map<string, { retryAfterMs?: number; at: number }>()
-const retries: { job: number; kind: string; attempt: number; at: number; runAt: number; retryAfterMs?: number }[] = []
+const retries: {
+  job: number
+  kind: string
+  attempt: number
+  at: number
+  runAt: number
+  /** Since when the queue counts the job as failing, after this failure (this failure's time when it progressed). */
+  failingSince: number
+  retryAfterMs?: number
+}[] = []
 
 /** fetch with a short deadline on top of remoteFetch's own, so that a hang costs 400 ms, not 15 s. */
 const shortFetch: typeof fetch = (input, init = {}) =>
@@ -134,10 +144,9 @@ beforeAll(async () => {
       lines.push(parsed)
       // Read the retry's run_at the moment the queue wrote it (the runner logs right after its UPDATE).
       if (parsed.event === 'job.failed' && parsed.state === 'queued') {
-        const row = t.sqlite.prepare('select kind, run_at as runAt from jobs where id = ?').get(parsed.job) as {
-          kind: string
-          runAt: number
-        }
+        const row = t.sqlite
+          .prepare('select kind, run_at as runAt, failing_since as failingSince from jobs where id = ?')
+          .get(parsed.job) as { kind: string; runAt: number; failingSince: number }
         const cause = thrown.get(`${parsed.job}:${parsed.attempt}`)
         retries.push({
           job: parsed.job as number,
@@ -145,6 +154,7 @@ beforeAll(async () => {
           attempt: parsed.attempt as number,
           at: cause?.at ?? NaN,
           runAt: row.runAt,
+          failingSince: row.failingSince,
           retryAfterMs: cause?.retryAfterMs,
         })
       }
@@ -343,7 +353,8 @@ describe('a third of all remote calls fail', { timeout: 60_000 }, () => {
 
   it('never schedules a retry later than the backoff schedule, nor sooner than Retry-After', () => {
     for (const r of retries) {
-      const step = Math.min(DEFAULT_BACKOFF.capMs, DEFAULT_BACKOFF.baseMs * 2 ** (r.attempt - 1))
+      // The backoff grows with the time the job has been failing since it last got further (jobs/backoff.ts).
+      const step = jobBackoffStepMs(r.at - r.failingSince, DEFAULT_BACKOFF)
       const asked = r.retryAfterMs ?? 0
       const wait = r.runAt - r.at
       const where = `${r.kind} job ${r.job} attempt ${r.attempt} (Retry-After ${asked} ms): waits ${wait} ms`

@@ -21,6 +21,7 @@ import {
   suppressions,
 } from '../../src/db/schema.js'
 import { fingerprint, unseal } from '../../src/incidents/sealing.js'
+import { DEFAULT_BACKOFF } from '../../src/jobs/backoff.js'
 import { rescanPush } from '../../src/jobs/stuck.js'
 import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
@@ -170,6 +171,31 @@ describe('remote failures', () => {
     expect((await p.db.select().from(pushes))[0]).toMatchObject({ scanStatus: 'scanned', findings: 1, filesScanned: 4 })
     expect(await p.db.select().from(scanCommits)).toEqual([])
     expect(await tokenOccurrences(p)).toHaveLength(1)
+  })
+
+  it('retries a scan that read more commits before it failed within the base backoff, its failing clock restarted', async () => {
+    p = await withReader()
+    const name = `acme/repo-${++repoCounter}`
+    const repo = gh.repo(name)
+    const base = repo.commit({ files: { 'README.md': 'hello\n' } })
+    const shas: string[] = []
+    for (let i = 0; i < 4; i++)
+      shas.push(repo.commit({ parents: [shas.at(-1) ?? base], files: { [`step-${i}.env`]: `STEP=${i}\n` } }))
+    await post(p, gh.pushPayload(name, { ref: 'refs/heads/main', before: base, after: shas[3]! }))
+    // First attempt: fails on the first commit, nothing read. Second: reads three commits, fails on the last.
+    gh.fail({ match: new RegExp(`/commits/${shas[0]}`), status: 503, times: CALL_RETRY.tries })
+    gh.fail({ match: new RegExp(`/commits/${shas[3]}`), status: 503, times: CALL_RETRY.tries })
+    await p.drain()
+    const first = (await scanJob(p))!
+    expect(first).toMatchObject({ state: 'queued', failingSince: p.clock.now })
+    // A minute later (as if the queue had been busy), the second attempt makes progress before failing.
+    p.clock.now += 60_000
+    await p.drain()
+    const second = (await scanJob(p))!
+    expect(second).toMatchObject({ state: 'queued', attempts: 2, failingSince: p.clock.now })
+    expect(second.runAt - p.clock.now).toBeLessThanOrEqual(DEFAULT_BACKOFF.baseMs)
+    await p.settle()
+    expect(await scanJob(p)).toMatchObject({ state: 'done', attempts: 3 })
   })
 })
 

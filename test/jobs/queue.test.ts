@@ -3,9 +3,18 @@ import { eq } from 'drizzle-orm'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openNodeDatabase } from '../../src/adapter/node/database.js'
 import { jobs } from '../../src/db/schema.js'
-import { retryDelayMs } from '../../src/jobs/backoff.js'
+import { jobRetryDelayMs, retryDelayMs } from '../../src/jobs/backoff.js'
 import { DEFAULT_GIVE_UP_AFTER_MS, isFinalAttempt } from '../../src/jobs/give-up.js'
-import { claim, complete, enqueue, fail, queueStats, releaseAll, reschedule } from '../../src/jobs/queue.js'
+import {
+  claim,
+  complete,
+  enqueue,
+  fail,
+  MAX_CRASHES,
+  queueStats,
+  releaseAll,
+  reschedule,
+} from '../../src/jobs/queue.js'
 import { RemoteError } from '../../src/platforms/remote-error.js'
 import { tempDatabase } from '../support/db.js'
 
@@ -79,27 +88,73 @@ describe('fail and retry', () => {
     expect(retryDelayMs(1, policy, 120_000, () => 0.5)).toBe(120_000)
   })
 
+  it('backs a failing job off by the time it has been failing, between the base and the cap, never below Retry-After', () => {
+    const policy = { baseMs: 1000, capMs: 60_000 }
+    expect(jobRetryDelayMs(0, policy, 0, () => 0)).toBe(500)
+    expect(jobRetryDelayMs(0, policy, 0, () => 0.999)).toBe(1000)
+    expect(jobRetryDelayMs(8_000, policy, 0, () => 0)).toBe(4000)
+    expect(jobRetryDelayMs(8_000, policy, 0, () => 0.999)).toBe(7996)
+    expect(jobRetryDelayMs(3_600_000, policy, 0, () => 0.999)).toBe(59_970)
+    expect(jobRetryDelayMs(0, policy, 120_000, () => 0.5)).toBe(120_000)
+  })
+
   it('requeues with a later run_at past max_attempts, and goes dead on the first attempt after the give-up time', async () => {
     await enqueue(t.db, { kind: 'x', payload: {}, maxAttempts: 3 }, T0)
     const backoff = { baseMs: 1000, capMs: 60_000 }
     const giveUpAfterMs = 10_000
     let now = T0
     const states: string[] = []
-    for (let i = 1; i <= 6; i++) {
+    const starts: number[] = []
+    for (let i = 1; i <= 20 && states.at(-1) !== 'dead'; i++) {
       const job = await claim(t.db, opts(now))
       expect(job?.attempts).toBe(i)
+      starts.push(now - T0)
       const final = isFinalAttempt(job!, new Error(`boom ${i}`), giveUpAfterMs)
       states.push(await fail(t.db, job!, `boom ${i}`, { now, backoff, random: () => 0, final }))
       const [row] = await t.db.select().from(jobs)
-      if (i < 6) expect(row?.runAt).toBe(now + 500 * 2 ** (i - 1))
+      // Half the time failing so far (at least half the base): the wait grows with the failure, not the count.
+      if (row?.state === 'queued') expect(row.runAt - now).toBe(Math.round(Math.max(1000, now - T0) / 2))
       now = row!.runAt
     }
-    // Attempts started at T0 + 0, 0.5, 1.5, 3.5, 7.5 and 15.5 s: only the last began after the 10 s.
-    expect(states).toEqual(['queued', 'queued', 'queued', 'queued', 'queued', 'dead'])
+    // Attempts started at T0 + 0, 0.5, 1, 1.5, 2.25, 3.375, 5.06, 7.59 and 11.39 s: only the last began after 10 s.
+    expect(starts).toEqual([0, 500, 1000, 1500, 2250, 3375, 5063, 7595, 11393])
+    expect(states).toEqual([...starts.slice(1).map(() => 'queued'), 'dead'])
     const [row] = await t.db.select().from(jobs)
-    expect(row).toMatchObject({ state: 'dead', lastError: 'boom 6', attempts: 6 })
+    expect(row).toMatchObject({ state: 'dead', lastError: 'boom 9', attempts: 9 })
     expect(await claim(t.db, opts(now + 1e9))).toBeUndefined()
     expect((await queueStats(t.db, now)).dead).toBe(1)
+  })
+
+  it('counts the backoff from the last attempt that made progress, and starts the give-up clock again there', async () => {
+    await enqueue(t.db, { kind: 'scan', payload: {} }, T0)
+    const backoff = { baseMs: 1000, capMs: 600_000 }
+    const giveUpAfterMs = 60_000
+    const failAt = async (now: number, progressed: boolean) => {
+      const job = await claim(t.db, opts(now))
+      const error = new RemoteError('transient', 'HTTP 503')
+      const final = isFinalAttempt(job!, error, giveUpAfterMs, progressed)
+      await fail(t.db, job!, error.message, { now, backoff, random: () => 0.999, final, progressed })
+      const [row] = await t.db.select().from(jobs)
+      return row!
+    }
+    // Failing without progress for 40 s: the next wait is about 40 s.
+    await failAt(T0, false)
+    let row = await failAt(T0 + 40_000, false)
+    expect(row.runAt - (T0 + 40_000)).toBeGreaterThan(39_000)
+    // The next attempt (80 s after the first failure) reads more before it fails: back to the base wait, and the
+    // failing clock starts there.
+    row = await failAt(row.runAt, true)
+    const progressAt = row.failingSince!
+    expect(progressAt - T0).toBeGreaterThan(60_000)
+    expect(row).toMatchObject({ state: 'queued' })
+    expect(row.runAt - progressAt).toBeLessThanOrEqual(1000)
+    // More than the give-up time after the first failure, but 2 s after the progress: not given up on.
+    row = await failAt(progressAt + 2_000, false)
+    expect(row.state).toBe('queued')
+    expect(row.failingSince).toBe(progressAt)
+    // Without progress for the give-up time after it, it ends dead.
+    row = await failAt(progressAt + 60_000, false)
+    expect(row).toMatchObject({ state: 'dead', failingSince: progressAt })
   })
 
   it('honours Retry-After when it asks for more than the backoff', async () => {
@@ -172,18 +227,36 @@ describe('several processes on one WAL file', () => {
 })
 
 describe('recovering the jobs of a dead worker', () => {
-  it('counts the attempt, and ends a job dead when the dead worker had used its last one', async () => {
-    await enqueue(t.db, { kind: 'x', payload: 'poison', maxAttempts: 2 }, T0)
-    await enqueue(t.db, { kind: 'x', payload: 'fine', maxAttempts: 2 }, T0 + 1)
-    await claim(t.db, opts(T0 + 2, 'host:1'))
-    await releaseAll(t.db, 'host:1', T0 + 3, { countAttempt: true })
-    await claim(t.db, opts(T0 + 4, 'host:2'))
-    await claim(t.db, opts(T0 + 4, 'host:2'))
-    expect(await releaseAll(t.db, 'host:2', T0 + 5, { countAttempt: true })).toBe(2)
-    const rows = await t.db.select().from(jobs).orderBy(jobs.id)
-    expect(rows.map((r) => [r.payload, r.state, r.attempts])).toEqual([
-      ['"poison"', 'dead', 2],
-      ['"fine"', 'queued', 1],
-    ])
+  it('requeues them after a backoff, counting a crash in a row and the start of a failure, never ending them dead', async () => {
+    const backoff = { baseMs: 1000, capMs: 60_000 }
+    await enqueue(t.db, { kind: 'poison', payload: {}, maxAttempts: 2 }, T0)
+    await enqueue(t.db, { kind: 'fine', payload: {}, maxAttempts: 2 }, T0 + 1)
+    let now = T0 + 2
+    // The poison job kills every process that runs it, more often than any attempt count would allow; the queue
+    // itself never ends it (the runner does, at MAX_CRASHES, without running it: runner.test.ts).
+    for (let crash = 1; crash <= 4; crash++) {
+      const job = await claim(t.db, { ...opts(now, `host:${crash}`), kinds: ['poison'] })
+      expect(job?.attempts).toBe(crash)
+      expect(await releaseAll(t.db, `host:${crash}`, now + 10, { crashed: true, backoff })).toBe(1)
+      const [row] = await t.db.select().from(jobs).where(eq(jobs.id, job!.id))
+      expect(row).toMatchObject({ state: 'queued', crashes: crash, failingSince: T0 + 12, lockedBy: null })
+      expect(row!.lastError).toBe(`its process ended while running it (${crash} in a row)`)
+      // Not due at once: the backoff of a job failing since its first crash.
+      expect(row!.runAt - (now + 10)).toBe(Math.max(1000, now + 10 - (T0 + 12)))
+      now = row!.runAt
+    }
+    const [fine] = await t.db.select().from(jobs).where(eq(jobs.kind, 'fine'))
+    expect(fine).toMatchObject({ state: 'queued', crashes: 0, failingSince: null })
+  })
+
+  it('counts a stale lock taken over as a crash, and an attempt that ends normally starts the count again', async () => {
+    await enqueue(t.db, { kind: 'x', payload: {} }, T0)
+    await claim(t.db, opts(T0, 'gone'))
+    const rescued = await claim(t.db, opts(T0 + 60_001, 'w2'))
+    expect(rescued).toMatchObject({ crashes: 1, failingSince: T0 + 60_001 })
+    await fail(t.db, rescued!, 'HTTP 503', { now: T0 + 60_002 })
+    const [row] = await t.db.select().from(jobs)
+    expect(row).toMatchObject({ state: 'queued', crashes: 0, failingSince: T0 + 60_001 })
+    expect(MAX_CRASHES).toBe(3)
   })
 })

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { channelMessages, incidents, jobs } from '../../src/db/schema.js'
 import { applyAdminAction } from '../../src/incidents/admin/actions.js'
 import { IncidentEvent } from '../../src/notify/channel-event.js'
+import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import { housekeeping } from '../../src/service.js'
 import { type ChannelReceiver, startChannelReceiver } from '../support/channel-receiver.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
@@ -168,15 +169,16 @@ describe('the three channels', () => {
 
   it('retries a receiver’s 5xx in the call and as a job with backoff, and sends exactly one message; a 4xx ends failed without the URL', async () => {
     await setup()
-    // Five refusals: more than one job attempt's short in-call retries (remote-error.ts CALL_RETRY, 4 tries).
-    rx.answerNext('/slack/services/T000/B000/secretpart', 503, 502, 503, 503, 503)
+    // One refusal more than one job attempt's short in-call retries (remote-error.ts CALL_RETRY).
+    const refusals = Array.from({ length: CALL_RETRY.tries + 1 }, (_, i) => (i === 1 ? 502 : 503))
+    rx.answerNext('/slack/services/T000/B000/secretpart', ...refusals)
     rx.answerNext('/teams', 400)
     await leak()
     await p!.settle()
-    // Four refused in the first job attempt, the fifth refused and the sixth accepted in the second: one message.
+    // All tries refused in the first job attempt, one more refused and the next accepted in the second: one message.
     const rows = await p!.db.select().from(channelMessages)
     expect(rows.find((r) => r.channel === 'slack')).toMatchObject({ status: 'sent', attempts: 2, error: null })
-    expect(to('/slack')).toHaveLength(6)
+    expect(to('/slack')).toHaveLength(CALL_RETRY.tries + 2)
     expect(rows.find((r) => r.channel === 'teams')).toMatchObject({
       status: 'failed',
       attempts: 1,

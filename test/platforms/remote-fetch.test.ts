@@ -3,7 +3,7 @@
  * which are handed to the job queue with a delay, and which are refusals that no retry can fix.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CALL_RETRY, remoteFetch, SECONDARY_RATE_LIMIT_MS } from '../../src/platforms/remote-error.js'
+import { CALL_RETRY, type CallRetry, remoteFetch, SECONDARY_RATE_LIMIT_MS } from '../../src/platforms/remote-error.js'
 import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { rejection } from '../support/remote-rejection.js'
@@ -30,7 +30,7 @@ function commitUrl(): string {
 }
 
 /** remoteFetch with its waits recorded instead of slept. */
-function fetchRecording(url: string, o: { timeoutMs?: number; credential?: string } = {}) {
+function fetchRecording(url: string, o: { timeoutMs?: number; credential?: string; retry?: CallRetry } = {}) {
   const waits: number[] = []
   const result = remoteFetch(url, {}, { ...o, sleep: async (ms) => void waits.push(ms) })
   return { result, waits }
@@ -153,6 +153,20 @@ describe('transient failures', () => {
     const { result, waits } = fetchRecording(url, { timeoutMs: 200 })
     expect((await result).status).toBe(200)
     expect(waits).toHaveLength(1)
+  })
+
+  it('stops retrying a call whose tries have taken its time budget, and gives the job queue the failure', async () => {
+    const url = commitUrl()
+    // Only this test's repository hangs: tries left unused must not hang the next test's calls.
+    gh.fail({ match: new RegExp(`retry-${n}/commits`), hang: true, times: CALL_RETRY.tries })
+    const { result, waits } = fetchRecording(url, { timeoutMs: 200, retry: { ...CALL_RETRY, budgetMs: 500 } })
+    const error = await rejection(result)
+    expect(error).toMatchObject({ failure: 'transient' })
+    expect(error.message).toMatch(/timed out/)
+    // 200 ms per try: the third would start past 500 ms.
+    expect(calls(url)).toBeLessThan(CALL_RETRY.tries)
+    expect(calls(url)).toBeGreaterThanOrEqual(2)
+    expect(waits).toHaveLength(calls(url) - 1)
   })
 
   it('gives the job queue a transient error once every try of the call failed', async () => {

@@ -346,13 +346,16 @@ describe('narrow first, widen on evidence (AZURE_DEVOPS_REVOKE_POLICY=precise, t
 })
 
 describe('confirmation that cannot be made', () => {
-  it('ends `revoke_unconfirmed` (could not tell) when every check meets a 5xx, instead of responding forever', async () => {
-    await setup({ env: { PATROL_GIVE_UP_AFTER: '20s' } })
+  // Each attempt's in-call retries sleep in real time (remote-error.ts CALL_RETRY): a few seconds per attempt.
+  it('ends `revoke_unconfirmed` (could not tell) when every check meets a 5xx, instead of responding forever', {
+    timeout: 90_000,
+  }, async () => {
+    await setup({ env: { PATROL_GIVE_UP_AFTER: '10s' } })
     const token = adoPat()
     await deliver(`PAT: ${token}\n`)
     await p!.drain()
     expect((await incident()).status).toBe('revocation_requested')
-    // Every call of every attempt of every check, until each check gives up 20 s after it was due.
+    // Every call of every attempt of every check, until each check gives up 10 s after it was due.
     az!.answerNext('connectionData', ...Array.from({ length: 1000 }, () => ({ status: 500 })))
     await p!.settle(24 * 3_600_000)
     const row = await incident()

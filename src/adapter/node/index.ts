@@ -19,6 +19,7 @@ import type { DB } from '../../db/types.js'
 import { createApp } from '../../http/app.js'
 import type { AppDeps } from '../../http/deps.js'
 import { importKeys } from '../../incidents/sealing.js'
+import { deadEnds } from '../../jobs/dead-end.js'
 import { lockHolders, releaseAll } from '../../jobs/queue.js'
 import { createRunner } from '../../jobs/runner.js'
 import { createLogger, type Logger } from '../../log.js'
@@ -68,6 +69,8 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
     pollMs: config.jobs.pollMs,
     staleMs: config.jobs.staleMs,
     giveUpAfterMs: config.jobs.giveUpAfterMs,
+    // A job that kept killing its process ends dead without running again; its push or incident shows why.
+    deadEnd: deadEnds(parts),
     idle: housekeeping(parts),
   })
   const deps: AppDeps = {
@@ -109,8 +112,9 @@ export async function startNode(env: Record<string, string | undefined>, o: Star
 
 /**
  * A process of this host that died (kill -9, OOM, power loss) left its jobs `running`. Those of a pid that no
- * longer exists, or of our own worker id (a restarted container reuses pid 1), are handed back at once instead of
- * after the stale-lock timeout. Other hosts' jobs wait for that timeout: their processes cannot be checked from here.
+ * longer exists, or of our own worker id (a restarted container reuses pid 1), are handed back after a short backoff
+ * instead of after the stale-lock timeout, counted as a crash (a job that kills its process three times in a row ends
+ * dead: jobs/queue.ts). Other hosts' jobs wait for that timeout: their processes cannot be checked from here.
  */
 async function releaseJobsOfDeadProcesses(db: DB, self: string, log: Logger): Promise<void> {
   const host = self.slice(0, self.lastIndexOf(':') + 1)
@@ -118,7 +122,7 @@ async function releaseJobsOfDeadProcesses(db: DB, self: string, log: Logger): Pr
     if (!worker.startsWith(host)) continue
     const pid = Number(worker.slice(host.length))
     if (worker !== self && Number.isInteger(pid) && isAlive(pid)) continue
-    const released = await releaseAll(db, worker, Date.now(), { countAttempt: true })
+    const released = await releaseAll(db, worker, Date.now(), { crashed: true })
     if (released) log.warn('jobs.recovered', { worker, count: released, reason: 'its process is gone' })
   }
 }

@@ -6,6 +6,11 @@
  * (connection refused or dropped, timeouts, 4xx replies) and gives up on what cannot (5xx replies, bad credentials).
  * Error messages carry the SMTP code and the server's reply, never the URL or its password.
  *
+ * A send is first retried inside the call, a few times with a short jittered backoff (as remoteFetch does for HTTP),
+ * but only when the server cannot have taken the message: a 4xx reply (to any command, DATA's end included: 4xx
+ * there means "not accepted"), or a connection that never reached the greeting (refused, connect or greeting
+ * timeout). A connection lost mid-session may have delivered the message, so it goes up to the job queue at once.
+ *
  * @example
  * const mailer = new SmtpMailer({ url: process.env.SMTP_URL! })
  * await mailer.send({ from, to: ['owner@example.com'], subject, text, html })
@@ -14,8 +19,9 @@
 import type { Transporter } from 'nodemailer'
 import nodemailer from 'nodemailer'
 import type { SMTPSentMessageInfo, SMTPTransportOptions } from 'nodemailer/lib/smtp-transport'
+import { retryDelayMs } from '../../jobs/backoff.js'
 import { type Mailer, type MailMessage, type MailSent, nodemailerFields } from '../../notify/mailer.js'
-import { RemoteError } from '../../platforms/remote-error.js'
+import { type CallRetry, RemoteError } from '../../platforms/remote-error.js'
 
 export interface SmtpMailerOptions {
   /** SMTP_URL: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start), auth in the userinfo. */
@@ -24,7 +30,17 @@ export interface SmtpMailerOptions {
   name?: string
   /** Connection, greeting and socket inactivity timeout. Default 30 s. */
   timeoutMs?: number
+  /** Retries inside one send of failures the server cannot have accepted; `false` for one try. Default {@link SMTP_RETRY}. */
+  retry?: Pick<CallRetry, 'tries' | 'baseMs' | 'capMs'> | false
+  /** How a retry waits (tests). Default: a timer. */
+  sleep?: (ms: number) => Promise<void>
 }
+
+/** Tries per send, the first included, and their backoff: short, so a message waits seconds, not a job retry. */
+export const SMTP_RETRY: Pick<CallRetry, 'tries' | 'baseMs' | 'capMs'> = { tries: 4, baseMs: 200, capMs: 1_000 }
+
+/** nodemailer's timeouts of the phases before the greeting: nothing was sent yet. */
+const BEFORE_SESSION_TIMEOUTS = new Set(['CONNECT_TIMEOUT', 'GREETING_TIMEOUT'])
 
 /** nodemailer codes that say the network or the server's session failed, not the message: worth a retry. */
 const TRANSIENT_CODES = new Set([
@@ -55,11 +71,15 @@ export function parseSmtpUrl(value: string): URL {
 export class SmtpMailer implements Mailer {
   readonly #transport: Transporter<SMTPSentMessageInfo, SMTPTransportOptions>
   readonly #where: string
+  readonly #retry: Pick<CallRetry, 'tries' | 'baseMs' | 'capMs'>
+  readonly #sleep: (ms: number) => Promise<void>
 
   constructor(options: SmtpMailerOptions) {
     const url = parseSmtpUrl(options.url)
     const timeout = options.timeoutMs ?? 30_000
     this.#where = `${url.hostname}:${url.port || (url.protocol === 'smtps:' ? 465 : 587)}`
+    this.#retry = options.retry === false ? { ...SMTP_RETRY, tries: 1 } : (options.retry ?? SMTP_RETRY)
+    this.#sleep = options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
     this.#transport = nodemailer.createTransport({
       host: url.hostname,
       port: url.port ? Number(url.port) : undefined,
@@ -77,14 +97,18 @@ export class SmtpMailer implements Mailer {
   }
 
   async send(message: MailMessage): Promise<MailSent> {
-    try {
-      const info = await this.#transport.sendMail(nodemailerFields(message))
-      const rejected = (info.rejected ?? []).map((address: unknown) =>
-        typeof address === 'string' ? address : String((address as { address?: string }).address),
-      )
-      return { messageId: info.messageId, ...(rejected.length ? { rejected } : {}) }
-    } catch (error) {
-      throw smtpError(error, this.#where)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const info = await this.#transport.sendMail(nodemailerFields(message))
+        const rejected = (info.rejected ?? []).map((address: unknown) =>
+          typeof address === 'string' ? address : String((address as { address?: string }).address),
+        )
+        return { messageId: info.messageId, ...(rejected.length ? { rejected } : {}) }
+      } catch (error) {
+        const failure = smtpError(error, this.#where)
+        if (!failure.retryable || !notAccepted(error) || attempt >= this.#retry.tries) throw failure
+        await this.#sleep(retryDelayMs(attempt, this.#retry))
+      }
     }
   }
 
@@ -92,6 +116,16 @@ export class SmtpMailer implements Mailer {
   close(): void {
     this.#transport.close()
   }
+}
+
+/**
+ * Whether a failed send certainly left the message undelivered, so that sending it again cannot make a second copy:
+ * the server answered 4xx, or the connection failed before the server's greeting (no command was sent).
+ */
+export function notAccepted(error: unknown): boolean {
+  const err = (error ?? {}) as { responseCode?: number; timeoutType?: string; originalCode?: string }
+  if (err.responseCode && err.responseCode >= 400 && err.responseCode < 500) return true
+  return BEFORE_SESSION_TIMEOUTS.has(err.timeoutType ?? '') || err.originalCode === 'ECONNREFUSED'
 }
 
 /** nodemailer error → RemoteError: 5xx replies permanent (503 excepted), 4xx and network trouble transient. */

@@ -190,6 +190,8 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       worker: `worker:${crypto.randomUUID()}`,
       staleMs: config.jobs.staleMs,
       giveUpAfterMs: config.jobs.giveUpAfterMs,
+      // A job taken over from a stale lock three times in a row ends dead with its subject's visible end.
+      deadEnd: deadEnds(parts),
       budget: {
         used: () => statements.count,
         limit: STATEMENT_BUDGET - STATEMENTS_FOR_DISPATCH,

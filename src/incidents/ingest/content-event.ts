@@ -101,7 +101,7 @@ export interface ScanContentDeps {
 }
 
 export function scanContentJob(deps: ScanContentDeps): JobHandler {
-  return async (job, payload) => {
+  return async (_job, payload, attempt) => {
     const p = payload as ScanContentPayload
     const [row] = await deps.db
       .select({ event: contentEvents })
@@ -119,7 +119,7 @@ export function scanContentJob(deps: ScanContentDeps): JobHandler {
       else throw new RemoteError('permanent', 'scan-content: no reader for secret scanning alerts is configured')
     } catch (error) {
       // The queue gives up after this attempt: say so on the event, or it would look pending forever (invariant 5).
-      if (job.attempts >= job.maxAttempts || (error instanceof RemoteError && !error.retryable))
+      if (attempt.isFinal(error))
         await deps.db
           .update(contentEvents)
           .set({

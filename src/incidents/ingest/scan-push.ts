@@ -18,6 +18,7 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm'
 import { incidents, occurrences, type Push, pushes } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
+import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import type { Logger } from '../../log.js'
@@ -26,6 +27,7 @@ import { RemoteError } from '../../platforms/remote-error.js'
 import {
   type AddedFile,
   COMMIT_MESSAGE_PATH,
+  type CommitProgress,
   type PushEvent,
   type PushSource,
   type ScanReport,
@@ -68,7 +70,7 @@ export function scanPushJob(deps: ScanPushDeps): JobHandler {
       return
     }
     try {
-      await scan(deps, push)
+      await scan(deps, push, attempt)
     } catch (error) {
       // The queue gives up after this attempt: say so on the push, or it would look pending (not scanned) forever.
       if (attempt.isFinal(error))
@@ -89,7 +91,7 @@ export async function markScanFailed(db: DB, pushId: number, reason: string, now
     .where(eq(pushes.id, pushId))
 }
 
-async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
+async function scan(deps: ScanPushDeps, push: Push, attempt: Attempt): Promise<void> {
   const event = await openPushEvent(deps.keys, push.event)
   const report: ScanReport = { bytes: 0, files: 0, partial: [] }
   // A push stored for a platform patrol no longer knows is a permanent failure, shown on the push (invariant 5).
@@ -98,7 +100,11 @@ async function scan(deps: ScanPushDeps, push: Push): Promise<void> {
   // Resumable: commits an earlier attempt read whole are skipped, their figures added back (scan-progress.ts).
   const progress = await ScanProgress.load(deps.db, push.id, report, deps.now)
   const files = source
-    ? source.added(event, { maxBytes: deps.maxPushBytes, maxCalls: deps.pushCallBudget, progress }, report)
+    ? source.added(
+        event,
+        { maxBytes: deps.maxPushBytes, maxCalls: deps.pushCallBudget, progress: tell(progress, attempt) },
+        report,
+      )
     : messagesOnly(event, report, known.sourceSettings)
 
   const committedAt = new Map(event.commits.map((c) => [c.id, c.timestamp ? Date.parse(c.timestamp) : undefined]))
@@ -204,6 +210,18 @@ async function startResponses(deps: ScanPushDeps, pushId: number): Promise<boole
     await enqueue(deps.db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, now)
   if (massLeak) await enqueueMassLeakAlert(deps, pushId)
   return massLeak
+}
+
+/** Each commit read whole is progress of this attempt: if it then fails, its retry comes soon (jobs/give-up.ts). */
+function tell(progress: CommitProgress, attempt: Attempt): CommitProgress {
+  return {
+    skip: (commit) => progress.skip(commit),
+    begin: (commit) => progress.begin(commit),
+    done: async (commit) => {
+      await progress.done(commit)
+      attempt.progressed()
+    },
+  }
 }
 
 /** The push's platform; one patrol does not know is a permanent failure, not a retry. */
