@@ -13,6 +13,8 @@
  * `/credentials/revoke` call; Azure's Token Admin revoked the PAT), and each of its incidents' messages is sent.
  * Prints push-to-done p50/p99/max, duplicates (tokens revoked twice, incidents per token beyond one, an email
  * sent twice to the same recipient for one incident: must be 0) and unscanned pushes (must be 0). Target: p99 ≤ 60 s.
+ * Then the same pushes run again with no call failing (a child process, same seed) as the baseline, and the bench
+ * prints what the faults cost as a ratio.
  *
  * `--verbose` adds where the time went: each stage's share (push to scanned, to revoked, to the last message), what
  * the job failures were and how long their retries waited, and the timeline of the slowest pushes.
@@ -21,8 +23,10 @@
  * npm run bench:chaos
  * npm run bench:chaos -- --pushes 40 --seed 7 --verbose
  * npm run bench:chaos -- --bare-403
+ * npm run bench:chaos -- --fault-rate 0.1
  */
 
+import { spawnSync } from 'node:child_process'
 import { cpus } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { serve } from '@hono/node-server'
@@ -59,6 +63,10 @@ const LIMIT_S = arg('limit', 300)
 const VERBOSE = process.argv.includes('--verbose')
 /** Also GitHub's secondary rate limit without Retry-After (a minute's wait by GitHub's rule). */
 const BARE_403 = process.argv.includes('--bare-403')
+/** Share of calls the proxies fail. The baseline run (a child process, after this one) fails none. */
+const FAULT_RATE = arg('fault-rate', 1 / 3)
+/** Set in the baseline child: print its figures as one JSON line for the parent, nothing else of note. */
+const BASELINE_CHILD = process.argv.includes('--baseline-child')
 /** Jobs run at once; default: PATROL_JOB_CONCURRENCY's default. */
 const CONCURRENCY = arg('concurrency', 0)
 const TIMEOUT_MS = 2_000
@@ -98,11 +106,12 @@ async function main() {
   const proxies = {
     github: await startFaultProxy(routers.githubUrl, {
       seed: SEED,
+      rate: FAULT_RATE,
       kinds: BARE_403 ? GITHUB_FAULTS : GITHUB_FAULTS.filter((k) => k !== '403-secondary-bare'),
     }),
-    azure: await startFaultProxy(routers.azureUrl, { seed: SEED + 1 }),
-    vssps: await startFaultProxy(new URL(azAdmin.vsspsUrl).origin, { seed: SEED + 2 }),
-    smtp: await startSmtpFaultProxy(smtp.port, { seed: SEED + 3 }),
+    azure: await startFaultProxy(routers.azureUrl, { seed: SEED + 1, rate: FAULT_RATE }),
+    vssps: await startFaultProxy(new URL(azAdmin.vsspsUrl).origin, { seed: SEED + 2, rate: FAULT_RATE }),
+    smtp: await startSmtpFaultProxy(smtp.port, { seed: SEED + 3, rate: FAULT_RATE }),
   }
 
   const t = tempDatabase()
@@ -333,6 +342,8 @@ async function main() {
     `  this process's event loop: delay p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms`,
   )
   console.log(`  p99 target ≤ 60 s: ratio ${(p99 / 60).toFixed(2)} ${p99 <= 60 ? 'MET' : 'MISSED'}`)
+  if (BASELINE_CHILD) console.log(`BASELINE ${JSON.stringify({ p50, p99, done: latencies.length })}`)
+  else if (FAULT_RATE > 0) await baseline(p50, p99)
 
   await whereTheTimeWent(t.db, planted, jobEvents)
 
@@ -454,6 +465,32 @@ async function whereTheTimeWent(db: DB, planted: Planted[], events: (Fields & { 
       console.log(`      ${j.kind} #${j.id}: ${j.attempts} attempt(s), ${j.state}${waits ? ` — ${waits}` : ''}`)
     }
   }
+}
+
+/**
+ * The same pushes (same seed) with no call failing, in a child process after this run: what the faults cost, as a
+ * ratio measured on the same machine at the same time.
+ */
+async function baseline(p50: number, p99: number): Promise<void> {
+  const args = process.argv.slice(2).filter((a) => a !== '--verbose')
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, ...args, '--fault-rate', '0', '--baseline-child'],
+    {
+      encoding: 'utf8',
+      timeout: (LIMIT_S + 120) * 1000,
+    },
+  )
+  const line = /^BASELINE (.*)$/m.exec(child.stdout ?? '')?.[1]
+  if (!line) {
+    console.log(`  baseline (no faults): did not finish (${child.error?.message ?? `exit ${child.status}`})`)
+    return
+  }
+  const b = JSON.parse(line) as { p50: number; p99: number; done: number }
+  console.log(
+    `  baseline, the same pushes with no call failing: ${b.done}/${PUSHES} done, p50 ${b.p50.toFixed(2)} s, ` +
+      `p99 ${b.p99.toFixed(2)} s; with faults: p50 ${(p50 / b.p50).toFixed(2)}×, p99 ${(p99 / b.p99).toFixed(2)}×`,
+  )
 }
 
 void main().then(
