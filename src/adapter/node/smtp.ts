@@ -89,7 +89,9 @@ export class SmtpMailer implements Mailer {
         ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
         : undefined,
       connectionTimeout: timeout,
-      greetingTimeout: timeout,
+      // Shorter than the socket's idle timeout, so a server that never greets always fails as a greeting timeout,
+      // which notAccepted() knows is safe to try again (a socket timeout may come after the message was sent).
+      greetingTimeout: Math.ceil(timeout / 2),
       socketTimeout: timeout,
       // TLS options such as `?tls.rejectUnauthorized=false` stay possible through the URL's query.
       ...tlsFromQuery(url),
