@@ -27,3 +27,16 @@ export async function atomically(db: DB, statements: [Statement, ...Statement[]]
   const sync = db as unknown as { transaction: (fn: () => unknown[]) => unknown[] }
   return sync.transaction(() => statements.map((s) => (s as unknown as { run: () => unknown }).run()))
 }
+
+/**
+ * Ids bound into one statement (`inArray`): D1 binds at most 100 parameters a statement, and this leaves room for the
+ * statement's other ones.
+ */
+export const ID_SLICE = 90
+
+/** `items` in consecutive slices of at most `size`, for lists bound into one statement each. */
+export function slices<T>(items: readonly T[], size = ID_SLICE): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}

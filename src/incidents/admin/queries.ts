@@ -17,7 +17,7 @@ import {
   occurrences,
   revocations,
 } from '../../db/schema.js'
-import type { DB } from '../../db/types.js'
+import { type DB, slices } from '../../db/types.js'
 import { stuckLists, UNSCANNED_ALARM_MS } from '../../jobs/stuck.js'
 import { mayBeLive, riskRank, statusLabel } from '../../notify/status-labels.js'
 import { type OccurrenceSource, SOURCE_LABELS } from '../../platforms/content-event.js'
@@ -457,8 +457,8 @@ const WAITING_SLICE = 40
 /** What each live incident waits for (its next job) and its last failure; in slices, for D1's bound-parameter limit. */
 async function waitingFor(db: DB, live: Incident[]): Promise<Map<number, Waiting>> {
   const out = new Map<number, Waiting>()
-  for (let i = 0; i < live.length; i += WAITING_SLICE)
-    for (const [id, waiting] of await waitingForSlice(db, live.slice(i, i + WAITING_SLICE))) out.set(id, waiting)
+  for (const slice of slices(live, WAITING_SLICE))
+    for (const [id, waiting] of await waitingForSlice(db, slice)) out.set(id, waiting)
   return out
 }
 

@@ -17,7 +17,7 @@
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm'
 import { incidents, occurrences, type Push, pushes } from '../../db/schema.js'
-import type { DB } from '../../db/types.js'
+import { type DB, slices } from '../../db/types.js'
 import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
@@ -201,11 +201,11 @@ async function startResponses(deps: ScanPushDeps, pushId: number): Promise<boole
   const now = deps.now()
   // In slices: D1 takes at most 100 bound parameters per statement.
   if (massLeak)
-    for (let i = 0; i < ids.length; i += 90)
+    for (const slice of slices(ids))
       await deps.db
         .update(incidents)
         .set({ massLeakPushId: pushId })
-        .where(and(inArray(incidents.id, ids.slice(i, i + 90)), isNull(incidents.massLeakPushId)))
+        .where(and(inArray(incidents.id, slice), isNull(incidents.massLeakPushId)))
   for (const incidentId of ids)
     await enqueue(deps.db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, now)
   if (massLeak) await enqueueMassLeakAlert(deps, pushId)

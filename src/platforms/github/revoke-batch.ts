@@ -14,6 +14,7 @@
  */
 import { and, asc, eq, gt, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-orm'
 import { incidents, revocations } from '../../db/schema.js'
+import { slices } from '../../db/types.js'
 import { enqueueNotifications, finish, recordAttempt } from '../../incidents/response/steps.js'
 import { unseal } from '../../incidents/sealing.js'
 import { enqueue } from '../../jobs/queue.js'
@@ -24,7 +25,6 @@ import { GITHUB_REVOKE_BATCH_MAX, PartialRevocationError } from './issuer.js'
 import type { GithubResponseDeps } from './respond.js'
 
 const HOUR = 3_600_000
-const ID_SLICE = 90
 
 export const GITHUB_BATCH_JOB = 'revoke-github-batch'
 
@@ -60,11 +60,11 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
     const room = perCall - (taken?.n ?? 0)
     const chosen = room > 0 ? fairOrder(await waitingTokens(deps)).slice(0, room) : []
     // In slices: D1 binds at most 100 parameters a statement.
-    for (let i = 0; i < chosen.length; i += ID_SLICE)
+    for (const slice of slices(chosen))
       await deps.db
         .update(incidents)
         .set({ revocationBatch: batchId })
-        .where(and(inArray(incidents.id, chosen.slice(i, i + ID_SLICE)), isNull(incidents.revocationBatch)))
+        .where(and(inArray(incidents.id, slice), isNull(incidents.revocationBatch)))
     const batch = await deps.db
       .select({ id: incidents.id, sealedToken: incidents.sealedToken })
       .from(incidents)
