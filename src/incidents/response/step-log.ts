@@ -14,23 +14,34 @@ import { responseSteps } from '../../db/schema.js'
 import type { DB } from '../../db/types.js'
 import type { ResponseStep, ResponseSteps } from '../../platforms/types.js'
 
-/** @param round 0 for the first revocation, 1 for the broad remainder revoked after a failed confirmation. */
+/**
+ * @param round 0 for the first revocation, 1 for the broad remainder revoked after a failed confirmation.
+ * The round's recorded steps are read once, at the first step; each step done adds one row.
+ */
 export function stepLog(deps: { db: DB; now(): number }, incidentId: number, round: number): ResponseSteps {
+  let recorded: Promise<Map<string, string>> | undefined
+  const load = async () => {
+    const rows = await deps.db
+      .select({ step: responseSteps.step, part: responseSteps.part, result: responseSteps.result })
+      .from(responseSteps)
+      .where(and(eq(responseSteps.incidentId, incidentId), eq(responseSteps.round, round)))
+    return new Map(rows.map((r) => [`${r.step}:${r.part}`, r.result]))
+  }
   return {
     async once<T>(step: ResponseStep, run: () => Promise<T>, part = 0): Promise<T> {
-      const at = and(
-        eq(responseSteps.incidentId, incidentId),
-        eq(responseSteps.round, round),
-        eq(responseSteps.step, step),
-        eq(responseSteps.part, part),
-      )
-      const [done] = await deps.db.select({ result: responseSteps.result }).from(responseSteps).where(at)
-      if (done) return (JSON.parse(done.result) as { value: T }).value
+      recorded ??= load()
+      const steps = await recorded
+      const key = `${step}:${part}`
+      const done = steps.get(key)
+      if (done !== undefined) return (JSON.parse(done) as { value: T }).value
       const value = await run()
+      const result = JSON.stringify({ value })
       await deps.db
         .insert(responseSteps)
-        .values({ incidentId, round, step, part, result: JSON.stringify({ value }), at: deps.now() })
+        .values({ incidentId, round, step, part, result, at: deps.now() })
         .onConflictDoNothing()
+      // Later steps of this attempt see it too (the owner lookup and revoke() share `connection`).
+      steps.set(key, result)
       return value
     },
   }
