@@ -17,7 +17,7 @@ import { housekeeping } from '../../src/service.js'
 import { type ChannelReceiver, startChannelReceiver } from '../support/channel-receiver.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPathRouter } from '../support/path-router.js'
+import { startGithubRouter } from '../support/path-router.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { generateGithubToken } from '../support/tokens.js'
 
@@ -39,10 +39,7 @@ afterAll(() => gh.close())
 beforeEach(async () => {
   credentials = await startGithubCredentialsApi()
   rx = await startChannelReceiver()
-  router = await startPathRouter('', [
-    { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
+  router = await startGithubRouter(gh.url, credentials.apiUrl)
 })
 afterEach(async () => {
   if (p) expect(tokensAtRest(p.dir, tokens)).toEqual([])

@@ -12,7 +12,7 @@ import { tempDir } from '../support/db.js'
 import { TEST_GITHUB_SECRET, testEnv } from '../support/env.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPathRouter } from '../support/path-router.js'
+import { startGithubRouter } from '../support/path-router.js'
 import { githubSignature, tokensAtRest } from '../support/pipeline.js'
 import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateGithubToken } from '../support/tokens.js'
@@ -33,10 +33,7 @@ beforeAll(async () => {
   gh.requireToken(READER)
   credentials = await startGithubCredentialsApi()
   smtp = await startSmtpServer()
-  router = await startPathRouter('', [
-    { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
+  router = await startGithubRouter(gh.url, credentials.apiUrl)
   dataDir = tempDir()
   service = await startNode(
     testEnv(dataDir, {

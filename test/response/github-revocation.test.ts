@@ -10,7 +10,7 @@ import { auditEvents, incidents, jobs, notifications, occurrences, revocations }
 import { TEST_ADMIN_TOKEN } from '../support/env.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPathRouter } from '../support/path-router.js'
+import { startGithubRouter } from '../support/path-router.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateGithubToken } from '../support/tokens.js'
@@ -39,10 +39,7 @@ beforeEach(async () => {
     },
   })
   smtp = await startSmtpServer()
-  router = await startPathRouter('', [
-    { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
+  router = await startGithubRouter(gh.url, credentials.apiUrl)
   p = await pipeline()
   tokens.length = 0
 })
@@ -172,10 +169,7 @@ describe('idempotency', () => {
 describe('GitHub Enterprise Server', () => {
   it('revokes through the server’s authenticated call and github.com’s, and the revocation row says both accepted', async () => {
     const ghesCredentials = await startGithubCredentialsApi({ enterpriseToken: READER })
-    const ghes = await startPathRouter('', [
-      { test: (path) => path === '/credentials/revoke', base: ghesCredentials.apiUrl },
-      { test: () => true, base: gh.url },
-    ])
+    const ghes = await startGithubRouter(gh.url, ghesCredentials.apiUrl)
     try {
       await p.close()
       p = await pipeline({ GITHUB_API_URL: ghes.url, GITHUB_DOTCOM_API_URL: credentials.apiUrl })

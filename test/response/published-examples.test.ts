@@ -10,7 +10,7 @@ import { incidents, notifications, revocations } from '../../src/db/schema.js'
 import { githubClassicPat } from '../../src/kinds/github-classic-pat.js'
 import { type GithubApiStandIn, startGithubApi } from '../support/github-api.js'
 import { type GithubCredentialsApi, startGithubCredentialsApi } from '../support/github-credentials-api.js'
-import { startPathRouter } from '../support/path-router.js'
+import { startGithubRouter } from '../support/path-router.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
 import { type SmtpStandIn, startSmtpServer } from '../support/smtp.js'
 import { generateGithubToken } from '../support/tokens.js'
@@ -31,10 +31,7 @@ afterAll(() => gh.close())
 beforeEach(async () => {
   credentials = await startGithubCredentialsApi()
   smtp = await startSmtpServer()
-  router = await startPathRouter('', [
-    { test: (path) => path === '/credentials/revoke', base: credentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
+  router = await startGithubRouter(gh.url, credentials.apiUrl)
   p = await startPipeline(
     { GITHUB_API_URL: router.url, GITHUB_TOKEN: READER, PATROL_SECURITY_EMAILS: 'security@acme.example' },
     { smtpUrl: smtp.url },

@@ -49,6 +49,17 @@ export async function startPathRouter(
   }
 }
 
+/** GITHUB_API_URL for a test: `/credentials/revoke` from the credentials stand-in, the rest from the content one. */
+export function startGithubRouter(
+  content: string,
+  credentials: string,
+): Promise<{ url: string; close(): Promise<void> }> {
+  return startPathRouter('', [
+    { test: (p) => p === '/credentials/revoke', base: credentials },
+    { test: () => true, base: content },
+  ])
+}
+
 export interface PlatformRouters {
   /** GITHUB_API_URL: content from the GitHub stand-in, `/credentials/revoke` from the credentials stand-in. */
   githubUrl: string
@@ -65,10 +76,7 @@ export async function startPlatformRouters(s: {
   azureRepos: string
   azureAdmin: string
 }): Promise<PlatformRouters> {
-  const github = await startPathRouter('', [
-    { test: (p) => p === '/credentials/revoke', base: s.githubCredentials },
-    { test: () => true, base: s.githubContent },
-  ])
+  const github = await startGithubRouter(s.githubContent, s.githubCredentials)
   const azure = await startPathRouter('/fabrikam', [
     { test: (p) => p === '/_apis/connectionData', base: s.azureAdmin },
     { test: () => true, base: s.azureRepos },
