@@ -6,8 +6,9 @@
  * @example
  * export async function countIncidents(db: DB) { return (await db.select({ n: count() }).from(incidents))[0]?.n ?? 0 }
  */
+import { is } from 'drizzle-orm'
 import type { BatchItem } from 'drizzle-orm/batch'
-import type { BaseSQLiteDatabase } from 'drizzle-orm/sqlite-core'
+import { type BaseSQLiteDatabase, SQLiteSelectBase } from 'drizzle-orm/sqlite-core'
 import type * as schema from './schema.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: the run-result type differs per driver; code awaits either
@@ -16,16 +17,33 @@ export type DB = BaseSQLiteDatabase<'sync' | 'async', any, typeof schema>
 type Statement = BatchItem<'sqlite'>
 
 /**
- * Runs statements all-or-nothing: D1's `batch`, or a synchronous better-sqlite3 transaction (D1 has no interactive
- * transactions, and better-sqlite3 rejects async callbacks: docs/reference/stack-notes.md P5). Statements must be built
- * on `db`, and reads
- * cannot feed later writes.
+ * Runs statements all-or-nothing, in one round trip on D1: D1's `batch`, or a synchronous better-sqlite3 transaction
+ * (D1 has no interactive transactions, and better-sqlite3 rejects async callbacks: docs/reference/stack-notes.md P5).
+ * Each result is what awaiting that statement alone gives: rows for a select or a `returning`, the driver's run
+ * result otherwise. Statements must be built on `db`; reads cannot feed later writes, except through SQL (a subquery,
+ * `changes()`). Reads only is fine too: one round trip instead of one per read, from one snapshot.
  */
-export async function atomically(db: DB, statements: [Statement, ...Statement[]]): Promise<unknown[]> {
-  const batchable = db as unknown as { batch?: (s: Statement[]) => Promise<unknown[]> }
+export async function atomically<const T extends readonly [Statement, ...Statement[]]>(
+  db: DB,
+  statements: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  type Results = { -readonly [K in keyof T]: Awaited<T[K]> }
+  const batchable = db as unknown as { batch?: (s: T) => Promise<Results> }
   if (typeof batchable.batch === 'function') return batchable.batch(statements)
   const sync = db as unknown as { transaction: (fn: () => unknown[]) => unknown[] }
-  return sync.transaction(() => statements.map((s) => (s as unknown as { run: () => unknown }).run()))
+  return sync.transaction(() =>
+    statements.map((s) => {
+      const query = s as unknown as { all(): unknown[]; run(): unknown }
+      return returnsRows(s) ? query.all() : query.run()
+    }),
+  ) as Results
+}
+
+/** A select, or a write with `returning`: the statements whose awaited result is their rows. */
+function returnsRows(statement: Statement): boolean {
+  return (
+    is(statement, SQLiteSelectBase) || Boolean((statement as { config?: { returning?: unknown } }).config?.returning)
+  )
 }
 
 /**

@@ -1,16 +1,16 @@
 /**
- * Moving an incident between states: a compare-and-set on the status column (one statement, so it is atomic on
- * better-sqlite3 and D1), checked against the state machine, followed by its audit event. A transition that lost a
- * race (the status was no longer `from`) changes nothing and returns false. Entering a state that no longer needs the
- * token (states.ts `holdsToken`) erases the sealed token in the same statement (invariant 1). A closed incident that
-still holds its token (closed while it may have worked) loses it when a check finds the token dead (`eraseDeadToken`).
+ * Moving an incident between states: a compare-and-set on the status column, checked against the state machine,
+ * and its audit event, in one transaction (a D1 batch: one round trip). A transition that lost a race (the status
+ * was no longer `from`) changes nothing and returns false. Entering a state that no longer needs the token
+ * (states.ts `holdsToken`) erases the sealed token in the same statement (invariant 1). A closed incident that still
+ * holds its token (closed while it may have worked) loses it when a check finds the token dead (`eraseDeadToken`).
  *
  * @example
  * await transition(db, { incidentId: 7, from: 'new', to: 'responding', actor: 'patrol', now })
  */
-import { and, eq, inArray, isNotNull } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import { auditEvents, incidents } from '../db/schema.js'
-import type { DB } from '../db/types.js'
+import { atomically, type DB } from '../db/types.js'
 import { canTransition, holdsToken, type IncidentStatus } from './states.js'
 
 export interface Transition {
@@ -30,27 +30,32 @@ export interface Transition {
 export async function transition(db: DB, t: Transition): Promise<boolean> {
   if (!t.unchecked && !canTransition(t.from, t.to))
     throw new Error(`incident ${t.incidentId}: no transition ${t.from} → ${t.to}`)
-  const rows = await db
-    .update(incidents)
-    .set({
-      ...t.set,
-      status: t.to,
-      statusChangedAt: t.now,
-      updatedAt: t.now,
-      ...(holdsToken(t.to, t.from) ? {} : { sealedToken: null }),
-    })
-    .where(and(eq(incidents.id, t.incidentId), eq(incidents.status, t.from)))
-    .returning({ id: incidents.id })
-  if (rows.length === 0) return false
-  await db.insert(auditEvents).values({
-    actor: t.actor,
-    action: `status.${t.to}`,
-    subjectType: 'incident',
-    subjectId: t.incidentId,
-    detail: JSON.stringify({ from: t.from, to: t.to, ...t.detail }),
-    at: t.now,
-  })
-  return true
+  const action = `status.${t.to}`
+  const detail = JSON.stringify({ from: t.from, to: t.to, ...t.detail })
+  // One round trip (a D1 batch, one transaction): the move, then its audit event, written only if this move happened:
+  // the incident is now in `to`, changed at `now`, and no such event was written at `now` (a lost race changes
+  // nothing, so its batch writes no event). The select lists every audit_events column, in the table's order.
+  const [moved] = await atomically(db, [
+    db
+      .update(incidents)
+      .set({
+        ...t.set,
+        status: t.to,
+        statusChangedAt: t.now,
+        updatedAt: t.now,
+        ...(holdsToken(t.to, t.from) ? {} : { sealedToken: null }),
+      })
+      .where(and(eq(incidents.id, t.incidentId), eq(incidents.status, t.from)))
+      .returning({ id: incidents.id }),
+    db.insert(auditEvents).select(
+      sql`select null, ${t.actor}, ${action}, 'incident', ${t.incidentId}, ${detail}, ${t.now}
+        where exists (select 1 from ${incidents} where ${incidents.id} = ${t.incidentId}
+          and ${incidents.status} = ${t.to} and ${incidents.statusChangedAt} = ${t.now})
+        and not exists (select 1 from ${auditEvents} where ${auditEvents.subjectType} = 'incident'
+          and ${auditEvents.subjectId} = ${t.incidentId} and ${auditEvents.action} = ${action} and ${auditEvents.at} = ${t.now})`,
+    ),
+  ])
+  return moved.length > 0
 }
 
 /**

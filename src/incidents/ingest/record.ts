@@ -13,7 +13,7 @@
 import { and, eq, gt, isNull, or, sql } from 'drizzle-orm'
 import picomatch from 'picomatch/posix.js'
 import { auditEvents, incidents, occurrences, type Suppression, suppressions } from '../../db/schema.js'
-import type { DB } from '../../db/types.js'
+import { atomically, type DB } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
 import { kindOf } from '../../kinds/index.js'
 import type { OccurrenceSource } from '../../platforms/content-event.js'
@@ -77,44 +77,78 @@ export async function recordFinding(
 ): Promise<Recorded> {
   const fp = await fingerprint(keys, token.secret)
   const suppression = await matchingSuppression(db, fp, place, at.now)
-  const inserted = await db
-    .insert(incidents)
-    .values({
-      fingerprint: fp,
-      kind: token.kind,
-      issuer: token.issuer,
-      preview: redact(token.secret, kindOf(token.kind).redaction),
-      status: suppression ? 'suppressed' : 'new',
-      statusChangedAt: at.now,
-      sealedToken: await seal(keys, token.secret),
-      firstSeenAt: at.now,
-      lastSeenAt: at.now,
-      firstPushedAt: at.pushedAt,
-      suppressionId: suppression?.id ?? null,
-      publishedExample: token.tags?.includes('published-example') ?? false,
-      notifyOnlyReason: token.notifyOnlyReason ?? null,
-      massLeakPushId: at.massLeakPushId ?? null,
-      createdAt: at.now,
-      updatedAt: at.now,
-    })
-    .onConflictDoNothing({ target: incidents.fingerprint })
-    .returning({ id: incidents.id })
+  const sealedToken = await seal(keys, token.secret)
+  // The incident, its first audit event and this occurrence in one transaction (a D1 batch: one round trip). The
+  // incident's id is chosen by fingerprint inside each statement; the audit event is written only by the sighting that
+  // created the incident (created now, and no such event yet).
+  const incidentOf = sql`(select ${incidents.id} from ${incidents} where ${incidents.fingerprint} = ${fp})`
+  const action = suppression ? 'incident.suppressed' : 'incident.created'
+  const detail = JSON.stringify(
+    suppression ? { suppressionId: suppression.id, reason: suppression.reason } : { kind: token.kind },
+  )
+  const [inserted, , occurrence] = await atomically(db, [
+    db
+      .insert(incidents)
+      .values({
+        fingerprint: fp,
+        kind: token.kind,
+        issuer: token.issuer,
+        preview: redact(token.secret, kindOf(token.kind).redaction),
+        status: suppression ? 'suppressed' : 'new',
+        statusChangedAt: at.now,
+        sealedToken,
+        firstSeenAt: at.now,
+        lastSeenAt: at.now,
+        firstPushedAt: at.pushedAt,
+        suppressionId: suppression?.id ?? null,
+        publishedExample: token.tags?.includes('published-example') ?? false,
+        notifyOnlyReason: token.notifyOnlyReason ?? null,
+        massLeakPushId: at.massLeakPushId ?? null,
+        createdAt: at.now,
+        updatedAt: at.now,
+      })
+      .onConflictDoNothing({ target: incidents.fingerprint })
+      .returning({ id: incidents.id }),
+    // Every audit_events column, in the table's order.
+    db.insert(auditEvents).select(
+      sql`select null, 'patrol', ${action}, 'incident', ${incidentOf}, ${detail}, ${at.now}
+        where (select ${incidents.createdAt} from ${incidents} where ${incidents.fingerprint} = ${fp}) = ${at.now}
+        and not exists (select 1 from ${auditEvents} where ${auditEvents.subjectType} = 'incident'
+          and ${auditEvents.subjectId} = ${incidentOf} and ${auditEvents.action} in ('incident.created', 'incident.suppressed'))`,
+    ),
+    db
+      .insert(occurrences)
+      .values({
+        incidentId: incidentOf,
+        pushId: place.pushId ?? null,
+        provider: place.provider,
+        repository: place.repository,
+        repositoryUrl: place.repositoryUrl ?? null,
+        ref: place.ref ?? null,
+        // '' rather than null: SQLite treats nulls as distinct in unique indexes, and the place must stay unique.
+        commitSha: place.commitSha ?? '',
+        path: place.path,
+        line: place.line,
+        column: place.column ?? null,
+        encoding: place.encoding,
+        authorName: place.authorName ?? null,
+        authorEmail: place.authorEmail ?? null,
+        pusherName: place.pusherName ?? null,
+        pusherEmail: place.pusherEmail ?? null,
+        committedAt: place.committedAt ?? null,
+        seenAt: at.now,
+        source: place.source ?? 'push',
+        url: place.url ?? null,
+      })
+      .onConflictDoNothing()
+      .returning({ id: occurrences.id }),
+  ])
 
   let incidentId: number
   let suppressed = suppression !== undefined
   const isNew = inserted.length === 1
   if (isNew) {
     incidentId = inserted[0]!.id
-    await db.insert(auditEvents).values({
-      actor: 'patrol',
-      action: suppression ? 'incident.suppressed' : 'incident.created',
-      subjectType: 'incident',
-      subjectId: incidentId,
-      detail: JSON.stringify(
-        suppression ? { suppressionId: suppression.id, reason: suppression.reason } : { kind: token.kind },
-      ),
-      at: at.now,
-    })
     if (!suppression && !at.deferRespond)
       await enqueue(db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, at.now)
   } else {
@@ -129,33 +163,6 @@ export async function recordFinding(
     if (suppressed && !suppression && (await resumeSuppressed(db, keys, incidentId, token.secret, place, at.now)))
       suppressed = false
   }
-
-  const occurrence = await db
-    .insert(occurrences)
-    .values({
-      incidentId,
-      pushId: place.pushId ?? null,
-      provider: place.provider,
-      repository: place.repository,
-      repositoryUrl: place.repositoryUrl ?? null,
-      ref: place.ref ?? null,
-      // '' rather than null: SQLite treats nulls as distinct in unique indexes, and the place must stay unique.
-      commitSha: place.commitSha ?? '',
-      path: place.path,
-      line: place.line,
-      column: place.column ?? null,
-      encoding: place.encoding,
-      authorName: place.authorName ?? null,
-      authorEmail: place.authorEmail ?? null,
-      pusherName: place.pusherName ?? null,
-      pusherEmail: place.pusherEmail ?? null,
-      committedAt: place.committedAt ?? null,
-      seenAt: at.now,
-      source: place.source ?? 'push',
-      url: place.url ?? null,
-    })
-    .onConflictDoNothing()
-    .returning({ id: occurrences.id })
 
   return { incidentId, isNew, suppressed, newOccurrence: occurrence.length === 1 }
 }

@@ -13,6 +13,7 @@
  */
 import { and, asc, eq } from 'drizzle-orm'
 import { channelMessages, incidents, type Job, occurrences } from '../../db/schema.js'
+import { atomically } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { eventOfStatus, type NotifyEvent } from '../../notify/events.js'
@@ -102,15 +103,17 @@ export async function enqueueMessages(
   incidentId: number,
   o: { securityOnly?: boolean; notice?: QueuedNotice } = {},
 ): Promise<void> {
-  const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+  const [[incident], [first]] = await atomically(deps.db, [
+    deps.db.select().from(incidents).where(eq(incidents.id, incidentId)),
+    deps.db
+      .select()
+      .from(occurrences)
+      .where(eq(occurrences.incidentId, incidentId))
+      .orderBy(asc(occurrences.id))
+      .limit(1),
+  ])
   if (!incident) return
   const outcomeEvent = eventOfStatus(incident.status)
-  const [first] = await deps.db
-    .select()
-    .from(occurrences)
-    .where(eq(occurrences.incidentId, incidentId))
-    .orderBy(asc(occurrences.id))
-    .limit(1)
   const people = {
     ownerEmail: incident.ownerEmail ?? undefined,
     authorEmail: first?.authorEmail ?? undefined,

@@ -16,7 +16,7 @@
  */
 import { and, asc, count, desc, eq, ne } from 'drizzle-orm'
 import { incidents, occurrences, revocations } from '../../db/schema.js'
-import type { DB } from '../../db/types.js'
+import { atomically, type DB } from '../../db/types.js'
 import { sendFailure } from '../../jobs/give-up.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { labelOf } from '../../kinds/index.js'
@@ -135,24 +135,24 @@ export async function loadFacts(
   incidentId: number,
   notice?: IncidentFacts['notice'],
 ): Promise<IncidentFacts | undefined> {
-  const [incident] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
+  // One round trip: each D1 statement costs one (docs/architecture.md "Runtimes").
+  const [[incident], places, [counted], [latest]] = await atomically(deps.db, [
+    deps.db.select().from(incidents).where(eq(incidents.id, incidentId)),
+    deps.db
+      .select()
+      .from(occurrences)
+      .where(eq(occurrences.incidentId, incidentId))
+      .orderBy(asc(occurrences.id))
+      .limit(5),
+    deps.db.select({ places: count() }).from(occurrences).where(eq(occurrences.incidentId, incidentId)),
+    deps.db
+      .select()
+      .from(revocations)
+      .where(and(eq(revocations.incidentId, incidentId), ne(revocations.outcome, 'error')))
+      .orderBy(desc(revocations.id))
+      .limit(1),
+  ])
   if (!incident) return undefined
-  const places = await deps.db
-    .select()
-    .from(occurrences)
-    .where(eq(occurrences.incidentId, incident.id))
-    .orderBy(asc(occurrences.id))
-    .limit(5)
-  const [counted] = await deps.db
-    .select({ places: count() })
-    .from(occurrences)
-    .where(eq(occurrences.incidentId, incident.id))
-  const [latest] = await deps.db
-    .select()
-    .from(revocations)
-    .where(and(eq(revocations.incidentId, incident.id), ne(revocations.outcome, 'error')))
-    .orderBy(desc(revocations.id))
-    .limit(1)
   return {
     incident,
     places: places.map((o) => {
