@@ -4,7 +4,7 @@
  * Azure answers with its 203 sign-in page fails the scan for good, visibly on the push row.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { incidents, occurrences, pushes } from '../../src/db/schema.js'
+import { incidents, occurrences, pushes, scanCommits } from '../../src/db/schema.js'
 import { CALL_RETRY } from '../../src/platforms/remote-error.js'
 import { type AzureDevOpsApiStandIn, startAzureDevOpsApi } from '../support/azure-devops-api.js'
 import { type Pipeline, startPipeline, tokensAtRest } from '../support/pipeline.js'
@@ -89,6 +89,47 @@ describe('Azure Repos push scan', () => {
     expect(row!.scanStatus).toBe('failed')
     expect(JSON.parse(row!.partialReasons!)).toEqual([expect.stringMatching(/203 sign-in page/)])
     expect(row!.partialReasons).not.toContain('a-pat-azure-does-not-know')
+  })
+
+  it('continues a branch update where it stopped: parts of the diff read whole are not read again, totals kept', async () => {
+    p = await pipeline()
+    const token = generateAdoPat()
+    const repoId = `repo-${++repoCounter}`
+    const repo = az.repo('proj-1', repoId)
+    const base = repo.commit({ files: { 'README.md': 'hi\n' } })
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 45; i++) files[`f-${String(i).padStart(2, '0')}.env`] = i === 3 ? `PAT=${token}\n` : `N=${i}\n`
+    const head = repo.commit({ parents: [base], message: 'many', files })
+    const pushId = az.addPush('proj-1', repoId, {
+      refUpdates: [{ name: 'refs/heads/main', oldObjectId: base, newObjectId: head }],
+    })
+    const tree = repo.get(head).tree
+    const reads = () =>
+      Object.keys(files).map((f) => az.requests.filter((r) => r.path.endsWith(`/blobs/${tree.get(f)}`)).length)
+    // The 31st file cannot be read during the first attempt (every in-call retry fails too).
+    az.fail({ match: new RegExp(`/blobs/${tree.get('f-30.env')}`), status: 503, times: CALL_RETRY.tries })
+    expect((await p.postAzure(az.hookPayload(pushId))).status).toBe(202)
+    await p.drain()
+    expect((await p.jobsOf('scan-push'))[0]).toMatchObject({ state: 'queued', attempts: 1 })
+    // The token in the first part was recorded as it was found, and that part as read.
+    expect(await p.db.select().from(incidents)).toHaveLength(1)
+    expect(await p.db.select({ part: scanCommits.commitSha }).from(scanCommits)).toEqual([
+      { part: `${base}..${head}@0` },
+    ])
+
+    await p.settle()
+    expect((await p.jobsOf('scan-push'))[0]).toMatchObject({ state: 'done', attempts: 2 })
+    // Parts of 20 changes: the first is not read again; the failed one (files 20–39) is read again from its start.
+    const once = (n: number) => Array(n).fill(1)
+    expect(reads()).toEqual([...once(20), ...Array(10).fill(2), CALL_RETRY.tries + 1, ...once(9), ...once(5)])
+    // Totals as for a scan in one go; the progress rows cleared.
+    expect((await p.db.select().from(pushes))[0]).toMatchObject({
+      scanStatus: 'scanned',
+      findings: 1,
+      filesScanned: 45,
+    })
+    expect(await p.db.select().from(scanCommits)).toEqual([])
+    expect(await p.db.select().from(occurrences)).toHaveLength(1)
   })
 })
 

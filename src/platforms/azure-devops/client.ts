@@ -50,6 +50,11 @@ export interface AzureDevOpsSourceOptions {
 export type { COMMIT_MESSAGE_PATH }
 
 const PAGE = 100
+/**
+ * Changes of a branch update's diff recorded as read together (one `scan_commits` row, one statement, per part): a
+ * retry reads at most this many files again, and a large push writes one row per 20 files, not per file.
+ */
+const DIFF_PART = 20
 
 interface ApiCommitRef {
   commitId: string
@@ -189,10 +194,19 @@ export class AzureDevOpsSource implements PushSource {
         'diff',
       )
       const changes = page.changes ?? []
-      for (const change of changes) {
-        if (r.budget.exhausted) return
-        const added = await this.changeAdded(r, change, u.after, author)
-        if (added) yield added
+      // Resumable like a commit walk: each part of DIFF_PART changes is recorded once every file of it was handed over,
+      // and a retry skips it (the diff of two fixed commits lists its changes in the same order every time).
+      for (let at = 0; at < changes.length; at += DIFF_PART) {
+        const part = `${u.before}..${u.after}@${skip + at}`
+        if (r.progress?.skip(part)) continue
+        r.progress?.begin(part)
+        const skipped = r.budget.skippedCount
+        for (const change of changes.slice(at, at + DIFF_PART)) {
+          if (r.budget.exhausted) return
+          const added = await this.changeAdded(r, change, u.after, author)
+          if (added) yield added
+        }
+        if (!r.budget.exhausted && r.budget.skippedCount === skipped) await r.progress?.done(part)
       }
       if (page.allChangesIncluded !== false || changes.length === 0) return
     }
