@@ -18,6 +18,7 @@
  * @example
  * npm run bench:workers
  * npm run bench:workers -- --seconds 10 --rate 20 --baseline-rate 0 --floor 0 --log /tmp/wrangler.log
+ * npm run bench:workers -- --seconds 15 --floor-batched 1 --without-mail 1   // where the time goes
  */
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -39,6 +40,10 @@ const rate = arg('rate', 20)
 const baselineRate = arg('baseline-rate', 2)
 /** `--floor 0` skips the floor run (bench/support/queue-floor-worker.ts) at the load's rate. */
 const floor = arg('floor', 1) > 0
+/** `--floor-batched 1` adds a floor run with each hop's statements as one D1 batch: what the round trips cost. */
+const floorBatched = arg('floor-batched', 0) > 0
+/** `--without-mail 1` adds a run of patrol at the load with every email withheld: what the email hop costs. */
+const withoutMail = arg('without-mail', 0) > 0
 /** The floor's statements per queue hop (`--floor-statements`): 11, with the webhook's 4, is about patrol's 49 a push. */
 const FLOOR_STATEMENTS_PER_HOP = arg('floor-statements', 11)
 const SECRET = 'bench-webhook-secret'
@@ -65,11 +70,19 @@ interface Run {
 }
 
 /** One `wrangler dev` with a fresh local D1, `rate` pushes/s for `seconds`, waiting up to WAIT_MS for the revocations. */
-async function measure(rate: number, seconds: number, o: { logPath?: string; floor?: boolean } = {}): Promise<Run> {
+async function measure(
+  rate: number,
+  seconds: number,
+  o: { logPath?: string; floor?: boolean; floorBatched?: boolean; withoutMail?: boolean } = {},
+): Promise<Run> {
   const gh = await startGithubBenchApi({ fileBytes: 8 * 1024 })
   const dev = o.floor
     ? await startWranglerDev(
-        { GITHUB_API_URL: gh.url, STATEMENTS_PER_HOP: String(FLOOR_STATEMENTS_PER_HOP) },
+        {
+          GITHUB_API_URL: gh.url,
+          STATEMENTS_PER_HOP: String(FLOOR_STATEMENTS_PER_HOP),
+          FLOOR_BATCHED: o.floorBatched ? '1' : '0',
+        },
         { config: join(import.meta.dirname, 'support', 'queue-floor.toml') },
       )
     : await startWranglerDev({
@@ -84,6 +97,8 @@ async function measure(rate: number, seconds: number, o: { logPath?: string; flo
         PATROL_GITHUB_BATCH_DELAY_MS: String(BATCH_DELAY_MS),
         PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',
         LOG_LEVEL: 'debug',
+        // No address is in this domain: every email is a `withheld` row, no notify job runs.
+        ...(o.withoutMail ? { PATROL_NOTIFY_DOMAINS: 'nowhere.invalid' } : {}),
       })
   try {
     await dev.ready(60_000)
@@ -166,6 +181,13 @@ async function main() {
       `  the floor: a Worker with the same queue settings and 4 + 4 × ${FLOOR_STATEMENTS_PER_HOP} D1 statements per push, none of patrol's code (bench/support/queue-floor-worker.ts)`,
       await measure(rate, seconds, { floor: true }),
     )
+  if (floorBatched)
+    report(
+      `  the floor with each hop's ${FLOOR_STATEMENTS_PER_HOP} statements as one D1 batch (one round trip)`,
+      await measure(rate, seconds, { floor: true, floorBatched: true }),
+    )
+  if (withoutMail)
+    report('  patrol at the load, every email withheld (no notify jobs)', await measure(rate, seconds, { withoutMail }))
   const { p50, p99 } = report('  patrol at the load', await measure(rate, seconds, { logPath }))
   console.log(
     `  targets at the load: p50 ≤ 2 s (ratio ${(p50 / 2).toFixed(2)}), p99 ≤ 10 s (ratio ${(p99 / 10).toFixed(2)}), ` +

@@ -2,8 +2,9 @@
  * The floor under bench:workers: a Worker with patrol's queue settings and patrol's shape of work per push, but none
  * of patrol's logic. A webhook runs 4 D1 statements and sends a message; the message then takes 4 queue hops (read
  * the push's compare from the GitHub stand-in, respond, revoke with one `POST /credentials/revoke`, notify), each
- * running STATEMENTS_PER_HOP trivial D1 statements one after another, as patrol's jobs do. Its push-to-revocation
- * latency and CPU under `wrangler dev` are what the local runtime costs before patrol's own code.
+ * running STATEMENTS_PER_HOP trivial D1 statements one after another, as patrol's jobs do (or, with FLOOR_BATCHED,
+ * as one batch: the same statements in one round trip each hop). Its push-to-revocation latency and CPU under
+ * `wrangler dev` are what the local runtime costs before patrol's own code.
  *
  * @example
  * npx wrangler dev --config bench/support/queue-floor.toml --var GITHUB_API_URL:http://127.0.0.1:9999
@@ -11,12 +12,20 @@
 
 interface Env {
   DB: {
-    prepare(q: string): { bind(...v: unknown[]): { run(): Promise<unknown>; first(): Promise<unknown> } }
+    prepare(q: string): { bind(...v: unknown[]): D1Statement }
     exec(q: string): Promise<unknown>
+    batch(s: D1Statement[]): Promise<unknown>
   }
   JOBS: { sendBatch(m: { body: Hop }[]): Promise<void> }
   GITHUB_API_URL: string
   STATEMENTS_PER_HOP?: string
+  /** '1': each hop's statements go as one D1 batch (one round trip) instead of one after another. */
+  FLOOR_BATCHED?: string
+}
+
+interface D1Statement {
+  run(): Promise<unknown>
+  first(): Promise<unknown>
 }
 
 interface Hop {
@@ -28,13 +37,18 @@ interface Hop {
 let ready: Promise<unknown> | undefined
 const table = (env: Env) => (ready ??= env.DB.exec('CREATE TABLE IF NOT EXISTS floor (id INTEGER PRIMARY KEY, v TEXT)'))
 
-/** `n` statements one after another: an insert, then a read of what it wrote, and so on. */
+/** `n` statements one after another (or as one batch): an insert, then a read of what it wrote, and so on. */
 async function statements(env: Env, n: number, v: string) {
   await table(env)
-  for (let i = 0; i < n; i++)
-    await (i % 2 === 0
-      ? env.DB.prepare('INSERT INTO floor (v) VALUES (?)').bind(v).run()
-      : env.DB.prepare('SELECT count(*) AS n FROM floor WHERE v = ?').bind(v).first())
+  const at = (i: number) =>
+    i % 2 === 0
+      ? env.DB.prepare('INSERT INTO floor (v) VALUES (?)').bind(v)
+      : env.DB.prepare('SELECT count(*) AS n FROM floor WHERE v = ?').bind(v)
+  if (env.FLOOR_BATCHED === '1') {
+    await env.DB.batch(Array.from({ length: n }, (_, i) => at(i)))
+    return
+  }
+  for (let i = 0; i < n; i++) await (i % 2 === 0 ? at(i).run() : at(i).first())
 }
 
 export default {
