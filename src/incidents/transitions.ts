@@ -28,14 +28,21 @@ export interface Transition {
 }
 
 export async function transition(db: DB, t: Transition): Promise<boolean> {
+  const [moved] = await atomically(db, transitionStatements(db, t))
+  return moved.length > 0
+}
+
+/**
+ * The move and its audit event, as statements to run together (`atomically`, with others before them): the move
+ * returns the incident's id when it happened, nothing when it lost the race. The audit event is written only if this
+ * move happened: the incident is now in `to`, changed at `now`, and no such event was written at `now`.
+ */
+export function transitionStatements(db: DB, t: Transition) {
   if (!t.unchecked && !canTransition(t.from, t.to))
     throw new Error(`incident ${t.incidentId}: no transition ${t.from} → ${t.to}`)
   const action = `status.${t.to}`
   const detail = JSON.stringify({ from: t.from, to: t.to, ...t.detail })
-  // One round trip (a D1 batch, one transaction): the move, then its audit event, written only if this move happened:
-  // the incident is now in `to`, changed at `now`, and no such event was written at `now` (a lost race changes
-  // nothing, so its batch writes no event). The select lists every audit_events column, in the table's order.
-  const [moved] = await atomically(db, [
+  return [
     db
       .update(incidents)
       .set({
@@ -47,6 +54,7 @@ export async function transition(db: DB, t: Transition): Promise<boolean> {
       })
       .where(and(eq(incidents.id, t.incidentId), eq(incidents.status, t.from)))
       .returning({ id: incidents.id }),
+    // Every audit_events column, in the table's order.
     db.insert(auditEvents).select(
       sql`select null, ${t.actor}, ${action}, 'incident', ${t.incidentId}, ${detail}, ${t.now}
         where exists (select 1 from ${incidents} where ${incidents.id} = ${t.incidentId}
@@ -54,8 +62,7 @@ export async function transition(db: DB, t: Transition): Promise<boolean> {
         and not exists (select 1 from ${auditEvents} where ${auditEvents.subjectType} = 'incident'
           and ${auditEvents.subjectId} = ${t.incidentId} and ${auditEvents.action} = ${action} and ${auditEvents.at} = ${t.now})`,
     ),
-  ])
-  return moved.length > 0
+  ] as const
 }
 
 /**

@@ -9,7 +9,7 @@
  * @example
  * const progress = await ScanProgress.load(db, push.id, report, Date.now)
  * for await (const file of source.added(event, { maxBytes, progress }, report)) progress.findings += scanned(file)
- * await progress.clear()
+ * await atomically(db, [finished, progress.clearStatement()])   // when it returns one
  */
 import { eq } from 'drizzle-orm'
 import { scanCommits } from '../../db/schema.js'
@@ -85,9 +85,13 @@ export class ScanProgress implements CommitProgress {
     this.written = true
   }
 
-  /** The scan finished: a later rescan reads the push afresh. */
-  async clear(): Promise<void> {
-    // No statement when there is nothing to clear (D1 counts statements per invocation).
-    if (this.stored || this.written) await this.db.delete(scanCommits).where(eq(scanCommits.pushId, this.pushId))
+  /**
+   * The scan finished: a later rescan reads the push afresh. The statement that clears the rows, to run with the
+   * scan's last writes; none when there is nothing to clear (D1 counts statements per invocation).
+   */
+  clearStatement() {
+    return this.stored || this.written
+      ? this.db.delete(scanCommits).where(eq(scanCommits.pushId, this.pushId))
+      : undefined
   }
 }

@@ -17,7 +17,7 @@
  */
 import { and, eq, inArray, isNull } from 'drizzle-orm'
 import { incidents, occurrences, type Push, pushes } from '../../db/schema.js'
-import { type DB, slices } from '../../db/types.js'
+import { atomically, type DB, slices } from '../../db/types.js'
 import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
@@ -155,7 +155,7 @@ async function scan(deps: ScanPushDeps, push: Push, attempt: Attempt): Promise<v
     }
   }
 
-  await deps.db
+  const finished = deps.db
     .update(pushes)
     .set({
       scanStatus: report.partial.length ? 'partial' : 'scanned',
@@ -167,9 +167,18 @@ async function scan(deps: ScanPushDeps, push: Push, attempt: Attempt): Promise<v
       partialReasons: report.partial.length ? JSON.stringify(report.partial) : null,
     })
     .where(eq(pushes.id, push.id))
-  await progress.clear()
+  // The push's figures, the incidents it created and the cleared progress in one round trip.
+  const created = createdBy(deps.db, push.id)
+  const clear = progress.clearStatement()
+  const [, ids] = clear
+    ? await atomically(deps.db, [finished, created, clear])
+    : await atomically(deps.db, [finished, created])
   // Responses start once the whole push is recorded: whether it is a mass leak decides how its people are told.
-  const massLeak = await startResponses(deps, push.id)
+  const massLeak = await startResponses(
+    deps,
+    push.id,
+    ids.map((c) => c.id),
+  )
   deps.log.info('scan.finished', {
     push: push.id,
     provider: event.provider,
@@ -190,13 +199,7 @@ async function scan(deps: ScanPushDeps, push: Push, attempt: Attempt): Promise<v
  * incidents are marked with the push, so their people get the push's one alert (mass-leak.ts) instead of a message
  * per token; they are still revoked.
  */
-async function startResponses(deps: ScanPushDeps, pushId: number): Promise<boolean> {
-  const created = await deps.db
-    .selectDistinct({ id: incidents.id })
-    .from(incidents)
-    .innerJoin(occurrences, eq(occurrences.incidentId, incidents.id))
-    .where(and(eq(occurrences.pushId, pushId), eq(incidents.status, 'new')))
-  const ids = created.map((c) => c.id)
+async function startResponses(deps: ScanPushDeps, pushId: number, ids: number[]): Promise<boolean> {
   const massLeak = ids.length > (deps.massLeakThreshold ?? Number.POSITIVE_INFINITY)
   const now = deps.now()
   // In slices: D1 takes at most 100 bound parameters per statement.
@@ -210,6 +213,15 @@ async function startResponses(deps: ScanPushDeps, pushId: number): Promise<boole
     await enqueue(deps.db, { kind: RESPOND_JOB, payload: { incidentId }, key: `${RESPOND_JOB}:${incidentId}` }, now)
   if (massLeak) await enqueueMassLeakAlert(deps, pushId)
   return massLeak
+}
+
+/** The incidents still `new` that the push holds a place of: the ones whose response it starts. */
+function createdBy(db: DB, pushId: number) {
+  return db
+    .selectDistinct({ id: incidents.id })
+    .from(incidents)
+    .innerJoin(occurrences, eq(occurrences.incidentId, incidents.id))
+    .where(and(eq(occurrences.pushId, pushId), eq(incidents.status, 'new')))
 }
 
 /** Each commit read whole is progress of this attempt: if it then fails, its retry comes soon (jobs/give-up.ts). */

@@ -104,9 +104,12 @@ export async function enqueueMessages(
   o: { securityOnly?: boolean; notice?: QueuedNotice } = {},
 ): Promise<void> {
   const [[incident], [first]] = await atomically(deps.db, [
-    deps.db.select().from(incidents).where(eq(incidents.id, incidentId)),
     deps.db
-      .select()
+      .select({ status: incidents.status, ownerEmail: incidents.ownerEmail, massLeakPushId: incidents.massLeakPushId })
+      .from(incidents)
+      .where(eq(incidents.id, incidentId)),
+    deps.db
+      .select({ authorEmail: occurrences.authorEmail, pusherEmail: occurrences.pusherEmail })
       .from(occurrences)
       .where(eq(occurrences.incidentId, incidentId))
       .orderBy(asc(occurrences.id))

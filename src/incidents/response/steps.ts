@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm'
 import type { Config } from '../../config.js'
 import type { Incident, Job } from '../../db/schema.js'
 import { incidents, revocations } from '../../db/schema.js'
-import type { DB } from '../../db/types.js'
+import { atomically, type DB } from '../../db/types.js'
 import type { Attempt } from '../../jobs/give-up.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { Logger } from '../../log.js'
@@ -20,7 +20,7 @@ import type { PlatformId } from '../../platforms/ids.js'
 import type { RevocationOutcome } from '../../platforms/types.js'
 import type { TokenKeys } from '../sealing.js'
 import type { IncidentStatus } from '../states.js'
-import { transition } from '../transitions.js'
+import { transitionStatements } from '../transitions.js'
 import { enqueueMessages } from './channels.js'
 
 export const NOTIFY_JOB = 'notify'
@@ -69,14 +69,13 @@ export async function finish(
   o: { recorded?: boolean; batchId?: string; securityOnly?: boolean } = {},
 ) {
   const now = deps.now()
-  if (!o.recorded) await recordAttempt(deps, incidentId, issuer, outcome, o.batchId)
   const to = STATUS_OF[outcome.outcome]
   let confirming = outcome.outcome === 'requested' && deps.confirm !== undefined
   if (confirming && deps.confirm?.when) {
     const [row] = await deps.db.select().from(incidents).where(eq(incidents.id, incidentId))
     confirming = row !== undefined && deps.confirm.when(row)
   }
-  const moved = await transition(deps.db, {
+  const [move, audit] = transitionStatements(deps.db, {
     incidentId,
     from: 'responding',
     to,
@@ -90,6 +89,11 @@ export async function finish(
       ...(outcome.outcome === 'requested' && !confirming ? { sealedToken: null } : {}),
     },
   })
+  // The attempt and the move in one transaction (one D1 round trip).
+  const moved = o.recorded
+    ? (await atomically(deps.db, [move, audit]))[0].length > 0
+    : (await atomically(deps.db, [attemptStatement(deps, incidentId, issuer, outcome, o.batchId), move, audit]))[1]
+        .length > 0
   deps.log.info('respond.finished', { incident: incidentId, outcome: outcome.outcome, status: to })
   if (moved && confirming) await enqueueConfirmation(deps, incidentId, 0, now)
   await enqueueNotifications(deps, incidentId, o.securityOnly)
@@ -125,7 +129,18 @@ export async function recordAttempt(
   outcome: RevocationOutcome | { outcome: 'error'; detail: string },
   batchId?: string,
 ) {
-  await deps.db.insert(revocations).values({
+  await attemptStatement(deps, incidentId, issuer, outcome, batchId)
+}
+
+/** The `revocations` row of one attempt, as a statement (to run alone, or together with the move it ends in). */
+function attemptStatement(
+  deps: ResponseDeps,
+  incidentId: number,
+  issuer: PlatformId,
+  outcome: RevocationOutcome | { outcome: 'error'; detail: string },
+  batchId?: string,
+) {
+  return deps.db.insert(revocations).values({
     incidentId,
     issuer,
     outcome: outcome.outcome,
