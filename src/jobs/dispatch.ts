@@ -18,10 +18,14 @@ import type { DB } from '../db/types.js'
 import { claimById } from './queue.js'
 import { type JobContext, runJob } from './runner.js'
 
-/** The message body: the id of a job row, and its kind (so that a consumer can budget before it claims the job). */
+/**
+ * The message body: the id of a job row, its kind (so that a consumer can budget before it claims the job) and when
+ * it was due when the message was sent (so that a consumer given it early waits rather than tries a claim too soon).
+ */
 export interface JobMessageBody {
   job: number
   kind?: string
+  runAt?: number
 }
 
 /** The producer binding, as much of it as patrol uses (workers-types' `Queue`). */
@@ -81,7 +85,10 @@ export async function dispatchJobs(db: DB, queue: JobQueue, o: DispatchOptions):
     .returning({ id: jobs.id, kind: jobs.kind, runAt: jobs.runAt })
   if (picked.length === 0) return 0
   await queue.sendBatch(
-    picked.map((j) => ({ body: { job: j.id, kind: j.kind }, delaySeconds: delaySeconds(j.runAt, o.now) })),
+    picked.map((j) => ({
+      body: { job: j.id, kind: j.kind, runAt: j.runAt },
+      delaySeconds: delaySeconds(j.runAt, o.now),
+    })),
   )
   return picked.length
 }
@@ -186,6 +193,11 @@ export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOpt
 
 /** Claims the message's job, runs it and settles the message. */
 async function consumeOne(message: JobMessage, id: number, o: ConsumeOptions): Promise<MessageFate> {
+  // Queues' delays are whole seconds, rounded down: a message due within EARLY_WAIT_MS waits for its time here, so
+  // that its claim is not tried (and refused, and the job read) before it can succeed.
+  const runAt = (message.body as Partial<JobMessageBody> | null)?.runAt
+  const early = typeof runAt === 'number' ? runAt - o.now() : 0
+  if (early > 0 && early <= EARLY_WAIT_MS) await new Promise((resolve) => setTimeout(resolve, early))
   const now = o.now()
   const job = await claimById(o.db, id, { worker: o.worker, now, staleMs: o.staleMs })
   if (!job) return settleUnclaimed(message, id, o)
@@ -194,7 +206,7 @@ async function consumeOne(message: JobMessage, id: number, o: ConsumeOptions): P
     await markDispatched(o.db, id, o.now())
     const delay = delaySeconds(outcome.runAt, o.now())
     if (o.producer && message.attempts >= MAX_RETRIES - 5) {
-      await o.producer.sendBatch([{ body: { job: id, kind: job.kind }, delaySeconds: delay }])
+      await o.producer.sendBatch([{ body: { job: id, kind: job.kind, runAt: outcome.runAt }, delaySeconds: delay }])
       message.ack()
     } else message.retry({ delaySeconds: delay })
     return 'retried'

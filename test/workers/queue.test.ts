@@ -4,7 +4,8 @@
  * burst of deliveries is scanned with every invocation (webhook, consumer, sweep) under the 200-statement budget; a
  * failing job's message is retried with the backoff as its delay and the job completes once the platform answers;
  * a message whose consumer fails every time ends in the dead-letter queue as a visible dead job; a job delivered
- * twice at once runs once; a job left running by a cut-short invocation is re-sent by the sweep and finished.
+ * twice at once runs once; a job left running by a cut-short invocation is re-sent by the sweep and finished; a
+ * message delivered before its job is due waits for it.
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
@@ -235,5 +236,23 @@ describe('the job queue on Workers', () => {
     await queue.flush(worker, e, { all: true })
     const [finished] = await db.select().from(jobs).where(eq(jobs.id, stale))
     expect(finished).toMatchObject({ state: 'done', attempts: 2 })
+  })
+
+  it('a message given to its consumer before its job is due waits for it, without a claim that cannot succeed yet', async () => {
+    const e = workerEnv(new LoopbackQueue())
+    const statements: number[] = []
+    for (const sayDue of [true, false]) {
+      const runAt = Date.now() + 600
+      const id = (await enqueue(db, { kind: 'notify', payload: { notificationId: 999_997 }, runAt }, Date.now()))!
+      const queue = new LoopbackQueue()
+      // Queues' whole-second delays round 0.6 s down to 0: the message arrives at once.
+      await queue.sendBatch([{ body: { job: id, kind: 'notify', ...(sayDue ? { runAt } : {}) }, delaySeconds: 0 }])
+      const [delivery] = await queue.flush(worker, e)
+      expect(Date.now()).toBeGreaterThanOrEqual(runAt)
+      expect((await db.select().from(jobs).where(eq(jobs.id, id)))[0]).toMatchObject({ state: 'done', attempts: 1 })
+      statements.push(delivery!.statements)
+    }
+    // Without the time in its body, the consumer tries the claim, is refused, reads the job, waits and claims again.
+    expect(statements[1]! - statements[0]!).toBe(2)
   })
 })
