@@ -9,11 +9,15 @@
  * budget; D1 allows 1000 on Workers Paid).
  *
  * Two references run first, in the same run: patrol at 2 pushes a second, and the floor
- * (bench/support/queue-floor-worker.ts): a Worker with the same queue settings doing patrol's 49 D1 statements and 4
- * queue hops per push and nothing else. On 2 shared cores (2026-12-01) the floor took p50 42 to 58 s at 20 pushes a
- * second for 30 s (three runs; patrol 47 to 50 s), and with 8 statements a push p50 0.03 s (10 s): under `wrangler
- * dev`, each D1 statement costs about 2 ms of CPU (workerd and wrangler's Node process together), so 20 pushes a
- * second need more than the machine's 2 cores before any of patrol's code runs.
+ * (bench/support/queue-floor-worker.ts): a Worker with the same queue settings doing 48 D1 statements one after
+ * another and 4 queue hops per push, and nothing else. Two more on request: the floor with each hop's statements as
+ * one batch (`--floor-batched 1`: the same statements in 8 round trips), and patrol with every email withheld
+ * (`--without-mail 1`: no notify job, no `send_email`). One run on 2 cores (2026-12-01, nothing else running), 20
+ * pushes a second for 30 s: the floor p50 11.7 s (81 CPU seconds), batched p50 0.02 s (32 CPU seconds); patrol p50
+ * 12.9 s / p99 22.6 s (89 CPU seconds; before its statements were batched: 18.4 s / 31.7 s, 106), without email p50
+ * 4.1 s / p99 9.0 s. Under `wrangler dev` each D1 round trip costs about 2 ms of CPU (workerd and wrangler's Node
+ * process together), a batch of statements about the same as one, and patrol's response makes about 30 a push: 20
+ * pushes a second need more than the machine's 2 cores.
  *
  * @example
  * npm run bench:workers

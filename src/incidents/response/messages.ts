@@ -135,7 +135,7 @@ export async function loadFacts(
   incidentId: number,
   notice?: IncidentFacts['notice'],
 ): Promise<IncidentFacts | undefined> {
-  // One round trip: each D1 statement costs one (docs/architecture.md "Runtimes").
+  // One round trip instead of four (docs/architecture.md "Runtimes").
   const [[incident], places, [counted], [latest]] = await atomically(deps.db, [
     deps.db.select().from(incidents).where(eq(incidents.id, incidentId)),
     deps.db
