@@ -20,8 +20,8 @@ type Statement = BatchItem<'sqlite'>
  * Runs statements all-or-nothing, in one round trip on D1: D1's `batch`, or a synchronous better-sqlite3 transaction
  * (D1 has no interactive transactions, and better-sqlite3 rejects async callbacks: docs/reference/stack-notes.md P5).
  * Each result is what awaiting that statement alone gives: rows for a select or a `returning`, the driver's run
- * result otherwise. Statements must be built on `db`; reads cannot feed later writes, except through SQL (a subquery,
- * `changes()`). Reads only is fine too: one round trip instead of one per read, from one snapshot.
+ * result otherwise. Statements must be built on `db`; reads cannot feed later writes, except through SQL (a subquery
+ * or an `exists` test). Reads only is fine too: one round trip instead of one per read, from one snapshot.
  */
 export async function atomically<const T extends readonly [Statement, ...Statement[]]>(
   db: DB,
