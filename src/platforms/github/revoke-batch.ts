@@ -14,7 +14,7 @@
  */
 import { and, asc, eq, gt, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-orm'
 import { incidents, revocations } from '../../db/schema.js'
-import { slices } from '../../db/types.js'
+import { atomically, slices } from '../../db/types.js'
 import { enqueueNotifications, finish, recordAttempt } from '../../incidents/response/steps.js'
 import { unseal } from '../../incidents/sealing.js'
 import { enqueue } from '../../jobs/queue.js'
@@ -33,12 +33,20 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
     const now = deps.now()
     const batchId = `github-${job.id}`
 
-    // The hourly budget, counted from the calls actually made (one batch id per call).
-    const calls = await deps.db
-      .selectDistinct({ batch: revocations.batchId, at: revocations.at })
-      .from(revocations)
-      .where(and(eq(revocations.issuer, 'github'), isNotNull(revocations.batchId), gt(revocations.at, now - HOUR)))
-      .orderBy(asc(revocations.at))
+    // One round trip for what the job decides from: the hourly budget, counted from the calls actually made (one
+    // batch id per call); the tokens this job already took on an earlier attempt; the tokens waiting.
+    const [calls, [taken], waiting] = await atomically(deps.db, [
+      deps.db
+        .selectDistinct({ batch: revocations.batchId, at: revocations.at })
+        .from(revocations)
+        .where(and(eq(revocations.issuer, 'github'), isNotNull(revocations.batchId), gt(revocations.at, now - HOUR)))
+        .orderBy(asc(revocations.at)),
+      deps.db
+        .select({ n: sql<number>`count(*)` })
+        .from(incidents)
+        .where(and(eq(incidents.revocationBatch, batchId), eq(incidents.status, 'responding'))),
+      waitingTokens(deps),
+    ])
     const distinct = [...new Map(calls.map((c) => [c.batch, c.at])).values()]
     if (distinct.length >= deps.callsPerHour) {
       const rescheduleAt = distinct[0]! + HOUR + 1000
@@ -46,19 +54,15 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
         calls: distinct.length,
         until: new Date(rescheduleAt).toISOString(),
       })
-      await tellWhenPlanned(deps, distinct)
+      await tellWhenPlanned(deps, distinct, waiting)
       return { rescheduleAt, reason: `GitHub revocation budget spent (${distinct.length} calls in the last hour)` }
     }
 
     // Take waiting tokens (up to one call's worth, in their fair order) into this batch: ones this job already took
     // on an earlier attempt, and any that arrived since.
-    const [taken] = await deps.db
-      .select({ n: sql<number>`count(*)` })
-      .from(incidents)
-      .where(and(eq(incidents.revocationBatch, batchId), eq(incidents.status, 'responding')))
     const perCall = Math.min(GITHUB_REVOKE_BATCH_MAX, deps.tokensPerCall ?? GITHUB_REVOKE_BATCH_MAX)
     const room = perCall - (taken?.n ?? 0)
-    const chosen = room > 0 ? fairOrder(await waitingTokens(deps)).slice(0, room) : []
+    const chosen = room > 0 ? fairOrder(waiting).slice(0, room) : []
     // In slices: D1 binds at most 100 parameters a statement.
     for (const slice of slices(chosen))
       await deps.db
@@ -118,8 +122,8 @@ export function githubBatchJob(deps: GithubResponseDeps): JobHandler {
   }
 }
 
-/** Tokens waiting for a batch, oldest first, each with the push and author of its first sighting. */
-export function waitingTokens(deps: Pick<GithubResponseDeps, 'db'>): Promise<WaitingToken[]> {
+/** Tokens waiting for a batch, oldest first, each with the push and author of its first sighting (a query to run). */
+function waitingTokens(deps: Pick<GithubResponseDeps, 'db'>) {
   const first = (column: string) =>
     sql.raw(`(select ${column} from occurrences o where o.incident_id = incidents.id order by o.id limit 1)`)
   return deps.db
@@ -146,8 +150,8 @@ export function waitingTokens(deps: Pick<GithubResponseDeps, 'db'>): Promise<Wai
  * purpose), saying when each revocation is planned: the k-th call from now goes when the k-th of the last hour's calls
  * leaves the window (an hour later for each further round), and a token's call is its place in the fair order.
  */
-async function tellWhenPlanned(deps: GithubResponseDeps, callTimes: number[]): Promise<void> {
-  const order = fairOrder(await waitingTokens(deps))
+async function tellWhenPlanned(deps: GithubResponseDeps, callTimes: number[], waiting: WaitingToken[]): Promise<void> {
+  const order = fairOrder(waiting)
   for (const [place, incidentId] of order.entries()) {
     const call = Math.floor(place / Math.min(GITHUB_REVOKE_BATCH_MAX, deps.tokensPerCall ?? GITHUB_REVOKE_BATCH_MAX))
     const slot = callTimes[call % callTimes.length]!
