@@ -12,6 +12,7 @@
 import { and, asc, inArray, lt, ne } from 'drizzle-orm'
 import { deliveries, pushes } from '../db/schema.js'
 import { atomically, type DB } from '../db/types.js'
+import { periodic } from '../jobs/periodic.js'
 import type { Logger } from '../log.js'
 
 const DAY_MS = 86_400_000
@@ -63,19 +64,12 @@ export async function pruneExpired(
  * old pushes behind (a large backlog) lets the next idle call carry on.
  */
 export function retentionSweep(o: RetentionOptions & { log: Logger; everyMs?: number }): () => Promise<void> {
-  let last = Number.NEGATIVE_INFINITY
-  return async () => {
-    if (o.now() - last < (o.everyMs ?? 3_600_000)) return
-    last = o.now()
-    try {
-      const { more, ...pruned } = await pruneExpired(o)
-      if (pruned.pushes || pruned.deliveries)
-        o.log.info('retention.pruned', { ...pruned, retainDays: o.retainDays, more })
-      if (more) last = Number.NEGATIVE_INFINITY
-    } catch (error) {
-      o.log.error('retention.failed', { error: error instanceof Error ? error.message : String(error) })
-    }
-  }
+  return periodic({ everyMs: o.everyMs ?? 3_600_000, now: o.now, log: o.log, failed: 'retention.failed' }, async () => {
+    const { more, ...pruned } = await pruneExpired(o)
+    if (pruned.pushes || pruned.deliveries)
+      o.log.info('retention.pruned', { ...pruned, retainDays: o.retainDays, more })
+    return { more }
+  })
 }
 
 /** Rows changed by a delete, as better-sqlite3 (`changes`) or D1 (`meta.changes`) reports it. */

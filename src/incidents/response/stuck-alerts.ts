@@ -17,6 +17,7 @@
 import { and, asc, eq, inArray, isNull, lte, ne, or } from 'drizzle-orm'
 import { incidents, jobs } from '../../db/schema.js'
 import type { JobKind } from '../../jobs/kinds.js'
+import { periodic } from '../../jobs/periodic.js'
 import { RETRYING_ALARM_MS } from '../../jobs/stuck.js'
 import type { IncidentStatus } from '../states.js'
 import { enqueueNeedsAttention } from './channels.js'
@@ -89,17 +90,9 @@ export async function alertStuckResponses(deps: ResponseDeps): Promise<{ written
 
 /** The sweep as a hook: at most once per `everyMs` (default a minute); its errors are logged, never thrown. */
 export function stuckResponseSweep(deps: ResponseDeps, everyMs = 60_000): () => Promise<void> {
-  let last = Number.NEGATIVE_INFINITY
-  return async () => {
-    if (deps.now() - last < everyMs) return
-    last = deps.now()
-    try {
-      const { written, more } = await alertStuckResponses(deps)
-      if (written) deps.log.warn('respond.stuck_alerted', { messages: written, more })
-      // More stuck responses than one run tells: the next call carries on rather than waiting `everyMs`.
-      if (more) last = Number.NEGATIVE_INFINITY
-    } catch (error) {
-      deps.log.error('respond.stuck_sweep_failed', { error: error instanceof Error ? error.message : String(error) })
-    }
-  }
+  return periodic({ everyMs, now: deps.now, log: deps.log, failed: 'respond.stuck_sweep_failed' }, async () => {
+    const { written, more } = await alertStuckResponses(deps)
+    if (written) deps.log.warn('respond.stuck_alerted', { messages: written, more })
+    return { more }
+  })
 }
