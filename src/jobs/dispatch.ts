@@ -15,7 +15,7 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm'
 import { type Job, jobs } from '../db/schema.js'
 import type { DB } from '../db/types.js'
-import { claimById } from './queue.js'
+import { claimById, type Enqueued } from './queue.js'
 import { type JobContext, runJob } from './runner.js'
 
 /**
@@ -119,27 +119,66 @@ export interface ConsumeOptions extends JobContext {
    * so that PATROL_GIVE_UP_AFTER, not the message's retry count, decides when it ends.
    */
   producer?: JobQueue
+  /**
+   * Follow-on jobs: the jobs this invocation's runs enqueue (the adapter collects them with queue.ts `sendOwnJobs`,
+   * which stores them already dispatched). Those due now are claimed and run here too, while the budget allows, so
+   * that a scan goes on to its response and a response to its messages without a queue hop each; the rest get their
+   * message when the batch ends. Needs `producer`.
+   */
+  followOn?: Enqueued[]
 }
 
 export type MessageFate = 'done' | 'retried' | 'acked' | 'deferred' | 'dead' | 'left'
 
-/** What became of one message: its fate, and the kind of job it named (when it said). */
+/** What became of one message (or follow-on job): its fate, and the kind of job it named (when it said). */
 export interface Consumed {
   fate: MessageFate
   kind?: string
+  /** A job no message named: enqueued by a job of this invocation and run here ({@link ConsumeOptions.followOn}). */
+  followOn?: boolean
 }
 
 /**
  * Runs the jobs a batch names, up to `concurrency` at a time within the statement budget, and settles every message:
  * acked when its job is done, dead, gone or taken by someone else; retried with the backoff as delay when the job
  * failed; retried at its `run_at` when it is not due yet (or was rescheduled); retried at once, unrun, when the budget
- * says stop. Returns each message's fate, in the batch's order.
+ * says stop. Then, with `followOn`, runs the due jobs those runs enqueued, while the budget allows. Returns each
+ * message's fate, in the batch's order, then each follow-on job's.
  */
 export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOptions): Promise<Consumed[]> {
   const results: Consumed[] = []
   const running = new Set<Promise<void>>()
+  const concurrency = o.concurrency ?? 1
   /** What the running jobs may still need: reserved on start, released when each ends. */
   let reserved = 0
+  const fits = (need: number) => !o.budget || o.budget.used() + need <= o.budget.limit
+  /** Waits for a free slot, then while running jobs hold the room `need` needs; once none runs, the budget decides. */
+  const roomFor = async (need: number) => {
+    while (running.size >= concurrency) await Promise.race(running)
+    while (o.budget && running.size > 0 && o.budget.used() + reserved + need > o.budget.limit)
+      await Promise.race(running)
+    return fits(need)
+  }
+  /** Runs `work` in a slot, holding `need` of the budget until it ends; its fate goes to `results[i]`. */
+  const start = (i: number, need: number, id: number, kind: string | undefined, work: () => Promise<Consumed>) => {
+    reserved += need
+    const run: Promise<void> = work()
+      .then(
+        (consumed) => {
+          results[i] = consumed
+        },
+        (error: unknown) => {
+          // D1 failed under the job's bookkeeping: the message comes back; a job left running is re-sent when stale.
+          o.log.error('jobs.consume_failed', { job: id, error: error instanceof Error ? error.message : String(error) })
+          results[i] = { fate: 'retried', kind }
+        },
+      )
+      .finally(() => {
+        reserved -= need
+        running.delete(run)
+      })
+    running.add(run)
+  }
   const kindOf = (m: JobMessage) => {
     const kind = (m.body as Partial<JobMessageBody> | null)?.kind
     return typeof kind === 'string' ? kind : undefined
@@ -158,37 +197,83 @@ export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOpt
       results[i] = { fate: 'acked' }
       continue
     }
-    while (running.size >= (o.concurrency ?? 1)) await Promise.race(running)
     const need = o.budget?.need(kind) ?? 0
-    // Wait for running jobs to end while they hold the room this one needs; once none runs, the budget decides.
-    while (o.budget && running.size > 0 && o.budget.used() + reserved + need > o.budget.limit)
-      await Promise.race(running)
-    if (o.budget && o.budget.used() + need > o.budget.limit) {
+    if (!(await roomFor(need))) {
       message.retry({ delaySeconds: 0 })
       results[i] = { fate: 'left', kind }
       continue
     }
-    reserved += need
-    const run: Promise<void> = consumeOne(message, id, o)
-      .then(
-        (fate) => {
-          results[i] = { fate, kind }
-        },
-        (error: unknown) => {
-          // D1 failed under the job's bookkeeping: the message comes back; a job left running is re-sent when stale.
-          o.log.error('jobs.consume_failed', { job: id, error: error instanceof Error ? error.message : String(error) })
-          message.retry()
-          results[i] = { fate: 'retried', kind }
-        },
-      )
-      .finally(() => {
-        reserved -= need
-        running.delete(run)
-      })
-    running.add(run)
+    start(i, need, id, kind, async () => {
+      try {
+        return { fate: await consumeOne(message, id, o), kind }
+      } catch (error) {
+        message.retry()
+        throw error
+      }
+    })
+  }
+  if (o.followOn) {
+    if (!o.producer) throw new Error('consumeJobs: followOn needs a producer to send the jobs it does not run')
+    await runFollowOns(o.followOn, o.producer)
   }
   await Promise.all(running)
   return results
+
+  /**
+   * Runs the jobs this invocation enqueued that are due, as running jobs end and write more, while the budget has
+   * room; then sends a message for each one left (not due yet, or no room).
+   */
+  async function runFollowOns(own: Enqueued[], producer: JobQueue) {
+    for (;;) {
+      while (running.size >= concurrency) await Promise.race(running)
+      const now = o.now()
+      const next = own.findIndex((j) => j.runAt <= now)
+      const need = next < 0 ? 0 : (o.budget?.need(own[next]!.kind) ?? 0)
+      if (next < 0 || !fits(reserved + need)) {
+        // Nothing due here yet, or no room: a running job may enqueue more, or end and free its room.
+        if (running.size === 0) break
+        await Promise.race(running)
+        continue
+      }
+      const [job] = own.splice(next, 1)
+      const i = results.length
+      results.push({ fate: 'left', kind: job!.kind, followOn: true })
+      start(i, need, job!.id, job!.kind, () => runFollowOn(job!.id, producer, o))
+    }
+    await Promise.all(running)
+    // A send that fails leaves these jobs to the cron sweep, as lost messages (RESEND_AFTER_MS).
+    await sendMessages(producer, own.splice(0), o.now()).catch((error: unknown) =>
+      o.log.error('jobs.send_failed', { error: error instanceof Error ? error.message : String(error) }),
+    )
+  }
+}
+
+/**
+ * Claims and runs a job this invocation enqueued (it has no message). Failed or rescheduled, it gets a message for
+ * its next attempt, as a message's job gets its retry.
+ */
+async function runFollowOn(id: number, producer: JobQueue, o: ConsumeOptions): Promise<Consumed> {
+  const job = await claimById(o.db, id, { worker: o.worker, now: o.now(), staleMs: o.staleMs })
+  // Taken by the cron sweep's lost-message dispatch, or already done: its message's consumer has it.
+  if (!job) return { fate: 'acked', followOn: true }
+  const outcome = await runJob(job, o)
+  if (outcome.state === 'queued' || outcome.state === 'rescheduled') {
+    await markDispatched(o.db, id, o.now())
+    await sendMessages(producer, [{ id, kind: job.kind, runAt: outcome.runAt }], o.now())
+  }
+  const fate = outcome.state === 'queued' ? 'retried' : outcome.state === 'rescheduled' ? 'deferred' : outcome.state
+  return { fate: fate === 'lost' ? 'acked' : fate, kind: job.kind, followOn: true }
+}
+
+/** A message for each job, due at its `runAt`, 100 to a send. */
+async function sendMessages(producer: JobQueue, list: readonly Enqueued[], now: number): Promise<void> {
+  for (let i = 0; i < list.length; i += SEND_BATCH_MAX)
+    await producer.sendBatch(
+      list.slice(i, i + SEND_BATCH_MAX).map((j) => ({
+        body: { job: j.id, kind: j.kind, runAt: j.runAt },
+        delaySeconds: delaySeconds(j.runAt, now),
+      })),
+    )
 }
 
 /** Claims the message's job, runs it and settles the message. */

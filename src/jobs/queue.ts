@@ -50,8 +50,30 @@ export interface NewJob {
   maxAttempts?: number
 }
 
+/** A job as the invocation that wrote it hears of it (see {@link sendOwnJobs}). */
+export interface Enqueued {
+  id: number
+  kind: string
+  runAt: number
+}
+
+/** The invocations that send their own jobs' messages, by the database object they write through. */
+const senders = new WeakMap<DB, (job: Enqueued) => void>()
+
+/**
+ * For an invocation that sends the messages of the jobs it writes itself (the Workers consumer, jobs/dispatch.ts):
+ * every job `enqueue` writes through `db` from now on is stored already dispatched, so that no other invocation's
+ * dispatch sends it a message, and `hear` is told of it. If the invocation ends before it runs the job or sends its
+ * message, the job is a lost message: re-sent by the cron sweep once it has been quiet for RESEND_AFTER_MS.
+ */
+export function sendOwnJobs(db: DB, hear: (job: Enqueued) => void): void {
+  senders.set(db, hear)
+}
+
 /** Adds a job; returns its id, or `undefined` when a job with the same key already exists. */
 export async function enqueue(db: DB, job: NewJob, now: number): Promise<number | undefined> {
+  const hear = senders.get(db)
+  const runAt = job.runAt ?? now
   const rows = await db
     .insert(jobs)
     .values({
@@ -60,13 +82,16 @@ export async function enqueue(db: DB, job: NewJob, now: number): Promise<number 
       idempotencyKey: job.key ?? null,
       state: 'queued',
       maxAttempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      runAt: job.runAt ?? now,
+      runAt,
+      dispatchedAt: hear ? now : null,
       createdAt: now,
       updatedAt: now,
     })
     .onConflictDoNothing({ target: jobs.idempotencyKey })
     .returning({ id: jobs.id })
-  return rows[0]?.id
+  const id = rows[0]?.id
+  if (id !== undefined) hear?.({ id, kind: job.kind, runAt })
+  return id
 }
 
 export interface ClaimOptions {

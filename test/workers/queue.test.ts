@@ -5,7 +5,8 @@
  * failing job's message is retried with the backoff as its delay and the job completes once the platform answers;
  * a message whose consumer fails every time ends in the dead-letter queue as a visible dead job; a job delivered
  * twice at once runs once; a job left running by a cut-short invocation is re-sent by the sweep and finished; a
- * message delivered before its job is due waits for it.
+ * message delivered before its job is due waits for it; the jobs a consumer's runs enqueue run in that invocation,
+ * without a message each, and one that fails there gets a message with its backoff.
  */
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
@@ -19,8 +20,8 @@ import {
 } from '../../src/adapter/workers/d1.js'
 import { createWorker, type WorkerEnv } from '../../src/adapter/workers/index.js'
 import { incidents, jobs, pushes } from '../../src/db/schema.js'
-import { MAX_RETRIES } from '../../src/jobs/dispatch.js'
-import { enqueue } from '../../src/jobs/queue.js'
+import { MAX_RETRIES, RESEND_AFTER_MS } from '../../src/jobs/dispatch.js'
+import { enqueue, sendOwnJobs } from '../../src/jobs/queue.js'
 import { githubPushRequest } from './deliveries.js'
 import type { IssuerCalls } from './global-setup.js'
 import { LoopbackQueue } from './loopback-queue.js'
@@ -254,5 +255,91 @@ describe('the job queue on Workers', () => {
     }
     // Without the time in its body, the consumer tries the claim, is refused, reads the job, waits and claims again.
     expect(statements[1]! - statements[0]!).toBe(2)
+  })
+
+  describe('follow-on jobs', () => {
+    const clearIncidents = () =>
+      env.DB.exec(
+        'delete from notifications; delete from channel_messages; delete from revocations; delete from response_steps; ' +
+          'delete from audit_events; delete from occurrences; delete from incidents;',
+      )
+    /** The `send_email` binding, watched: what patrol handed it, or a failure for every message. */
+    const mailbox = (fail?: string) => {
+      const handed: string[] = []
+      return {
+        handed,
+        binding: {
+          async send(message: { to: string | string[] }) {
+            if (fail) throw new Error(fail)
+            handed.push(String(message.to))
+            return { messageId: `<${handed.length}@mail.example>` }
+          },
+        },
+      }
+    }
+
+    it('a scan’s response and its emails run in the consumer invocation that enqueued them, without a message each', async () => {
+      await clearIncidents()
+      const queue = new LoopbackQueue()
+      const mail = mailbox()
+      const e = { ...workerEnv(queue), EMAIL: mail.binding }
+      await post(e, 'follow-on-1')
+      expect(queue.sent).toBe(1)
+
+      const deliveries = await queue.flush(worker, e)
+      expect(deliveries).toHaveLength(1)
+      const ran = await db.select({ kind: jobs.kind, state: jobs.state }).from(jobs).orderBy(jobs.id)
+      expect(new Set(ran.map((j) => j.kind))).toEqual(new Set(['scan-push', 'respond', 'notify']))
+      expect(ran.every((j) => j.state === 'done')).toBe(true)
+      // One message only, the webhook's; every email was handed over once.
+      expect(queue.sent).toBe(1)
+      expect(queue.held).toEqual([])
+      expect(mail.handed.length).toBe(ran.filter((j) => j.kind === 'notify').length)
+      expect(mail.handed.length).toBeGreaterThan(0)
+      expect(deliveries[0]!.statements).toBeLessThanOrEqual(STATEMENT_BUDGET)
+    })
+
+    it('a follow-on job that fails gets a message with its backoff as delay, and completes from it', async () => {
+      await clearIncidents()
+      const queue = new LoopbackQueue()
+      const e = { ...workerEnv(queue), EMAIL: mailbox('451 4.3.0 try again later').binding }
+      vi.spyOn(console, 'warn').mockImplementation(() => {})
+      await post(e, 'follow-on-2')
+      await queue.flush(worker, e)
+
+      const notify = await db.select().from(jobs).where(eq(jobs.kind, 'notify'))
+      expect(notify.length).toBeGreaterThan(0)
+      for (const job of notify) expect(job).toMatchObject({ state: 'queued', attempts: 1 })
+      // Each has its own message now, due when its backoff ends (whole seconds, rounded down).
+      expect(queue.held.map((m) => m.body.job).sort()).toEqual(notify.map((j) => j.id).sort())
+      for (const m of queue.held) expect(m.dueAt).toBeGreaterThan(Date.now())
+
+      const mail = mailbox()
+      await queue.flush(worker, { ...e, EMAIL: mail.binding }, { all: true })
+      const after = await db.select().from(jobs).where(eq(jobs.kind, 'notify'))
+      for (const job of after) expect(job).toMatchObject({ state: 'done', attempts: 2 })
+      expect(mail.handed).toHaveLength(notify.length)
+    })
+
+    it('a job an invocation enqueued and then lost (it ended first) is sent by the sweep once quiet for RESEND_AFTER_MS', async () => {
+      const queue = new LoopbackQueue()
+      const e = workerEnv(queue)
+      // An invocation that hears of its jobs but ends before it runs or sends them.
+      const own = openD1Database(env.DB)
+      const heard: number[] = []
+      sendOwnJobs(own, (job) => heard.push(job.id))
+      const id = (await enqueue(own, { kind: 'notify', payload: { notificationId: 999_996 } }, Date.now()))!
+      expect(heard).toEqual([id])
+      // Stored dispatched: no other invocation's dispatch sends it a second message meanwhile.
+      await sweep(e)
+      expect(queue.held).toEqual([])
+
+      const quiet = Date.now() - RESEND_AFTER_MS - 1000
+      await env.DB.prepare('update jobs set dispatched_at = ? where id = ?').bind(quiet, id).run()
+      await sweep(e)
+      expect(queue.held.map((m) => m.body.job)).toEqual([id])
+      await queue.flush(worker, e, { all: true })
+      expect((await db.select().from(jobs).where(eq(jobs.id, id)))[0]).toMatchObject({ state: 'done', attempts: 1 })
+    })
   })
 })

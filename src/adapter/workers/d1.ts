@@ -24,7 +24,7 @@ export function openD1Database(binding: D1Binding): DB {
 /** D1 statements one invocation may run (Workers Paid allows 1000, Free 50; patrol keeps well under the former). */
 export const STATEMENT_BUDGET = 200
 
-/** Kept back from the jobs for the invocation's own last work: sending the messages they enqueued. */
+/** Kept back from the jobs for the invocation's own bookkeeping: a dispatch, or marking a follow-on's retry sent. */
 export const STATEMENTS_FOR_DISPATCH = 10
 
 /** Statements a job is expected to need at most, reserved when it starts: a job seldom needs more. */

@@ -33,6 +33,7 @@ import {
   type JobMessage,
   type JobQueue,
 } from '../../jobs/dispatch.js'
+import { type Enqueued, sendOwnJobs } from '../../jobs/queue.js'
 import { createLogger, type Logger } from '../../log.js'
 import { createJobHandlers, housekeeping, type ResponseTiming } from '../../service.js'
 import {
@@ -181,6 +182,8 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       }
       return
     }
+    const own: Enqueued[] = []
+    sendOwnJobs(db, (job) => own.push(job))
     const handlers = createJobHandlers(parts)
     const consumed = await consumeJobs(batch.messages, {
       db,
@@ -199,10 +202,18 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       },
       concurrency: CONSUMER_CONCURRENCY,
       producer: env.JOBS,
+      // The jobs these runs enqueue (a scan's response, a response's messages) run here when due, else get a message.
+      followOn: own,
     })
     const left = consumed.filter((c) => c.fate === 'left').length
     if (left) log.info('jobs.budget_spent', { statements: statements.count, left })
-    await dispatch(runtime, env, db, statements, { invocation: 'consumer', jobs: jobsRun(consumed) })
+    // No dispatch: the jobs this invocation enqueued ran here or were sent their messages; others' are the webhook's
+    // and the cron sweep's to send.
+    log.debug('invocation.statements', {
+      invocation: 'consumer',
+      jobs: jobsRun(consumed),
+      statements: statements.count,
+    })
   }
 
   return {
