@@ -12,17 +12,23 @@
  * (bench/support/queue-floor-worker.ts): a Worker with the same queue settings doing 48 D1 statements one after
  * another and 4 queue hops per push, and nothing else. Two more on request: the floor with each hop's statements as
  * one batch (`--floor-batched 1`: the same statements in 8 round trips), and patrol with every email withheld
- * (`--without-mail 1`: no notify job, no `send_email`). One run on 2 cores (2026-12-01, nothing else running), 20
- * pushes a second for 30 s: the floor p50 11.7 s (81 CPU seconds), batched p50 0.02 s (32 CPU seconds); patrol p50
- * 12.9 s / p99 22.6 s (89 CPU seconds; before its statements were batched: 18.4 s / 31.7 s, 106), without email p50
- * 4.1 s / p99 9.0 s. Under `wrangler dev` each D1 round trip costs about 2 ms of CPU (workerd and wrangler's Node
- * process together), a batch of statements about the same as one, and patrol's response makes about 30 a push: 20
- * pushes a second need more than the machine's 2 cores.
+ * (`--without-mail 1`: no notify job, no `send_email`).
+ *
+ * wrangler dev runs without its devtools inspector by default (test/support/wrangler-dev-server.mjs, wrangler's own
+ * dev server): with it on, every D1 statement also reaches wrangler's Node process as four devtools events (each a
+ * loopback request and a line in wrangler's debug log), which costs more than the statement, and no deployed Worker
+ * pays it. `--inspector 1` runs the `wrangler dev` CLI as an operator would, inspector on.
+ *
+ * One run on 2 cores (2026-12-01, nothing else running), 20 pushes a second for 30 s, inspector off: patrol p50
+ * 0.32 s / p99 0.59 s (32.9 CPU seconds), without email 0.18 s / 0.33 s; the floor 0.14 s / 0.59 s (32.9 CPU
+ * seconds), batched 0.02 s / 0.04 s (19.2); at most 139 statements in one invocation. Inspector on: patrol p50
+ * 10.1 s / p99 26.9 s (92 CPU seconds), the floor 15.1 s / 17.6 s (85): about 2 ms of CPU per D1 round trip.
  *
  * @example
  * npm run bench:workers
  * npm run bench:workers -- --seconds 10 --rate 20 --baseline-rate 0 --floor 0 --log /tmp/wrangler.log
  * npm run bench:workers -- --seconds 15 --floor-batched 1 --without-mail 1   // where the time goes
+ * npm run bench:workers -- --inspector 1                                       // the CLI, devtools inspector on
  */
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -46,6 +52,11 @@ const baselineRate = arg('baseline-rate', 2)
 const floor = arg('floor', 1) > 0
 /** `--floor-batched 1` adds a floor run with each hop's statements as one D1 batch: what the round trips cost. */
 const floorBatched = arg('floor-batched', 0) > 0
+/**
+ * `--inspector 1` runs the `wrangler dev` CLI, devtools inspector on; the default is wrangler's dev server without it
+ * (test/support/wrangler-dev-server.mjs), where a D1 statement costs what it costs and not four devtools events too.
+ */
+const inspector = arg('inspector', 0) > 0
 /** `--without-mail 1` adds a run of patrol at the load with every email withheld: what the email hop costs. */
 const withoutMail = arg('without-mail', 0) > 0
 /** The floor's statements per queue hop (`--floor-statements`): 11, with the webhook's 4, is about patrol's 49 a push. */
@@ -87,23 +98,26 @@ async function measure(
           STATEMENTS_PER_HOP: String(FLOOR_STATEMENTS_PER_HOP),
           FLOOR_BATCHED: o.floorBatched ? '1' : '0',
         },
-        { config: join(import.meta.dirname, 'support', 'queue-floor.toml') },
+        { config: join(import.meta.dirname, 'support', 'queue-floor.toml'), inspector },
       )
-    : await startWranglerDev({
-        PATROL_ADMIN_TOKENS: `bench:${TEST_ADMIN_TOKEN}`,
-        GITHUB_WEBHOOK_SECRET: SECRET,
-        AZURE_DEVOPS_WEBHOOK_PASSWORD: TEST_AZURE_PASSWORD,
-        PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
-        PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
-        GITHUB_API_URL: gh.url,
-        GITHUB_DOTCOM_API_URL: gh.url,
-        GITHUB_TOKEN: 'bench-reader',
-        PATROL_GITHUB_BATCH_DELAY_MS: String(BATCH_DELAY_MS),
-        PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',
-        LOG_LEVEL: 'debug',
-        // No address is in this domain: every email is a `withheld` row, no notify job runs.
-        ...(o.withoutMail ? { PATROL_NOTIFY_DOMAINS: 'nowhere.invalid' } : {}),
-      })
+    : await startWranglerDev(
+        {
+          PATROL_ADMIN_TOKENS: `bench:${TEST_ADMIN_TOKEN}`,
+          GITHUB_WEBHOOK_SECRET: SECRET,
+          AZURE_DEVOPS_WEBHOOK_PASSWORD: TEST_AZURE_PASSWORD,
+          PATROL_SEALING_KEY: Buffer.alloc(32, 1).toString('base64'),
+          PATROL_FINGERPRINT_KEY: Buffer.alloc(32, 2).toString('base64'),
+          GITHUB_API_URL: gh.url,
+          GITHUB_DOTCOM_API_URL: gh.url,
+          GITHUB_TOKEN: 'bench-reader',
+          PATROL_GITHUB_BATCH_DELAY_MS: String(BATCH_DELAY_MS),
+          PATROL_GITHUB_REVOKE_CALLS_PER_HOUR: '1000000',
+          LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'debug',
+          // No address is in this domain: every email is a `withheld` row, no notify job runs.
+          ...(o.withoutMail ? { PATROL_NOTIFY_DOMAINS: 'nowhere.invalid' } : {}),
+        },
+        { inspector },
+      )
   try {
     await dev.ready(60_000)
     const total = Math.round(seconds * rate)
@@ -177,7 +191,7 @@ async function main() {
   const logAt = process.argv.indexOf('--log')
   const logPath = logAt > 0 ? process.argv[logAt + 1] : undefined
   console.log(
-    `bench:workers on ${cores} cores: wrangler dev --local (local D1 and Queues), GitHub batch delay ${BATCH_DELAY_MS} ms`,
+    `bench:workers on ${cores} cores: wrangler dev --local (local D1 and Queues; devtools inspector ${inspector ? 'on' : 'off'}), GitHub batch delay ${BATCH_DELAY_MS} ms`,
   )
   if (baselineRate > 0) report('  patrol at a light load (same build)', await measure(baselineRate, seconds))
   if (floor)

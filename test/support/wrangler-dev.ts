@@ -2,7 +2,9 @@
  * The local Workers path an operator follows, with the real wrangler CLI: `wrangler d1 migrations apply DB --local`
  * migrates a fresh local D1 (in a temporary folder) from `migrations/`, then `wrangler dev --local` starts the Worker
  * with local D1 and Queues (miniflare's). Vars and secrets are passed as `--var`, as `.dev.vars` would. The dev
- * server runs in its own process group, so that stopping it also stops the workerd it starts.
+ * server runs in its own process group, so that stopping it also stops the workerd it starts. Benches may ask for
+ * wrangler's dev server without its devtools inspector instead (`inspector: false`, wrangler-dev-server.mjs): the
+ * same Worker, configuration and local bindings, without the inspector's cost per D1 statement.
  *
  * @example
  * const dev = await startWranglerDev({ GITHUB_WEBHOOK_SECRET: 's' })
@@ -47,10 +49,13 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** `config`: another wrangler configuration than patrol's (bench/support/queue-floor.toml); it is not migrated. */
+/**
+ * `config`: another wrangler configuration than patrol's (bench/support/queue-floor.toml); it is not migrated.
+ * `inspector: false`: wrangler's dev server without its devtools inspector (wrangler-dev-server.mjs), for benches.
+ */
 export async function startWranglerDev(
   vars: Record<string, string>,
-  o: { config?: string } = {},
+  o: { config?: string; inspector?: boolean } = {},
 ): Promise<WranglerDev> {
   const persist = mkdtempSync(join(tmpdir(), 'patrol-wrangler-'))
   const migrated = o.config
@@ -78,8 +83,13 @@ export async function startWranglerDev(
     ...(o.config ? ['--config', o.config] : []),
   ]
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`)
+  const quiet = [
+    join(import.meta.dirname, 'wrangler-dev-server.mjs'),
+    JSON.stringify({ config: o.config ?? join(ROOT, 'wrangler.toml'), port, persist, vars }),
+  ]
   let output = ''
-  const dev: ChildProcess = spawn(WRANGLER, args, {
+  const [command, argv] = o.inspector === false ? [process.execPath, quiet] : [WRANGLER, args]
+  const dev: ChildProcess = spawn(command, argv, {
     cwd: ROOT,
     env: ENV,
     detached: true,
