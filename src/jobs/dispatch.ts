@@ -266,7 +266,7 @@ async function runFollowOn(id: number, producer: JobQueue, o: ConsumeOptions): P
 }
 
 /** A message for each job, due at its `runAt`, 100 to a send. */
-async function sendMessages(producer: JobQueue, list: readonly Enqueued[], now: number): Promise<void> {
+export async function sendMessages(producer: JobQueue, list: readonly Enqueued[], now: number): Promise<void> {
   for (let i = 0; i < list.length; i += SEND_BATCH_MAX)
     await producer.sendBatch(
       list.slice(i, i + SEND_BATCH_MAX).map((j) => ({

@@ -321,6 +321,33 @@ describe('the job queue on Workers', () => {
       expect(mail.handed).toHaveLength(notify.length)
     })
 
+    it('the emails of a response the dead-letter queue ended are sent their messages by that invocation', async () => {
+      await clearIncidents()
+      const queue = new LoopbackQueue({ maxRetries: 2 })
+      const e = { ...workerEnv(queue), EMAIL: mailbox().binding }
+      await post(e, 'follow-on-dlq')
+      await queue.flush(worker, e)
+      // One incident whose response is still to run, by a job whose every consumer run fails.
+      const [incident] = await db.select().from(incidents).limit(1)
+      await env.DB.exec('delete from notifications; delete from audit_events;')
+      await env.DB.prepare("update incidents set status = 'new' where id = ?").bind(incident!.id).run()
+      const id = (await enqueue(db, { kind: 'respond', payload: { incidentId: incident!.id } }, Date.now()))!
+      await queue.sendBatch([{ body: { job: id, kind: 'respond' } }])
+      const broken = workerEnv(queue, { PATROL_SEALING_KEY: 'not base64 of 32 bytes' })
+      vi.spyOn(console, 'error').mockImplementation(() => {})
+      await queue.flush(worker, broken, { all: true, rounds: 3 })
+      expect(queue.held.map((m) => m.queue)).toEqual(['patrol-jobs-dlq'])
+
+      const [dlq] = await queue.flush(worker, e, { rounds: 1 })
+      expect(dlq!.queue).toBe('patrol-jobs-dlq')
+      const [ended] = await db.select().from(incidents).where(eq(incidents.id, incident!.id))
+      expect(ended!.status).toBe('revoke_failed')
+      const notify = await db.select().from(jobs).where(eq(jobs.kind, 'notify'))
+      const fresh = notify.filter((j) => j.state === 'queued')
+      expect(fresh.length).toBeGreaterThan(0)
+      expect(queue.held.map((m) => m.body.job).sort()).toEqual(fresh.map((j) => j.id).sort())
+    })
+
     it('a job an invocation enqueued and then lost (it ended first) is sent by the sweep once quiet for RESEND_AFTER_MS', async () => {
       const queue = new LoopbackQueue()
       const e = workerEnv(queue)

@@ -32,6 +32,7 @@ import {
   dispatchJobs,
   type JobMessage,
   type JobQueue,
+  sendMessages,
 } from '../../jobs/dispatch.js'
 import { type Enqueued, sendOwnJobs } from '../../jobs/queue.js'
 import { createLogger, type Logger } from '../../log.js'
@@ -172,6 +173,9 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
       // Each token a GitHub batch finishes costs statements: a call carries what one invocation can finish.
       timing: { githubTokensPerCall: GITHUB_TOKENS_PER_CALL, ...options.timing },
     }
+    // The jobs this invocation enqueues: run here when due (below), or sent their messages.
+    const own: Enqueued[] = []
+    sendOwnJobs(db, (job) => own.push(job))
     if (batch.queue === DEAD_LETTER_QUEUE) {
       const buried = await buryJobs(db, batch.messages, Date.now())
       // The same visible end as a give-up: the push `failed`, the incident `revoke_failed`, each with the reason.
@@ -180,10 +184,12 @@ export function createWorker(options: WorkerOptions = {}): PatrolWorker {
         log.error('job.dead_lettered', { job: job.id, kind: job.kind, attempt: job.attempts })
         await end(job, `${job.kind} job ${job.id}: its queue message was never handled (dead-letter queue)`)
       }
+      // Their messages (the people told of the end); a send that fails leaves them to the sweep, as lost messages.
+      await sendMessages(env.JOBS, own, Date.now()).catch((error: unknown) =>
+        log.error('jobs.send_failed', { error: error instanceof Error ? error.message : String(error) }),
+      )
       return
     }
-    const own: Enqueued[] = []
-    sendOwnJobs(db, (job) => own.push(job))
     const handlers = createJobHandlers(parts)
     const consumed = await consumeJobs(batch.messages, {
       db,
