@@ -39,6 +39,13 @@ export interface PatrolScenario {
   githubBurst: string[]
   burstTokens: string[]
   burstGithubApiUrl: string
+  /**
+   * Pushes to `acme/flood`, each adding one file with five tokens of its own (`floodTokens`), and the GitHub to
+   * reach them through: its revocation calls are kept apart too (`/flood-calls`).
+   */
+  githubFlood: string[]
+  floodTokens: string[]
+  floodGithubApiUrl: string
   azurePush: { body: string }
   azurePatAuthorizationId: string
 }
@@ -57,6 +64,9 @@ declare module 'vitest' {
 
 /** Pushes in the burst scenario. */
 const BURST = 40
+/** Pushes in the flood scenario, and tokens in each (issue 12: 200 deliveries carrying 1000 tokens). */
+const FLOOD = 200
+const FLOOD_TOKENS = 5
 
 export default async function setup(project: TestProject) {
   const READER = 'reader-token-for-contents'
@@ -82,6 +92,12 @@ export default async function setup(project: TestProject) {
   const burstCredentials = await startGithubCredentialsApi()
   const burstRouter = await startPathRouter('', [
     { test: (p) => p === '/credentials/revoke', base: burstCredentials.apiUrl },
+    { test: () => true, base: gh.url },
+  ])
+
+  const floodCredentials = await startGithubCredentialsApi()
+  const floodRouter = await startPathRouter('', [
+    { test: (p) => p === '/credentials/revoke', base: floodCredentials.apiUrl },
     { test: () => true, base: gh.url },
   ])
 
@@ -122,6 +138,25 @@ export default async function setup(project: TestProject) {
     tip = head
   }
 
+  const flood = gh.repo('acme/flood')
+  let floodTip = flood.commit({ files: { 'README.md': 'flood\n' } })
+  const floodTokens: string[] = []
+  const githubFlood: string[] = []
+  for (let i = 0; i < FLOOD; i++) {
+    const tokens = Array.from({ length: FLOOD_TOKENS }, () => generateGithubToken('ghp'))
+    const head = flood.commit({
+      parents: [floodTip],
+      message: `settings ${i}`,
+      author: { name: 'Dev One', email: 'dev@acme.example' },
+      files: { [`settings/${i}.env`]: tokens.map((t, j) => `TOKEN_${j}=${t}\n`).join('') },
+    })
+    floodTokens.push(...tokens)
+    githubFlood.push(
+      JSON.stringify(gh.pushPayload('acme/flood', { ref: `refs/heads/f${i}`, before: floodTip, after: head })),
+    )
+    floodTip = head
+  }
+
   const azRepo = az.repo('proj-1', 'repo-1')
   const azBase = azRepo.commit({ files: { 'app.yml': 'name: app\n' } })
   const azHead = azRepo.commit({
@@ -140,9 +175,10 @@ export default async function setup(project: TestProject) {
     // A platform that is down: every call under /down answers 503 (for retry tests).
     if (req.url?.startsWith('/down/'))
       return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"unavailable"}')
-    if (req.method !== 'GET' || (req.url !== '/calls' && req.url !== '/burst-calls'))
-      return void res.writeHead(404).end()
-    const credentials = req.url === '/calls' ? ghCredentials : burstCredentials
+    const credentials = { '/calls': ghCredentials, '/burst-calls': burstCredentials, '/flood-calls': floodCredentials }[
+      req.url ?? ''
+    ]
+    if (req.method !== 'GET' || !credentials) return void res.writeHead(404).end()
     const calls: IssuerCalls = {
       githubRevocations: credentials.calls.map((c) => ({
         credentials: c.credentials,
@@ -168,6 +204,9 @@ export default async function setup(project: TestProject) {
     githubBurst,
     burstTokens,
     burstGithubApiUrl: burstRouter.url,
+    githubFlood,
+    floodTokens,
+    floodGithubApiUrl: floodRouter.url,
     azurePush: { body: JSON.stringify(az.hookPayload(pushId)) },
     azurePatAuthorizationId: pat.authorizationId,
   })
@@ -175,6 +214,10 @@ export default async function setup(project: TestProject) {
   return async () => {
     inspector.closeAllConnections()
     await new Promise<void>((resolve) => inspector.close(() => resolve()))
-    await Promise.all([gh, ghCredentials, burstCredentials, burstRouter, az, azAdmin, routers].map((s) => s.close()))
+    await Promise.all(
+      [gh, ghCredentials, burstCredentials, burstRouter, floodCredentials, floodRouter, az, azAdmin, routers].map((s) =>
+        s.close(),
+      ),
+    )
   }
 }
