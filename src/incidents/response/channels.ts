@@ -17,6 +17,7 @@ import { atomically } from '../../db/types.js'
 import { enqueue } from '../../jobs/queue.js'
 import type { JobHandler } from '../../jobs/runner.js'
 import { eventOfStatus, type NotifyEvent } from '../../notify/events.js'
+import { newMessageId } from '../../notify/message-id.js'
 import type { Notifier } from '../../notify/notifier.js'
 import { type Attention, type MessageLedger, messageJob, type NewMessage } from './messages.js'
 import { emailLedger } from './notify.js'
@@ -185,7 +186,11 @@ export async function enqueueNeedsAttention(
 /** Writes one record and queues its job; false when the record existed (or is withheld). */
 async function write(deps: ResponseDeps, ledger: MessageLedger, m: NewMessage): Promise<boolean> {
   const now = deps.now()
-  const written = await ledger.write(deps.db, m, now)
+  const written = await ledger.write(
+    deps.db,
+    ledger.keepsIds ? { ...m, messageId: newMessageId(deps.mail.publicUrl) } : m,
+    now,
+  )
   if (written)
     await enqueue(deps.db, { kind: ledger.job, payload: written.payload, key: `${ledger.job}:${written.id}` }, now)
   return Boolean(written)

@@ -70,6 +70,8 @@ export interface NewMessage {
   /** Email's notice before the outcome (steps.ts QueuedNotice). */
   notice?: { purpose: 'revocation_queued'; plannedAt: number }
   attention?: Attention
+  /** The id every attempt sends (ledgers with `keepsIds`: email's Message-ID), chosen as the record is written. */
+  messageId?: string
 }
 
 export interface MessageLedger {
@@ -110,20 +112,24 @@ export function messageJob(deps: ResponseDeps, ledger: MessageLedger): JobHandle
       return
     }
     const event = describeIncident(deps, facts, m, notifier)
-    // Chosen once and stored before the first attempt: a retry sends the same id.
+    // Chosen once, when the record was written (channels.ts): every attempt sends the same id. A record written
+    // without one (before ids were chosen at writing) gets it stored before its first attempt.
     const id = ledger.keepsIds ? (m.messageId ?? newMessageId(deps.mail.publicUrl)) : event.delivery
-    await ledger.update(deps.db, m.id, { attempts: m.attempts + 1, ...(ledger.keepsIds ? { messageId: id } : {}) })
+    if (ledger.keepsIds && !m.messageId) await ledger.update(deps.db, m.id, { messageId: id })
+    // The attempt is counted with its result, in the same statement.
+    const attempts = m.attempts + 1
     try {
       const sent = await notifier.send({ event, facts, id, ...(m.to ? { to: m.to } : {}) })
       await ledger.update(deps.db, m.id, {
         status: 'sent',
         sentAt: deps.now(),
         error: null,
+        attempts,
         ...(ledger.keepsIds ? { messageId: sent?.id ?? id } : {}),
       })
       deps.log.info('notify.sent', { incident: m.incidentId, channel: m.channel, event: m.event, record: m.id })
     } catch (error) {
-      await ledger.update(deps.db, m.id, sendFailure(error, attempt))
+      await ledger.update(deps.db, m.id, { ...sendFailure(error, attempt), attempts })
       throw error
     }
   }

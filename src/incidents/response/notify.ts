@@ -47,6 +47,7 @@ export const emailLedger: MessageLedger = {
         error: m.to.withheld,
         createdAt: now,
         purpose: m.notice?.purpose ?? 'outcome',
+        messageId: m.to.withheld ? null : (m.messageId ?? null),
       })
       .onConflictDoNothing()
       .returning({ id: notifications.id })
