@@ -1,8 +1,8 @@
 /**
  * The one path every notifier's message takes after it is written (channels.ts writes it): its job reads the record,
  * loads what patrol recorded about the incident once (`loadFacts`), describes it (`IncidentEvent`, the documented
- * body), chooses the message's id before the first attempt (email's Message-ID; a retry repeats it), sends it
- * through the notifier and records the result. A failure is retried by the queue with backoff; after the last
+ * body), sends it through the notifier with the id chosen before its first attempt (email's Message-ID, chosen as
+ * the record is written: a retry repeats it) and records the result with the attempt. A failure is retried by the queue with backoff; after the last
  * attempt the record ends `failed` with the reason (jobs/give-up.ts `sendFailure`), and a job the Workers dead-letter
  * queue buried gets the same end (`buryMessage`, from jobs/dead-end.ts).
  *
