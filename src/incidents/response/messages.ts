@@ -2,9 +2,10 @@
  * The one path every notifier's message takes after it is written (channels.ts writes it): its job reads the record,
  * loads what patrol recorded about the incident once (`loadFacts`), describes it (`IncidentEvent`, the documented
  * body), sends it through the notifier with the id chosen before its first attempt (email's Message-ID, chosen as
- * the record is written: a retry repeats it) and records the result with the attempt. A failure is retried by the queue with backoff; after the last
- * attempt the record ends `failed` with the reason (jobs/give-up.ts `sendFailure`), and a job the Workers dead-letter
- * queue buried gets the same end (`buryMessage`, from jobs/dead-end.ts).
+ * the record is written: a retry repeats it) and records the result with the attempt. A failure is retried by the
+ * queue with backoff; after the last attempt the record ends `failed` with the reason (jobs/give-up.ts
+ * `sendFailure`), and a job the Workers dead-letter queue buried gets the same end (`buryMessage`, from
+ * jobs/dead-end.ts).
  *
  * A record lives in its ledger: email's in `notifications` (unique per incident, person and purpose), the posted
  * channels' in `channel_messages` (unique per incident, channel and outcome). Both give the same guarantee, exactly
