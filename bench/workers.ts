@@ -20,9 +20,10 @@
  * pays it. `--inspector 1` runs the `wrangler dev` CLI as an operator would, inspector on.
  *
  * One run on 2 cores (2026-12-01, nothing else running), 20 pushes a second for 30 s, inspector off: patrol p50
- * 0.32 s / p99 0.59 s (32.9 CPU seconds), without email 0.18 s / 0.33 s; the floor 0.14 s / 0.59 s (32.9 CPU
- * seconds), batched 0.02 s / 0.04 s (19.2); at most 139 statements in one invocation. Inspector on: patrol p50
- * 10.1 s / p99 26.9 s (92 CPU seconds), the floor 15.1 s / 17.6 s (85): about 2 ms of CPU per D1 round trip.
+ * 0.35 s / p99 0.70 s (34.4 CPU seconds; at 2 a second 0.11 s / 0.12 s), without email 0.19 s / 0.35 s; the floor
+ * 0.17 s / 0.43 s (32.3 CPU seconds), batched 0.02 s / 0.04 s (19.2); at most 138 statements in one invocation.
+ * Inspector on: patrol p50 12.9 s / p99 28.0 s (94.5 CPU seconds), the floor 15.1 s / 17.6 s (84.6): about 2 ms
+ * of CPU per D1 round trip.
  *
  * @example
  * npm run bench:workers
@@ -76,6 +77,8 @@ interface Run {
   latencies: number[]
   total: number
   refused: number
+  /** Why, by the answer's status or the error. */
+  reasons: Map<string, number>
   revokeCalls: number
   /** Each invocation's logged statement count, kind and jobs. */
   invocations: { statements: number; invocation: string; jobs?: string }[]
@@ -124,7 +127,14 @@ async function measure(
     const cpuBefore = groupCpu(dev.pid)
     const ownBefore = process.cpuUsage()
     const started = performance.now()
-    const { postedAt, refused } = await postPushes({ url: dev.url, secret: SECRET, gh, total, rate, prefix: 'workers' })
+    const { postedAt, refused, reasons } = await postPushes({
+      url: dev.url,
+      secret: SECRET,
+      gh,
+      total,
+      rate,
+      prefix: 'workers',
+    })
     const sent = performance.now()
     while (gh.revokedAt.size < total - refused && performance.now() - sent < WAIT_MS)
       await new Promise((r) => setTimeout(r, 200))
@@ -143,7 +153,18 @@ async function measure(
       (m) => JSON.parse(m[0]) as Run['invocations'][number],
     )
     if (o.logPath) writeFileSync(o.logPath, dev.output())
-    return { rate, seconds, latencies, total, refused, revokeCalls: gh.revokeCalls, invocations, cpu, wallSeconds }
+    return {
+      rate,
+      seconds,
+      latencies,
+      total,
+      refused,
+      reasons,
+      revokeCalls: gh.revokeCalls,
+      invocations,
+      cpu,
+      wallSeconds,
+    }
   } finally {
     await dev.stop()
     await gh.close()
@@ -163,7 +184,8 @@ function report(label: string, r: Run) {
   const cpuTotal = Object.values(r.cpu).reduce((a, b) => a + b, 0)
   console.log(`${label}: ${r.rate} pushes/s for ${r.seconds} s`)
   console.log(
-    `  revoked ${revoked.length}/${r.total} tokens in ${r.revokeCalls} calls; webhooks refused or failed: ${r.refused}`,
+    `  revoked ${revoked.length}/${r.total} tokens in ${r.revokeCalls} calls; webhooks refused or failed: ${r.refused}` +
+      (r.refused ? ` (${[...r.reasons].map(([why, n]) => `${why} ×${n}`).join(', ')})` : ''),
   )
   console.log(
     `  push → revocation call: p50 ${seconds(p50)}, p99 ${seconds(p99)}, max ${seconds(r.latencies.at(-1) ?? NaN)}` +

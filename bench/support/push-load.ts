@@ -5,7 +5,7 @@
  *
  * @example
  * const load = await postPushes({ url: patrol.url, secret, gh, total: 600, rate: 20, prefix: 'e2e' })
- * load.postedAt // token → performance.now() when its push was posted; load.refused
+ * load.postedAt // token → performance.now() when its push was posted; load.refused; load.reasons // 'HTTP 401' → 3
  */
 import { githubDeliveryHeaders } from '../../test/support/github-signing.js'
 import { generateGithubToken } from '../../test/support/tokens.js'
@@ -19,9 +19,15 @@ export async function postPushes(o: {
   total: number
   rate: number
   prefix: string
-}): Promise<{ postedAt: Map<string, number>; refused: number }> {
+}): Promise<{ postedAt: Map<string, number>; refused: number; reasons: Map<string, number> }> {
   const postedAt = new Map<string, number>()
   let refused = 0
+  /** Why pushes were refused or failed: the answer's status, or the error. */
+  const reasons = new Map<string, number>()
+  const refuse = (reason: string) => {
+    refused++
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
+  }
   const started = performance.now()
   const inflight: Promise<void>[] = []
   for (let n = 0; n < o.total; n++) {
@@ -40,11 +46,11 @@ export async function postPushes(o: {
       })
         .then(async (res) => {
           await res.arrayBuffer()
-          if (res.status !== 202) refused++
+          if (res.status !== 202) refuse(`HTTP ${res.status}`)
         })
-        .catch(() => void refused++),
+        .catch((error: unknown) => refuse(String((error as Error & { cause?: Error }).cause ?? error))),
     )
   }
   await Promise.all(inflight)
-  return { postedAt, refused }
+  return { postedAt, refused, reasons }
 }
