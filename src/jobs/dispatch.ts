@@ -7,6 +7,8 @@
  * Which jobs get a message is decided here, in one UPDATE … RETURNING: every queued job never dispatched (sent with
  * a delay until its `run_at`), and every job whose message seems lost (due, or running past its stale limit, with
  * no message sent for `resendAfterMs`). The cron sweep calls it too, so a lost message costs minutes, not a job.
+ * The jobs a consumer's runs enqueue are its own (`followOn`): stored dispatched, run in the same invocation when due,
+ * or sent their message by it; they need no dispatch.
  *
  * @example
  * const sent = await dispatchJobs(db, env.JOBS, { now: Date.now(), staleMs: 300_000 })
@@ -146,6 +148,8 @@ export interface Consumed {
  * message's fate, in the batch's order, then each follow-on job's.
  */
 export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOptions): Promise<Consumed[]> {
+  if (o.followOn && !o.producer)
+    throw new Error('consumeJobs: followOn needs a producer to send the jobs it does not run')
   const results: Consumed[] = []
   const running = new Set<Promise<void>>()
   const concurrency = o.concurrency ?? 1
@@ -212,10 +216,7 @@ export async function consumeJobs(messages: readonly JobMessage[], o: ConsumeOpt
       }
     })
   }
-  if (o.followOn) {
-    if (!o.producer) throw new Error('consumeJobs: followOn needs a producer to send the jobs it does not run')
-    await runFollowOns(o.followOn, o.producer)
-  }
+  if (o.followOn && o.producer) await runFollowOns(o.followOn, o.producer)
   await Promise.all(running)
   return results
 
