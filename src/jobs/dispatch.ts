@@ -86,12 +86,7 @@ export async function dispatchJobs(db: DB, queue: JobQueue, o: DispatchOptions):
     .where(inArray(jobs.id, needy))
     .returning({ id: jobs.id, kind: jobs.kind, runAt: jobs.runAt })
   if (picked.length === 0) return 0
-  await queue.sendBatch(
-    picked.map((j) => ({
-      body: { job: j.id, kind: j.kind, runAt: j.runAt },
-      delaySeconds: delaySeconds(j.runAt, o.now),
-    })),
-  )
+  await sendMessages(queue, picked, o.now)
   return picked.length
 }
 
@@ -290,11 +285,10 @@ async function consumeOne(message: JobMessage, id: number, o: ConsumeOptions): P
   const outcome = await runJob(job, o)
   if (outcome.state === 'queued') {
     await markDispatched(o.db, id, o.now())
-    const delay = delaySeconds(outcome.runAt, o.now())
     if (o.producer && message.attempts >= MAX_RETRIES - 5) {
-      await o.producer.sendBatch([{ body: { job: id, kind: job.kind, runAt: outcome.runAt }, delaySeconds: delay }])
+      await sendMessages(o.producer, [{ id, kind: job.kind, runAt: outcome.runAt }], o.now())
       message.ack()
-    } else message.retry({ delaySeconds: delay })
+    } else message.retry({ delaySeconds: delaySeconds(outcome.runAt, o.now()) })
     return 'retried'
   }
   if (outcome.state === 'rescheduled') {

@@ -89,17 +89,18 @@ export default async function setup(project: TestProject) {
     azureAdmin: azAdmin.orgUrl,
   })
 
-  const burstCredentials = await startGithubCredentialsApi()
-  const burstRouter = await startPathRouter('', [
-    { test: (p) => p === '/credentials/revoke', base: burstCredentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
+  /** The same GitHub contents, with revocation calls of its own: a scenario's calls are not mixed with others'. */
+  const githubApart = async () => {
+    const credentials = await startGithubCredentialsApi()
+    const router = await startPathRouter('', [
+      { test: (p) => p === '/credentials/revoke', base: credentials.apiUrl },
+      { test: () => true, base: gh.url },
+    ])
+    return [credentials, router] as const
+  }
+  const [burstCredentials, burstRouter] = await githubApart()
 
-  const floodCredentials = await startGithubCredentialsApi()
-  const floodRouter = await startPathRouter('', [
-    { test: (p) => p === '/credentials/revoke', base: floodCredentials.apiUrl },
-    { test: () => true, base: gh.url },
-  ])
+  const [floodCredentials, floodRouter] = await githubApart()
 
   const owner = azAdmin.addUser({ email: 'owner@contoso.example', displayName: 'Pat Owner' })
   azAdmin.addPat({ token: adoPat, user: owner })
